@@ -1,0 +1,90 @@
+// The kapi-env command line: up, down, status, env, serve.
+
+import { Command, CommanderError, Option } from 'commander';
+import { runUp, type UpFlags } from './up.js';
+import { runDown, runEnv, runStatus } from './state.js';
+import { runServe } from './serve.js';
+import { CliError, reportError } from './output.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function buildProgram(): Command {
+  const program = new Command('kapi-env')
+    .description('A real, throwaway Kubernetes API server for tests.')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('up')
+    .description('start etcd and the API server, write a kubeconfig, load fixtures; stop on SIGINT/SIGTERM')
+    .option('--kubeconfig <path>', 'where to write the admin kubeconfig', '.kapi-env/kubeconfig')
+    .addOption(new Option('--storage <kind>', 'auto: native etcd if found, else a container if Docker answers, else memory')
+      .choices(['auto', 'etcd', 'container', 'memory']).default('auto'))
+    .option('--etcd-bin <path>', 'etcd binary (default: $KAPI_ETCD_BIN, $KUBEBUILDER_ASSETS/etcd, PATH)')
+    .option('--etcd-image <image>', 'etcd image for --storage container')
+    .option('--etcd-servers <urls>', 'use an existing etcd (comma-separated URLs); start none')
+    .option('--etcd-cafile <path>', 'CA for --etcd-servers')
+    .option('--etcd-certfile <path>', 'client certificate for --etcd-servers')
+    .option('--etcd-keyfile <path>', 'client key for --etcd-servers')
+    .option('--crds <path>', 'CRD file or directory (repeatable)', collect, [])
+    .option('--manifests <path>', 'objects to create after the CRDs (repeatable)', collect, [])
+    .option('--port <n>', 'API server port (default: random free port)')
+    .option('--apiserver-arg <flag=value>', 'kube-apiserver flag for the server (repeatable)', collect, [])
+    .option('--detach', 'return once ready and keep running in the background')
+    .option('--state-dir <dir>', 'state for --detach, down, status', '.kapi-env')
+    .option('--json', 'print the ready information as one JSON object')
+    .option('--quiet', 'print nothing but errors')
+    .action(async (flags: UpFlags) => {
+      process.exitCode = await runUp(flags);
+    });
+
+  program.command('down')
+    .description('stop a detached environment')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { stateDir: string; json?: boolean }) => {
+      process.exitCode = await runDown(flags);
+    });
+
+  program.command('status')
+    .description('show whether a detached environment is running')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { stateDir: string; json?: boolean }) => {
+      process.exitCode = await runStatus(flags);
+    });
+
+  program.command('env')
+    .description('print `export KUBECONFIG=...` for eval')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--kubeconfig <path>', 'kubeconfig path when no environment is recorded', '.kapi-env/kubeconfig')
+    .action(async (flags: { stateDir: string; kubeconfig: string }) => {
+      process.exitCode = await runEnv(flags);
+    });
+
+  program.command('serve')
+    .description('run the API server alone, with kube-apiserver flags (--etcd-servers, --secure-port, --tls-cert-file, ...)')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .argument('[flags...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runServe(args);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof CliError) return reportError(e);
+    return reportError(e);
+  }
+}

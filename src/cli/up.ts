@@ -1,0 +1,120 @@
+// `kapi-env up`: foreground until a signal, or --detach into the background.
+
+import { spawn } from 'node:child_process';
+import { mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEnv, type Env } from '../env/index.js';
+import { CliError, printer } from './output.js';
+import { readState, statePaths, writeState, type EnvState } from './state.js';
+
+export interface UpFlags {
+  kubeconfig: string;
+  storage: 'auto' | 'etcd' | 'container' | 'memory';
+  etcdBin?: string;
+  etcdImage?: string;
+  etcdServers?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  crds: string[];
+  manifests: string[];
+  port?: string;
+  apiserverArg: string[];
+  detach?: boolean;
+  stateDir: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function stateOf(env: Env, flags: UpFlags): EnvState {
+  return {
+    kubeconfig: env.kubeconfigPath, server: env.server, storage: env.storage, pids: env.pids, elapsedMs: env.elapsedMs,
+    etcdEndpoint: env.etcdEndpoint,
+    stateDir: path.resolve(flags.stateDir),
+  };
+}
+
+function readyLine(s: EnvState): string {
+  return `kapi-env ready in ${s.elapsedMs} ms (${s.storage} storage): ${s.server}, kubeconfig ${s.kubeconfig}`;
+}
+
+function parsePort(p: string | undefined): number | undefined {
+  if (p === undefined) return undefined;
+  const n = Number(p);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid --port ${p}`, 'pass a port number between 0 and 65535', 2);
+  return n;
+}
+
+export async function runUp(flags: UpFlags): Promise<number> {
+  const out = printer(flags);
+  const port = parsePort(flags.port);
+  if (flags.detach) return detach(flags);
+  const existing = await readState(flags.stateDir);
+  if (existing && isAlive(existing.pids.server) && existing.pids.server !== process.pid) {
+    throw new CliError(`an environment is already running (pid ${existing.pids.server}) with state in ${flags.stateDir}`, 'stop it with `kapi-env down`, or pass another --state-dir');
+  }
+  const env = await startEnv({
+    storage: flags.storage, etcdBinary: flags.etcdBin, etcdImage: flags.etcdImage,
+    etcdServers: flags.etcdServers ? flags.etcdServers.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    etcdCaFile: flags.etcdCafile, etcdCertFile: flags.etcdCertfile, etcdKeyFile: flags.etcdKeyfile,
+    crds: flags.crds, manifests: flags.manifests, kubeconfigPath: flags.kubeconfig, port,
+    apiserverArgs: flags.apiserverArg,
+    onProgress: (phase, msg) => { if (phase !== 'ready') out.progress(msg); },
+  });
+  const state = stateOf(env, flags);
+  await writeState(flags.stateDir, state);
+  if (flags.json) out.line(JSON.stringify(state));
+  else out.line(readyLine(state));
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  const report = await env.stop();
+  await rm(statePaths(flags.stateDir).state, { force: true });
+  if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
+  return 0;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `up` again in a detached child and returns once it has written its ready state. */
+async function detach(flags: UpFlags): Promise<number> {
+  const out = printer(flags);
+  const paths = statePaths(flags.stateDir);
+  await mkdir(paths.dir, { recursive: true });
+  await rm(paths.state, { force: true });
+  const log = await open(paths.log, 'w');
+  const bin = fileURLToPath(new URL('../../bin/kapi-env.js', import.meta.url));
+  const args = process.argv.slice(2).filter((a) => a !== '--detach');
+  const child = spawn(process.execPath, [bin, ...args, '--quiet'], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+  child.unref();
+  await log.close();
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const s = await readState(flags.stateDir);
+    if (s && s.pids.server === child.pid) {
+      if (flags.json) out.line(JSON.stringify(s));
+      else out.line(readyLine(s));
+      return 0;
+    }
+    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
+    if (code !== null) {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(paths.log, 'utf8').catch(() => '');
+      process.stderr.write(text);
+      return code || 1;
+    }
+    if (Date.now() > deadline) throw new CliError('the detached environment did not become ready in 120 s', `see ${paths.log}`);
+  }
+}

@@ -1,0 +1,94 @@
+// Choosing and starting the storage behind an environment.
+
+import { readFile } from 'node:fs/promises';
+import { dockerAvailable, findEtcdBinary, startContainerEtcd, startNativeEtcd, EtcdError, type EtcdProcess } from '../etcd/index.js';
+import { createStorage } from '../server/storage/factory.js';
+import type { Storage } from '../server/storage/interface.js';
+import type { Reaper } from './reaper.js';
+
+export type StorageChoice = 'auto' | 'etcd' | 'container' | 'memory';
+
+export interface StorageRequest {
+  choice: StorageChoice;
+  etcdBinary?: string;
+  etcdImage?: string;
+  etcdServers?: string[];
+  etcdCaFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
+  prefix: string;
+  reaper: Reaper;
+  progress: (message: string) => void;
+}
+
+export interface StartedStorage {
+  kind: 'etcd' | 'container' | 'memory' | 'external';
+  storage: Storage;
+  endpoint?: string;
+  pid?: number;
+  stop(): Promise<{ killed: string[]; removed: string[] }>;
+}
+
+async function overEtcd(kind: StartedStorage['kind'], proc: EtcdProcess | undefined, endpoints: string[], req: StorageRequest,
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Promise<StartedStorage> {
+  let storage: Storage;
+  try {
+    storage = await createStorage({ kind: 'etcd', endpoints, prefix: req.prefix, tls });
+  } catch (e) {
+    await proc?.stop();
+    throw e;
+  }
+  return {
+    kind, storage, endpoint: endpoints[0], pid: proc?.pid,
+    stop: async () => {
+      await storage.close().catch(() => undefined);
+      if (!proc) return { killed: [], removed: [] };
+      const r = await proc.stop();
+      if (proc.pid) req.reaper.removePid(proc.pid);
+      return { killed: r.killed ? [`etcd (pid ${proc.pid})`] : [], removed: [proc.dataDir] };
+    },
+  };
+}
+
+export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
+  if (req.etcdServers?.length) {
+    const tls = req.etcdCaFile || req.etcdCertFile || req.etcdKeyFile ? {
+      ca: req.etcdCaFile ? await readFile(req.etcdCaFile) : undefined,
+      cert: req.etcdCertFile ? await readFile(req.etcdCertFile) : undefined,
+      key: req.etcdKeyFile ? await readFile(req.etcdKeyFile) : undefined,
+    } : undefined;
+    req.progress(`using etcd at ${req.etcdServers.join(',')}`);
+    return overEtcd('external', undefined, req.etcdServers, req, tls);
+  }
+  let choice = req.choice;
+  if (choice === 'auto') {
+    if (findEtcdBinary(req.etcdBinary).path) choice = 'etcd';
+    else if (await dockerAvailable()) choice = 'container';
+    else {
+      choice = 'memory';
+      req.progress('no etcd binary and no Docker engine found: using the embedded in-memory store');
+    }
+  }
+  if (choice === 'memory') {
+    const storage = await createStorage({ kind: 'memory' });
+    return { kind: 'memory', storage, stop: async () => { await storage.close(); return { killed: [], removed: [] }; } };
+  }
+  if (choice === 'container') {
+    if (!(await dockerAvailable())) {
+      throw new EtcdError('no Docker engine answers for --storage container', 'start Docker (or set DOCKER_HOST), or use --storage etcd / --storage memory');
+    }
+    const proc = await startContainerEtcd({ image: req.etcdImage });
+    req.progress(`etcd container ready at ${proc.endpoint}`);
+    return overEtcd('container', proc, [proc.endpoint], req);
+  }
+  const found = findEtcdBinary(req.etcdBinary);
+  if (!found.path) {
+    throw new EtcdError(`etcd binary not found (looked in: ${found.searched.join(', ')})`,
+      'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory');
+  }
+  const proc = await startNativeEtcd({ binary: found.path });
+  if (proc.pid) req.reaper.addPid(proc.pid);
+  req.reaper.addDir(proc.dataDir);
+  req.progress(`etcd ready at ${proc.endpoint}`);
+  return overEtcd('etcd', proc, [proc.endpoint], req);
+}

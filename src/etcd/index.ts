@@ -1,0 +1,191 @@
+// etcd lifecycle for environments: find the binary, start it natively (own
+// data dir, free ports, own process group) or in a container, wait for health
+// through its client port (never a sleep), and stop it: SIGTERM, then SIGKILL.
+
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+
+export class EtcdError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'EtcdError';
+  }
+}
+
+export interface EtcdProcess {
+  endpoint: string;
+  pid?: number;
+  dataDir: string;
+  stop(): Promise<{ killed: boolean }>;
+}
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Search order: explicit, $KAPI_ETCD_BIN, $KUBEBUILDER_ASSETS/etcd, PATH. */
+export function findEtcdBinary(explicit?: string): { path?: string; searched: string[] } {
+  const searched: string[] = [];
+  const candidates: string[] = [];
+  if (explicit) candidates.push(explicit);
+  if (process.env.KAPI_ETCD_BIN) candidates.push(process.env.KAPI_ETCD_BIN);
+  if (process.env.KUBEBUILDER_ASSETS) candidates.push(path.join(process.env.KUBEBUILDER_ASSETS, 'etcd'));
+  for (const c of candidates) {
+    searched.push(c);
+    if (executable(c)) return { path: c, searched };
+    if (c === explicit) return { searched };
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const c = path.join(dir, 'etcd');
+    if (executable(c)) return { path: c, searched: [...searched, '$PATH'] };
+  }
+  searched.push('$PATH');
+  return { searched };
+}
+
+const flagSupport = new Map<string, Set<string>>();
+
+/** The flags a binary knows, from its --help (cached per binary). */
+function supportedFlags(binary: string): Set<string> {
+  let flags = flagSupport.get(binary);
+  if (!flags) {
+    let help = '';
+    try {
+      help = execFileSync(binary, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string };
+      help = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+    }
+    flags = new Set([...help.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]));
+    flagSupport.set(binary, flags);
+  }
+  return flags;
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitHealthy(endpoint: string, timeoutMs: number, stillRunning: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(500) });
+      if (res.ok) {
+        const body = (await res.json()) as { health?: string };
+        if (body.health === 'true') return;
+      }
+    } catch {
+      // not up yet
+    }
+    if (!stillRunning()) throw new EtcdError('etcd exited before becoming healthy');
+    if (Date.now() > deadline) throw new EtcdError(`etcd at ${endpoint} did not become healthy within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function stopProcess(child: ResultPromise, graceMs = 3000): Promise<{ killed: boolean }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { killed: false };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid!;
+  const signal = (sig: NodeJS.Signals): void => {
+    try { process.kill(-pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
+  };
+  signal('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+  if (timedOut) {
+    signal('SIGKILL');
+    await exited;
+    return { killed: true };
+  }
+  return { killed: false };
+}
+
+export interface NativeEtcdOptions {
+  binary: string;
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+/** Starts etcd on free loopback ports; retries once if a port was taken between choosing and binding it. */
+export async function startNativeEtcd(opts: NativeEtcdOptions): Promise<EtcdProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kapi-env-etcd-')));
+  try {
+    return await startOnce(opts, dataDir);
+  } catch (e) {
+    if (e instanceof EtcdError && /address already in use/.test(e.message)) {
+      await rm(path.join(dataDir, 'member'), { recursive: true, force: true });
+      return startOnce(opts, dataDir).catch(async (e2) => {
+        await rm(dataDir, { recursive: true, force: true });
+        throw e2;
+      });
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<EtcdProcess> {
+  const [clientPort, peerPort] = await Promise.all([freePort(), freePort()]);
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const name = `kapi-env-${process.pid}-${clientPort}`;
+  const flags = supportedFlags(opts.binary);
+  const args = [
+    `--name=${name}`, `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=${name}=${peer}`, '--initial-cluster-state=new',
+    '--quota-backend-bytes=8589934592', '--snapshot-count=100000',
+  ];
+  // Test clusters do not need durability: skip fsync where this etcd supports it.
+  if (flags.has('unsafe-no-fsync')) args.push('--unsafe-no-fsync');
+  if (flags.has('log-level')) args.push('--log-level=error');
+  if (flags.has('logger')) args.push('--logger=zap');
+  const child = execa(opts.binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], reject: false, cleanup: true });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited = false;
+  void child.then(() => { exited = true; });
+  try {
+    await waitHealthy(client, opts.timeoutMs ?? 15_000, () => !exited);
+  } catch (e) {
+    await stopProcess(child, 500);
+    const tail = stderr.trim().split('\n').slice(-3).join('\n');
+    if (/address already in use/.test(stderr)) throw new EtcdError(`etcd could not bind its ports: address already in use`);
+    throw new EtcdError(`${(e as Error).message}${tail ? `\n${tail}` : ''}`, 'check that the etcd binary works: etcd --version');
+  }
+  let stopped: Promise<{ killed: boolean }> | undefined;
+  return {
+    endpoint: client,
+    pid: child.pid,
+    dataDir,
+    stop: () => (stopped ??= (async () => {
+      const r = await stopProcess(child);
+      await rm(dataDir, { recursive: true, force: true });
+      return r;
+    })()),
+  };
+}
+
+export { dockerAvailable, startContainerEtcd } from './container.js';

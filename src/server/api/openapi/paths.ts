@@ -1,0 +1,111 @@
+// The REST paths and operations kube-apiserver publishes for a resource in
+// OpenAPI v2 and v3 (k8s.io/apiserver/pkg/endpoints/installer.go naming).
+
+import type { ResourceDescriptor } from '../../registry/strategy.js';
+
+export function gvPath(d: ResourceDescriptor): string {
+  return d.group ? `apis/${d.group}/${d.version}` : `api/${d.version}`;
+}
+
+type Version = 'v2' | 'v3';
+
+const q = (name: string, description: string, type = 'string'): Record<string, unknown> => ({ name, in: 'query', description, schema: { type }, type, uniqueItems: true });
+
+const COMMON = {
+  pretty: q('pretty', "If 'true', then the output is pretty printed."),
+  dryRun: q('dryRun', 'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed'),
+  fieldManager: q('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.'),
+  fieldValidation: q('fieldValidation', 'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. This is the default behavior prior to v1.23. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. The request will still succeed if there are no other errors, and will only persist the last of any duplicate fields. This is the default in v1.23+ - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.'),
+  force: q('force', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.', 'boolean'),
+  labelSelector: q('labelSelector', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'),
+  fieldSelector: q('fieldSelector', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'),
+  limit: q('limit', 'limit is a maximum number of responses to return for a list call.', 'integer'),
+  continue: q('continue', 'The continue option should be set when retrieving more results from the server.'),
+  resourceVersion: q('resourceVersion', 'resourceVersion sets a constraint on what resource versions a request may be served from.'),
+  resourceVersionMatch: q('resourceVersionMatch', 'resourceVersionMatch determines how resourceVersion is applied to list calls.'),
+  watch: q('watch', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.', 'boolean'),
+  allowWatchBookmarks: q('allowWatchBookmarks', 'allowWatchBookmarks requests watch events with type "BOOKMARK".', 'boolean'),
+  sendInitialEvents: q('sendInitialEvents', '`sendInitialEvents=true` may be set together with `watch=true`.', 'boolean'),
+  timeoutSeconds: q('timeoutSeconds', 'Timeout for the list/watch call.', 'integer'),
+  gracePeriodSeconds: q('gracePeriodSeconds', 'The duration in seconds before the object should be deleted.', 'integer'),
+  propagationPolicy: q('propagationPolicy', "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'."),
+};
+
+function pathParam(name: string, description: string): Record<string, unknown> {
+  return { name, in: 'path', required: true, description, schema: { type: 'string' }, type: 'string', uniqueItems: true };
+}
+
+function clean(param: Record<string, unknown>, v: Version): Record<string, unknown> {
+  const { schema, type, ...rest } = param;
+  return v === 'v3' ? { ...rest, schema } : { ...rest, type };
+}
+
+function ref(name: string): Record<string, string> {
+  return { $ref: name };
+}
+
+function body(v: Version, types: string[], schemaName: string): Record<string, unknown> {
+  if (v === 'v2') return { parameters: [{ name: 'body', in: 'body', required: true, schema: ref(schemaName) }], consumes: types };
+  return { requestBody: { content: Object.fromEntries(types.map((t) => [t, { schema: ref(schemaName) }])), required: true } };
+}
+
+function responses(v: Version, codes: Record<string, string>, schemaName: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [code, description] of Object.entries(codes)) {
+    out[code] = v === 'v2'
+      ? { description, schema: ref(schemaName) }
+      : { description, content: Object.fromEntries(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((t) => [t, { schema: ref(schemaName) }])) };
+  }
+  return out;
+}
+
+export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boolean, v: Version): Record<string, unknown> {
+  const gvk = { group: d.group, version: d.version, kind: d.kind };
+  const tag = `${d.group ? d.group.split('.')[0].replace(/-/g, '') : 'core'}_${d.version}`;
+  const scopeWord = d.namespaced ? 'Namespaced' : '';
+  const base = `/${gvPath(d)}`;
+  const coll = d.namespaced ? `${base}/namespaces/{namespace}/${d.resource}` : `${base}/${d.resource}`;
+  const item = `${coll}/{name}`;
+  const listName = kindSchema.replace(/\.[^.]+$/, `.${d.listKind}`);
+  const p = (x: Record<string, unknown>): Record<string, unknown> => clean(x, v);
+  const op = (action: string, id: string, extra: Record<string, unknown>): Record<string, unknown> => ({
+    tags: [tag], operationId: `${id}${d.version[0].toUpperCase()}${d.version.slice(1)}${scopeWord}${d.kind}`,
+    'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra,
+  });
+  const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', ...(builtin ? ['application/strategic-merge-patch+json'] : []), 'application/apply-patch+yaml'];
+  const write = [COMMON.dryRun, COMMON.fieldManager, COMMON.fieldValidation].map(p);
+  const listParams = [COMMON.allowWatchBookmarks, COMMON.continue, COMMON.fieldSelector, COMMON.labelSelector, COMMON.limit,
+    COMMON.resourceVersion, COMMON.resourceVersionMatch, COMMON.sendInitialEvents, COMMON.timeoutSeconds, COMMON.watch].map(p);
+  const common = [p(COMMON.pretty), ...(d.namespaced ? [p(pathParam('namespace', 'object name and auth scope, such as for teams and projects'))] : [])];
+  const out: Record<string, unknown> = {
+    [coll]: {
+      parameters: common,
+      get: op('list', 'list', { parameters: listParams, responses: responses(v, { 200: 'OK' }, listName) }),
+      post: op('post', 'create', { parameters: write, ...body(v, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema) }),
+      delete: op('deletecollection', 'deleteCollection', { parameters: [...listParams, p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK' }, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') }),
+    },
+    [item]: {
+      parameters: [p(pathParam('name', `name of the ${d.kind}`)), ...common],
+      get: op('get', 'read', { responses: responses(v, { 200: 'OK' }, kindSchema) }),
+      put: op('put', 'replace', { parameters: write, ...body(v, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      patch: op('patch', 'patch', { parameters: [...write, p(COMMON.force)], ...body(v, patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      delete: op('delete', 'delete', { parameters: [p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK', 202: 'Accepted' }, kindSchema) }),
+    },
+  };
+  if (d.namespaced) {
+    out[`${base}/${d.resource}`] = { parameters: [p(COMMON.pretty)], get: op('list', 'list', { operationId: `list${d.version[0].toUpperCase()}${d.version.slice(1)}${d.kind}ForAllNamespaces`, parameters: listParams, responses: responses(v, { 200: 'OK' }, listName) }) };
+  }
+  for (const sub of ['status', 'scale'] as const) {
+    if (!d.subresources?.[sub]) continue;
+    const schema = sub === 'scale' ? 'io.k8s.api.autoscaling.v1.Scale' : kindSchema;
+    const subGvk = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : gvk;
+    const subOp = (action: string, id: string, extra: Record<string, unknown>): Record<string, unknown> => ({ ...op(action, id, extra), 'x-kubernetes-group-version-kind': subGvk, operationId: `${id}${d.version[0].toUpperCase()}${d.version.slice(1)}${scopeWord}${d.kind}${sub === 'status' ? 'Status' : 'Scale'}` });
+    out[`${item}/${sub}`] = {
+      parameters: [p(pathParam('name', `name of the ${sub === 'scale' ? 'Scale' : d.kind}`)), ...common],
+      get: subOp('get', 'read', { responses: responses(v, { 200: 'OK' }, schema) }),
+      put: subOp('put', 'replace', { parameters: write, ...body(v, ['*/*'], schema), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+      patch: subOp('patch', 'patch', { parameters: [...write, p(COMMON.force)], ...body(v, patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+    };
+  }
+  return out;
+}

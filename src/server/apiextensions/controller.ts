@@ -1,0 +1,245 @@
+// Serves CustomResourceDefinitions and the resources they define. A watch on
+// the CRDs drives everything, as apiextensions-apiserver's controllers do:
+// names are checked (NamesAccepted), the API is installed in the router,
+// discovery and OpenAPI, and the CRD is marked Established; on deletion the
+// custom resources are removed, the API uninstalled and the cleanup finalizer
+// dropped so the CRD goes.
+
+import type { KubeObject } from '../api/types.js';
+import type { AdmissionChain } from '../admission/index.js';
+import type { OpenAPIRegistry } from '../api/openapi/registry.js';
+import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
+import { createLister, type ResourceLister } from '../registry/lister.js';
+import { nowRFC3339 } from '../registry/meta.js';
+import { Store } from '../registry/store.js';
+import type { ResourceDescriptor } from '../registry/strategy.js';
+import type { Storage, StorageWatch } from '../storage/interface.js';
+import { CLEANUP_FINALIZER, crdStrategy, customResourceStrategy } from './strategy.js';
+import type { CRD, CRDCondition } from './types.js';
+import { crdDescriptor, crSchemaDefinitions } from './openapi.js';
+
+export const CRD_KEY_PREFIX = '/apiextensions.k8s.io/customresourcedefinitions';
+
+const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
+
+export interface CRDControllerOptions {
+  router: ResourceRouter;
+  storage: Storage;
+  admission: AdmissionChain;
+  watchCache: boolean;
+  openapi: OpenAPIRegistry;
+}
+
+interface Installed {
+  generation: string;
+  versions: Map<string, { served: ServedResource; lister: ResourceLister }>;
+}
+
+function condition(type: string, status: CRDCondition['status'], reason: string, message: string, prev?: CRDCondition[]): CRDCondition {
+  const old = prev?.find((c) => c.type === type);
+  const lastTransitionTime = old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : nowRFC3339();
+  return { type, status, lastTransitionTime, reason, message };
+}
+
+export class CRDController {
+  synced = false;
+  private watch?: StorageWatch;
+  private readonly installed = new Map<string, Installed>();
+  private crdLister?: ResourceLister;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly crds = new Map<string, CRD>();
+
+  constructor(private readonly opts: CRDControllerOptions) {}
+
+  async start(): Promise<void> {
+    const descriptor: ResourceDescriptor = {
+      group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', singular: 'customresourcedefinition',
+      kind: 'CustomResourceDefinition', listKind: 'CustomResourceDefinitionList', namespaced: false, verbs: CR_VERBS,
+      shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: { status: true },
+    };
+    const store = new Store({ descriptor, strategy: crdStrategy, storage: this.opts.storage, keyPrefix: CRD_KEY_PREFIX, admission: this.opts.admission });
+    this.crdLister = await createLister(store, { watchCache: this.opts.watchCache });
+    this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
+    this.opts.openapi.set(crdDescriptor(descriptor));
+    const list = await this.opts.storage.list(`${CRD_KEY_PREFIX}/`);
+    for (const obj of list.items) this.enqueue(obj, false);
+    this.watch = this.opts.storage.watch(`${CRD_KEY_PREFIX}/`, { fromRevision: list.revision }, {
+      event: (ev) => this.enqueue(ev.object, ev.type === 'DELETED'),
+      error: () => { void this.resync(); },
+    });
+    await this.queue;
+    this.synced = true;
+  }
+
+  private async resync(): Promise<void> {
+    this.watch?.stop();
+    await this.start().catch(() => undefined);
+  }
+
+  /** Reconciles strictly in order, one CRD change at a time. */
+  private enqueue(obj: KubeObject, deleted: boolean): void {
+    this.queue = this.queue.then(() => this.reconcile(obj as unknown as CRD, deleted)).catch((e) => {
+      console.error('kapi-env: reconciling CustomResourceDefinition failed:', e);
+    });
+  }
+
+  /** Resolves once all changes seen so far are reconciled (tests, fixtures). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private async reconcile(crd: CRD, deleted: boolean): Promise<void> {
+    const name = crd.metadata.name;
+    if (deleted) {
+      this.crds.delete(name);
+      this.uninstall(name);
+      return;
+    }
+    this.crds.set(name, crd);
+    if (crd.metadata.deletionTimestamp) {
+      await this.finalize(crd);
+      return;
+    }
+    const conflict = this.nameConflict(crd);
+    const prev = crd.status?.conditions;
+    const conditions: CRDCondition[] = [];
+    let acceptedNames = crd.status?.acceptedNames ?? { plural: '', kind: '' };
+    if (conflict) {
+      conditions.push(condition('NamesAccepted', 'False', conflict.reason, conflict.message, prev));
+      conditions.push(condition('Established', 'False', 'NotAccepted', 'not all names are accepted', prev));
+      this.uninstall(name);
+    } else {
+      acceptedNames = { ...crd.spec.names };
+      conditions.push(condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found', prev));
+      conditions.push(condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted', prev));
+      await this.install(crd);
+    }
+    await this.writeStatus(name, (status) => {
+      const storage = crd.spec.versions.find((v) => v.storage)?.name;
+      const stored = new Set(status.storedVersions ?? []);
+      if (storage) stored.add(storage);
+      return { ...status, conditions, acceptedNames, storedVersions: [...stored] };
+    });
+  }
+
+  private nameConflict(crd: CRD): { reason: string; message: string } | undefined {
+    for (const other of this.crds.values()) {
+      if (other.metadata.name === crd.metadata.name || other.spec.group !== crd.spec.group) continue;
+      const accepted = other.status?.acceptedNames;
+      if (!accepted?.plural) continue;
+      const n = crd.spec.names;
+      if (accepted.plural === n.plural) return { reason: 'PluralConflict', message: `"${n.plural}" is already in use` };
+      if (n.singular && accepted.singular === n.singular) return { reason: 'SingularConflict', message: `"${n.singular}" is already in use` };
+      const short = (n.shortNames ?? []).find((s) => (accepted.shortNames ?? []).includes(s));
+      if (short) return { reason: 'ShortNamesConflict', message: `"${short}" is already in use` };
+      if (accepted.kind === n.kind) return { reason: 'KindConflict', message: `"${n.kind}" is already in use` };
+      if (n.listKind && accepted.listKind === n.listKind) return { reason: 'ListKindConflict', message: `"${n.listKind}" is already in use` };
+    }
+    return undefined;
+  }
+
+  private async writeStatus(name: string, change: (s: NonNullable<CRD['status']>) => NonNullable<CRD['status']>): Promise<void> {
+    await this.opts.storage.guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
+      if (!cur) throw new Error('gone');
+      const c = cur as unknown as CRD;
+      const next = change(structuredClone(c.status ?? {}));
+      if (JSON.stringify(next) === JSON.stringify(c.status ?? {})) return cur;
+      return { ...cur, status: next } as KubeObject;
+    }).catch(() => undefined);
+  }
+
+  private async install(crd: CRD): Promise<void> {
+    const name = crd.metadata.name;
+    const key = `${crd.metadata.generation ?? 0}/${crd.metadata.resourceVersion}`;
+    const existing = this.installed.get(name);
+    const specKey = JSON.stringify(crd.spec);
+    if (existing && existing.generation === specKey) return;
+    void key;
+    this.uninstall(name);
+    const inst: Installed = { generation: specKey, versions: new Map() };
+    const storageVersion = crd.spec.versions.find((v) => v.storage)!.name;
+    const group = crd.spec.group;
+    const n = crd.spec.names;
+    for (const v of crd.spec.versions) {
+      if (!v.served) continue;
+      const { strategy, compiled, table } = customResourceStrategy(crd, v);
+      const descriptor: ResourceDescriptor = {
+        group, version: v.name, resource: n.plural, singular: n.singular ?? n.kind.toLowerCase(), kind: n.kind,
+        listKind: n.listKind ?? `${n.kind}List`, namespaced: crd.spec.scope === 'Namespaced', verbs: CR_VERBS,
+        shortNames: n.shortNames, categories: n.categories,
+        subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
+      };
+      const apiVersion = `${group}/${v.name}`;
+      const store = new Store({
+        descriptor, strategy, storage: this.opts.storage, keyPrefix: `/${group}/${n.plural}`, admission: this.opts.admission,
+        storageApiVersion: `${group}/${storageVersion}`,
+        // Conversion strategy None: only apiVersion changes between versions; defaults apply on read.
+        fromStorage: (obj) => {
+          const c = structuredClone(obj);
+          c.apiVersion = apiVersion;
+          compiled.defaultOnRead(c);
+          return c;
+        },
+      });
+      const lister = await createLister(store, { watchCache: this.opts.watchCache });
+      const served: ServedResource = {
+        descriptor, store, lister, allowStrategicMerge: false, table,
+        decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),
+      };
+      inst.versions.set(v.name, { served, lister });
+      this.opts.router.add(served);
+      this.opts.openapi.set(crSchemaDefinitions(descriptor, v.schema?.openAPIV3Schema));
+    }
+    this.installed.set(name, inst);
+  }
+
+  private uninstall(name: string): void {
+    const inst = this.installed.get(name);
+    if (!inst) return;
+    for (const { served, lister } of inst.versions.values()) {
+      const d = served.descriptor;
+      this.opts.router.remove(d.group, d.version, d.resource);
+      this.opts.openapi.remove(d);
+      lister.stop();
+    }
+    this.installed.delete(name);
+  }
+
+  /** Deleting a CRD: Terminating, remove every custom resource, then the cleanup finalizer. */
+  private async finalize(crd: CRD): Promise<void> {
+    const name = crd.metadata.name;
+    if (!(crd.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) return;
+    this.uninstall(name);
+    await this.writeStatus(name, (s) => ({
+      ...s,
+      conditions: [...(s.conditions ?? []).filter((c) => c.type !== 'Terminating' && c.type !== 'Established'),
+        condition('Established', 'False', 'Terminating', 'the CustomResourceDefinition is being deleted', s.conditions),
+        condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress', s.conditions)],
+    }));
+    const prefix = `/${crd.spec.group}/${crd.spec.names.plural}/`;
+    for (;;) {
+      const page = await this.opts.storage.list(prefix, { limit: 500 });
+      for (const obj of page.items) {
+        const m = obj.metadata ?? {};
+        const key = m.namespace ? `${prefix}${m.namespace}/${m.name}` : `${prefix}${m.name}`;
+        await this.opts.storage.delete(key).catch(() => undefined);
+      }
+      if (!page.more) break;
+    }
+    await this.opts.storage.guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
+      if (!cur) throw new Error('gone');
+      const fins = (cur.metadata?.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+      return { ...cur, metadata: { ...cur.metadata, finalizers: fins } };
+    }).catch(() => undefined);
+    const after = await this.opts.storage.get(`${CRD_KEY_PREFIX}/${name}`);
+    if (after && after.metadata?.deletionTimestamp && (after.metadata.finalizers ?? []).length === 0) {
+      await this.opts.storage.delete(`${CRD_KEY_PREFIX}/${name}`).catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.watch?.stop();
+    this.crdLister?.stop();
+    for (const name of [...this.installed.keys()]) this.uninstall(name);
+  }
+}

@@ -1,0 +1,135 @@
+// ServerConfig and kube-apiserver's flags for `kapi-env serve`
+// (cmd/kube-apiserver/app/options), for the flags that exist here.
+
+import type { Storage } from './storage/interface.js';
+
+export interface ServerConfig {
+  storage: Storage;
+  tls: { certPem: string; keyPem: string; clientCaPem: string };
+  bindAddress: string;
+  /** 0 = a random free port. */
+  port: number;
+  /** Serve lists at resourceVersion=0 and watches from an in-process cache (--watch-cache). */
+  watchCache: boolean;
+  /** Compact storage history every this many ms (--etcd-compaction-interval); 0 disables. */
+  compactionIntervalMs: number;
+  /** Advertised in /api serverAddressByClientCIDRs; defaults to bind address:port. */
+  advertiseAddress?: string;
+  /** Bookmark interval for watches (kube: about a minute). */
+  bookmarkIntervalMs?: number;
+}
+
+export interface ServeFlags {
+  etcdServers: string[];
+  etcdPrefix: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  securePort: number;
+  bindAddress: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  watchCache: boolean;
+  etcdCompactionIntervalMs: number;
+  /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
+  storageBackend: 'etcd3' | 'memory';
+}
+
+export class FlagError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlagError';
+  }
+}
+
+/** Go duration strings as kube flags take them: 5m, 300s, 1h30m, 0. */
+export function parseDuration(s: string): number {
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    const n = Number(m[1]);
+    total += n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  if (consumed !== s.length || s.length === 0) throw new FlagError(`invalid duration "${s}"`);
+  return total;
+}
+
+function parseBool(name: string, v: string): boolean {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new FlagError(`invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+export const SERVE_FLAGS: Record<string, string> = {
+  'etcd-servers': 'List of etcd servers to connect with (scheme://ip:port), comma separated.',
+  'etcd-prefix': 'The prefix to prepend to all resource paths in etcd. (default "/registry")',
+  'etcd-cafile': 'SSL Certificate Authority file used to secure etcd communication.',
+  'etcd-certfile': 'SSL certification file used to secure etcd communication.',
+  'etcd-keyfile': 'SSL key file used to secure etcd communication.',
+  'etcd-compaction-interval': 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled. (default 5m0s)',
+  'secure-port': 'The port on which to serve HTTPS with authentication and authorization. (default 6443; 0 picks a free port)',
+  'bind-address': 'The IP address on which to listen for the --secure-port port. (default 0.0.0.0)',
+  'tls-cert-file': 'File containing the default x509 Certificate for HTTPS.',
+  'tls-private-key-file': 'File containing the default x509 private key matching --tls-cert-file.',
+  'client-ca-file': 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
+  'watch-cache': 'Enable watch caching in the apiserver (default true)',
+  'storage-backend': 'The storage backend for persistence. Options: \'etcd3\' (default), \'memory\' (embedded, no etcd).',
+};
+
+/**
+ * Parses `--name=value` / `--name value` flags with kube-apiserver's names.
+ * An unknown flag is an error naming it, as pflag reports it.
+ */
+export function parseServeFlags(argv: string[]): ServeFlags {
+  const out: ServeFlags = {
+    etcdServers: [], etcdPrefix: '/registry', securePort: 6443, bindAddress: '0.0.0.0', watchCache: true,
+    etcdCompactionIntervalMs: 5 * 60_000, storageBackend: 'etcd3',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new FlagError(`unexpected argument "${arg}"`);
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (!(name in SERVE_FLAGS)) throw new FlagError(`unknown flag: --${name}`);
+    if (value === undefined) {
+      if (name === 'watch-cache' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
+      }
+    }
+    switch (name) {
+      case 'etcd-servers': out.etcdServers = value.split(',').map((s) => s.trim()).filter(Boolean); break;
+      case 'etcd-prefix': out.etcdPrefix = value; break;
+      case 'etcd-cafile': out.etcdCafile = value; break;
+      case 'etcd-certfile': out.etcdCertfile = value; break;
+      case 'etcd-keyfile': out.etcdKeyfile = value; break;
+      case 'etcd-compaction-interval': out.etcdCompactionIntervalMs = parseDuration(value); break;
+      case 'secure-port': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new FlagError(`invalid argument "${value}" for "--secure-port" flag`);
+        out.securePort = n;
+        break;
+      }
+      case 'bind-address': out.bindAddress = value; break;
+      case 'tls-cert-file': out.tlsCertFile = value; break;
+      case 'tls-private-key-file': out.tlsPrivateKeyFile = value; break;
+      case 'client-ca-file': out.clientCaFile = value; break;
+      case 'watch-cache': out.watchCache = parseBool(name, value); break;
+      case 'storage-backend':
+        if (value !== 'etcd3' && value !== 'memory') throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
+        out.storageBackend = value;
+        break;
+    }
+  }
+  return out;
+}

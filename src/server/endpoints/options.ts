@@ -1,0 +1,64 @@
+// Query and body options shared by the verb handlers, validated as kube's
+// metav1 option types are (k8s.io/apimachinery/pkg/apis/meta/v1/validation).
+
+import { fieldErrors, invalid, badRequest, type FieldError } from '../api/errors.js';
+import { isPlainObject } from '../api/types.js';
+import type { DeleteParams, PropagationPolicy } from '../registry/store.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+function optionsInvalid(kind: string, errs: FieldError[]): never {
+  throw invalid({ group: 'meta.k8s.io', kind }, '', errs);
+}
+
+export function parseDryRun(q: URLSearchParams, optionsKind: string): boolean {
+  const values = q.getAll('dryRun');
+  if (values.length === 0) return false;
+  for (const v of values) {
+    if (v !== 'All') optionsInvalid(optionsKind, [fieldErrors.notSupported('dryRun', values, ['All'])]);
+  }
+  return true;
+}
+
+export function parseFieldValidation(q: URLSearchParams, optionsKind: string): FieldValidation {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  return optionsInvalid(optionsKind, [fieldErrors.notSupported('fieldValidation', v, ['Ignore', 'Warn', 'Strict'])]);
+}
+
+const POLICIES: PropagationPolicy[] = ['Orphan', 'Background', 'Foreground'];
+
+/** DeleteOptions from the body (if any) overlaid with query parameters, as kube's delete handler merges them. */
+export function parseDeleteOptions(body: unknown, q: URLSearchParams): { params: DeleteParams; dryRun: boolean } {
+  const o: Record<string, unknown> = isPlainObject(body) ? { ...body } : {};
+  if (body !== undefined && body !== null && !isPlainObject(body)) throw badRequest('the body of the request was not a DeleteOptions object');
+  if (q.has('gracePeriodSeconds')) o.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  if (q.has('propagationPolicy')) o.propagationPolicy = q.get('propagationPolicy');
+  if (q.has('orphanDependents')) o.orphanDependents = q.get('orphanDependents') === 'true';
+  const dryRunValues = q.getAll('dryRun');
+  if (dryRunValues.length === 0 && Array.isArray(o.dryRun)) for (const v of o.dryRun) q.append('dryRun', String(v));
+  const dryRun = parseDryRun(q, 'DeleteOptions');
+  const errs: FieldError[] = [];
+  if (o.orphanDependents !== undefined && o.propagationPolicy !== undefined) {
+    errs.push(fieldErrors.invalid('propagationPolicy', o.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set'));
+  }
+  if (o.propagationPolicy !== undefined && !POLICIES.includes(o.propagationPolicy as PropagationPolicy)) {
+    errs.push(fieldErrors.notSupported('propagationPolicy', o.propagationPolicy, POLICIES));
+  }
+  if (errs.length) optionsInvalid('DeleteOptions', errs);
+  const params: DeleteParams = {};
+  if (typeof o.gracePeriodSeconds === 'number' && Number.isFinite(o.gracePeriodSeconds)) {
+    // A negative grace period means "immediately" and is raised to 1 (store.go BeforeDelete).
+    params.gracePeriodSeconds = o.gracePeriodSeconds < 0 ? 1 : o.gracePeriodSeconds;
+  }
+  if (o.propagationPolicy !== undefined) params.propagationPolicy = o.propagationPolicy as PropagationPolicy;
+  if (typeof o.orphanDependents === 'boolean') params.orphanDependents = o.orphanDependents;
+  if (isPlainObject(o.preconditions)) {
+    const p = o.preconditions;
+    params.preconditions = {};
+    if (typeof p.uid === 'string') params.preconditions.uid = p.uid;
+    if (typeof p.resourceVersion === 'string') params.preconditions.resourceVersion = p.resourceVersion;
+  }
+  return { params, dryRun };
+}

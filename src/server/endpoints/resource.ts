@@ -1,0 +1,236 @@
+// REST verb handlers: RequestInfo -> registry -> response, as
+// k8s.io/apiserver/pkg/endpoints/handlers does for get/list/create/update/patch/delete.
+
+import {
+  badRequest, methodNotAllowed, pathNotFound, successStatus, StatusError, type Status,
+} from '../api/errors.js';
+import { isPlainObject, type KubeObject, type UserInfo } from '../api/types.js';
+import { decodeBody, readBody, type ServerRequest } from '../http/body.js';
+import { negotiateOutput, requestBodyFormat, type Negotiated } from '../http/negotiation.js';
+import type { RequestInfo } from '../http/request-info.js';
+import { setWarnings, writeObject, writeStatus, type AnyResponse } from '../http/response.js';
+import type { RequestContext } from '../registry/strategy.js';
+import { parseDeleteOptions, parseDryRun, parseFieldValidation } from './options.js';
+import { applyPatchBody, patchTypeFor } from './patch.js';
+import { scaleOf, updateScale } from './scale.js';
+import type { ResourceRouter, ServedResource } from './router.js';
+import type { TableRenderer } from './table.js';
+import type { WatchServer } from './watch.js';
+
+export interface ResourceHandlerDeps {
+  router: ResourceRouter;
+  tables: TableRenderer;
+  watch: WatchServer;
+}
+
+interface Call {
+  req: ServerRequest;
+  res: AnyResponse;
+  info: RequestInfo;
+  query: URLSearchParams;
+  served: ServedResource;
+  ctx: RequestContext;
+}
+
+const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
+
+export class ResourceHandler {
+  constructor(private readonly deps: ResourceHandlerDeps) {}
+
+  async handle(req: ServerRequest, res: AnyResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+    const served = this.deps.router.get(info.apiGroup, info.apiVersion, info.resource);
+    if (!served) throw pathNotFound();
+    const d = served.descriptor;
+    const namespaced = served.store.strategy.namespaced;
+    if (!namespaced && info.namespace) throw pathNotFound();
+    if (namespaced && !info.namespace && !['list', 'watch', 'deletecollection'].includes(info.verb)) {
+      if (info.verb === 'create') throw methodNotAllowed(req.method ?? 'POST', d.kind);
+      throw pathNotFound();
+    }
+    if (info.subresource) {
+      const ok = (info.subresource === 'status' && d.subresources?.status) || (info.subresource === 'scale' && d.subresources?.scale);
+      if (!ok || !info.name) throw pathNotFound();
+      if (!SUBRESOURCE_VERBS.has(info.verb)) throw methodNotAllowed(req.method ?? '', d.kind);
+    } else if (!d.verbs.includes(info.verb)) {
+      throw methodNotAllowed(req.method ?? '', d.kind);
+    }
+    const ctx: RequestContext = { user, namespace: info.namespace, dryRun: false, warnings: [], subresource: info.subresource || undefined };
+    const call: Call = { req, res, info, query, served, ctx };
+    switch (info.verb) {
+      case 'get': return this.get(call);
+      case 'list': return this.list(call);
+      case 'watch': return this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
+      case 'create': return this.create(call);
+      case 'update': return this.update(call);
+      case 'patch': return this.patch(call);
+      case 'delete': return this.delete(call);
+      case 'deletecollection': return this.deleteCollection(call);
+      default: throw methodNotAllowed(req.method ?? '', d.kind);
+    }
+  }
+
+  private tableFor(call: Call): Negotiated {
+    return negotiateOutput(call.req.headers.accept, { tableAllowed: true });
+  }
+
+  private respond(call: Call, code: number, obj: KubeObject | Status, neg?: Negotiated): void {
+    const n = neg ?? negotiateOutput(call.req.headers.accept, { tableAllowed: true });
+    setWarnings(call.res, call.ctx.warnings);
+    if (n.format === 'table' && (obj as KubeObject).kind !== 'Status') {
+      writeObject(call.req, call.res, code, this.deps.tables.objectTable(call.served, obj as KubeObject, call.query), n.contentType);
+      return;
+    }
+    writeObject(call.req, call.res, code, obj, n.contentType);
+  }
+
+  private async get(call: Call): Promise<void> {
+    const neg = negotiateOutput(call.req.headers.accept, { tableAllowed: true });
+    const obj = await call.served.store.get(call.ctx, call.info.name);
+    if (call.info.subresource === 'scale') return this.respond(call, 200, scaleOf(call.served, obj), neg);
+    this.respond(call, 200, obj, neg);
+  }
+
+  private async list(call: Call): Promise<void> {
+    const neg = negotiateOutput(call.req.headers.accept, { tableAllowed: true });
+    const q = call.query;
+    const limitRaw = q.get('limit');
+    const list = await call.served.lister.list({
+      namespace: call.info.namespace,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+      resourceVersion: q.get('resourceVersion') ?? undefined,
+      resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      limit: limitRaw ? Math.max(0, Number.parseInt(limitRaw, 10) || 0) : undefined,
+      continue: q.get('continue') ?? undefined,
+    });
+    setWarnings(call.res, call.ctx.warnings);
+    if (neg.format === 'table') {
+      writeObject(call.req, call.res, 200, this.deps.tables.listTable(call.served, list, q), neg.contentType);
+      return;
+    }
+    writeObject(call.req, call.res, 200, list, neg.contentType);
+  }
+
+  private async readObject(call: Call): Promise<Record<string, unknown>> {
+    const format = requestBodyFormat(call.req.headers['content-type']);
+    const body = decodeBody(await readBody(call.req), format);
+    if (!isPlainObject(body)) throw badRequest(`the object provided is unrecognized: expected an object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+    return body;
+  }
+
+  /** Body apiVersion/kind must name this resource's kind in this group-version. */
+  private checkTypeMeta(call: Call, body: Record<string, unknown>): void {
+    const d = call.served.descriptor;
+    const expected = d.group ? `${d.group}/${d.version}` : d.version;
+    const expectedKind = call.info.subresource === 'scale' ? 'Scale' : d.kind;
+    const av = typeof body.apiVersion === 'string' ? body.apiVersion : '';
+    const kind = typeof body.kind === 'string' ? body.kind : '';
+    const expectedAV = call.info.subresource === 'scale' ? 'autoscaling/v1' : expected;
+    if (av && av !== expectedAV) {
+      throw badRequest(`the API version in the data (${av}) does not match the expected API version (${expectedAV})`);
+    }
+    if (kind && kind !== expectedKind) {
+      throw badRequest(`${kind} in version "${av || expectedAV}" cannot be handled as a ${expectedKind}: no kind "${kind}" is registered for version "${av || expectedAV}"`);
+    }
+  }
+
+  private decode(call: Call, body: Record<string, unknown>, optionsKind: string): void {
+    const fv = parseFieldValidation(call.query, optionsKind);
+    call.served.decode?.(body, { fieldValidation: fv, warnings: call.ctx.warnings });
+  }
+
+  private async create(call: Call): Promise<void> {
+    call.ctx.dryRun = parseDryRun(call.query, 'CreateOptions');
+    const body = await this.readObject(call);
+    this.checkTypeMeta(call, body);
+    this.decode(call, body, 'CreateOptions');
+    if (call.info.name) throw methodNotAllowed(call.req.method ?? 'POST', call.served.descriptor.kind);
+    const obj = await call.served.store.create(call.ctx, body as KubeObject);
+    this.respond(call, 201, obj);
+  }
+
+  private async update(call: Call): Promise<void> {
+    call.ctx.dryRun = parseDryRun(call.query, 'UpdateOptions');
+    const body = await this.readObject(call);
+    this.checkTypeMeta(call, body);
+    if (call.info.subresource === 'scale') {
+      const out = await updateScale(call.served, call.ctx, call.info.name, body);
+      return this.respond(call, 200, out);
+    }
+    this.decode(call, body, 'UpdateOptions');
+    const { object, created } = await call.served.store.update(call.ctx, call.info.name, () => structuredClone(body) as KubeObject);
+    this.respond(call, created ? 201 : 200, object);
+  }
+
+  private async patch(call: Call): Promise<void> {
+    call.ctx.dryRun = parseDryRun(call.query, 'PatchOptions');
+    const type = patchTypeFor(call.req.headers['content-type'], call.served.allowStrategicMerge);
+    const patch = decodeBody(await readBody(call.req), 'json');
+    const fv = parseFieldValidation(call.query, 'PatchOptions');
+    if (call.info.subresource === 'scale') {
+      const current = await call.served.store.get(call.ctx, call.info.name);
+      const scale = scaleOf(call.served, current);
+      const patched = applyPatchBody(type, scale as KubeObject, patch) as Record<string, unknown>;
+      const out = await updateScale(call.served, call.ctx, call.info.name, patched);
+      return this.respond(call, 200, out);
+    }
+    const { object } = await call.served.store.update(call.ctx, call.info.name, (current) => {
+      if (!current) throw call.served.store.mapStorageError(new StatusError(404, 'NotFound', ''), call.info.name);
+      const patched = applyPatchBody(type, current, patch) as Record<string, unknown>;
+      if (!isPlainObject(patched)) throw badRequest('the patched object is not an object');
+      // A patch may not change the type; the stored apiVersion/kind win as in kube's patcher.
+      this.checkTypeMeta(call, patched);
+      call.served.decode?.(patched, { fieldValidation: fv, warnings: call.ctx.warnings });
+      return patched as KubeObject;
+    });
+    this.respond(call, 200, object);
+  }
+
+  private async readDeleteBody(call: Call): Promise<unknown> {
+    const buf = await readBody(call.req);
+    if (buf.length === 0 || buf.toString('utf8').trim() === '') return undefined;
+    return decodeBody(buf, requestBodyFormat(call.req.headers['content-type']));
+  }
+
+  private async delete(call: Call): Promise<void> {
+    const { params, dryRun } = parseDeleteOptions(await this.readDeleteBody(call), call.query);
+    call.ctx.dryRun = dryRun;
+    const { object, immediate } = await call.served.store.delete(call.ctx, call.info.name, params);
+    if (immediate && !call.served.store.strategy.returnDeletedObject) {
+      const d = call.served.descriptor;
+      const s = successStatus({ name: call.info.name, group: d.group, kind: d.resource, uid: object.metadata?.uid });
+      writeObject(call.req, call.res, 200, s, negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType);
+      return;
+    }
+    const code = !immediate && params.orphanDependents === false ? 202 : 200;
+    this.respond(call, code, object);
+  }
+
+  private async deleteCollection(call: Call): Promise<void> {
+    const { params, dryRun } = parseDeleteOptions(await this.readDeleteBody(call), call.query);
+    call.ctx.dryRun = dryRun;
+    const q = call.query;
+    const list = await call.served.lister.list({
+      namespace: call.info.namespace,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+    });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      const ctx = { ...call.ctx, namespace: item.metadata?.namespace ?? '' };
+      try {
+        const { object } = await call.served.store.delete(ctx, item.metadata!.name!, params);
+        deleted.push(object);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    writeObject(call.req, call.res, 200, { ...list, items: deleted }, negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType);
+  }
+}
+
+export function writeError(req: ServerRequest, res: AnyResponse, e: unknown, status: Status): void {
+  void e;
+  writeStatus(req, res, status);
+}

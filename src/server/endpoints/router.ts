@@ -1,0 +1,70 @@
+// The table of served resources: built-ins at start, custom resources added
+// and removed at run time by the CRD controller. Discovery and OpenAPI read it.
+
+import type { Store } from '../registry/store.js';
+import type { ResourceDescriptor } from '../registry/strategy.js';
+import type { Lister } from '../registry/list.js';
+
+export interface ServedResource {
+  descriptor: ResourceDescriptor;
+  store: Store;
+  lister: Lister;
+  /** Strategic merge patch is only for built-in types. */
+  allowStrategicMerge: boolean;
+  /** Turns the decoded body into what the store expects (defaulting, pruning, fieldValidation). */
+  decode?: (obj: Record<string, unknown>, opts: { fieldValidation: 'Strict' | 'Warn' | 'Ignore'; warnings: string[] }) => void;
+  /** Table conversion for `kubectl get`; default uses the strategy's columns. */
+  table?: { columns: import('../registry/strategy.js').TableColumn[]; row(obj: import('../api/types.js').KubeObject): unknown[] };
+}
+
+export class ResourceRouter {
+  private readonly byPath = new Map<string, ServedResource>();
+  private generation = 0;
+  private readonly listeners: Array<() => void> = [];
+
+  private static path(group: string, version: string, resource: string): string {
+    return `${group}/${version}/${resource}`;
+  }
+
+  add(r: ServedResource): void {
+    const d = r.descriptor;
+    this.byPath.set(ResourceRouter.path(d.group, d.version, d.resource), r);
+    this.changed();
+  }
+
+  remove(group: string, version: string, resource: string): ServedResource | undefined {
+    const p = ResourceRouter.path(group, version, resource);
+    const r = this.byPath.get(p);
+    if (r) {
+      this.byPath.delete(p);
+      this.changed();
+    }
+    return r;
+  }
+
+  get(group: string, version: string, resource: string): ServedResource | undefined {
+    return this.byPath.get(ResourceRouter.path(group, version, resource));
+  }
+
+  all(): ServedResource[] {
+    return [...this.byPath.values()];
+  }
+
+  descriptors(): ResourceDescriptor[] {
+    return this.all().map((r) => r.descriptor);
+  }
+
+  /** Bumped on every change, so discovery and OpenAPI documents can be cached between changes. */
+  get version(): number {
+    return this.generation;
+  }
+
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(): void {
+    this.generation++;
+    for (const fn of this.listeners) fn();
+  }
+}

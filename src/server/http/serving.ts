@@ -1,0 +1,80 @@
+// Secure serving: one TLS port speaking HTTP/2 and HTTP/1.1 (kube-apiserver's
+// SecureServingInfo). Client certificates are requested but not required, so
+// that the authenticator can tell "no certificate" from "bad certificate".
+
+import http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+
+export interface ServingOptions {
+  certPem: string;
+  keyPem: string;
+  clientCaPem?: string;
+  bindAddress: string;
+  port: number;
+  /** kube-apiserver's --http2-max-streams-per-connection default is 1000 in newer versions; Go's server uses 250. */
+  maxConcurrentStreams?: number;
+}
+
+export type Handler = (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => void;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface Serving {
+  server: http2.Http2SecureServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: UpgradeHandler): Promise<Serving> {
+  const server = http2.createSecureServer({
+    cert: opts.certPem,
+    key: opts.keyPem,
+    ca: opts.clientCaPem,
+    requestCert: !!opts.clientCaPem,
+    rejectUnauthorized: false,
+    allowHTTP1: true,
+    // Watches are long-lived streams; Go clients open many per connection and
+    // reset one each time they cancel a watch.
+    settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 250 },
+    // nghttp2 counts RST_STREAMs towards its flood protection; raise the session memory ceiling for watch churn.
+    maxSessionMemory: 64,
+    maxSessionRejectedStreams: 10_000,
+    maxSessionInvalidFrames: 10_000,
+    minVersion: 'TLSv1.2',
+  }, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  if (onUpgrade) server.on('upgrade', onUpgrade);
+  const sockets = new Set<Duplex>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('secureConnection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
+  // Idle TLS connections that never complete a handshake must not keep the server alive.
+  server.on('tlsClientError', () => {});
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      if (e.code === 'EADDRINUSE') reject(new Error(`port ${opts.port} on ${opts.bindAddress} is already in use: choose another with --port (or 0 for a random free port)`));
+      else reject(e);
+    };
+    server.once('error', onError);
+    server.listen(opts.port, opts.bindAddress, () => {
+      server.off('error', onError);
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        server,
+        port,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          for (const s of sessions) s.destroy();
+          for (const s of sockets) s.destroy();
+        }),
+      });
+    });
+  });
+}

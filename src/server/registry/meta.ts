@@ -1,0 +1,61 @@
+// Server-set metadata helpers shared by the generic store.
+
+import { randomUUID } from 'node:crypto';
+import type { KubeObject, ObjectMeta } from '../api/types.js';
+
+/** RFC 3339 with seconds, UTC: how metav1.Time serialises. */
+export function nowRFC3339(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_GENERATE_PREFIX = 58;
+
+/** names.SimpleNameGenerator: prefix cut to 58 characters plus 5 random characters. */
+export function generateName(prefix: string): string {
+  let s = prefix.length > MAX_GENERATE_PREFIX ? prefix.slice(0, MAX_GENERATE_PREFIX) : prefix;
+  for (let i = 0; i < 5; i++) s += generateAlphabet[Math.floor(Math.random() * generateAlphabet.length)];
+  return s;
+}
+
+export function meta(obj: KubeObject): ObjectMeta {
+  if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
+  return obj.metadata;
+}
+
+export function newUID(): string {
+  return randomUUID();
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}
+
+/** Everything but metadata (and status when it is a subresource): what bumps generation. */
+export function specPart(obj: KubeObject, excludeStatus: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'metadata' || k === 'apiVersion' || k === 'kind') continue;
+    if (excludeStatus && k === 'status') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}

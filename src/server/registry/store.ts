@@ -1,0 +1,362 @@
+// The generic registry store (k8s.io/apiserver/pkg/registry/generic/registry/store.go):
+// one implementation of create/get/update/delete for every resource, driven by
+// a small Strategy. List and watch live in list.ts beside it.
+
+import {
+  alreadyExists, badRequest, conflict, fieldErrors, forbidden, invalid, notFound, OPTIMISTIC_LOCK_MESSAGE,
+  StatusError, type FieldError, type GroupResource,
+} from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import type { AdmissionAttributes, AdmissionChain, Operation } from '../admission/index.js';
+import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
+import { clone, deepEqual, generateName, meta, newUID, nowRFC3339, specPart } from './meta.js';
+import type { RequestContext, ResourceDescriptor, Strategy } from './strategy.js';
+import { nameIsDNSSubdomain } from './validation/names.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectmeta.js';
+
+export interface StoreConfig {
+  descriptor: ResourceDescriptor;
+  strategy: Strategy;
+  storage: Storage;
+  /** Registry key prefix without the storage prefix, e.g. `/configmaps` or `/example.com/widgets`. */
+  keyPrefix: string;
+  admission: AdmissionChain;
+  /**
+   * For resources served in several versions (custom resources): the apiVersion
+   * objects are stored in, and how a stored object is presented in this
+   * version (conversion, defaulting on read).
+   */
+  storageApiVersion?: string;
+  fromStorage?: (obj: KubeObject) => KubeObject;
+}
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+export interface DeleteParams {
+  preconditions?: Preconditions;
+  propagationPolicy?: PropagationPolicy;
+  orphanDependents?: boolean;
+  gracePeriodSeconds?: number;
+}
+
+/** Produces the desired object from the stored one (PUT body or an applied patch). */
+export type UpdatedObjectInfo = (current: KubeObject | null) => Promise<KubeObject> | KubeObject;
+
+const GENERATE_NAME_ATTEMPTS = 8;
+
+export class Store {
+  readonly descriptor: ResourceDescriptor;
+  readonly strategy: Strategy;
+  readonly storage: Storage;
+  readonly keyPrefix: string;
+  readonly groupResource: GroupResource;
+  private readonly admission: AdmissionChain;
+  private readonly storageApiVersion?: string;
+  private readonly fromStorage?: (obj: KubeObject) => KubeObject;
+
+  constructor(cfg: StoreConfig) {
+    this.storageApiVersion = cfg.storageApiVersion;
+    this.fromStorage = cfg.fromStorage;
+    this.descriptor = cfg.descriptor;
+    this.strategy = cfg.strategy;
+    this.storage = cfg.storage;
+    this.keyPrefix = cfg.keyPrefix;
+    this.admission = cfg.admission;
+    this.groupResource = { group: cfg.descriptor.group, resource: cfg.descriptor.resource };
+  }
+
+  /** A stored object as this version presents it. */
+  out(obj: KubeObject): KubeObject {
+    return this.fromStorage ? this.fromStorage(obj) : obj;
+  }
+
+  /** An object of this version as it is stored. */
+  private toStorage(obj: KubeObject): KubeObject {
+    if (this.storageApiVersion) obj.apiVersion = this.storageApiVersion;
+    return obj;
+  }
+
+  get apiVersion(): string {
+    return this.descriptor.group ? `${this.descriptor.group}/${this.descriptor.version}` : this.descriptor.version;
+  }
+
+  /** `/configmaps/ns/name`, `/configmaps/ns/` for a namespace, `/configmaps/` for all. */
+  key(namespace: string, name: string): string {
+    return this.strategy.namespaced ? `${this.keyPrefix}/${namespace}/${name}` : `${this.keyPrefix}/${name}`;
+  }
+
+  listPrefix(namespace: string): string {
+    return this.strategy.namespaced && namespace ? `${this.keyPrefix}/${namespace}/` : `${this.keyPrefix}/`;
+  }
+
+  private qualifiedKind(): { group: string; kind: string } {
+    return { group: this.descriptor.group, kind: this.descriptor.kind };
+  }
+
+  private invalidIfAny(name: string, errs: FieldError[]): void {
+    if (errs.length) throw invalid(this.qualifiedKind(), name, errs);
+  }
+
+  private attrs(op: Operation, ctx: RequestContext, name: string, obj: KubeObject | null, old: KubeObject | null): AdmissionAttributes {
+    return {
+      operation: op, resource: this.descriptor, subresource: ctx.subresource ?? '', namespace: ctx.namespace ?? '',
+      name, object: obj, oldObject: old, user: ctx.user, dryRun: ctx.dryRun,
+    };
+  }
+
+  /** Request namespace vs object namespace (rest.EnsureObjectNamespaceMatchesRequestNamespace). */
+  private reconcileNamespace(obj: KubeObject, ctx: RequestContext): void {
+    const m = meta(obj);
+    if (!this.strategy.namespaced) {
+      delete m.namespace;
+      return;
+    }
+    const reqNs = ctx.namespace ?? '';
+    if (!m.namespace) m.namespace = reqNs;
+    else if (m.namespace !== reqNs) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+  }
+
+  private validateMeta(obj: KubeObject): FieldError[] {
+    return validateObjectMeta(obj.metadata, {
+      namespaced: this.strategy.namespaced, nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
+    });
+  }
+
+  async create(ctx: RequestContext, input: KubeObject): Promise<KubeObject> {
+    const obj = input;
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.descriptor.kind;
+    this.reconcileNamespace(obj, ctx);
+    const m = meta(obj);
+    const generate = !m.name && !!m.generateName;
+    // rest.BeforeCreate: server-owned fields are reset.
+    m.uid = newUID();
+    m.creationTimestamp = nowRFC3339();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    if (this.strategy.hasGeneration) m.generation = 1;
+    else delete m.generation;
+    if (generate) m.name = generateName(m.generateName!);
+    this.strategy.prepareForCreate?.(obj, ctx);
+    await this.admission.admit(this.attrs('CREATE', ctx, m.name ?? '', obj, null));
+    const errs = this.validateMeta(obj);
+    if (errs.length === 0) errs.push(...(this.strategy.validate?.(obj, ctx) ?? []));
+    this.invalidIfAny(m.name ?? '', errs);
+    await this.admission.validate(this.attrs('CREATE', ctx, m.name ?? '', obj, null));
+    this.strategy.canonicalize?.(obj);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.out(await this.storage.create(this.key(m.namespace ?? '', m.name!), this.toStorage(obj), { dryRun: ctx.dryRun }));
+      } catch (e) {
+        if (isStorageError(e, 'KeyExists')) {
+          if (generate && attempt < GENERATE_NAME_ATTEMPTS) {
+            m.name = generateName(m.generateName!);
+            continue;
+          }
+          throw alreadyExists(this.groupResource, m.name!);
+        }
+        throw e;
+      }
+    }
+  }
+
+  async get(ctx: RequestContext, name: string): Promise<KubeObject> {
+    const obj = await this.storage.get(this.key(ctx.namespace ?? '', name));
+    if (!obj) throw notFound(this.groupResource, name);
+    return this.out(obj);
+  }
+
+  /**
+   * PUT and PATCH: `objInfo` turns the stored object into the desired one inside
+   * the storage's optimistic-concurrency loop, as rest.UpdatedObjectInfo does.
+   */
+  async update(ctx: RequestContext, name: string, objInfo: UpdatedObjectInfo, opts: { forceAllowCreate?: boolean } = {}): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.key(ctx.namespace ?? '', name);
+    let created = false;
+    let deleteAfter: { rv: string } | null = null;
+    const result = await this.storage.guaranteedUpdate(key, async (current) => {
+      created = false;
+      deleteAfter = null;
+      if (!current) {
+        if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
+        const obj = await objInfo(null);
+        created = true;
+        return this.toStorage(await this.createFromUpdate(ctx, name, obj));
+      }
+      const presented = this.out(clone(current));
+      const obj = await objInfo(clone(presented));
+      const next = this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
+      const nm = meta(next);
+      if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next)) deleteAfter = { rv: current.metadata!.resourceVersion! };
+      return next;
+    }, { ignoreNotFound: true, dryRun: ctx.dryRun }).catch((e) => {
+      throw this.mapStorageError(e, name);
+    });
+    if (deleteAfter !== null) {
+      // The update emptied the finalizers of an object being deleted: it goes now (store.go shouldDeleteDuringUpdate).
+      const pre = { resourceVersion: result.metadata?.resourceVersion };
+      const deleted = await this.storage.delete(key, { preconditions: ctx.dryRun ? undefined : pre, dryRun: ctx.dryRun }).catch((e) => {
+        if (isStorageError(e, 'KeyNotFound')) return result;
+        throw this.mapStorageError(e, name);
+      });
+      return { object: this.out(deleted), created: false };
+    }
+    return { object: this.out(result), created };
+  }
+
+  private async createFromUpdate(ctx: RequestContext, name: string, obj: KubeObject): Promise<KubeObject> {
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.descriptor.kind;
+    this.reconcileNamespace(obj, ctx);
+    const m = meta(obj);
+    if (m.name !== name) throw badRequest(`the name of the object (${m.name ?? ''}) does not match the name on the URL (${name})`);
+    m.uid = newUID();
+    m.creationTimestamp = nowRFC3339();
+    delete m.resourceVersion;
+    if (this.strategy.hasGeneration) m.generation = 1;
+    else delete m.generation;
+    this.strategy.prepareForCreate?.(obj, ctx);
+    await this.admission.admit(this.attrs('CREATE', ctx, name, obj, null));
+    const errs = this.validateMeta(obj);
+    if (errs.length === 0) errs.push(...(this.strategy.validate?.(obj, ctx) ?? []));
+    this.invalidIfAny(name, errs);
+    await this.admission.validate(this.attrs('CREATE', ctx, name, obj, null));
+    this.strategy.canonicalize?.(obj);
+    return obj;
+  }
+
+  private async prepareUpdate(ctx: RequestContext, name: string, input: KubeObject, current: KubeObject): Promise<KubeObject> {
+    let obj = input;
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.descriptor.kind;
+    this.reconcileNamespace(obj, ctx);
+    const m = meta(obj);
+    const cm = current.metadata!;
+    if (m.name !== undefined && m.name !== name) {
+      throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+    }
+    m.name = name;
+    if (!m.resourceVersion) {
+      if (this.strategy.requireResourceVersionOnUpdate) {
+        throw invalid(this.qualifiedKind(), name, [fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+      }
+    } else if (m.resourceVersion !== cm.resourceVersion) {
+      throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+    // Subresource scoping: /status changes only status; the main resource never changes status.
+    if (ctx.subresource === 'status') {
+      const status = obj.status;
+      const managedFields = m.managedFields;
+      obj = clone(current);
+      if (status === undefined) delete obj.status;
+      else obj.status = status;
+      if (managedFields !== undefined) meta(obj).managedFields = managedFields;
+    } else if (this.strategy.hasStatusSubresource) {
+      if (current.status === undefined) delete obj.status;
+      else obj.status = clone(current.status);
+    }
+    const om = meta(obj);
+    // rest.BeforeUpdate: system fields come from the stored object when omitted.
+    if (!om.uid) om.uid = cm.uid;
+    if (!om.creationTimestamp) om.creationTimestamp = cm.creationTimestamp;
+    if (!om.deletionTimestamp && cm.deletionTimestamp) om.deletionTimestamp = cm.deletionTimestamp;
+    if (om.deletionGracePeriodSeconds === undefined && cm.deletionGracePeriodSeconds !== undefined) {
+      om.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
+    }
+    if (this.strategy.hasGeneration) {
+      om.generation = cm.generation ?? 1;
+      const changed = this.strategy.specChanged
+        ? this.strategy.specChanged(obj, current)
+        : !deepEqual(specPart(obj, this.strategy.hasStatusSubresource), specPart(current, this.strategy.hasStatusSubresource));
+      if (changed && ctx.subresource !== 'status') om.generation = (cm.generation ?? 1) + 1;
+    } else delete om.generation;
+    om.resourceVersion = cm.resourceVersion;
+    this.strategy.prepareForUpdate?.(obj, current, ctx);
+    await this.admission.admit(this.attrs('UPDATE', ctx, name, obj, current));
+    const errs = validateObjectMetaUpdate(obj, current, {
+      namespaced: this.strategy.namespaced, nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
+    });
+    if (errs.length === 0) errs.push(...(this.strategy.validateUpdate?.(obj, current, ctx) ?? []));
+    this.invalidIfAny(name, errs);
+    await this.admission.validate(this.attrs('UPDATE', ctx, name, obj, current));
+    this.strategy.canonicalize?.(obj);
+    return obj;
+  }
+
+  /**
+   * DELETE: objects with finalizers (or a policy that adds one) are only marked
+   * with deletionTimestamp; the rest go at once.
+   */
+  async delete(ctx: RequestContext, name: string, params: DeleteParams): Promise<{ object: KubeObject; immediate: boolean }> {
+    const key = this.key(ctx.namespace ?? '', name);
+    const current = await this.storage.get(key);
+    if (!current) throw notFound(this.groupResource, name);
+    this.checkPreconditions(name, current, params.preconditions);
+    await this.admission.validate(this.attrs('DELETE', ctx, name, null, current));
+    const finalizerFor = params.propagationPolicy === 'Foreground' ? 'foregroundDeletion'
+      : params.propagationPolicy === 'Orphan' || params.orphanDependents === true ? 'orphan' : undefined;
+    const pending = (o: KubeObject): boolean => (o.metadata?.finalizers ?? []).length > 0 || !!this.strategy.pendingFinalization?.(o);
+    const hasFinalizers = pending(current);
+    if (hasFinalizers || finalizerFor) {
+      const marked = await this.storage.guaranteedUpdate(key, (cur) => {
+        if (!cur) throw notFound(this.groupResource, name);
+        this.checkPreconditions(name, cur, params.preconditions);
+        const next = clone(cur);
+        const m = meta(next);
+        const fins = m.finalizers ?? [];
+        if (finalizerFor && !fins.includes(finalizerFor)) {
+          const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
+          m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
+        }
+        if (!m.deletionTimestamp) {
+          m.deletionTimestamp = nowRFC3339();
+          m.deletionGracePeriodSeconds = 0;
+          if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
+          this.strategy.prepareForDeletion?.(next);
+        }
+        return deepEqual(next, cur) ? cur : next;
+      }, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
+      if (pending(marked)) return { object: this.out(marked), immediate: false };
+    }
+    const deleted = await this.storage.delete(key, {
+      dryRun: ctx.dryRun,
+      preconditions: params.preconditions,
+      validateDeletion: (cur) => this.checkPreconditions(name, cur, params.preconditions),
+    }).catch((e) => { throw this.mapStorageError(e, name); });
+    return { object: this.out(deleted), immediate: true };
+  }
+
+  /** rest.BeforeDelete's early precondition check; the conflict names the Kind, as kube's does. */
+  private checkPreconditions(name: string, cur: KubeObject, pre: Preconditions | undefined): void {
+    if (!pre) return;
+    const m = cur.metadata ?? {};
+    const gk = { group: this.descriptor.group, resource: this.descriptor.kind };
+    if (pre.uid !== undefined && pre.uid !== m.uid) {
+      throw conflict(gk, name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${m.uid ?? ''}). The object might have been deleted and then recreated`);
+    }
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
+      throw conflict(gk, name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${m.resourceVersion ?? ''}). The object might have been modified`);
+    }
+  }
+
+  mapStorageError(e: unknown, name: string): unknown {
+    if (e instanceof StatusError) return e;
+    if (isStorageError(e)) {
+      switch (e.code) {
+        case 'KeyNotFound': return notFound(this.groupResource, name);
+        case 'KeyExists': return alreadyExists(this.groupResource, name);
+        case 'ResourceVersionConflicts':
+          return conflict(this.groupResource, name, e.message.startsWith('Precondition failed') ? e.message : OPTIMISTIC_LOCK_MESSAGE);
+        default: return e;
+      }
+    }
+    return e;
+  }
+
+  forbidden(name: string, why: string): StatusError {
+    return forbidden(this.groupResource, name, why);
+  }
+}

@@ -1,0 +1,187 @@
+// x-kubernetes-validations: CEL rules evaluated at their schema node, as
+// apiextensions-apiserver's cel validator does. The evaluator is
+// @marcbachmann/cel-js: among the JavaScript CEL implementations it is the one
+// with optional types (optionalOldSelf, `?.`/orValue), macros, raw strings and
+// custom functions; the Kubernetes CEL libraries it lacks are added here.
+
+import { Environment } from '@marcbachmann/cel-js';
+import net from 'node:net';
+import { fieldErrors, type FieldError, type FieldErrorType } from '../api/errors.js';
+import { isPlainObject } from '../api/types.js';
+import type { SchemaNode } from './prune.js';
+import { jsonType } from './validate.js';
+
+export interface Rule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  reason?: string;
+  fieldPath?: string;
+  optionalOldSelf?: boolean;
+}
+
+type Program = (ctx: Record<string, unknown>) => unknown;
+
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
+  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+
+/** Property names as CEL sees them (apiextensions-apiserver's cel.Escape). */
+export function escapeName(name: string): string | undefined {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  const escaped = name.replace(/__/g, '__underscores__').replace(/\./g, '__dot__').replace(/-/g, '__dash__').replace(/\//g, '__slash__');
+  return /^[_a-zA-Z][_a-zA-Z0-9]*$/.test(escaped) ? escaped : undefined;
+}
+
+function quantityValue(s: string): number {
+  const m = /^([+-]?[0-9.]+)([a-zA-Z]*)$/.exec(s);
+  if (!m) throw new Error(`invalid quantity ${s}`);
+  const suffixes: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 };
+  if (!(m[2] in suffixes)) throw new Error(`invalid quantity ${s}`);
+  return Number(m[1]) * suffixes[m[2]];
+}
+
+function buildEnvironment(): Environment {
+  const env = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+  const fn = (sig: string, h: (...a: never[]) => unknown): void => {
+    try {
+      env.registerFunction(sig, h as (...a: unknown[]) => unknown);
+    } catch {
+      // already provided by the library
+    }
+  };
+  // Kubernetes strings extension.
+  fn('string.lowerAscii(): string', (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  fn('string.upperAscii(): string', (s: string) => s.replace(/[a-z]/g, (c) => c.toUpperCase()));
+  fn('string.split(string): list<string>', (s: string, sep: string) => s.split(sep));
+  fn('string.split(string, int): list<string>', (s: string, sep: string, n: bigint) => {
+    if (n === 0n) return [];
+    const parts = s.split(sep);
+    return n < 0n || parts.length <= Number(n) ? parts : [...parts.slice(0, Number(n) - 1), parts.slice(Number(n) - 1).join(sep)];
+  });
+  fn('string.trim(): string', (s: string) => s.trim());
+  fn('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b));
+  fn('string.replace(string, string, int): string', (s: string, a: string, b: string, n: bigint) => {
+    let out = s;
+    for (let i = 0; n < 0n || i < Number(n); i++) {
+      const idx = out.indexOf(a);
+      if (idx < 0) break;
+      out = out.slice(0, idx) + b + out.slice(idx + a.length);
+    }
+    return out;
+  });
+  fn('string.charAt(int): string', (s: string, i: bigint) => s.charAt(Number(i)));
+  // Kubernetes lists library.
+  fn('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || (l[i - 1] as number) <= (x as number)));
+  fn('list.sum(): dyn', (l: unknown[]) => l.reduce((a: unknown, b: unknown) => (a as number) + (b as number), typeof l[0] === 'bigint' ? 0n : 0));
+  fn('list.min(): dyn', (l: unknown[]) => l.reduce((a, b) => ((b as number) < (a as number) ? b : a)));
+  fn('list.max(): dyn', (l: unknown[]) => l.reduce((a, b) => ((b as number) > (a as number) ? b : a)));
+  fn('list.indexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.findIndex((y) => y === x)));
+  fn('list.lastIndexOf(dyn): int', (l: unknown[], x: unknown) => {
+    for (let i = l.length - 1; i >= 0; i--) if (l[i] === x) return BigInt(i);
+    return -1n;
+  });
+  // Kubernetes regex library.
+  fn('string.find(string): string', (s: string, re: string) => new RegExp(re).exec(s)?.[0] ?? '');
+  fn('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(re, 'g'))].map((m) => m[0]));
+  // Kubernetes url, ip, cidr and quantity libraries (value checks).
+  fn('isURL(string): bool', (s: string) => { try { new URL(s); return true; } catch { return false; } });
+  fn('isIP(string): bool', (s: string) => net.isIP(s) !== 0);
+  fn('isCIDR(string): bool', (s: string) => { const [ip, bits] = s.split('/'); return net.isIP(ip) !== 0 && /^\d+$/.test(bits ?? ''); });
+  fn('isQuantity(string): bool', (s: string) => { try { quantityValue(s); return true; } catch { return false; } });
+  // Sets library.
+  fn('sets.contains(list, list): bool', (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)));
+  fn('sets.equivalent(list, list): bool', (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)) && b.every((x) => a.includes(x)));
+  fn('sets.intersects(list, list): bool', (a: unknown[], b: unknown[]) => a.some((x) => b.includes(x)));
+  return env;
+}
+
+let environment: Environment | undefined;
+const programs = new Map<string, Program | Error>();
+
+function env(): Environment {
+  return (environment ??= buildEnvironment());
+}
+
+export function compileRule(expr: string): Program | Error {
+  let p = programs.get(expr);
+  if (!p) {
+    try {
+      const parsed = env().parse(expr) as unknown as Program;
+      p = parsed;
+    } catch (e) {
+      p = e instanceof Error ? e : new Error(String(e));
+    }
+    programs.set(expr, p);
+  }
+  return p;
+}
+
+/** JSON -> CEL values following the schema: integers as int (BigInt), property names escaped. */
+export function toCEL(v: unknown, s: SchemaNode | undefined): unknown {
+  if (Array.isArray(v)) return v.map((x) => toCEL(x, s?.items as SchemaNode | undefined));
+  if (typeof v === 'number') {
+    if (s?.type === 'number') return v;
+    return Number.isInteger(v) ? BigInt(v) : v;
+  }
+  if (isPlainObject(v)) {
+    const props = s?.properties as Record<string, SchemaNode> | undefined;
+    const additional = isPlainObject(s?.additionalProperties) ? (s!.additionalProperties as SchemaNode) : undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (props && props[k]) {
+        const name = escapeName(k);
+        if (name) out[name] = toCEL(x, props[k]);
+      } else out[k] = toCEL(x, additional);
+    }
+    return out;
+  }
+  return v;
+}
+
+const REASONS: Record<string, FieldErrorType> = {
+  FieldValueInvalid: 'FieldValueInvalid', FieldValueForbidden: 'FieldValueForbidden', FieldValueRequired: 'FieldValueRequired', FieldValueDuplicate: 'FieldValueDuplicate',
+};
+
+function relativePath(base: string, fieldPath: string | undefined): string {
+  if (!fieldPath) return base;
+  const rel = fieldPath.replace(/^\./, '').replace(/\['([^']*)'\]/g, '.$1');
+  return base ? `${base}.${rel}` : rel;
+}
+
+/** Evaluates the rules at one node; `oldValue` undefined means no correlated old value. */
+export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, hasOld: boolean, schema: SchemaNode, path: string, errs: FieldError[]): void {
+  const self = toCEL(value, schema);
+  const oldSelf = hasOld ? toCEL(oldValue, schema) : undefined;
+  for (const r of rules) {
+    const transition = /\boldSelf\b/.test(r.rule);
+    if (transition && !hasOld && !r.optionalOldSelf) continue;
+    const program = compileRule(r.rule);
+    if (program instanceof Error) continue;
+    const ctx: Record<string, unknown> = { self };
+    if (transition) ctx.oldSelf = hasOld ? oldSelf : undefined;
+    let result: unknown;
+    try {
+      result = program(ctx);
+    } catch (e) {
+      errs.push(fieldErrors.invalid(path || '<root>', jsonType(value), `${(e as Error).message.split('\n')[0]} evaluating rule: ${r.rule}`));
+      continue;
+    }
+    if (result === true) continue;
+    let message = r.message || `failed rule: ${r.rule}`;
+    if (r.messageExpression) {
+      const mp = compileRule(r.messageExpression);
+      if (!(mp instanceof Error)) {
+        try {
+          const m = mp(ctx);
+          if (typeof m === 'string' && m.trim()) message = m;
+        } catch {
+          // kube falls back to the static message
+        }
+      }
+    }
+    const field = relativePath(path, r.fieldPath);
+    const type = REASONS[r.reason ?? ''] ?? 'FieldValueInvalid';
+    if (type === 'FieldValueInvalid') errs.push(fieldErrors.invalid(field, jsonType(value), message));
+    else errs.push({ type, field, badValue: jsonType(value), detail: message, hasBadValue: type === 'FieldValueDuplicate' });
+  }
+}

@@ -1,0 +1,95 @@
+// Structural-schema rules for CRD schemas (apiextensions-apiserver
+// pkg/apiserver/schema/validation.go) and CEL rule compilation, reported
+// at the schema's field path.
+
+import { fieldErrors, type FieldError } from '../api/errors.js';
+import { isPlainObject } from '../api/types.js';
+import type { SchemaNode } from './prune.js';
+import { compileRule, type Rule } from './cel.js';
+
+const JUNCTORS = ['allOf', 'anyOf', 'oneOf'] as const;
+const FORBIDDEN_IN_JUNCTORS = ['type', 'default', 'description', 'nullable', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'additionalProperties'];
+
+function checkJunctorBody(s: SchemaNode, path: string, errs: FieldError[]): void {
+  for (const k of FORBIDDEN_IN_JUNCTORS) {
+    if (s[k] !== undefined && !(k === 'x-kubernetes-preserve-unknown-fields' && s[k] === false)) errs.push(fieldErrors.forbidden(`${path}.${k}`, 'must be empty to be structural'));
+  }
+  for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, SchemaNode>)) checkJunctorBody(v, `${path}.properties[${k}]`, errs);
+  if (isPlainObject(s.items)) checkJunctorBody(s.items as SchemaNode, `${path}.items`, errs);
+  for (const j of [...JUNCTORS, 'not'] as const) {
+    const sub = s[j];
+    if (Array.isArray(sub)) sub.forEach((x, i) => checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs));
+    else if (isPlainObject(sub)) checkJunctorBody(sub as SchemaNode, `${path}.${j}`, errs);
+  }
+}
+
+function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, specifiedField: boolean): void {
+  const intOrString = s['x-kubernetes-int-or-string'] === true;
+  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
+  if (!s.type && !intOrString && !(preserve && !specifiedField) && !(root && false)) {
+    if (specifiedField) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
+    else if (s.properties || s.items) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified array items'));
+  }
+  if (intOrString && s.type) errs.push(fieldErrors.forbidden(`${path}.type`, 'must be empty if x-kubernetes-int-or-string is true'));
+  if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
+    errs.push(fieldErrors.forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+  }
+  if (s['x-kubernetes-list-type'] === 'map' && !(Array.isArray(s['x-kubernetes-list-map-keys']) && (s['x-kubernetes-list-map-keys'] as unknown[]).length)) {
+    errs.push(fieldErrors.required(`${path}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
+  }
+  if (s['x-kubernetes-list-type'] !== undefined && !['atomic', 'set', 'map'].includes(s['x-kubernetes-list-type'] as string)) {
+    errs.push(fieldErrors.notSupported(`${path}.x-kubernetes-list-type`, s['x-kubernetes-list-type'], ['atomic', 'set', 'map']));
+  }
+  if (s['x-kubernetes-embedded-resource'] === true && s.type !== 'object') {
+    errs.push(fieldErrors.required(`${path}.type`, 'must be object if x-kubernetes-embedded-resource is true'));
+  }
+  for (const j of [...JUNCTORS, 'not'] as const) {
+    const sub = s[j];
+    if (Array.isArray(sub)) sub.forEach((x, i) => checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs));
+    else if (isPlainObject(sub)) checkJunctorBody(sub as SchemaNode, `${path}.${j}`, errs);
+  }
+  const rules = s['x-kubernetes-validations'];
+  if (Array.isArray(rules)) {
+    (rules as Rule[]).forEach((r, i) => {
+      const rp = `${path}.x-kubernetes-validations[${i}]`;
+      if (!r.rule) {
+        errs.push(fieldErrors.required(`${rp}.rule`));
+        return;
+      }
+      const p = compileRule(r.rule);
+      if (p instanceof Error) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, `compilation failed: ERROR: <input>: ${p.message.split('\n')[0]}`));
+      if (r.messageExpression) {
+        const m = compileRule(r.messageExpression);
+        if (m instanceof Error) errs.push(fieldErrors.invalid(`${rp}.messageExpression`, r.messageExpression, `messageExpression compilation failed: ERROR: <input>: ${m.message.split('\n')[0]}`));
+      }
+      if (r.reason && !['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'].includes(r.reason)) {
+        errs.push(fieldErrors.notSupported(`${rp}.reason`, r.reason, ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired']));
+      }
+    });
+  }
+  for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, SchemaNode>)) {
+    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, false, true);
+  }
+  if (isPlainObject(s.items)) walk(s.items as SchemaNode, `${path}.items`, errs, false, false);
+  if (isPlainObject(s.additionalProperties)) walk(s.additionalProperties as SchemaNode, `${path}.additionalProperties`, errs, false, false);
+}
+
+export function validateStructural(schema: SchemaNode, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (schema.type !== 'object') {
+    if (!schema.type) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty at the root'));
+    else errs.push(fieldErrors.invalid(`${path}.type`, schema.type, 'must be object at the root'));
+  }
+  const meta = (schema.properties as Record<string, SchemaNode> | undefined)?.metadata;
+  if (isPlainObject(meta)) {
+    const allowed = new Set(['type', 'properties']);
+    const extra = Object.keys(meta).filter((k) => !allowed.has(k));
+    const props = Object.keys((meta.properties ?? {}) as object).filter((k) => k !== 'name' && k !== 'generateName');
+    if (extra.length || props.length || (meta.type !== undefined && meta.type !== 'object')) {
+      errs.push(fieldErrors.forbidden(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
+    }
+  }
+  walk(schema, path, errs, true, false);
+  return errs;
+}

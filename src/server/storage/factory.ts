@@ -1,0 +1,19 @@
+// Picks a backend; nothing above the storage seam calls this.
+
+import { EtcdStorage } from './etcd/index.js';
+import type { Storage } from './interface.js';
+import { MemoryStorage } from './memory/index.js';
+
+export type StorageConfig =
+  | { kind: 'memory'; historyLimit?: number }
+  | { kind: 'etcd'; endpoints: string[]; prefix?: string; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } };
+
+export async function createStorage(cfg: StorageConfig): Promise<Storage> {
+  if (cfg.kind === 'memory') return new MemoryStorage({ historyLimit: cfg.historyLimit });
+  const s = new EtcdStorage(cfg);
+  if (!(await s.healthy())) {
+    await s.close();
+    throw new Error(`cannot reach etcd at ${cfg.endpoints.join(', ')}: check --etcd-servers and that etcd is running`);
+  }
+  return s;
+}

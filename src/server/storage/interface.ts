@@ -1,0 +1,148 @@
+// The one seam between the API and persistence, modelled on
+// k8s.io/apiserver/pkg/storage/interfaces.go and kine's backend. Both the
+// etcd3 backend and the embedded MVCC memory backend implement it and pass the
+// same suite (test/storage.conformance.ts). Nothing above this seam knows
+// which backend it talks to.
+//
+// Keys are registry keys without the prefix: `/configmaps/default/foo`,
+// `/apiextensions.k8s.io/customresourcedefinitions/foos.example.com`. The
+// backend prepends its prefix (`--etcd-prefix`, default `/registry`).
+// Values are JSON objects. Backends set `metadata.resourceVersion` on every
+// object they return to the key's mod revision (a decimal string), and strip
+// it before persisting, as kube-apiserver's APIObjectVersioner does.
+
+import type { KubeObject } from '../api/types.js';
+
+export type StorageErrorCode =
+  | 'KeyNotFound'
+  | 'KeyExists'
+  | 'ResourceVersionConflicts'
+  | 'InvalidObj'
+  | 'Compacted'
+  | 'TooLargeResourceVersion'
+  | 'Unreachable'
+  | 'Internal';
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    readonly key: string,
+    message: string,
+    /** For Compacted: the oldest revision still available; for TooLarge: the current revision. */
+    readonly revision?: number,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+export function isStorageError(e: unknown, code?: StorageErrorCode): e is StorageError {
+  return e instanceof StorageError && (code === undefined || e.code === code);
+}
+
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface ListOptions {
+  /** Read at this revision (0 = latest, a consistent read). Older than compaction: Compacted. Newer than current: TooLargeResourceVersion. */
+  revision?: number;
+  /** Start strictly after this key (from a continue token); a full key including the list prefix. */
+  startAfterKey?: string;
+  /** Max items to return after filtering (0 = no limit). */
+  limit?: number;
+  /** Filter applied before counting toward limit. */
+  predicate?: (obj: KubeObject) => boolean;
+  /** List keys under prefix (true) or the single key (false). Default true. */
+  recursive?: boolean;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The revision the list was read at. */
+  revision: number;
+  /** True when more matching items may follow `lastKey`. */
+  more: boolean;
+  /** The last key returned (for continue tokens). */
+  lastKey?: string;
+  /** Count of keys after lastKey when no predicate was used; undefined otherwise. */
+  remainingItemCount?: number;
+}
+
+export interface UpdateOptions {
+  preconditions?: Preconditions;
+  /** Resolve with the would-be result without persisting it. */
+  dryRun?: boolean;
+  /** When the key is missing, call tryUpdate with null instead of failing. */
+  ignoreNotFound?: boolean;
+}
+
+/**
+ * Called with the current object (null when missing and ignoreNotFound) and
+ * returns the desired next object. Throwing aborts the update. Returning the
+ * same reference with no change is a no-op that does not bump the revision.
+ * May be called again if a concurrent write wins the race.
+ */
+export type TryUpdate = (current: KubeObject | null) => Promise<KubeObject> | KubeObject;
+
+export interface DeleteOptions {
+  preconditions?: Preconditions;
+  dryRun?: boolean;
+  /** Called with the current object before deleting; may throw to refuse. Re-run on conflict. */
+  validateDeletion?: (current: KubeObject) => Promise<void> | void;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  key: string;
+  /** The new state; for DELETED the last state with resourceVersion set to the deletion revision. */
+  object: KubeObject;
+  /** The state before this event (absent for ADDED). */
+  prevObject?: KubeObject;
+  revision: number;
+}
+
+export interface WatchHandler {
+  event(ev: WatchEvent): void;
+  /** The watch ended with an error (Compacted when fromRevision is compacted, Unreachable when the backend dropped it). No events follow. */
+  error(err: StorageError): void;
+}
+
+export interface WatchOptions {
+  /** Deliver events with revision > fromRevision. 0 = from now. */
+  fromRevision: number;
+  recursive?: boolean;
+  /** Also deliver prevObject (etcd prev_kv). */
+  prevObject?: boolean;
+}
+
+export interface StorageWatch {
+  stop(): void;
+}
+
+export interface Storage {
+  /** Human name for /readyz and logs: `etcd` or `memory`. */
+  readonly kind: 'etcd' | 'memory';
+  create(key: string, obj: KubeObject, opts?: { dryRun?: boolean }): Promise<KubeObject>;
+  /** Null when missing. */
+  get(key: string): Promise<KubeObject | null>;
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** Optimistic concurrency loop: read, tryUpdate, compare-and-swap on mod revision, retry. */
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts?: UpdateOptions): Promise<KubeObject>;
+  /** Returns the deleted object with the deletion revision as resourceVersion. */
+  delete(key: string, opts?: DeleteOptions): Promise<KubeObject>;
+  /** Number of keys under prefix. */
+  count(prefix: string): Promise<number>;
+  watch(prefix: string, opts: WatchOptions, handler: WatchHandler): StorageWatch;
+  currentRevision(): Promise<number>;
+  /** Drop history up to (excluding) revision. Reads and watches before it fail with Compacted. */
+  compact(revision: number): Promise<void>;
+  /** The oldest revision still readable. */
+  compactedRevision(): Promise<number>;
+  /** Liveness check for /readyz. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
