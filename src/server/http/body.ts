@@ -5,6 +5,7 @@ import type { Http2ServerRequest } from 'node:http2';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge } from '../api/errors.js';
 import type { BodyFormat } from './negotiation.js';
+import { decodeProtobuf } from './protobuf.js';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 /** JSON nesting deeper than this is refused instead of risking the stack (kube's json decoder limits depth too). */
@@ -56,6 +57,7 @@ function checkDepth(text: string): void {
 
 /** Decodes a JSON or YAML body into a value; malformed input is a 400 worded like kube's decoder errors. */
 export function decodeBody(buf: Buffer, format: BodyFormat): unknown {
+  if (format === 'protobuf') return decodeProtobuf(buf);
   const text = buf.toString('utf8');
   if (text.trim() === '') throw badRequest('the body of the request is empty');
   if (format === 'json') {

@@ -60,13 +60,14 @@ export function negotiateOutput(accept: string | undefined, opts: { tableAllowed
   throw notAcceptable(SUPPORTED_MEDIA_TYPES);
 }
 
-export type BodyFormat = 'json' | 'yaml';
+export type BodyFormat = 'json' | 'yaml' | 'protobuf';
 
 /** Decodes the request Content-Type for create/update. */
 export function requestBodyFormat(contentType: string | undefined): BodyFormat {
   const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (t === '' || t === 'application/json' || t === '*/*') return 'json';
   if (t === 'application/yaml') return 'yaml';
+  if (t === 'application/vnd.kubernetes.protobuf') return 'protobuf';
   throw unsupportedMediaType(t, SUPPORTED_MEDIA_TYPES);
 }
 
