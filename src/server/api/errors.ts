@@ -152,6 +152,10 @@ export function formatBadValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return '[]interface {}{' + v.map(formatBadValue).join(', ') + '}';
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return 'map[string]interface {}{' + Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${formatBadValue(o[k])}`).join(', ') + '}';
+  }
   return JSON.stringify(v);
 }
 

@@ -79,6 +79,10 @@ export function customResourceStrategy(crd: CRD, version: CRDVersion): { strateg
     hasGeneration: true,
     requireResourceVersionOnUpdate: true,
     hasStatusSubresource: hasStatus,
+    prepareForCreate(obj) {
+      // With a status subresource, create cannot set status (customResourceStrategy.PrepareForCreate).
+      if (hasStatus) delete obj.status;
+    },
     validate: (obj) => compiled.validate(obj, undefined),
     validateUpdate: (obj, old) => compiled.validate(obj, old),
     supportedFieldLabels: selectable,

@@ -49,6 +49,11 @@ function buildEnvironment(): Environment {
       // already provided by the library
     }
   };
+  fn('string.__matches(string): bool', (s: string, re: string) => cachedRegExp(re).test(s));
+  fn('__has(dyn, string): bool', (o: unknown, field: string) => {
+    if (o instanceof Map) return o.has(field);
+    return isPlainObject(o) && Object.prototype.hasOwnProperty.call(o, escapeName(field) ?? field);
+  });
   // Kubernetes strings extension.
   fn('string.lowerAscii(): string', (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase()));
   fn('string.upperAscii(): string', (s: string) => s.replace(/[a-z]/g, (c) => c.toUpperCase()));
@@ -81,8 +86,8 @@ function buildEnvironment(): Environment {
     return -1n;
   });
   // Kubernetes regex library.
-  fn('string.find(string): string', (s: string, re: string) => new RegExp(re).exec(s)?.[0] ?? '');
-  fn('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(re, 'g'))].map((m) => m[0]));
+  fn('string.find(string): string', (s: string, re: string) => cachedRegExp(re).exec(s)?.[0] ?? '');
+  fn('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(cachedRegExp(re).source, cachedRegExp(re).flags + 'g'))].map((m) => m[0]));
   // Kubernetes url, ip, cidr and quantity libraries (value checks).
   fn('isURL(string): bool', (s: string) => { try { new URL(s); return true; } catch { return false; } });
   fn('isIP(string): bool', (s: string) => net.isIP(s) !== 0);
@@ -93,6 +98,70 @@ function buildEnvironment(): Environment {
   fn('sets.equivalent(list, list): bool', (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)) && b.every((x) => a.includes(x)));
   fn('sets.intersects(list, list): bool', (a: unknown[], b: unknown[]) => a.some((x) => b.includes(x)));
   return env;
+}
+
+/** RE2 (what Kubernetes CEL uses) to a JavaScript RegExp: leading inline flags, \\A and \\z anchors. */
+export function re2ToRegExp(re: string): RegExp {
+  let flags = 'u';
+  // Inline flag groups such as (?i) apply to the whole pattern here (RE2 scopes them; rules use them up front).
+  let src = re.replace(/\(\?([imsU]+)\)/g, (_m, f: string) => {
+    for (const c of f) if (c !== 'U' && !flags.includes(c)) flags += c;
+    return '';
+  });
+  src = src.replace(/\\A/g, '^').replace(/\\z/g, '$');
+  try {
+    return new RegExp(src, flags);
+  } catch {
+    return new RegExp(src, flags.replace('u', ''));
+  }
+}
+
+const regexCache = new Map<string, RegExp>();
+function cachedRegExp(re: string): RegExp {
+  let r = regexCache.get(re);
+  if (!r) {
+    r = re2ToRegExp(re);
+    regexCache.set(re, r);
+  }
+  return r;
+}
+
+function matchingParen(s: string, open: number): number {
+  let depth = 0;
+  let quote = '';
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (s.startsWith(quote, i)) { i += quote.length - 1; quote = ''; }
+      continue;
+    }
+    if (s.startsWith('"""', i) || s.startsWith("'''", i)) { quote = s.slice(i, i + 3); i += 2; continue; }
+    if (c === '"' || c === "'") { quote = c; continue; }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Adapts Kubernetes CEL to the evaluator: `has()` on a field of any
+ * expression (the evaluator only takes identifier chains) and RE2 regexes.
+ * Messages always quote the rule as written.
+ */
+export function rewriteRule(expr: string): string {
+  let out = expr.replace(/\.matches\(/g, '.__matches(');
+  for (let i = out.indexOf('has('); i >= 0; i = out.indexOf('has(', i + 1)) {
+    if (i > 0 && /[\w.]/.test(out[i - 1])) continue;
+    const close = matchingParen(out, i + 3);
+    if (close < 0) break;
+    const inner = out.slice(i + 4, close);
+    const m = /^([\s\S]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(inner);
+    if (!m || !/[[(]/.test(m[1])) continue;
+    const replaced = `__has(${rewriteRule(m[1])}, "${m[2]}")`;
+    out = out.slice(0, i) + replaced + out.slice(close + 1);
+  }
+  return out;
 }
 
 let environment: Environment | undefined;
@@ -106,7 +175,7 @@ export function compileRule(expr: string): Program | Error {
   let p = programs.get(expr);
   if (!p) {
     try {
-      const parsed = env().parse(expr) as unknown as Program;
+      const parsed = env().parse(rewriteRule(expr)) as unknown as Program;
       p = parsed;
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));

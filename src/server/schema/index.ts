@@ -72,10 +72,10 @@ export function compileVersionSchema(schema: Record<string, unknown>, path: stri
     errors,
     decode(obj, opts) {
       if (opts.fieldValidation === 'Strict') {
-        const unknown = pruneUnknown(obj, s, { drop: false });
+        const unknown = pruneUnknown(obj, s, { drop: false, keepMetadata: true });
         if (unknown.length) throw strictDecodingError(opts.kind, opts.version, unknown);
       } else {
-        const dropped = pruneUnknown(obj, s, { drop: true });
+        const dropped = pruneUnknown(obj, s, { drop: true, keepMetadata: true });
         if (opts.fieldValidation === 'Warn') for (const f of dropped) opts.warnings.push(`unknown field "${f}"`);
       }
       applyDefaults(obj, s);

@@ -12,6 +12,8 @@ export interface PruneOptions {
   resolve?: (ref: string) => SchemaNode | undefined;
   /** Whether to delete unknown fields (true) or only report them. */
   drop: boolean;
+  /** Custom resources: metadata is ObjectMeta, never pruned by the CRD schema. */
+  keepMetadata?: boolean;
 }
 
 const ROOT_KEEP = new Set(['apiVersion', 'kind', 'metadata']);
@@ -42,6 +44,7 @@ function walk(value: unknown, schema: SchemaNode | undefined, path: string, opts
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   for (const key of Object.keys(value)) {
     const child = props?.[key];
+    if ((isRoot || embedded) && key === 'metadata' && opts.keepMetadata) continue;
     if (child) {
       walk(value[key], child, join(path, key), opts, out, false);
       continue;

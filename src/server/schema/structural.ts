@@ -24,10 +24,18 @@ function checkJunctorBody(s: SchemaNode, path: string, errs: FieldError[]): void
   }
 }
 
+function isIntOrStringJunctor(j: string, sub: unknown): boolean {
+  const isPair = (x: unknown): boolean => Array.isArray(x) && x.length === 2 &&
+    x.every((e) => isPlainObject(e) && Object.keys(e).length === 1 && (e.type === 'integer' || e.type === 'string'));
+  if (j === 'anyOf') return isPair(sub);
+  if (j === 'allOf') return Array.isArray(sub) && sub.every((e) => isPlainObject(e) && Object.keys(e).length === 1 && isPair(e.anyOf));
+  return false;
+}
+
 function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, specifiedField: boolean): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
-  if (!s.type && !intOrString && !(preserve && !specifiedField) && !(root && false)) {
+  if (!s.type && !intOrString && !preserve && s['x-kubernetes-embedded-resource'] !== true) {
     if (specifiedField) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
     else if (s.properties || s.items) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified array items'));
   }
@@ -46,6 +54,8 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, sp
   }
   for (const j of [...JUNCTORS, 'not'] as const) {
     const sub = s[j];
+    // x-kubernetes-int-or-string may spell itself out as anyOf [{type: integer}, {type: string}] (also under allOf).
+    if (intOrString && isIntOrStringJunctor(j, sub)) continue;
     if (Array.isArray(sub)) sub.forEach((x, i) => checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs));
     else if (isPlainObject(sub)) checkJunctorBody(sub as SchemaNode, `${path}.${j}`, errs);
   }

@@ -27,11 +27,6 @@ function typeMatches(expected: string, v: unknown): boolean {
   }
 }
 
-function goValue(v: unknown): string {
-  if (isPlainObject(v)) return `map[string]interface {}{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
-  return JSON.stringify(v);
-}
-
 export function validateValue(v: unknown, s: SchemaNode | undefined, path: string, errs: FieldError[]): void {
   if (!s) return;
   const p = path || '<root>';
@@ -151,4 +146,3 @@ function junctors(v: unknown, s: SchemaNode, path: string, p: string, errs: Fiel
   }
 }
 
-export { goValue };

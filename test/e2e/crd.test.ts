@@ -1,0 +1,103 @@
+// CustomResourceDefinitions end to end with kubectl: the fixture CRD's schema,
+// defaults, CEL rules, subresources and printer columns, on every backend.
+
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from '../helpers/backends.js';
+import { useEnv } from '../helpers/env.js';
+
+const FIXTURES = path.resolve(__dirname, '../../fixtures');
+
+const widget = (name: string, spec: string): string => `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: ${name}
+  namespace: demo
+spec:
+${spec}
+`;
+
+describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
+  const s = useEnv(storage, { crds: [path.join(FIXTURES, 'crds')], manifests: [path.join(FIXTURES, 'manifests')] });
+
+  it('establishes the fixture CRD and serves it in discovery', async () => {
+    const crd = JSON.parse((await s.kubectl(['get', 'crd', 'widgets.example.com', '-o', 'json'])).stdout);
+    const conds = Object.fromEntries(crd.status.conditions.map((c: { type: string; status: string; reason: string }) => [c.type, `${c.status}/${c.reason}`]));
+    expect(conds).toEqual({ NamesAccepted: 'True/NoConflicts', Established: 'True/InitialNamesAccepted' });
+    expect(crd.status.storedVersions).toEqual(['v1']);
+    expect(crd.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    const ar = await s.kubectl(['api-resources', '--api-group=example.com', '--no-headers']);
+    expect(ar.stdout).toMatch(/^widgets\s+wd\s+example\.com\/v1\s+true\s+Widget$/m);
+  });
+
+  it('applies defaults and prints the printer columns', async () => {
+    const table = await s.kubectl(['get', 'wd', '-n', 'demo']);
+    expect(table.stdout).toMatch(/^NAME\s+SIZE\s+REPLICAS\s+READY\s+AGE\nbig-one\s+large\s+3\s+\d+s\nsmall-one\s+small\s+1\s+\d+s\n$/);
+    const obj = JSON.parse((await s.kubectl(['get', 'widget', 'small-one', '-n', 'demo', '-o', 'json'])).stdout);
+    expect(obj.spec).toEqual({ size: 'small', color: 'blue', replicas: 1, minReplicas: 0 });
+    expect(obj.metadata.generation).toBe(1);
+  });
+
+  it('refuses invalid objects with kube-apiserver wording', async () => {
+    const typed = await s.kubectl(['create', '-f', '-'], widget('bad-type', '  size: small\n  replicas: "three"'));
+    expect(typed.stderr).toContain('The Widget "bad-type" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"');
+    const enumErr = await s.kubectl(['create', '-f', '-'], widget('bad-enum', '  size: huge'));
+    expect(enumErr.stderr).toContain('spec.size: Unsupported value: "huge": supported values: "small", "medium", "large"');
+    const required = await s.kubectl(['create', '-f', '-'], widget('bad-req', '  replicas: 1'));
+    expect(required.stderr).toContain('The Widget "bad-req" is invalid: spec.size: Required value');
+    const cel = await s.kubectl(['create', '-f', '-'], widget('bad-cel', '  size: small\n  replicas: 1\n  minReplicas: 4'));
+    expect(cel.stderr).toContain('The Widget "bad-cel" is invalid: spec: Invalid value: "object": replicas must be at least minReplicas');
+    const dup = await s.kubectl(['create', '-f', '-'], widget('bad-map', '  size: small\n  ports: [{name: a, port: 1}, {name: a, port: 2}]'));
+    expect(dup.stderr).toContain('spec.ports[1]: Duplicate value: map[string]interface {}{"name":"a"}');
+    const unknown = await s.kubectl(['create', '-f', '-'], widget('bad-field', '  size: small\n  bogus: true'));
+    expect(unknown.stderr).toContain('unknown field "spec.bogus"');
+  });
+
+  it('enforces transition rules and refuses strategic merge patch', async () => {
+    const r = await s.kubectl(['patch', 'widget', 'small-one', '-n', 'demo', '--type=merge', '-p', '{"spec":{"color":"green"}}']);
+    expect(r.stderr).toContain('The Widget "small-one" is invalid: spec.color: Invalid value: "string": color is immutable');
+    const smp = await s.kubectl(['patch', 'widget', 'small-one', '-n', 'demo', '-p', '{"spec":{"size":"medium"}}']);
+    expect(smp.stderr).toContain('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json');
+  });
+
+  it('serves status and scale subresources', async () => {
+    expect((await s.kubectl(['scale', 'widget', 'big-one', '-n', 'demo', '--replicas=5'])).stdout).toContain('widget.example.com/big-one scaled');
+    const scaled = JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout);
+    expect(scaled.spec.replicas).toBe(5);
+    expect(scaled.metadata.generation).toBe(2);
+    const st = await s.kubectl(['patch', 'widget', 'big-one', '-n', 'demo', '--subresource=status', '--type=merge', '-p',
+      '{"status":{"replicas":5,"selector":"app=big","conditions":[{"type":"Ready","status":"True"}]},"spec":{"replicas":9}}']);
+    expect(st.code).toBe(0);
+    const after = JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout);
+    expect(after.spec.replicas).toBe(5);
+    expect(after.status.replicas).toBe(5);
+    expect(after.metadata.generation).toBe(2);
+    const main = await s.kubectl(['patch', 'widget', 'big-one', '-n', 'demo', '--type=merge', '-p', '{"status":{"replicas":1}}']);
+    expect(main.code).toBe(0);
+    expect(JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout).status.replicas).toBe(5);
+    const table = await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '--no-headers']);
+    expect(table.stdout).toMatch(/^big-one\s+large\s+5\s+True\s+\d+s$/m);
+    const scale = await s.client.get<{ kind: string; spec: { replicas: number }; status: { replicas: number; selector: string } }>('/apis/example.com/v1/namespaces/demo/widgets/big-one/scale');
+    expect(scale.body).toMatchObject({ kind: 'Scale', spec: { replicas: 5 }, status: { replicas: 5, selector: 'app=big' } });
+  });
+
+  it('filters on selectableFields and explains the schema', async () => {
+    const r = await s.kubectl(['get', 'widgets', '-n', 'demo', '--field-selector', 'spec.size=large', '-o', 'name']);
+    expect(r.stdout.trim()).toBe('widget.example.com/big-one');
+    const bad = await s.kubectl(['get', 'widgets', '-n', 'demo', '--field-selector', 'spec.color=blue']);
+    expect(bad.stderr).toContain('field label not supported: spec.color');
+    const explain = await s.kubectl(['explain', 'widget.spec']);
+    expect(explain.stdout).toContain('KIND:       Widget');
+    expect(explain.stdout).toMatch(/replicas\s+<integer>/);
+  });
+
+  it('removes the API and every custom resource when the CRD is deleted', async () => {
+    expect((await s.kubectl(['delete', 'crd', 'widgets.example.com'])).code).toBe(0);
+    const gone = await s.kubectl(['get', 'crd', 'widgets.example.com']);
+    expect(gone.stderr).toContain('customresourcedefinitions.apiextensions.k8s.io "widgets.example.com" not found');
+    const api = await s.client.get('/apis/example.com/v1/namespaces/demo/widgets');
+    expect(api.status).toBe(404);
+    const keys = await s.env.client().get<{ groups: Array<{ name: string }> }>('/apis');
+    expect(keys.body.groups.map((g) => g.name)).not.toContain('example.com');
+  });
+});
