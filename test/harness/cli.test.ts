@@ -97,9 +97,9 @@ setInterval(() => {}, 1000);`);
     await until(() => out.includes('\n'), 30_000);
     const pids = JSON.parse(out);
     expect(alive(pids.etcd)).toBe(true);
+    expect(readdirSync(tmp).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await until(() => !alive(pids.etcd), 10_000);
-    expect(readdirSync(tmp).length).toBeGreaterThan(0);
     await until(() => readdirSync(tmp).length === 0, 10_000);
   });
 
