@@ -18,6 +18,7 @@ export interface InstallOptions {
   storage: Storage;
   admission: AdmissionChain;
   watchCache: boolean;
+  watchCacheSize?: number;
   openapi: OpenAPIRegistry;
 }
 
@@ -26,7 +27,7 @@ export async function installBuiltins(opts: InstallOptions): Promise<{ stop(): v
   const { definitions, names } = await loadSchemas(BUILTIN_RESOURCES.map((b) => ({ cls: b.model, group: b.descriptor.group })));
   await Promise.all(BUILTIN_RESOURCES.map(async (b) => {
     const store = new Store({ descriptor: b.descriptor, strategy: b.strategy, storage: opts.storage, keyPrefix: b.keyPrefix, admission: opts.admission });
-    const lister = await createLister(store, { watchCache: opts.watchCache });
+    const lister = await createLister(store, { watchCache: opts.watchCache, watchCacheSize: opts.watchCacheSize });
     listers.push(lister);
     const name = names.get(b.model)!;
     opts.openapi.set({ descriptor: b.descriptor, name, definitions, builtin: true });

@@ -17,6 +17,8 @@ export interface ServerConfig {
   advertiseAddress?: string;
   /** Bookmark interval for watches (kube: about a minute). */
   bookmarkIntervalMs?: number;
+  /** Events each resource's watch cache keeps for resuming watches (--default-watch-cache-size). */
+  watchCacheSize?: number;
 }
 
 export interface ServeFlags {
@@ -31,6 +33,7 @@ export interface ServeFlags {
   tlsPrivateKeyFile?: string;
   clientCaFile?: string;
   watchCache: boolean;
+  watchCacheSize?: number;
   etcdCompactionIntervalMs: number;
   /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
   storageBackend: 'etcd3' | 'memory';
@@ -77,6 +80,7 @@ export const SERVE_FLAGS: Record<string, string> = {
   'tls-private-key-file': 'File containing the default x509 private key matching --tls-cert-file.',
   'client-ca-file': 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
   'watch-cache': 'Enable watch caching in the apiserver (default true)',
+  'default-watch-cache-size': 'Default watch cache size: events kept per resource for resuming watches. If zero, watch cache will be disabled for resources that do not have a default watch size set. (default 10000)',
   'storage-backend': 'The storage backend for persistence. Options: \'etcd3\' (default), \'memory\' (embedded, no etcd).',
 };
 
@@ -125,6 +129,13 @@ export function parseServeFlags(argv: string[]): ServeFlags {
       case 'tls-private-key-file': out.tlsPrivateKeyFile = value; break;
       case 'client-ca-file': out.clientCaFile = value; break;
       case 'watch-cache': out.watchCache = parseBool(name, value); break;
+      case 'default-watch-cache-size': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0) throw new FlagError(`invalid argument "${value}" for "--default-watch-cache-size" flag`);
+        if (n === 0) out.watchCache = false;
+        else out.watchCacheSize = n;
+        break;
+      }
       case 'storage-backend':
         if (value !== 'etcd3' && value !== 'memory') throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
         out.storageBackend = value;

@@ -41,12 +41,12 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const admission = new AdmissionChain();
   const storage = config.storage;
   const openapi = new OpenAPIRegistry();
-  const built = await installBuiltins({ router, storage, admission, watchCache: config.watchCache, openapi });
+  const built = await installBuiltins({ router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi });
   const nsLifecycle = new NamespaceLifecycle((name) => storage.get(`/namespaces/${name}`));
   admission.addMutating(nsLifecycle);
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);
-  const crds = new CRDController({ router, storage, admission, watchCache: config.watchCache, openapi });
+  const crds = new CRDController({ router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi });
   await crds.start();
 
   const authenticators: Authenticator[] = [new X509Authenticator()];

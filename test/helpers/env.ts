@@ -19,7 +19,7 @@ export function useEnv(storage: 'memory' | 'etcd', opts: EnvOptions = {}): Suite
     s.kubectl = (args, input) => kubectl(s.env.kubeconfigPath, args, input);
   });
   afterAll(async () => {
-    await s.client?.close();
+    await s.client?.agent.destroy();
     await s.env?.stop();
   });
   return s;

@@ -27,6 +27,7 @@ export interface CRDControllerOptions {
   storage: Storage;
   admission: AdmissionChain;
   watchCache: boolean;
+  watchCacheSize?: number;
   openapi: OpenAPIRegistry;
 }
 
@@ -58,7 +59,7 @@ export class CRDController {
       shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: { status: true },
     };
     const store = new Store({ descriptor, strategy: crdStrategy, storage: this.opts.storage, keyPrefix: CRD_KEY_PREFIX, admission: this.opts.admission });
-    this.crdLister = await createLister(store, { watchCache: this.opts.watchCache });
+    this.crdLister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
     this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
     this.opts.openapi.set(crdDescriptor(descriptor));
     const list = await this.opts.storage.list(`${CRD_KEY_PREFIX}/`);
@@ -181,7 +182,7 @@ export class CRDController {
           return c;
         },
       });
-      const lister = await createLister(store, { watchCache: this.opts.watchCache });
+      const lister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
       const served: ServedResource = {
         descriptor, store, lister, allowStrategicMerge: false, table,
         decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),

@@ -209,9 +209,9 @@ export class ResourceLister implements ManagedLister {
   }
 }
 
-export async function createLister(store: Store, opts: { watchCache: boolean }): Promise<ResourceLister> {
+export async function createLister(store: Store, opts: { watchCache: boolean; watchCacheSize?: number }): Promise<ResourceLister> {
   if (!opts.watchCache) return new ResourceLister(store, undefined);
-  const cache = new WatchCache(store.storage, `${store.keyPrefix}/`);
+  const cache = new WatchCache(store.storage, `${store.keyPrefix}/`, { capacity: opts.watchCacheSize });
   await cache.start();
   return new ResourceLister(store, cache);
 }

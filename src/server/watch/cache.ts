@@ -112,7 +112,7 @@ export class WatchCache {
       this.state.set(ev.key, ev.object);
     }
     this.buffer.push(ev);
-    if (this.buffer.length > this.capacity * 1.25) {
+    if (this.buffer.length > Math.max(this.capacity * 1.25, this.capacity + 1)) {
       const drop = this.buffer.length - this.capacity;
       this.bufferStart = this.buffer[drop - 1].revision;
       this.buffer = this.buffer.slice(drop);
