@@ -1,0 +1,59 @@
+// Shared benchmark helpers: statistics, an HTTP/2 client, the server child process.
+import { fork } from 'node:child_process';
+import http2 from 'node:http2';
+import { fileURLToPath } from 'node:url';
+
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: q(0.5), p99: q(0.99), min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+export async function repeat(runs, warmup, fn) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out = [];
+  for (let i = 0; i < runs; i++) out.push(await fn());
+  return out;
+}
+
+export function startServer(storage) {
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [storage], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiters = [];
+  child.on('message', (m) => waiters.shift()?.(m));
+  const next = () => new Promise((r) => waiters.push(r));
+  return next().then((info) => ({
+    ...info,
+    rss: async () => { child.send({ op: 'rss' }); return (await next()).rss; },
+    stop: async () => { child.send({ op: 'stop' }); await new Promise((r) => child.once('exit', r)); },
+  }));
+}
+
+/** One HTTP/2 session; `request` resolves with status and body text. */
+export function h2(info) {
+  const session = http2.connect(info.server, { ca: info.ca, cert: info.cert, key: info.key });
+  session.on('error', () => {});
+  const request = (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
+    const headers = { ':method': method, ':path': path, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = contentType;
+    const st = session.request(headers);
+    let status = 0;
+    let data = '';
+    st.on('response', (h) => { status = h[':status']; });
+    st.setEncoding('utf8');
+    st.on('data', (d) => { data += d; });
+    st.on('end', () => resolve({ status, body: data }));
+    st.on('error', reject);
+    st.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+  return { session, request, close: () => session.close() };
+}
+
+/** Runs `total` operations with `concurrency` in flight; returns ops/s. */
+export async function throughput(total, concurrency, op) {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) await op(next++);
+  }));
+  return total / ((performance.now() - t0) / 1000);
+}

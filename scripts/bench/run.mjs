@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+// kapi-env benchmarks: every figure next to its ceiling measured in the same run.
+//   npm run bench -- [--storage memory|etcd] [--json] [--smoke] [--only startup,crud,watch,list,crd,memory]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
+import os from 'node:os';
+import path from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { parseAllDocuments } from 'yaml';
+import { findEtcdBinary, startNativeEtcd } from '../../dist/etcd/index.js';
+import { createPki } from '../../dist/pki/index.js';
+import { startEnv } from '../../dist/index.js';
+import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const flag = (n) => args.includes(`--${n}`);
+const opt = (n, d) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : d; };
+const storage = opt('storage', 'memory');
+const smoke = flag('smoke');
+const only = opt('only', 'startup,crud,watch,list,crd,memory').split(',');
+const json = flag('json');
+const results = [];
+const log = (...m) => { if (!json) console.error(...m); };
+
+function record(scenario, metric, value, unit, ceiling, ceilingName) {
+  const r = { scenario, metric, value: Math.round(value * 100) / 100, unit };
+  if (ceiling !== undefined) {
+    r.ceiling = Math.round(ceiling * 100) / 100;
+    r.ceilingName = ceilingName;
+    r.ratio = Math.round((value / ceiling) * 100) / 100;
+  }
+  results.push(r);
+  log(`  ${scenario.padEnd(10)} ${metric.padEnd(42)} ${String(r.value).padStart(10)} ${unit}${ceiling !== undefined ? `   (${ceilingName}: ${r.ceiling}, ratio ${r.ratio})` : ''}`);
+}
+
+const etcdBin = findEtcdBinary().path;
+if (storage === 'etcd' && !etcdBin) {
+  console.error('--storage etcd needs an etcd binary (apt-get install etcd-server or KAPI_ETCD_BIN)');
+  process.exit(2);
+}
+
+async function bareTlsFirstRequest() {
+  const pki = await createPki();
+  const t0 = performance.now();
+  const srv = http2.createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem, allowHTTP1: true }, (q, s) => s.end('ok'));
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const c = http2.connect(`https://127.0.0.1:${srv.address().port}`, { ca: pki.ca.certPem });
+  await new Promise((r) => c.request({ ':path': '/' }).on('end', r).resume());
+  const ms = performance.now() - t0;
+  c.close();
+  srv.close();
+  return ms;
+}
+
+async function bareEtcdStart() {
+  const t0 = performance.now();
+  const e = await startNativeEtcd({ binary: etcdBin });
+  const ms = performance.now() - t0;
+  await e.stop();
+  return ms;
+}
+
+async function startup() {
+  log('startup');
+  const runs = smoke ? 1 : 5;
+  const floor = stats(await repeat(runs, smoke ? 0 : 1, storage === 'etcd' ? bareEtcdStart : bareTlsFirstRequest)).median;
+  const floorName = storage === 'etcd' ? 'bare etcd to healthy ms' : 'bare TLS server first request ms';
+  const inproc = stats(await repeat(runs, smoke ? 0 : 1, async () => {
+    const t0 = performance.now();
+    const env = await startEnv({ storage });
+    const ms = performance.now() - t0;
+    await env.stop();
+    return ms;
+  }));
+  record('startup', 'startEnv() until ready, median', inproc.median, 'ms', floor, floorName);
+  const bin = path.resolve('bin/kapi-env.js');
+  const cli = stats(await repeat(smoke ? 1 : 3, 0, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-bench-'));
+    const t0 = performance.now();
+    execFileSync(process.execPath, [bin, 'up', '--detach', '--storage', storage, '--state-dir', dir, '--kubeconfig', path.join(dir, 'kc'), '--quiet']);
+    execFileSync('kubectl', ['--kubeconfig', path.join(dir, 'kc'), 'get', 'ns'], { stdio: 'ignore' });
+    const ms = performance.now() - t0;
+    execFileSync(process.execPath, [bin, 'down', '--state-dir', dir], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    return ms;
+  }));
+  record('startup', '`kapi-env up --detach` until `kubectl get ns`', cli.median, 'ms', floor, floorName);
+}
+
+async function echoCeiling(total, conc) {
+  const pki = await createPki();
+  const srv = http2.createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem }, (q, s) => {
+    let b = '';
+    q.on('data', (d) => { b += d; });
+    q.on('end', () => { s.setHeader('content-type', 'application/json'); s.end(b || '{"kind":"ConfigMap"}'); });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const c = h2({ server: `https://127.0.0.1:${srv.address().port}`, ca: pki.ca.certPem, cert: undefined, key: undefined });
+  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' }, data: { k: 'v' } };
+  const ops = await throughput(total, conc, () => c.request('POST', '/echo', body));
+  c.close();
+  srv.close();
+  return ops;
+}
+
+async function crud(info) {
+  log('crud');
+  const total = smoke ? 100 : 3000;
+  const c = h2(info);
+  let etcd;
+  if (storage === 'etcd') etcd = new Etcd3({ hosts: info.etcd });
+  for (const conc of [1, 16, 64]) {
+    const ns = `bench${conc}`;
+    await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    const base = `/api/v1/namespaces/${ns}/configmaps`;
+    const creates = await throughput(total, conc, (i) => c.request('POST', base, { metadata: { name: `cm${i}` }, data: { k: 'v' } }));
+    const gets = await throughput(total, conc, (i) => c.request('GET', `${base}/cm${i}`));
+    const updates = await throughput(total, conc, (i) => c.request('PUT', `${base}/cm${i}`, { metadata: { name: `cm${i}` }, data: { k: 'w' } }));
+    const deletes = await throughput(total, conc, (i) => c.request('DELETE', `${base}/cm${i}`));
+    let putCeil; let getCeil; let name;
+    if (etcd) {
+      const v = JSON.stringify({ metadata: { name: 'x' }, data: { k: 'v' } });
+      putCeil = await throughput(total, conc, (i) => etcd.put(`/bench/${conc}/${i}`).value(v));
+      getCeil = await throughput(total, conc, (i) => etcd.get(`/bench/${conc}/${i}`).string());
+      name = 'raw etcd3 ops/s';
+    } else {
+      putCeil = getCeil = await echoCeiling(total, conc);
+      name = 'bare h2 echo ops/s';
+    }
+    record('crud', `create ops/s, ${conc} streams`, creates, 'ops/s', putCeil, name);
+    record('crud', `get ops/s, ${conc} streams`, gets, 'ops/s', getCeil, name);
+    record('crud', `update ops/s, ${conc} streams`, updates, 'ops/s', putCeil, name);
+    record('crud', `delete ops/s, ${conc} streams`, deletes, 'ops/s', putCeil, name);
+  }
+  etcd?.close();
+  c.close();
+}
+
+async function watchFanout(info) {
+  log('watch');
+  for (const n of smoke ? [10] : [100, 1000]) {
+    const ns = `watch${n}`;
+    const writer = h2(info);
+    await writer.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    await writer.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: 'hot' }, data: { t: '0' } });
+    const sessions = Array.from({ length: Math.ceil(n / 200) }, () => h2(info));
+    const latencies = [];
+    let received = 0;
+    let ready = 0;
+    for (let i = 0; i < n; i++) {
+      const st = sessions[i % sessions.length].session.request({ ':path': `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=0&fieldSelector=metadata.name%3Dhot` });
+      let buf = '';
+      st.setEncoding('utf8');
+      st.on('response', () => ready++);
+      st.on('data', (d) => {
+        buf += d;
+        let k;
+        while ((k = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, k);
+          buf = buf.slice(k + 1);
+          const t = Number(/"t":"(\d+(?:\.\d+)?)"/.exec(line)?.[1] ?? 0);
+          if (t > 1) {
+            latencies.push(performance.timeOrigin + performance.now() - t);
+            received++;
+          }
+        }
+      });
+      st.on('error', () => {});
+    }
+    while (ready < n) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    const rate = 200;
+    const seconds = smoke ? 1 : 5;
+    const t0 = performance.now();
+    let sent = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (sent < due) {
+        sent++;
+        void writer.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/hot`, { data: { t: String(performance.timeOrigin + performance.now()) } }, 'application/merge-patch+json');
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const expected = sent * n;
+    const deadline = Date.now() + 10_000;
+    while (received < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const elapsed = (performance.now() - t0) / 1000;
+    const s = stats(latencies);
+    record('watch', `${n} watchers @ ${rate} updates/s: p50 delivery`, s.median, 'ms');
+    record('watch', `${n} watchers @ ${rate} updates/s: p99 delivery`, s.p99, 'ms', 50, 'target ms');
+    record('watch', `${n} watchers: events delivered/s`, received / elapsed, 'events/s');
+    record('watch', `${n} watchers: events delivered / expected`, received / Math.max(1, expected), 'ratio');
+    record('memory', `server RSS with ${n} watchers`, (await info.rss()) / 1048576, 'MiB');
+    for (const x of sessions) x.session.destroy();
+    writer.close();
+  }
+}
+
+async function fill(info, ns, count) {
+  const c = h2(info);
+  await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  await throughput(count, 64, (i) => c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: `o${i}` }, data: { k: 'small value' } }));
+  c.close();
+}
+
+async function list(info) {
+  log('list');
+  const sizes = smoke ? [100] : [1000, 10000, 50000];
+  let stored = 0;
+  for (const size of sizes) {
+    await fill(info, `list${size}`, size);
+    stored += size;
+    const c = h2(info);
+    const base = `/api/v1/namespaces/list${size}/configmaps`;
+    const time = async (p) => { const t0 = performance.now(); const r = await c.request('GET', p); if (r.status !== 200) throw new Error(`${p}: ${r.status}`); return performance.now() - t0; };
+    const runs = smoke ? 1 : 5;
+    record('list', `${size} objects, watch cache (rv=0)`, stats(await repeat(runs, 1, () => time(`${base}?resourceVersion=0`))).median, 'ms');
+    record('list', `${size} objects, consistent read`, stats(await repeat(runs, 1, () => time(base))).median, 'ms');
+    const page = stats(await repeat(runs * 4, 1, () => time(`${base}?limit=500`))).median;
+    record('list', `${size} objects, one page of 500`, page, 'ms');
+    c.close();
+    if (size === 10000 || size === 50000 || smoke) record('memory', `server RSS after storing ${stored} objects`, (await info.rss()) / 1048576, 'MiB');
+  }
+}
+
+function largeCRDs(count) {
+  const corpus = path.resolve('../shared/crds');
+  let docs;
+  if (existsSync(corpus)) {
+    docs = readdirSync(corpus).flatMap((p) => {
+      const d = path.join(corpus, p, 'crds');
+      return existsSync(d) ? readdirSync(d).map((f) => parseAllDocuments(readFileSync(path.join(d, f), 'utf8')).map((x) => x.toJS()).filter(Boolean)).flat() : [];
+    });
+  } else {
+    docs = [parseAllDocuments(readFileSync('fixtures/crds/widgets.example.com.yaml', 'utf8'))[0].toJS()];
+  }
+  docs.sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length);
+  return Array.from({ length: count }, (_, i) => {
+    const crd = structuredClone(docs[i % docs.length]);
+    crd.spec.group = `g${i}.${crd.spec.group}`;
+    crd.metadata = { name: `${crd.spec.names.plural}.${crd.spec.group}` };
+    return crd;
+  });
+}
+
+async function crdInstall(info) {
+  log('crd');
+  const crds = largeCRDs(smoke ? 3 : 50);
+  const bytes = crds.reduce((n, c) => n + JSON.stringify(c).length, 0);
+  const c = h2(info);
+  const t0 = performance.now();
+  await Promise.all(crds.map((crd) => c.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)));
+  for (const crd of crds) {
+    for (;;) {
+      const r = JSON.parse((await c.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`)).body);
+      if (r.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  }
+  record('crd', `${crds.length} large CRDs (${Math.round(bytes / 1024)} KiB JSON) until Established`, performance.now() - t0, 'ms', 1000, 'target ms');
+  c.close();
+}
+
+const info = await startServer(storage);
+log(`kapi-env benchmarks, storage ${storage}${smoke ? ' (smoke sizes)' : ''}, ${os.cpus().length} cores, node ${process.version}`);
+try {
+  if (only.includes('crud')) await crud(info);
+  if (only.includes('watch')) await watchFanout(info);
+  if (only.includes('list') || only.includes('memory')) await list(info);
+  if (only.includes('crd')) await crdInstall(info);
+} finally {
+  await info.stop();
+}
+if (only.includes('startup')) await startup();
+if (json) process.stdout.write(JSON.stringify({ storage, smoke, node: process.version, cores: os.cpus().length, results }, null, 2) + '\n');
+else {
+  console.log(`\n| scenario | metric | value | ceiling | ratio |\n|---|---|---|---|---|`);
+  for (const r of results) console.log(`| ${r.scenario} | ${r.metric} | ${r.value} ${r.unit} | ${r.ceiling !== undefined ? `${r.ceiling} (${r.ceilingName})` : ''} | ${r.ratio ?? ''} |`);
+}
+

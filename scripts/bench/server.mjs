@@ -1,0 +1,16 @@
+// A kapi-env environment in its own process, so the benchmark measures the
+// server's memory alone. Prints one JSON line when ready; answers {op:'rss'} over IPC.
+import { startEnv } from '../../dist/index.js';
+
+const storage = process.argv[2] ?? 'memory';
+const env = await startEnv({ storage, apiserverArgs: ['--etcd-compaction-interval=0'] });
+process.send?.({ ready: true, server: env.server, ca: env.ca, cert: env.clientCert, key: env.clientKey, kubeconfig: env.kubeconfigPath, etcd: env.etcdEndpoint, elapsedMs: env.elapsedMs });
+process.on('message', async (m) => {
+  if (m?.op === 'rss') {
+    global.gc?.();
+    process.send?.({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
+  } else if (m?.op === 'stop') {
+    await env.stop();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,24 @@
+// The benchmarks are not tests, but a smoke run with tiny sizes keeps them from rotting.
+
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+
+it('npm run bench -- --smoke --json produces every scenario with ceilings', async () => {
+  const root = path.resolve(__dirname, '..');
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'crud,watch,list,crd'], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; ratio?: number }> };
+  const scenarios = new Set(report.results.map((r) => r.scenario));
+  expect([...scenarios].sort()).toEqual(['crd', 'crud', 'list', 'memory', 'watch']);
+  for (const r of report.results) expect(r.value, r.metric).toBeGreaterThan(0);
+  const crud = report.results.filter((r) => r.scenario === 'crud');
+  expect(crud).toHaveLength(12);
+  for (const r of crud) expect(r.ratio, r.metric).toBeGreaterThan(0);
+  const delivered = report.results.find((r) => r.metric.includes('delivered / expected'))!;
+  expect(delivered.value).toBe(1);
+}, 150_000);
