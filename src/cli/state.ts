@@ -3,6 +3,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, printer } from './output.js';
+import { isAlive } from '../env/pid.js';
 
 export interface EnvState {
   kubeconfig: string;
@@ -34,20 +35,10 @@ export async function writeState(dir: string, s: EnvState): Promise<void> {
   await rename(p.state + '.tmp', p.state);
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function runDown(flags: { stateDir: string; json?: boolean }): Promise<number> {
   const out = printer({});
   const s = await readState(flags.stateDir);
-  if (!s || !alive(s.pids.server)) {
+  if (!s || !isAlive(s.pids.server)) {
     await rm(statePaths(flags.stateDir).state, { force: true });
     if (flags.json) out.line(JSON.stringify({ stopped: false, reason: 'not running' }));
     else out.line(`no environment running (state dir ${path.resolve(flags.stateDir)})`);
@@ -56,7 +47,7 @@ export async function runDown(flags: { stateDir: string; json?: boolean }): Prom
   process.kill(s.pids.server, 'SIGTERM');
   const deadline = Date.now() + 10_000;
   let killed = false;
-  while (alive(s.pids.server)) {
+  while (isAlive(s.pids.server)) {
     if (Date.now() > deadline && !killed) {
       process.kill(s.pids.server, 'SIGKILL');
       killed = true;
@@ -64,7 +55,7 @@ export async function runDown(flags: { stateDir: string; json?: boolean }): Prom
     await new Promise((r) => setTimeout(r, 20));
   }
   // A killed `up` cannot stop its etcd; its reaper does, and we make sure.
-  if (killed && alive(s.pids.etcd)) process.kill(s.pids.etcd!, 'SIGKILL');
+  if (killed && isAlive(s.pids.etcd)) process.kill(s.pids.etcd!, 'SIGKILL');
   await rm(statePaths(flags.stateDir).state, { force: true });
   if (flags.json) out.line(JSON.stringify({ stopped: true, killed }));
   else out.line(killed ? `stopped (had to kill pid ${s.pids.server})` : 'stopped');
@@ -74,7 +65,7 @@ export async function runDown(flags: { stateDir: string; json?: boolean }): Prom
 export async function runStatus(flags: { stateDir: string; json?: boolean }): Promise<number> {
   const out = printer({});
   const s = await readState(flags.stateDir);
-  const running = !!s && alive(s.pids.server);
+  const running = !!s && isAlive(s.pids.server);
   if (flags.json) out.line(JSON.stringify(running ? { running, ...s } : { running }));
   else if (running) out.line(`running: ${s!.server} (${s!.storage} storage), kubeconfig ${s!.kubeconfig}, pid ${s!.pids.server}`);
   else out.line('not running');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startEnv, type Env } from '../env/index.js';
 import { CliError, printer } from './output.js';
 import { readState, statePaths, writeState, type EnvState } from './state.js';
+import { isAlive } from '../env/pid.js';
 
 export interface UpFlags {
   kubeconfig: string;
@@ -76,15 +77,6 @@ export async function runUp(flags: UpFlags): Promise<number> {
   await rm(statePaths(flags.stateDir).state, { force: true });
   if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
   return 0;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts `up` again in a detached child and returns once it has written its ready state. */

@@ -2,20 +2,12 @@
 
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { isAlive } from './pid.js';
 
 const parentPid = Number(process.argv[2]);
 const dirs = new Set<string>();
 const pids = new Set<number>();
 let released = false;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function reap(): void {
   if (released) process.exit(0);
@@ -48,4 +40,4 @@ rl.on('line', (line) => {
 });
 rl.on('close', reap);
 // A parent that dies while stdin stays open (inherited by a grandchild) is caught by polling.
-setInterval(() => { if (!alive(parentPid)) reap(); }, 500).unref();
+setInterval(() => { if (!isAlive(parentPid)) reap(); }, 500).unref();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { etcdBinary } from '../helpers/backends.js';
 import { kubectl } from '../helpers/env.js';
+import { isAlive } from '../../src/env/pid.js';
 
 const BIN = path.resolve(__dirname, '../../bin/kapi-env.js');
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
@@ -21,15 +22,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
@@ -63,7 +55,7 @@ describe('kapi-env CLI', () => {
     const down = await run(['down', '--state-dir', state]);
     expect(down.code).toBe(0);
     expect(down.stdout.trim()).toBe('stopped');
-    expect(alive(info.pids.server)).toBe(false);
+    expect(isAlive(info.pids.server)).toBe(false);
     expect((await run(['status', '--state-dir', state])).code).toBe(1);
   });
 
@@ -75,12 +67,12 @@ describe('kapi-env CLI', () => {
     await until(() => out.includes('\n'), 30_000);
     const info = JSON.parse(out);
     expect(info.storage).toBe('etcd');
-    expect(alive(info.pids.etcd)).toBe(true);
+    expect(isAlive(info.pids.etcd)).toBe(true);
     expect(readdirSync(tmp).length).toBeGreaterThan(0);
     const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     child.kill('SIGINT');
     expect(await code).toBe(0);
-    expect(alive(info.pids.etcd)).toBe(false);
+    expect(isAlive(info.pids.etcd)).toBe(false);
     expect(readdirSync(tmp)).toEqual([]);
   });
 
@@ -96,10 +88,10 @@ setInterval(() => {}, 1000);`);
     child.stdout.on('data', (d) => (out += d));
     await until(() => out.includes('\n'), 30_000);
     const pids = JSON.parse(out);
-    expect(alive(pids.etcd)).toBe(true);
+    expect(isAlive(pids.etcd)).toBe(true);
     expect(readdirSync(tmp).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    await until(() => !alive(pids.etcd), 10_000);
+    await until(() => !isAlive(pids.etcd), 10_000);
     await until(() => readdirSync(tmp).length === 0, 10_000);
   });
 

@@ -1,0 +1,91 @@
+// Unit tests for the request pipeline's pure stages.
+
+import { describe, expect, it } from 'vitest';
+import { parseRequestInfo } from '../../src/server/http/request-info.js';
+import { negotiateOutput } from '../../src/server/http/negotiation.js';
+import { parseLabelSelector } from '../../src/server/api/selectors/labels.js';
+import { parseFieldSelector } from '../../src/server/api/selectors/fields.js';
+import { fieldErrors, invalid } from '../../src/server/api/errors.js';
+import { compareVersions, negotiateDiscovery, storageVersionHash } from '../../src/server/api/discovery.js';
+import { jsonPathValues } from '../../src/server/api/jsonpath.js';
+import { rewriteRule, re2ToRegExp } from '../../src/server/schema/cel.js';
+import { humanDuration } from '../../src/server/registry/resources/printers.js';
+
+const q = (s = ''): URLSearchParams => new URLSearchParams(s);
+
+describe('RequestInfo', () => {
+  it('parses resource URLs as kube-apiserver does', () => {
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/ns/configmaps/a', q())).toMatchObject({ verb: 'get', apiGroup: '', apiVersion: 'v1', namespace: 'ns', resource: 'configmaps', name: 'a' });
+    expect(parseRequestInfo('GET', '/apis/example.com/v1/widgets', q())).toMatchObject({ verb: 'list', apiGroup: 'example.com', resource: 'widgets', namespace: '' });
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/ns/configmaps', q('watch=true')).verb).toBe('watch');
+    expect(parseRequestInfo('GET', '/api/v1/watch/namespaces/ns/configmaps', q())).toMatchObject({ verb: 'watch', namespace: 'ns', resource: 'configmaps' });
+    expect(parseRequestInfo('DELETE', '/api/v1/namespaces/ns/configmaps', q()).verb).toBe('deletecollection');
+    expect(parseRequestInfo('PUT', '/api/v1/namespaces/ns/status', q())).toMatchObject({ resource: 'namespaces', name: 'ns', subresource: 'status' });
+    expect(parseRequestInfo('PATCH', '/apis/example.com/v1/namespaces/d/widgets/w/scale', q())).toMatchObject({ verb: 'patch', subresource: 'scale', name: 'w' });
+    expect(parseRequestInfo('GET', '/healthz', q()).isResourceRequest).toBe(false);
+    expect(parseRequestInfo('GET', '/apis/apps/v1', q()).isResourceRequest).toBe(false);
+  });
+});
+
+describe('negotiation', () => {
+  it('picks tables, YAML and JSON, and aggregated discovery', () => {
+    expect(negotiateOutput('application/json;as=Table;v=v1;g=meta.k8s.io,application/json', { tableAllowed: true }).format).toBe('table');
+    expect(negotiateOutput('application/yaml', { tableAllowed: true }).format).toBe('yaml');
+    expect(() => negotiateOutput('text/html', { tableAllowed: true })).toThrow(/only the following media types are accepted/);
+    expect(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json')).toBe('v2');
+    expect(negotiateDiscovery('application/json')).toBe('legacy');
+  });
+});
+
+describe('selectors', () => {
+  it('matches the full label grammar', () => {
+    const sel = parseLabelSelector('a=1,b!=2,c in (x, y),d notin (z),e,!f,g>3');
+    expect(sel.matches({ a: '1', b: '3', c: 'x', d: 'q', e: '', g: '4' })).toBe(true);
+    expect(sel.matches({ a: '1', b: '3', c: 'x', d: 'q', e: '', g: '4', f: 'x' })).toBe(false);
+    expect(sel.matches({ a: '1', c: 'y', e: '', g: '2' })).toBe(false);
+    expect(() => parseLabelSelector('a in x')).toThrow(/expected: '\('/);
+  });
+  it('parses field selectors with escapes', () => {
+    const f = parseFieldSelector('metadata.name=a\\,b,type!=x');
+    expect(f.requirements).toEqual([{ field: 'metadata.name', op: '=', value: 'a,b' }, { field: 'type', op: '!=', value: 'x' }]);
+    expect(() => parseFieldSelector('nonsense')).toThrow("invalid selector: 'nonsense'; can't understand 'nonsense'");
+  });
+});
+
+describe('Status wording', () => {
+  it('formats Invalid with one and several causes', () => {
+    expect(invalid({ group: '', kind: 'ConfigMap' }, 'x', [fieldErrors.required('data')]).message).toBe('ConfigMap "x" is invalid: data: Required value');
+    const two = invalid({ group: 'example.com', kind: 'Widget' }, 'w', [fieldErrors.invalid('spec.a', -1, 'must be positive'), fieldErrors.notSupported('spec.b', 'x', ['y'])]);
+    expect(two.message).toBe('Widget.example.com "w" is invalid: [spec.a: Invalid value: -1: must be positive, spec.b: Unsupported value: "x": supported values: "y"]');
+    expect(two.status.details?.causes).toEqual([
+      { reason: 'FieldValueInvalid', message: 'Invalid value: -1: must be positive', field: 'spec.a' },
+      { reason: 'FieldValueNotSupported', message: 'Unsupported value: "x": supported values: "y"', field: 'spec.b' },
+    ]);
+  });
+});
+
+describe('discovery helpers', () => {
+  it('orders versions and hashes storage versions like kube', () => {
+    expect(['v1alpha1', 'v2', 'v1beta2', 'v1', 'v1beta1', 'foo'].sort(compareVersions)).toEqual(['v2', 'v1', 'v1beta2', 'v1beta1', 'v1alpha1', 'foo']);
+    expect(storageVersionHash('', 'v1', 'ConfigMap')).toMatch(/^[A-Za-z0-9+/]{11}=$/);
+  });
+});
+
+describe('printing', () => {
+  it('evaluates kubectl JSONPath and ages', () => {
+    const obj = { status: { conditions: [{ type: 'A', status: 'False' }, { type: 'Ready', status: 'True' }], addresses: [{ value: '1' }, { value: '2' }] } };
+    expect(jsonPathValues(obj, '.status.conditions[?(@.type == "Ready")].status')).toEqual(['True']);
+    expect(jsonPathValues(obj, '.status.addresses[*].value')).toEqual(['1', '2']);
+    expect(humanDuration(5_000)).toBe('5s');
+    expect(humanDuration(150_000)).toBe('2m30s');
+    expect(humanDuration(3 * 3600_000 + 5 * 60_000)).toBe('3h5m');
+    expect(humanDuration(3 * 86400_000)).toBe('3d');
+  });
+});
+
+describe('CEL adaptation', () => {
+  it('rewrites has() on indexed fields and RE2 flags', () => {
+    expect(rewriteRule('has(self.a[0].b) && has(self.c.d)')).toBe('__has(self.a[0], "b") && has(self.c.d)');
+    expect(re2ToRegExp('^(?i)abc$').test('ABC')).toBe(true);
+  });
+});
