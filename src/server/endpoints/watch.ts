@@ -16,6 +16,20 @@ import type { WatchEventOut, WatchRequest } from '../registry/list.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import type { TableRenderer } from './table.js';
 
+/**
+ * An event's object is shared by every watcher of a resource: serialise it
+ * once, not once per watcher (the fan-out hot path).
+ */
+const objectJSON = new WeakMap<object, string>();
+function jsonOf(obj: KubeObject): string {
+  let s = objectJSON.get(obj);
+  if (s === undefined) {
+    s = JSON.stringify(obj);
+    objectJSON.set(obj, s);
+  }
+  return s;
+}
+
 /** kube-apiserver's --min-request-timeout: watches last a random time between it and twice it. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
 /** Bytes a client may fall behind before its watch is closed (it relists and resumes). */
@@ -60,7 +74,7 @@ export class WatchServer {
 
   /** Encodes one event; table watches send one-row Tables, the first with column definitions. */
   private encoder(served: ServedResource, neg: Negotiated, q: URLSearchParams): (ev: WatchEventOut) => string {
-    if (neg.format !== 'table') return (ev) => `{"type":"${ev.type}","object":${JSON.stringify(ev.object)}}`;
+    if (neg.format !== 'table') return (ev) => `{"type":"${ev.type}","object":${jsonOf(ev.object)}}`;
     let first = true;
     return (ev) => {
       if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return JSON.stringify(ev);

@@ -292,40 +292,46 @@ export class Store {
    */
   async delete(ctx: RequestContext, name: string, params: DeleteParams): Promise<{ object: KubeObject; immediate: boolean }> {
     const key = this.key(ctx.namespace ?? '', name);
-    const current = await this.storage.get(key);
-    if (!current) throw notFound(this.groupResource, name);
-    this.checkPreconditions(name, current, params.preconditions);
-    await this.admission.validate(this.attrs('DELETE', ctx, name, null, current));
     const finalizerFor = params.propagationPolicy === 'Foreground' ? 'foregroundDeletion'
       : params.propagationPolicy === 'Orphan' || params.orphanDependents === true ? 'orphan' : undefined;
     const pending = (o: KubeObject): boolean => (o.metadata?.finalizers ?? []).length > 0 || !!this.strategy.pendingFinalization?.(o);
-    const hasFinalizers = pending(current);
-    if (hasFinalizers || finalizerFor) {
-      const marked = await this.storage.guaranteedUpdate(key, (cur) => {
-        if (!cur) throw notFound(this.groupResource, name);
-        this.checkPreconditions(name, cur, params.preconditions);
-        const next = clone(cur);
-        const m = meta(next);
-        const fins = m.finalizers ?? [];
-        if (finalizerFor && !fins.includes(finalizerFor)) {
-          const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
-          m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
-        }
-        if (!m.deletionTimestamp) {
-          m.deletionTimestamp = nowRFC3339();
-          m.deletionGracePeriodSeconds = 0;
-          if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
-          this.strategy.prepareForDeletion?.(next);
-        }
-        return deepEqual(next, cur) ? cur : next;
-      }, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
-      if (pending(marked)) return { object: this.out(marked), immediate: false };
+    // Objects without finalizers go in one read and one conditional delete; the
+    // others are only marked (below). The check runs against the state the delete compares with.
+    const markInstead = Symbol('mark');
+    try {
+      const deleted = await this.storage.delete(key, {
+        dryRun: ctx.dryRun,
+        validateDeletion: async (cur) => {
+          this.checkPreconditions(name, cur, params.preconditions);
+          await this.admission.validate(this.attrs('DELETE', ctx, name, null, this.out(cur)));
+          if (finalizerFor || pending(cur)) throw markInstead;
+        },
+      });
+      return { object: this.out(deleted), immediate: true };
+    } catch (e) {
+      if (e !== markInstead) throw this.mapStorageError(e, name);
     }
-    const deleted = await this.storage.delete(key, {
-      dryRun: ctx.dryRun,
-      preconditions: params.preconditions,
-      validateDeletion: (cur) => this.checkPreconditions(name, cur, params.preconditions),
-    }).catch((e) => { throw this.mapStorageError(e, name); });
+    const marked = await this.storage.guaranteedUpdate(key, (cur) => {
+      if (!cur) throw notFound(this.groupResource, name);
+      this.checkPreconditions(name, cur, params.preconditions);
+      const next = clone(cur);
+      const m = meta(next);
+      const fins = m.finalizers ?? [];
+      if (finalizerFor && !fins.includes(finalizerFor)) {
+        const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
+        m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
+      }
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRFC3339();
+        m.deletionGracePeriodSeconds = 0;
+        if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
+        this.strategy.prepareForDeletion?.(next);
+      }
+      return deepEqual(next, cur) ? cur : next;
+    }, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
+    if (pending(marked)) return { object: this.out(marked), immediate: false };
+    // A policy finalizer alone on an object nothing else holds: it goes now.
+    const deleted = await this.storage.delete(key, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
     return { object: this.out(deleted), immediate: true };
   }
 

@@ -56,7 +56,7 @@ export class MemoryStorage implements Storage {
   private closed = false;
 
   constructor(opts: MemoryStorageOptions = {}) {
-    this.historyLimit = opts.historyLimit ?? 50_000;
+    this.historyLimit = opts.historyLimit ?? 10_000;
   }
 
   private current(key: string): Version | undefined {
@@ -258,7 +258,8 @@ export class MemoryStorage implements Storage {
     const dropped = this.events.splice(0, drop);
     const touched = new Set(dropped.map((e) => e.key));
     for (const key of touched) {
-      const h = this.history.get(key)!;
+      const h = this.history.get(key);
+      if (!h) continue;
       // Keep the newest version at or below the compaction revision (it is still readable there) and everything after.
       let keepFrom = 0;
       for (let i = 0; i < h.length; i++) if (h[i].mod <= revision) keepFrom = i;
