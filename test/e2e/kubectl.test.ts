@@ -29,6 +29,8 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
     expect(r.stdout).toMatch(/^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
     expect(r.stdout).toMatch(/^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m);
     expect(r.stdout).toMatch(/^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition$/m);
+    const explain = await s.kubectl(['explain', 'configmap']);
+    expect(explain.stdout).toMatch(/data\s+<map\[string\]string>/);
     const v = await s.kubectl(['api-versions']);
     expect(v.stdout.split('\n')).toContain('coordination.k8s.io/v1');
   });

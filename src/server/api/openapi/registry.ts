@@ -50,10 +50,14 @@ export class OpenAPIRegistry {
     return this.kinds.get(OpenAPIRegistry.key(d));
   }
 
-  private withGVK(k: KindSchema): Record<string, Schema> {
-    const defs: Record<string, Schema> = { ...k.definitions };
-    const own = defs[k.name] ?? { type: 'object' };
-    defs[k.name] = { ...own, 'x-kubernetes-group-version-kind': [{ group: k.descriptor.group, version: k.descriptor.version, kind: k.descriptor.kind }] };
+  /** All definitions the kinds need, each kind's own schema tagged with its group-version-kind. */
+  private definitionsFor(kinds: KindSchema[]): Record<string, Schema> {
+    const defs: Record<string, Schema> = {};
+    for (const k of kinds) Object.assign(defs, k.definitions);
+    for (const k of kinds) {
+      const own = defs[k.name] ?? { type: 'object' };
+      defs[k.name] = { ...own, 'x-kubernetes-group-version-kind': [{ group: k.descriptor.group, version: k.descriptor.version, kind: k.descriptor.kind }] };
+    }
     return defs;
   }
 
@@ -80,12 +84,9 @@ export class OpenAPIRegistry {
     const kinds = [...this.kinds.values()].filter((k) => gvPath(k.descriptor) === gv);
     if (kinds.length === 0) return undefined;
     return this.cached(`v3:${gv}`, () => {
-      const schemas: Record<string, Schema> = {};
+      const schemas = this.definitionsFor(kinds);
       const paths: Record<string, unknown> = {};
-      for (const k of kinds) {
-        Object.assign(schemas, this.withGVK(k));
-        Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
-      }
+      for (const k of kinds) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
       return rewriteRefs({
         openapi: '3.0.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
@@ -97,12 +98,9 @@ export class OpenAPIRegistry {
 
   v2(): { body: string; hash: string } {
     return this.cached('v2', () => {
-      const definitions: Record<string, Schema> = {};
+      const definitions = this.definitionsFor([...this.kinds.values()]);
       const paths: Record<string, unknown> = {};
-      for (const k of this.kinds.values()) {
-        Object.assign(definitions, this.withGVK(k));
-        Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v2'));
-      }
+      for (const k of this.kinds.values()) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v2'));
       return rewriteRefs({
         swagger: '2.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
