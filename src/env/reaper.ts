@@ -13,6 +13,8 @@ export interface Reaper {
   /** Kill this pid (and its process group) if we die. */
   addPid(pid: number): void;
   removeDir(dir: string): void;
+  /** Run this command if we die (e.g. `docker rm -f <id>` for a container). */
+  addCommand(argv: string[]): void;
   removePid(pid: number): void;
   /** A normal stop: the reaper exits without touching anything. */
   release(): void;
@@ -36,6 +38,7 @@ export function startReaper(): Reaper {
     addDir: (dir) => send({ op: 'addDir', dir }),
     addPid: (pid) => send({ op: 'addPid', pid }),
     removeDir: (dir) => send({ op: 'removeDir', dir }),
+    addCommand: (argv) => send({ op: 'addCommand', argv }),
     removePid: (pid) => send({ op: 'removePid', pid }),
     release: () => {
       send({ op: 'release' });

@@ -45,7 +45,7 @@ async function overEtcd(kind: StartedStorage['kind'], proc: EtcdProcess | undefi
       if (!proc) return { killed: [], removed: [] };
       const r = await proc.stop();
       if (proc.pid) req.reaper.removePid(proc.pid);
-      return { killed: r.killed ? [`etcd (pid ${proc.pid})`] : [], removed: [proc.dataDir] };
+      return { killed: r.killed ? [`etcd (pid ${proc.pid})`] : [], removed: proc.dataDir ? [proc.dataDir] : [] };
     },
   };
 }
@@ -78,6 +78,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       throw new EtcdError('no Docker engine answers for --storage container', 'start Docker (or set DOCKER_HOST), or use --storage etcd / --storage memory');
     }
     const proc = await startContainerEtcd({ image: req.etcdImage });
+    if (proc.containerId) req.reaper.addCommand(['docker', 'rm', '-f', proc.containerId]);
     req.progress(`etcd container ready at ${proc.endpoint}`);
     return overEtcd('container', proc, [proc.endpoint], req);
   }

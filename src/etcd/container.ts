@@ -1,8 +1,5 @@
 // etcd in a container through testcontainers, for machines without an etcd binary.
 
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { EtcdError, waitHealthy, type EtcdProcess } from './index.js';
 
 /** A local image built by scripts/ci/docker-etcd-image.sh; falls back to the official image name. */
@@ -11,13 +8,16 @@ export const DEFAULT_ETCD_IMAGE = process.env.KAPI_ETCD_IMAGE ?? 'kapi-env/etcd:
 export async function dockerAvailable(): Promise<boolean> {
   const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
   if (process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://')) return true;
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connect: { socketPath: socket, timeout: 1000 } });
   try {
-    const { request } = await import('undici');
-    const res = await request('http://localhost/_ping', { socketPath: socket, headersTimeout: 1000, bodyTimeout: 1000 } as never);
+    const res = await request('http://localhost/_ping', { dispatcher: agent, headersTimeout: 1000, bodyTimeout: 1000 });
     await res.body.text();
     return res.statusCode === 200;
   } catch {
     return false;
+  } finally {
+    await agent.destroy();
   }
 }
 
@@ -28,14 +28,16 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
   let container;
   try {
     container = await new GenericContainer(image)
+      .withEntrypoint(['/usr/local/bin/etcd'])
       .withCommand([
-        '/usr/local/bin/etcd', '--name=kapi-env', '--data-dir=/tmp/etcd',
+        '--name=kapi-env', '--data-dir=/tmp/etcd',
         '--listen-client-urls=http://0.0.0.0:2379', '--advertise-client-urls=http://127.0.0.1:2379',
         '--listen-peer-urls=http://127.0.0.1:2380', '--initial-advertise-peer-urls=http://127.0.0.1:2380',
         '--initial-cluster=kapi-env=http://127.0.0.1:2380',
       ])
       .withExposedPorts(2379)
-      .withWaitStrategy(Wait.forListeningPorts())
+      // A FROM-scratch image has no shell for port probes: wait for etcd's own log line, then its health endpoint.
+      .withWaitStrategy(Wait.forLogMessage(/serv(e|ing) (insecure )?client requests/i))
       .withStartupTimeout(60_000)
       .start();
   } catch (e) {
@@ -43,16 +45,20 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
       'build the local image with scripts/ci/docker-etcd-image.sh, or pass --etcd-image');
   }
   const endpoint = `http://${container.getHost()}:${container.getMappedPort(2379)}`;
-  await waitHealthy(endpoint, 30_000);
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kapi-env-container-'));
+  try {
+    await waitHealthy(endpoint, 30_000);
+  } catch (e) {
+    await container.stop({ timeout: 1, remove: true });
+    throw e;
+  }
   let stopped: Promise<{ killed: boolean }> | undefined;
   return {
     endpoint,
-    dataDir,
+    // The data lives inside the container and goes with it.
+    dataDir: '',
+    containerId: container.getId(),
     stop: () => (stopped ??= (async () => {
       await container.stop({ timeout: 3, remove: true });
-      const { rm } = await import('node:fs/promises');
-      await rm(dataDir, { recursive: true, force: true });
       return { killed: false };
     })()),
   };

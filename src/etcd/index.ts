@@ -20,7 +20,9 @@ export class EtcdError extends Error {
 export interface EtcdProcess {
   endpoint: string;
   pid?: number;
+  /** Empty for a container (its data goes with it). */
   dataDir: string;
+  containerId?: string;
   stop(): Promise<{ killed: boolean }>;
 }
 
