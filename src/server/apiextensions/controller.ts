@@ -17,6 +17,7 @@ import type { Storage, StorageWatch } from '../storage/interface.js';
 import { CLEANUP_FINALIZER, crdStrategy, customResourceStrategy } from './strategy.js';
 import type { CRD, CRDCondition } from './types.js';
 import { crdDescriptor, crSchemaDefinitions } from './openapi.js';
+import { makeConverter } from './conversion.js';
 
 export const CRD_KEY_PREFIX = '/apiextensions.k8s.io/customresourcedefinitions';
 
@@ -161,6 +162,8 @@ export class CRDController {
     const storageVersion = crd.spec.versions.find((v) => v.storage)!.name;
     const group = crd.spec.group;
     const n = crd.spec.names;
+    const convert = makeConverter(crd);
+    const storageAPIVersion = `${group}/${storageVersion}`;
     for (const v of crd.spec.versions) {
       if (!v.served) continue;
       const { strategy, compiled, table } = customResourceStrategy(crd, v);
@@ -173,14 +176,15 @@ export class CRDController {
       const apiVersion = `${group}/${v.name}`;
       const store = new Store({
         descriptor, strategy, storage: this.opts.storage, keyPrefix: `/${group}/${n.plural}`, admission: this.opts.admission,
-        storageApiVersion: `${group}/${storageVersion}`,
-        // Conversion strategy None: only apiVersion changes between versions; defaults apply on read.
-        fromStorage: (obj) => {
-          const c = structuredClone(obj);
-          c.apiVersion = apiVersion;
+        storageApiVersion: storageAPIVersion,
+        // Stored objects are converted to the requested version (None: apiVersion only; Webhook: a
+        // ConversionReview) and defaulted on read; writes are converted back to the storage version.
+        fromStorage: async (obj) => {
+          const c = await convert(structuredClone(obj), apiVersion);
           compiled.defaultOnRead(c);
           return c;
         },
+        toStorage: (obj) => convert(obj, storageAPIVersion),
       });
       const lister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
       const served: ServedResource = {

@@ -3,7 +3,7 @@
 // etcd3 store): which requests the watch cache answers, which go to storage,
 // continue tokens, selectors, and 410/504 errors.
 
-import { badRequest, expired, fieldErrors, invalid, StatusError, timeout, type FieldError } from '../api/errors.js';
+import { badRequest, expired, fieldErrors, invalid, StatusError, timeout, toStatus, type FieldError } from '../api/errors.js';
 import type { KubeList, KubeObject } from '../api/types.js';
 import { parseFieldSelector, type FieldSelector } from '../api/selectors/fields.js';
 import { parseLabelSelector } from '../api/selectors/labels.js';
@@ -77,12 +77,13 @@ export class ResourceLister implements ManagedLister {
     };
   }
 
-  private listBody(items: KubeObject[], rv: number, extra: { continue?: string; remainingItemCount?: number } = {}): KubeList {
+  private async listBody(items: KubeObject[], rv: number, extra: { continue?: string; remainingItemCount?: number } = {}): Promise<KubeList> {
     const d = this.store.descriptor;
     const metadata: KubeList['metadata'] = { resourceVersion: String(rv) };
     if (extra.continue) metadata.continue = extra.continue;
     if (extra.remainingItemCount !== undefined) metadata.remainingItemCount = extra.remainingItemCount;
-    return { kind: d.listKind, apiVersion: this.store.apiVersion, metadata, items: items.map((o) => this.store.out(o)) };
+    const out = this.store.converts ? await Promise.all(items.map((o) => this.store.out(o))) : items;
+    return { kind: d.listKind, apiVersion: this.store.apiVersion, metadata, items: out };
   }
 
   async list(req: ListRequest): Promise<KubeList> {
@@ -162,11 +163,18 @@ export class ResourceLister implements ManagedLister {
     const initialEventsEnd = req.sendInitialEvents && req.allowWatchBookmarks
       ? (r: number): KubeObject => this.bookmarkObject(r, { 'k8s.io/initial-events-end': 'true' })
       : undefined;
-    const out = sink;
-    sink = {
-      event: (ev) => out.event(ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev : { type: ev.type, object: this.store.out(ev.object) }),
-      close: () => out.close(),
-    };
+    if (this.store.converts) {
+      // Conversion may be asynchronous (a webhook): keep each watcher's events in order.
+      const out = sink;
+      let chain = Promise.resolve();
+      sink = {
+        event: (ev) => {
+          chain = chain.then(async () => out.event(ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev : { type: ev.type, object: await this.store.out(ev.object) }))
+            .catch((e: unknown) => { out.event({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }); out.close(); });
+        },
+        close: () => { chain = chain.then(() => out.close()); },
+      };
+    }
     const cache = this.cache ?? (await this.ephemeralCache(fromRevision, sink));
     if (!cache) return { stop: () => {} };
     const w = await cache.watch({ keyPrefix, predicate }, sink, {

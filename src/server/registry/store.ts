@@ -27,7 +27,9 @@ export interface StoreConfig {
    * version (conversion, defaulting on read).
    */
   storageApiVersion?: string;
-  fromStorage?: (obj: KubeObject) => KubeObject;
+  /** Conversion between this version and the storage version (a webhook call for some custom resources). */
+  fromStorage?: (obj: KubeObject) => KubeObject | Promise<KubeObject>;
+  toStorage?: (obj: KubeObject) => KubeObject | Promise<KubeObject>;
 }
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -52,11 +54,13 @@ export class Store {
   readonly groupResource: GroupResource;
   private readonly admission: AdmissionChain;
   private readonly storageApiVersion?: string;
-  private readonly fromStorage?: (obj: KubeObject) => KubeObject;
+  private readonly fromStorage?: StoreConfig['fromStorage'];
+  private readonly convertToStorage?: StoreConfig['toStorage'];
 
   constructor(cfg: StoreConfig) {
     this.storageApiVersion = cfg.storageApiVersion;
     this.fromStorage = cfg.fromStorage;
+    this.convertToStorage = cfg.toStorage;
     this.descriptor = cfg.descriptor;
     this.strategy = cfg.strategy;
     this.storage = cfg.storage;
@@ -65,13 +69,19 @@ export class Store {
     this.groupResource = { group: cfg.descriptor.group, resource: cfg.descriptor.resource };
   }
 
+  /** Whether stored objects need converting to be presented in this version. */
+  get converts(): boolean {
+    return !!this.fromStorage;
+  }
+
   /** A stored object as this version presents it. */
-  out(obj: KubeObject): KubeObject {
+  async out(obj: KubeObject): Promise<KubeObject> {
     return this.fromStorage ? this.fromStorage(obj) : obj;
   }
 
   /** An object of this version as it is stored. */
-  private toStorage(obj: KubeObject): KubeObject {
+  private async toStorage(obj: KubeObject): Promise<KubeObject> {
+    if (this.convertToStorage) return this.convertToStorage(obj);
     if (this.storageApiVersion) obj.apiVersion = this.storageApiVersion;
     return obj;
   }
@@ -149,7 +159,7 @@ export class Store {
     this.strategy.canonicalize?.(obj);
     for (let attempt = 1; ; attempt++) {
       try {
-        return this.out(await this.storage.create(this.key(m.namespace ?? '', m.name!), this.toStorage(obj), { dryRun: ctx.dryRun }));
+        return await this.out(await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj), { dryRun: ctx.dryRun }));
       } catch (e) {
         if (isStorageError(e, 'KeyExists')) {
           if (generate && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -166,7 +176,7 @@ export class Store {
   async get(ctx: RequestContext, name: string): Promise<KubeObject> {
     const obj = await this.storage.get(this.key(ctx.namespace ?? '', name));
     if (!obj) throw notFound(this.groupResource, name);
-    return this.out(obj);
+    return await this.out(obj);
   }
 
   /**
@@ -184,11 +194,11 @@ export class Store {
         if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
         const obj = await objInfo(null);
         created = true;
-        return this.toStorage(await this.createFromUpdate(ctx, name, obj));
+        return await this.toStorage(await this.createFromUpdate(ctx, name, obj));
       }
-      const presented = this.out(clone(current));
+      const presented = await this.out(clone(current));
       const obj = await objInfo(clone(presented));
-      const next = this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
+      const next = await this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
       const nm = meta(next);
       if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next)) deleteAfter = { rv: current.metadata!.resourceVersion! };
       return next;
@@ -202,9 +212,9 @@ export class Store {
         if (isStorageError(e, 'KeyNotFound')) return result;
         throw this.mapStorageError(e, name);
       });
-      return { object: this.out(deleted), created: false };
+      return { object: await this.out(deleted), created: false };
     }
-    return { object: this.out(result), created };
+    return { object: await this.out(result), created };
   }
 
   private async createFromUpdate(ctx: RequestContext, name: string, obj: KubeObject): Promise<KubeObject> {
@@ -303,11 +313,11 @@ export class Store {
         dryRun: ctx.dryRun,
         validateDeletion: async (cur) => {
           this.checkPreconditions(name, cur, params.preconditions);
-          await this.admission.validate(this.attrs('DELETE', ctx, name, null, this.out(cur)));
+          await this.admission.validate(this.attrs('DELETE', ctx, name, null, await this.out(cur)));
           if (finalizerFor || pending(cur)) throw markInstead;
         },
       });
-      return { object: this.out(deleted), immediate: true };
+      return { object: await this.out(deleted), immediate: true };
     } catch (e) {
       if (e !== markInstead) throw this.mapStorageError(e, name);
     }
@@ -329,10 +339,10 @@ export class Store {
       }
       return deepEqual(next, cur) ? cur : next;
     }, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
-    if (pending(marked)) return { object: this.out(marked), immediate: false };
+    if (pending(marked)) return { object: await this.out(marked), immediate: false };
     // A policy finalizer alone on an object nothing else holds: it goes now.
     const deleted = await this.storage.delete(key, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
-    return { object: this.out(deleted), immediate: true };
+    return { object: await this.out(deleted), immediate: true };
   }
 
   /** rest.BeforeDelete's early precondition check; the conflict names the Kind, as kube's does. */
