@@ -26,7 +26,7 @@ import { listen, type Serving } from './http/serving.js';
 import { installBuiltins, bootstrapNamespaces } from './bootstrap.js';
 import { CRDController } from './apiextensions/controller.js';
 import { OpenAPIRegistry } from './api/openapi/registry.js';
-import type { ManagedLister } from './registry/lister.js';
+import type { ManagedLister, ResourceLister } from './registry/lister.js';
 
 export interface ApiServer {
   /** https://127.0.0.1:PORT */
@@ -42,7 +42,10 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const storage = config.storage;
   const openapi = new OpenAPIRegistry();
   const built = await installBuiltins({ router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi });
-  const nsLifecycle = new NamespaceLifecycle((name) => storage.get(`/namespaces/${name}`));
+  // Like kube's plugin: the namespace informer's copy first, a live read when it has not seen the namespace yet.
+  const namespaces = router.get('', 'v1', 'namespaces');
+  const nsLifecycle = new NamespaceLifecycle(async (name) =>
+    (namespaces?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.('', name) ?? storage.get(`/namespaces/${name}`));
   admission.addMutating(nsLifecycle);
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);

@@ -20,14 +20,19 @@ import type { TableRenderer } from './table.js';
  * An event's object is shared by every watcher of a resource: serialise it
  * once, not once per watcher (the fan-out hot path).
  */
-const objectJSON = new WeakMap<object, string>();
-function jsonOf(obj: KubeObject): string {
-  let s = objectJSON.get(obj);
-  if (s === undefined) {
-    s = JSON.stringify(obj);
-    objectJSON.set(obj, s);
+const eventLines = new WeakMap<object, Map<string, Buffer>>();
+function eventLine(type: string, obj: KubeObject): Buffer {
+  let byType = eventLines.get(obj);
+  if (!byType) {
+    byType = new Map();
+    eventLines.set(obj, byType);
   }
-  return s;
+  let line = byType.get(type);
+  if (!line) {
+    line = Buffer.from(`{"type":"${type}","object":${JSON.stringify(obj)}}\n`);
+    byType.set(type, line);
+  }
+  return line;
 }
 
 /** kube-apiserver's --min-request-timeout: watches last a random time between it and twice it. */
@@ -73,14 +78,15 @@ export class WatchServer {
   constructor(private readonly opts: WatchServerOptions & { router?: ResourceRouter }) {}
 
   /** Encodes one event; table watches send one-row Tables, the first with column definitions. */
-  private encoder(served: ServedResource, neg: Negotiated, q: URLSearchParams): (ev: WatchEventOut) => string {
-    if (neg.format !== 'table') return (ev) => `{"type":"${ev.type}","object":${jsonOf(ev.object)}}`;
+  /** One event as a line (shared bytes for plain JSON); table watches send one-row Tables, the first with column definitions. */
+  private encoder(served: ServedResource, neg: Negotiated, q: URLSearchParams): (ev: WatchEventOut) => Buffer {
+    if (neg.format !== 'table') return (ev) => eventLine(ev.type, ev.object);
     let first = true;
     return (ev) => {
-      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return JSON.stringify(ev);
+      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return Buffer.from(JSON.stringify(ev) + '\n');
       const table = this.opts.tables.objectTable(served, ev.object, q, !first);
       first = false;
-      return JSON.stringify({ type: ev.type, object: table });
+      return Buffer.from(JSON.stringify({ type: ev.type, object: table }) + '\n');
     };
   }
 
@@ -115,7 +121,7 @@ export class WatchServer {
       event: (ev: WatchEventOut): void => {
         if (closed) return;
         start();
-        (res as ServerResponse).write(encode(ev) + '\n');
+        (res as ServerResponse).write(encode(ev));
         if (res.writableLength > MAX_BUFFERED_BYTES) finish();
       },
       close: () => setImmediate(finish),
@@ -164,8 +170,9 @@ export class WatchServer {
       served.lister.watch(watchRequest(info, q), {
         event: (ev) => {
           if (closed) return;
-          const text = encode(ev);
-          ws.send(base64 ? Buffer.from(text).toString('base64') : text);
+          const line = encode(ev);
+          const frame = line.subarray(0, line.length - 1);
+          ws.send(base64 ? frame.toString('base64') : frame.toString('utf8'));
           if (ws.bufferedAmount > MAX_BUFFERED_BYTES) finish();
         },
         close: () => setImmediate(finish),

@@ -51,7 +51,14 @@ function listOptionsInvalid(errs: FieldError[]): never {
 }
 
 export class ResourceLister implements ManagedLister {
-  constructor(private readonly store: Store, private readonly cache: WatchCache | undefined) {}
+  constructor(private readonly store: Store, private readonly cache: WatchCache | undefined) {
+    if (cache) store.attachCache((key) => cache.get(key));
+  }
+
+  /** A cached object by namespace and name, without touching storage (undefined when not cached). */
+  cachedGet(namespace: string, name: string): KubeObject | undefined {
+    return this.cache?.get(this.store.key(namespace, name));
+  }
 
   private get root(): string {
     return `${this.store.keyPrefix}/`;

@@ -56,6 +56,7 @@ export class Store {
   private readonly storageApiVersion?: string;
   private readonly fromStorage?: StoreConfig['fromStorage'];
   private readonly convertToStorage?: StoreConfig['toStorage'];
+  private cached?: (key: string) => KubeObject | undefined;
 
   constructor(cfg: StoreConfig) {
     this.storageApiVersion = cfg.storageApiVersion;
@@ -67,6 +68,11 @@ export class Store {
     this.keyPrefix = cfg.keyPrefix;
     this.admission = cfg.admission;
     this.groupResource = { group: cfg.descriptor.group, resource: cfg.descriptor.resource };
+  }
+
+  /** Lets reads that precede a write start from the watch cache's copy (kube's cachedExistingObject). */
+  attachCache(get: (key: string) => KubeObject | undefined): void {
+    this.cached = get;
   }
 
   /** Whether stored objects need converting to be presented in this version. */
@@ -202,7 +208,7 @@ export class Store {
       const nm = meta(next);
       if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next)) deleteAfter = { rv: current.metadata!.resourceVersion! };
       return next;
-    }, { ignoreNotFound: true, dryRun: ctx.dryRun }).catch((e) => {
+    }, { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached?.(key) }).catch((e) => {
       throw this.mapStorageError(e, name);
     });
     if (deleteAfter !== null) {
@@ -311,6 +317,7 @@ export class Store {
     try {
       const deleted = await this.storage.delete(key, {
         dryRun: ctx.dryRun,
+        cachedExisting: this.cached?.(key),
         validateDeletion: async (cur) => {
           this.checkPreconditions(name, cur, params.preconditions);
           await this.admission.validate(this.attrs('DELETE', ctx, name, null, await this.out(cur)));

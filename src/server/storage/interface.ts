@@ -76,6 +76,11 @@ export interface UpdateOptions {
   dryRun?: boolean;
   /** When the key is missing, call tryUpdate with null instead of failing. */
   ignoreNotFound?: boolean;
+  /**
+   * A recent copy of the object (from the watch cache) to try first instead
+   * of reading it; a stale copy only costs a retry (kube's cachedExistingObject).
+   */
+  cachedExisting?: KubeObject;
 }
 
 /**
@@ -91,6 +96,8 @@ export interface DeleteOptions {
   dryRun?: boolean;
   /** Called with the current object before deleting; may throw to refuse. Re-run on conflict. */
   validateDeletion?: (current: KubeObject) => Promise<void> | void;
+  /** As UpdateOptions.cachedExisting. */
+  cachedExisting?: KubeObject;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -129,6 +129,11 @@ export class WatchCache {
     this.waiters = still;
   }
 
+  /** The cached object at a key (possibly a little behind storage). */
+  get(key: string): KubeObject | undefined {
+    return this.state.get(key);
+  }
+
   get currentRevision(): number {
     return this.revision;
   }

@@ -31,6 +31,7 @@ function rangeEnd(prefix: Buffer): Buffer {
 }
 
 const PAGE = 1000;
+const UNLIMITED_PAGE = 10_000;
 
 export class EtcdStorage implements Storage {
   readonly kind = 'etcd' as const;
@@ -39,7 +40,7 @@ export class EtcdStorage implements Storage {
   private compacted = 0;
 
   constructor(cfg: EtcdStorageConfig) {
-    const opts: IOptions = { hosts: cfg.endpoints, dialTimeout: 3000 };
+    const opts: IOptions = { hosts: cfg.endpoints, dialTimeout: 3000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } };
     if (cfg.tls && (cfg.tls.ca || cfg.tls.cert)) {
       opts.credentials = { rootCertificate: cfg.tls.ca ?? Buffer.alloc(0), certChain: cfg.tls.cert, privateKey: cfg.tls.key };
     }
@@ -120,8 +121,9 @@ export class EtcdStorage implements Storage {
     let more = false;
     let remaining: number | undefined;
     for (;;) {
-      // Without a predicate one range call returns exactly what is needed; with one, read in pages until enough match.
-      const pageLimit = limit ? (opts.predicate ? Math.max(limit, PAGE) : limit) : 0;
+      // Without a predicate one range call returns exactly what is needed; with one (or without a limit),
+      // read in pages at one revision so no response grows past the client's message limit.
+      const pageLimit = limit ? (opts.predicate ? Math.max(limit, PAGE) : limit) : UNLIMITED_PAGE;
       const req: IRangeRequest = { key: start, range_end: end, limit: pageLimit };
       if (revision) req.revision = revision;
       const res = await this.client.kv.range(req).catch((e) => this.mapError(e, prefix));
@@ -149,7 +151,7 @@ export class EtcdStorage implements Storage {
         if (more && !opts.predicate) remaining = Number(res.count) - res.kvs.length;
         break;
       }
-      if (!res.more || !limit) break;
+      if (!res.more) break;
       start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
     }
     const out: ListResult = { items, revision, more, lastKey };
@@ -163,9 +165,16 @@ export class EtcdStorage implements Storage {
     return Number(res.count);
   }
 
+  /** A cached object as the key-value etcd would return (its resourceVersion is the mod revision). */
+  private fromCache(key: string, obj: KubeObject | undefined): IKeyValue | undefined {
+    const rv = obj?.metadata?.resourceVersion;
+    if (!obj || !rv) return undefined;
+    return { key: this.full(key), value: Buffer.from(encode(obj)), mod_revision: rv, create_revision: '0', version: '0', lease: '0' } as IKeyValue;
+  }
+
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
     const k = this.full(key);
-    let cur = await this.rawGet(key);
+    let cur = this.fromCache(key, opts.cachedExisting) ?? (await this.rawGet(key));
     for (;;) {
       if (!cur && !opts.ignoreNotFound) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
       const curObj = cur ? this.kv(cur) : null;
@@ -194,7 +203,7 @@ export class EtcdStorage implements Storage {
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
     const k = this.full(key);
-    let cur = await this.rawGet(key);
+    let cur = this.fromCache(key, opts.cachedExisting) ?? (await this.rawGet(key));
     for (;;) {
       if (!cur) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
       const obj = this.kv(cur);
