@@ -43,7 +43,11 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
     maxSessionRejectedStreams: 10_000,
     maxSessionInvalidFrames: 10_000,
     minVersion: 'TLSv1.2',
-  }, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+    // Go clients reset a stream each time they cancel a watch; nghttp2's rapid-reset guard would
+    // close the connection after 1000 resets at 33/s. Node >= 22 exposes the limit (Node 20 ignores it).
+    streamResetBurst: 100_000,
+    streamResetRate: 10_000,
+  } as http2.SecureServerOptions, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
   if (onUpgrade) server.on('upgrade', onUpgrade);
   const sockets = new Set<Duplex>();
   const sessions = new Set<http2.ServerHttp2Session>();
