@@ -1,7 +1,7 @@
 // `kapi-env up`: foreground until a signal, or --detach into the background.
 
 import { spawn } from 'node:child_process';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEnv, type Env } from '../env/index.js';
@@ -64,6 +64,14 @@ export async function runUp(flags: UpFlags): Promise<number> {
     onProgress: (phase, msg) => { if (phase !== 'ready') out.progress(msg); },
   });
   const state = stateOf(env, flags);
+  // The PEM files next to the state, for tools that want files rather than a kubeconfig.
+  const dir = statePaths(flags.stateDir).dir;
+  await mkdir(dir, { recursive: true });
+  await Promise.all([
+    writeFile(path.join(dir, 'ca.crt'), env.ca),
+    writeFile(path.join(dir, 'admin.crt'), env.clientCert),
+    writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
+  ]);
   await writeState(flags.stateDir, state);
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state));
@@ -74,7 +82,7 @@ export async function runUp(flags: UpFlags): Promise<number> {
     process.once('SIGHUP', stop);
   });
   const report = await env.stop();
-  await rm(statePaths(flags.stateDir).state, { force: true });
+  await Promise.all(['state.json', 'ca.crt', 'admin.crt', 'admin.key'].map((f) => rm(path.join(dir, f), { force: true })));
   if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
   return 0;
 }

@@ -51,6 +51,7 @@ describe('kapi-env CLI', () => {
     const crd = await kubectl(info.kubeconfig, ['get', 'crd', '-o', 'name']);
     expect(crd.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/widgets.example.com');
     expect((await run(['status', '--state-dir', state])).code).toBe(0);
+    for (const f of ['ca.crt', 'admin.crt', 'admin.key']) expect(existsSync(path.join(state, f)), f).toBe(true);
     expect((await run(['env', '--state-dir', state])).stdout).toBe(`export KUBECONFIG=${info.kubeconfig}\n`);
     const down = await run(['down', '--state-dir', state]);
     expect(down.code).toBe(0);
