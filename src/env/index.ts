@@ -62,9 +62,9 @@ export interface Env {
   stop(): Promise<StopReport>;
 }
 
-const SERVER_ARG_PREFIXES = new Set(['watch-cache', 'default-watch-cache-size', 'etcd-compaction-interval', 'etcd-prefix', 'bind-address', 'secure-port']);
+const SERVER_ARG_PREFIXES = new Set(['watch-cache', 'default-watch-cache-size', 'min-request-timeout', 'etcd-compaction-interval', 'etcd-prefix', 'bind-address', 'secure-port']);
 
-function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?: number; compactionIntervalMs: number; prefix: string; bindAddress?: string; port?: number } {
+function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?: number; minRequestTimeoutS?: number; compactionIntervalMs: number; prefix: string; bindAddress?: string; port?: number } {
   for (const a of args) {
     const name = a.replace(/^--/, '').split('=')[0];
     if (!SERVER_ARG_PREFIXES.has(name)) throw new Error(`unsupported --apiserver-arg ${a}: supported are ${[...SERVER_ARG_PREFIXES].map((s) => `--${s}`).join(', ')}`);
@@ -72,7 +72,7 @@ function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?
   const f = parseServeFlags(args.map((a) => (a.startsWith('--') ? a : `--${a}`)));
   const explicit = (n: string): boolean => args.some((a) => a.replace(/^--/, '').startsWith(n + '='));
   return {
-    watchCache: f.watchCache, watchCacheSize: f.watchCacheSize, compactionIntervalMs: f.etcdCompactionIntervalMs, prefix: f.etcdPrefix,
+    watchCache: f.watchCache, watchCacheSize: f.watchCacheSize, minRequestTimeoutS: f.minRequestTimeoutS, compactionIntervalMs: f.etcdCompactionIntervalMs, prefix: f.etcdPrefix,
     bindAddress: explicit('bind-address') ? f.bindAddress : undefined, port: explicit('secure-port') ? f.securePort : undefined,
   };
 }
@@ -112,7 +112,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     server = await createApiServer({
       storage: storage.storage,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress, port: options.port ?? sargs.port ?? 0, watchCache: sargs.watchCache, watchCacheSize: sargs.watchCacheSize, compactionIntervalMs: sargs.compactionIntervalMs,
+      bindAddress, port: options.port ?? sargs.port ?? 0, watchCache: sargs.watchCache, watchCacheSize: sargs.watchCacheSize, minRequestTimeoutS: sargs.minRequestTimeoutS, compactionIntervalMs: sargs.compactionIntervalMs,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
     });
     progress('server', `API server serving on ${server.url}`);

@@ -19,6 +19,8 @@ export interface ServerConfig {
   bookmarkIntervalMs?: number;
   /** Events each resource's watch cache keeps for resuming watches (--default-watch-cache-size). */
   watchCacheSize?: number;
+  /** Watches without timeoutSeconds end after a random time in [t, 2t) seconds (--min-request-timeout). */
+  minRequestTimeoutS?: number;
 }
 
 export interface ServeFlags {
@@ -34,6 +36,7 @@ export interface ServeFlags {
   clientCaFile?: string;
   watchCache: boolean;
   watchCacheSize?: number;
+  minRequestTimeoutS?: number;
   etcdCompactionIntervalMs: number;
   /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
   storageBackend: 'etcd3' | 'memory';
@@ -81,6 +84,7 @@ export const SERVE_FLAGS: Record<string, string> = {
   'client-ca-file': 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
   'watch-cache': 'Enable watch caching in the apiserver (default true)',
   'default-watch-cache-size': 'Default watch cache size: events kept per resource for resuming watches. If zero, watch cache will be disabled for resources that do not have a default watch size set. (default 10000)',
+  'min-request-timeout': 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load. (default 1800)',
   'storage-backend': 'The storage backend for persistence. Options: \'etcd3\' (default), \'memory\' (embedded, no etcd).',
 };
 
@@ -134,6 +138,12 @@ export function parseServeFlags(argv: string[]): ServeFlags {
         if (!Number.isInteger(n) || n < 0) throw new FlagError(`invalid argument "${value}" for "--default-watch-cache-size" flag`);
         if (n === 0) out.watchCache = false;
         else out.watchCacheSize = n;
+        break;
+      }
+      case 'min-request-timeout': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n <= 0) throw new FlagError(`invalid argument "${value}" for "--min-request-timeout" flag`);
+        out.minRequestTimeoutS = n;
         break;
       }
       case 'storage-backend':

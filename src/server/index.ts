@@ -55,7 +55,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const authenticators: Authenticator[] = [new X509Authenticator()];
   const authorizers: Authorizer[] = [new AlwaysAllowAuthenticated()];
   const tables = new TableRenderer();
-  const watch = new WatchServer({ tables, bookmarkIntervalMs: config.bookmarkIntervalMs });
+  const watch = new WatchServer({ tables, bookmarkIntervalMs: config.bookmarkIntervalMs, minRequestTimeoutS: config.minRequestTimeoutS });
   const resources = new ResourceHandler({ router, tables, watch });
   const checks: HealthCheck[] = [
     { name: 'ping', check: async () => true },

@@ -43,6 +43,7 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export interface WatchServerOptions {
   tables: TableRenderer;
   bookmarkIntervalMs?: number;
+  minRequestTimeoutS?: number;
 }
 
 function watchRequest(info: RequestInfo, q: URLSearchParams): WatchRequest {
@@ -64,10 +65,10 @@ function watchRequest(info: RequestInfo, q: URLSearchParams): WatchRequest {
   };
 }
 
-function timeoutMs(q: URLSearchParams): number {
+function timeoutMs(q: URLSearchParams, minRequestTimeoutS = MIN_REQUEST_TIMEOUT_S): number {
   const t = q.get('timeoutSeconds');
   if (t !== null && /^\d+$/.test(t) && Number(t) > 0) return Number(t) * 1000;
-  return (MIN_REQUEST_TIMEOUT_S + Math.random() * MIN_REQUEST_TIMEOUT_S) * 1000;
+  return (minRequestTimeoutS + Math.random() * minRequestTimeoutS) * 1000;
 }
 
 export class WatchServer {
@@ -113,7 +114,7 @@ export class WatchServer {
       res.writeHead(200);
       if (res instanceof ServerResponse) res.flushHeaders();
     };
-    const timer = setTimeout(finish, timeoutMs(q));
+    const timer = setTimeout(finish, timeoutMs(q, this.opts.minRequestTimeoutS));
     req.on('close', finish);
     res.on('close', finish);
     this.active.add(finish);
@@ -165,7 +166,7 @@ export class WatchServer {
       };
       this.active.add(finish);
       ws.on('close', finish);
-      const timer = setTimeout(finish, timeoutMs(q));
+      const timer = setTimeout(finish, timeoutMs(q, this.opts.minRequestTimeoutS));
       ws.on('close', () => clearTimeout(timer));
       served.lister.watch(watchRequest(info, q), {
         event: (ev) => {
