@@ -24,8 +24,20 @@ export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['sys
  * handshake: CN is the user name, each O a group (k8s.io/apiserver/pkg/authentication/request/x509).
  */
 export class X509Authenticator implements Authenticator {
+  /** A connection's certificate never changes: verify it once per TLS socket, not per request. */
+  private readonly byConnection = new WeakMap<object, AuthnResult>();
+
   authenticate(req: ServerRequest): AuthnResult {
-    const socket = req.socket as TLSSocket;
+    const socket = ((req as { stream?: { session?: { socket?: TLSSocket } } }).stream?.session?.socket ?? req.socket) as TLSSocket;
+    let r = this.byConnection.get(socket);
+    if (!r) {
+      r = this.fromSocket(socket);
+      this.byConnection.set(socket, r);
+    }
+    return r;
+  }
+
+  private fromSocket(socket: TLSSocket): AuthnResult {
     if (typeof socket.getPeerCertificate !== 'function') return { kind: 'none' };
     const cert = socket.getPeerCertificate(false);
     if (!cert || Object.keys(cert).length === 0) return { kind: 'none' };
@@ -45,7 +57,7 @@ export function authenticate(authenticators: Authenticator[], req: ServerRequest
     const r = a.authenticate(req);
     if (r.kind === 'none') continue;
     if (r.kind === 'user' && !r.user.groups.includes('system:authenticated') && r.user.username !== 'system:anonymous') {
-      r.user = { ...r.user, groups: [...r.user.groups, 'system:authenticated'] };
+      return { kind: 'user', user: { ...r.user, groups: [...r.user.groups, 'system:authenticated'] } };
     }
     return r;
   }
