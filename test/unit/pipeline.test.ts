@@ -89,3 +89,20 @@ describe('CEL adaptation', () => {
     expect(re2ToRegExp('^(?i)abc$').test('ABC')).toBe(true);
   });
 });
+
+describe('CEL rules', () => {
+  it('evaluates optionalOldSelf on create and update, with messageExpression and reason', async () => {
+    const { evaluateRules } = await import('../../src/server/schema/cel.js');
+    const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+    const rules = [
+      { rule: '!oldSelf.hasValue() || self.n >= oldSelf.value().n', message: 'n may not decrease', optionalOldSelf: true },
+      { rule: 'self.n < 10', messageExpression: '"n is " + string(self.n)', reason: 'FieldValueForbidden', fieldPath: '.n' },
+    ];
+    const onCreate: import('../../src/server/api/errors.js').FieldError[] = [];
+    evaluateRules(rules, { n: 12 }, undefined, false, schema, 'spec', onCreate);
+    expect(onCreate).toEqual([{ type: 'FieldValueForbidden', field: 'spec.n', badValue: 'object', detail: 'n is 12', hasBadValue: false }]);
+    const onUpdate: import('../../src/server/api/errors.js').FieldError[] = [];
+    evaluateRules(rules, { n: 3 }, { n: 5 }, true, schema, 'spec', onUpdate);
+    expect(onUpdate.map((e) => e.detail)).toEqual(['n may not decrease']);
+  });
+});

@@ -171,16 +171,25 @@ function env(): Environment {
   return (environment ??= buildEnvironment());
 }
 
-export function compileRule(expr: string): Program | Error {
-  let p = programs.get(expr);
+/**
+ * With optionalOldSelf, `oldSelf` is an optional: optional.of(old) on update,
+ * optional.none() on create.
+ */
+function optionalOldSelf(expr: string): string {
+  return expr.replace(/\boldSelf\b/g, '(__hasOld ? optional.of(__old) : optional.none())');
+}
+
+export function compileRule(expr: string, optionalOld = false): Program | Error {
+  const key = optionalOld ? `optional:${expr}` : expr;
+  let p = programs.get(key);
   if (!p) {
     try {
-      const parsed = env().parse(rewriteRule(expr)) as unknown as Program;
+      const parsed = env().parse(rewriteRule(optionalOld ? optionalOldSelf(expr) : expr)) as unknown as Program;
       p = parsed;
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
-    programs.set(expr, p);
+    programs.set(key, p);
   }
   return p;
 }
@@ -224,10 +233,14 @@ export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, 
   for (const r of rules) {
     const transition = /\boldSelf\b/.test(r.rule);
     if (transition && !hasOld && !r.optionalOldSelf) continue;
-    const program = compileRule(r.rule);
+    const program = compileRule(r.rule, transition && r.optionalOldSelf === true);
     if (program instanceof Error) continue;
     const ctx: Record<string, unknown> = { self };
-    if (transition) ctx.oldSelf = hasOld ? oldSelf : undefined;
+    if (transition) {
+      ctx.oldSelf = hasOld ? oldSelf : undefined;
+      ctx.__old = hasOld ? oldSelf : null;
+      ctx.__hasOld = hasOld;
+    }
     let result: unknown;
     try {
       result = program(ctx);

@@ -67,7 +67,7 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, sp
         errs.push(fieldErrors.required(`${rp}.rule`));
         return;
       }
-      const p = compileRule(r.rule);
+      const p = compileRule(r.rule, r.optionalOldSelf === true && /\boldSelf\b/.test(r.rule));
       if (p instanceof Error) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, `compilation failed: ERROR: <input>: ${p.message.split('\n')[0]}`));
       if (r.messageExpression) {
         const m = compileRule(r.messageExpression);
