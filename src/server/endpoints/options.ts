@@ -3,6 +3,7 @@
 
 import { fieldErrors, invalid, badRequest, type FieldError } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
+import { queryBool } from '../http/query.js';
 import type { DeleteParams, PropagationPolicy } from '../registry/store.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -35,7 +36,7 @@ export function parseDeleteOptions(body: unknown, q: URLSearchParams): { params:
   if (body !== undefined && body !== null && !isPlainObject(body)) throw badRequest('the body of the request was not a DeleteOptions object');
   if (q.has('gracePeriodSeconds')) o.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) o.propagationPolicy = q.get('propagationPolicy');
-  if (q.has('orphanDependents')) o.orphanDependents = q.get('orphanDependents') === 'true';
+  if (q.has('orphanDependents')) o.orphanDependents = queryBool(q, 'orphanDependents');
   const dryRunValues = q.getAll('dryRun');
   if (dryRunValues.length === 0 && Array.isArray(o.dryRun)) for (const v of o.dryRun) q.append('dryRun', String(v));
   const dryRun = parseDryRun(q, 'DeleteOptions');

@@ -12,6 +12,7 @@ import type { Negotiated } from '../http/negotiation.js';
 import { negotiateOutput } from '../http/negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';
 import type { AnyResponse } from '../http/response.js';
+import { isTrue, queryBool } from '../http/query.js';
 import type { WatchEventOut, WatchRequest } from '../registry/list.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import type { TableRenderer } from './table.js';
@@ -60,8 +61,8 @@ function watchRequest(info: RequestInfo, q: URLSearchParams): WatchRequest {
     fieldSelector,
     resourceVersion: q.get('resourceVersion') ?? undefined,
     resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
-    allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
-    sendInitialEvents: sie === null ? undefined : sie === 'true',
+    allowWatchBookmarks: queryBool(q, 'allowWatchBookmarks'),
+    sendInitialEvents: sie === null ? undefined : isTrue(sie),
   };
 }
 

@@ -1,5 +1,7 @@
 // RequestInfo: what a URL asks for, parsed as k8s.io/apiserver/pkg/endpoints/request/requestinfo.go does.
 
+import { isTrue } from './query.js';
+
 export interface RequestInfo {
   isResourceRequest: boolean;
   path: string;
@@ -71,13 +73,13 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (info.resource === 'namespaces') info.namespace = '';
   if (!info.name && info.verb === 'get') {
     const watch = query.get('watch');
-    info.verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    info.verb = isTrue(watch) ? 'watch' : 'list';
   }
   if (!info.name && info.verb === 'delete') info.verb = 'deletecollection';
   if (info.verb === 'get' && info.name) {
     // A single-object get with ?watch=true is a watch on that name (legacy clients).
     const watch = query.get('watch');
-    if (watch === 'true' || watch === '1') info.verb = 'watch';
+    if (isTrue(watch)) info.verb = 'watch';
   }
   return info;
 }
