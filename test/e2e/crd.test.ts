@@ -101,3 +101,21 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
     expect(keys.body.groups.map((g) => g.name)).not.toContain('example.com');
   });
 });
+
+describe('validation ratcheting', () => {
+  const s = useEnv('memory', { crds: [path.join(FIXTURES, 'crds')] });
+
+  it('lets an unchanged invalid field through an update once the schema tightened', async () => {
+    await s.kubectl(['create', 'ns', 'demo']);
+    expect((await s.kubectl(['create', '-f', '-'], widget('old', '  size: small\n  color: abc'))).code).toBe(0);
+    const crd = JSON.parse((await s.kubectl(['get', 'crd', 'widgets.example.com', '-o', 'json'])).stdout);
+    crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.color.maxLength = 2;
+    expect((await s.kubectl(['replace', '-f', '-'], JSON.stringify(crd))).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    // color is now too long, but an update that leaves it alone still succeeds.
+    const r = await s.kubectl(['patch', 'widget', 'old', '-n', 'demo', '--type=merge', '-p', '{"spec":{"replicas":4}}']);
+    expect(r.stderr).toBe('');
+    const fresh = await s.kubectl(['create', '-f', '-'], widget('new', '  size: small\n  color: abc'));
+    expect(fresh.stderr).toContain('spec.color: Too long: may not be more than 2 bytes');
+  });
+});

@@ -183,7 +183,7 @@ export const fieldErrors = {
     type: 'FieldValueTooLong', field, hasBadValue: false, detail: `may not be more than ${maxLength} bytes`,
   }),
   tooMany: (field: string, actual: number, max: number): FieldError => ({
-    type: 'FieldValueTooMany', field, hasBadValue: false, detail: `must have at most ${max} items`, badValue: actual,
+    type: 'FieldValueTooMany', field, hasBadValue: true, detail: `must have at most ${max} items`, badValue: actual,
   }),
   typeInvalid: (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail }),
   notFound: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueNotFound', field, badValue }),

@@ -11,6 +11,7 @@ import { applyDefaults } from './defaults.js';
 import { pruneUnknown, type SchemaNode } from './prune.js';
 import { validateStructural } from './structural.js';
 import { validateValue } from './validate.js';
+import { ratchet } from './ratchet.js';
 
 export interface CompiledSchema {
   schema: SchemaNode;
@@ -90,8 +91,8 @@ export function compileVersionSchema(schema: Record<string, unknown>, path: stri
       delete body.apiVersion;
       delete body.kind;
       validateValue(body, valueSchema, '', errs);
-      if (withRules && errs.length === 0) celWalk(obj, old, old !== undefined, s, '', errs);
-      return errs;
+      if (withRules && (errs.length === 0 || old)) celWalk(obj, old, old !== undefined, s, '', errs);
+      return old ? ratchet(errs, obj, old) : errs;
     },
   };
 }
