@@ -106,3 +106,31 @@ describe('CEL rules', () => {
     expect(onUpdate.map((e) => e.detail)).toEqual(['n may not decrease']);
   });
 });
+
+describe('CEL cost limits', () => {
+  it('refuses unbounded nested loops at CRD write time and accepts bounded ones', async () => {
+    const { compileVersionSchema } = await import('../../src/server/schema/index.js');
+    const rule = [{ rule: 'self.all(x, self.all(y, x == y))' }];
+    const schema = (list: Record<string, unknown>): Record<string, unknown> => ({ type: 'object', properties: { spec: { type: 'object', properties: { l: { ...list, 'x-kubernetes-validations': rule } } } } });
+    const unbounded = compileVersionSchema(schema({ type: 'array', items: { type: 'string' } }), 'spec.versions[0].schema.openAPIV3Schema');
+    expect(unbounded.errors.map((e) => `${e.field}: ${e.detail}`)).toEqual([
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].x-kubernetes-validations[0].rule: estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+    ]);
+    const bounded = compileVersionSchema(schema({ type: 'array', maxItems: 100, items: { type: 'string', maxLength: 63 } }), 'x');
+    expect(bounded.errors).toEqual([]);
+  });
+});
+
+describe('CEL runtime budget', () => {
+  it('refuses an evaluation whose actual cost exceeds the per-call limit', async () => {
+    const { evaluateRules } = await import('../../src/server/schema/cel.js');
+    const schema = { type: 'array', maxItems: 5000, items: { type: 'string', maxLength: 10 } };
+    const rules = [{ rule: 'self.all(x, self.all(y, x == y || x != y))' }];
+    const small: import('../../src/server/api/errors.js').FieldError[] = [];
+    evaluateRules(rules, ['a', 'b'], undefined, false, schema, 'spec.l', small);
+    expect(small).toEqual([]);
+    const big: import('../../src/server/api/errors.js').FieldError[] = [];
+    evaluateRules(rules, Array.from({ length: 3000 }, (_, i) => `v${i}`), undefined, false, schema, 'spec.l', big);
+    expect(big.map((e) => `${e.field}: ${e.detail}`)).toEqual(['spec.l: call cost exceeds limit for rule: self.all(x, self.all(y, x == y || x != y))']);
+  });
+});

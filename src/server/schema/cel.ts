@@ -10,6 +10,7 @@ import { fieldErrors, type FieldError, type FieldErrorType } from '../api/errors
 import { isPlainObject } from '../api/types.js';
 import type { SchemaNode } from './prune.js';
 import { jsonType } from './validate.js';
+import { estimateCost, PER_CALL_LIMIT, sizedTo } from './cel-cost.js';
 
 export interface Rule {
   rule: string;
@@ -20,7 +21,7 @@ export interface Rule {
   optionalOldSelf?: boolean;
 }
 
-type Program = (ctx: Record<string, unknown>) => unknown;
+type Program = ((ctx: Record<string, unknown>) => unknown) & { ast?: unknown };
 
 const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
   'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
@@ -235,6 +236,11 @@ export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, 
     if (transition && !hasOld && !r.optionalOldSelf) continue;
     const program = compileRule(r.rule, transition && r.optionalOldSelf === true);
     if (program instanceof Error) continue;
+    // The per-call budget: only rules whose worst case could exceed it are sized against the actual value.
+    if (estimateCost(program.ast, schema) > PER_CALL_LIMIT && estimateCost(program.ast, sizedTo(value, schema) ?? schema) > PER_CALL_LIMIT) {
+      errs.push(fieldErrors.invalid(path || '<root>', jsonType(value), `call cost exceeds limit for rule: ${r.rule}`));
+      continue;
+    }
     const ctx: Record<string, unknown> = { self };
     if (transition) {
       ctx.oldSelf = hasOld ? oldSelf : undefined;

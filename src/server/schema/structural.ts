@@ -6,6 +6,7 @@ import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
 import type { SchemaNode } from './prune.js';
 import { compileRule, type Rule } from './cel.js';
+import { estimateCost, exceedsMessage, maxSize, PER_EXPRESSION_LIMIT } from './cel-cost.js';
 
 const JUNCTORS = ['allOf', 'anyOf', 'oneOf'] as const;
 const FORBIDDEN_IN_JUNCTORS = ['type', 'default', 'description', 'nullable', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields',
@@ -32,7 +33,12 @@ function isIntOrStringJunctor(j: string, sub: unknown): boolean {
   return false;
 }
 
-function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, specifiedField: boolean): void {
+interface CostTotals {
+  total: number;
+  reported: boolean;
+}
+
+function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, specifiedField: boolean, cardinality = 1, costs: CostTotals = { total: 0, reported: false }): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (!s.type && !intOrString && !preserve && s['x-kubernetes-embedded-resource'] !== true) {
@@ -69,6 +75,17 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, sp
       }
       const p = compileRule(r.rule, r.optionalOldSelf === true && /\boldSelf\b/.test(r.rule));
       if (p instanceof Error) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, `compilation failed: ERROR: <input>: ${p.message.split('\n')[0]}`));
+      else {
+        const cost = estimateCost(p.ast, s);
+        const total = cost * cardinality;
+        costs.total += total;
+        if (cost > PER_EXPRESSION_LIMIT) errs.push(fieldErrors.forbidden(`${rp}.rule`, exceedsMessage(cost, PER_EXPRESSION_LIMIT)));
+        else if (total > PER_EXPRESSION_LIMIT * 10 && !costs.reported) {
+          // Evaluated once per element of the lists above it: kube checks the product against the CRD budget.
+          costs.reported = true;
+          errs.push(fieldErrors.forbidden(`${rp}.rule`, 'contributed to estimated rule & messageExpression cost total exceeding cost limit for entire OpenAPIv3 schema'));
+        }
+      }
       if (r.messageExpression) {
         const m = compileRule(r.messageExpression);
         if (m instanceof Error) errs.push(fieldErrors.invalid(`${rp}.messageExpression`, r.messageExpression, `messageExpression compilation failed: ERROR: <input>: ${m.message.split('\n')[0]}`));
@@ -79,10 +96,10 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, sp
     });
   }
   for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, SchemaNode>)) {
-    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, false, true);
+    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, false, true, cardinality, costs);
   }
-  if (isPlainObject(s.items)) walk(s.items as SchemaNode, `${path}.items`, errs, false, false);
-  if (isPlainObject(s.additionalProperties)) walk(s.additionalProperties as SchemaNode, `${path}.additionalProperties`, errs, false, false);
+  if (isPlainObject(s.items)) walk(s.items as SchemaNode, `${path}.items`, errs, false, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
+  if (isPlainObject(s.additionalProperties)) walk(s.additionalProperties as SchemaNode, `${path}.additionalProperties`, errs, false, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
 }
 
 export function validateStructural(schema: SchemaNode, path: string): FieldError[] {
