@@ -61,7 +61,11 @@ export async function runUp(flags: UpFlags): Promise<number> {
     etcdCaFile: flags.etcdCafile, etcdCertFile: flags.etcdCertfile, etcdKeyFile: flags.etcdKeyfile,
     crds: flags.crds, manifests: flags.manifests, kubeconfigPath: flags.kubeconfig, port,
     apiserverArgs: flags.apiserverArg,
-    onProgress: (phase, msg) => { if (phase !== 'ready') out.progress(msg); },
+    onProgress: (phase, msg) => {
+      // The automatic fallback to the embedded store is said in one line even off a terminal.
+      if (/embedded in-memory store/.test(msg) && !flags.quiet) process.stderr.write(`kapi-env: ${msg}\n`);
+      else if (phase !== 'ready') out.progress(msg);
+    },
   });
   const state = stateOf(env, flags);
   // The PEM files next to the state, for tools that want files rather than a kubeconfig.

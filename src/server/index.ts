@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { forbidden, pathNotFound, toStatus, unauthorized, StatusError } from './api/errors.js';
+import { badRequest, forbidden, pathNotFound, toStatus, unauthorized, StatusError } from './api/errors.js';
 import { runHealth, VERSION_INFO, type HealthCheck } from './api/health.js';
 import type { UserInfo } from './api/types.js';
 import { AdmissionChain } from './admission/index.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { ANONYMOUS, authenticate, X509Authenticator, type Authenticator } from './authn/index.js';
 import { AlwaysAllowAuthenticated, attributesFor, authorize, forbiddenMessage, type Authorizer } from './authz/index.js';
-import type { ServerConfig } from './config.js';
+import { parseDuration, type ServerConfig } from './config.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
 import { ResourceHandler } from './endpoints/resource.js';
 import { ResourceRouter } from './endpoints/router.js';
@@ -88,6 +88,15 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
         const why = forbiddenMessage(attrs);
         if (!info.isResourceRequest) throw new StatusError(403, 'Forbidden', why, {});
         throw forbidden({ group: info.apiGroup, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource }, info.name, why);
+      }
+      const t = query.get('timeout');
+      if (t !== null && t !== '') {
+        // kube parses ?timeout= as a Go duration before anything else happens.
+        try {
+          parseDuration(t);
+        } catch {
+          throw badRequest('invalid timeout specified in the request URL');
+        }
       }
       if (info.isResourceRequest) {
         await resources.handle(req, res, info, query, user);

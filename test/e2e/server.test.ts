@@ -63,6 +63,9 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
     expect(badType.status).toBe(415);
     const notAcceptable = await s.client.get<StatusBody>(`${NS}/configmaps`, { accept: 'text/html' });
     expect(notAcceptable.status).toBe(406);
+    const badTimeout = await s.client.get<StatusBody>(`${NS}/configmaps?timeout=soon`);
+    expect(badTimeout.body).toMatchObject({ code: 400, message: 'invalid timeout specified in the request URL' });
+    expect((await s.client.get(`${NS}/configmaps?timeout=32s`)).status).toBe(200);
     const unknown = await s.client.get<StatusBody>('/api/v1/widgets');
     expect(unknown.body).toMatchObject({ code: 404, message: 'the server could not find the requested resource' });
     expect((await s.client.get<Obj[]>(`${NS}/configmaps`)).status).toBe(200);
