@@ -121,7 +121,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    watch.upgrade(req, socket, head, router, info, url.searchParams, tables);
+    watch.upgrade(req, socket, head, router, info, url.searchParams);
   };
 
   serving = await listen({

@@ -152,11 +152,9 @@ export class CRDController {
 
   private async install(crd: CRD): Promise<void> {
     const name = crd.metadata.name;
-    const key = `${crd.metadata.generation ?? 0}/${crd.metadata.resourceVersion}`;
     const existing = this.installed.get(name);
     const specKey = JSON.stringify(crd.spec);
     if (existing && existing.generation === specKey) return;
-    void key;
     this.uninstall(name);
     const inst: Installed = { generation: specKey, versions: new Map() };
     const storageVersion = crd.spec.versions.find((v) => v.storage)!.name;

@@ -4,7 +4,7 @@
 
 import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
-import { age, ageColumn, nameColumn, objName } from '../registry/resources/printers.js';
+import { ageColumn, nameColumn, objName } from '../registry/resources/printers.js';
 import type { Strategy, TableColumn } from '../registry/strategy.js';
 import { printerColumns } from './printer.js';
 import { compileVersionSchema, type CompiledSchema } from '../schema/index.js';
@@ -66,8 +66,6 @@ export const crdStrategy: Strategy = {
   tableColumns: [nameColumn, { name: 'Created At', type: 'date', format: '', priority: 0, description: ageColumn.description }],
   tableRow: (obj) => [objName(obj), obj.metadata?.creationTimestamp ?? null],
 };
-
-void age;
 
 /** The strategy for the custom resources of one served version. */
 export function customResourceStrategy(crd: CRD, version: CRDVersion): { strategy: Strategy; compiled: CompiledSchema; table: { columns: TableColumn[]; row(obj: KubeObject): unknown[] } } {

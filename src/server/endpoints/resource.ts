@@ -8,7 +8,7 @@ import { isPlainObject, type KubeObject, type UserInfo } from '../api/types.js';
 import { decodeBody, readBody, type ServerRequest } from '../http/body.js';
 import { negotiateOutput, requestBodyFormat, type Negotiated } from '../http/negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';
-import { setWarnings, writeObject, writeStatus, type AnyResponse } from '../http/response.js';
+import { setWarnings, writeObject, type AnyResponse } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { parseDeleteOptions, parseDryRun, parseFieldValidation } from './options.js';
 import { applyPatchBody, patchTypeFor } from './patch.js';
@@ -228,9 +228,4 @@ export class ResourceHandler {
     }
     writeObject(call.req, call.res, 200, { ...list, items: deleted }, negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType);
   }
-}
-
-export function writeError(req: ServerRequest, res: AnyResponse, e: unknown, status: Status): void {
-  void e;
-  writeStatus(req, res, status);
 }

@@ -145,8 +145,7 @@ export class WatchServer {
   }
 
   /** WebSocket watches: the same events, one JSON text frame each. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, router: ResourceRouter, info: RequestInfo, q: URLSearchParams, tables: TableRenderer): void {
-    void tables;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, router: ResourceRouter, info: RequestInfo, q: URLSearchParams): void {
     const served = router.get(info.apiGroup, info.apiVersion, info.resource);
     if (!served || info.verb !== 'watch') {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');

@@ -38,7 +38,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     isResourceRequest: false, path, verb: method.toLowerCase(), apiPrefix: '', apiGroup: '', apiVersion: '',
     namespace: '', resource: '', subresource: '', name: '', parts: [],
   };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p, i, all) => p !== '' || all.length === 1);
+  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p, _i, all) => p !== '' || all.length === 1);
   if (parts.length < 3 || !apiPrefixes.has(parts[0])) return info;
   info.apiPrefix = parts[0];
   parts = parts.slice(1);

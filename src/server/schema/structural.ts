@@ -38,7 +38,7 @@ interface CostTotals {
   reported: boolean;
 }
 
-function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, specifiedField: boolean, cardinality = 1, costs: CostTotals = { total: 0, reported: false }): void {
+function walk(s: SchemaNode, path: string, errs: FieldError[], specifiedField: boolean, cardinality = 1, costs: CostTotals = { total: 0, reported: false }): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (!s.type && !intOrString && !preserve && s['x-kubernetes-embedded-resource'] !== true) {
@@ -96,10 +96,10 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], root: boolean, sp
     });
   }
   for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, SchemaNode>)) {
-    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, false, true, cardinality, costs);
+    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, true, cardinality, costs);
   }
-  if (isPlainObject(s.items)) walk(s.items as SchemaNode, `${path}.items`, errs, false, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
-  if (isPlainObject(s.additionalProperties)) walk(s.additionalProperties as SchemaNode, `${path}.additionalProperties`, errs, false, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
+  if (isPlainObject(s.items)) walk(s.items as SchemaNode, `${path}.items`, errs, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
+  if (isPlainObject(s.additionalProperties)) walk(s.additionalProperties as SchemaNode, `${path}.additionalProperties`, errs, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
 }
 
 export function validateStructural(schema: SchemaNode, path: string): FieldError[] {
@@ -117,6 +117,6 @@ export function validateStructural(schema: SchemaNode, path: string): FieldError
       errs.push(fieldErrors.forbidden(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
     }
   }
-  walk(schema, path, errs, true, false);
+  walk(schema, path, errs, false);
   return errs;
 }

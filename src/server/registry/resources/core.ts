@@ -25,7 +25,7 @@ function configKeyErrors(key: string): string[] {
   return errs;
 }
 
-function validateDataMaps(obj: KubeObject, maps: string[], kind: string): FieldError[] {
+function validateDataMaps(obj: KubeObject, maps: string[]): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Map<string, string>();
   let total = 0;
@@ -44,7 +44,6 @@ function validateDataMaps(obj: KubeObject, maps: string[], kind: string): FieldE
     }
   }
   if (total > MAX_SECRET_SIZE) errs.push(fieldErrors.tooLong(maps[0], MAX_SECRET_SIZE));
-  void kind;
   return errs;
 }
 
@@ -97,8 +96,8 @@ export const namespaceStrategy: Strategy = {
 export const configMapStrategy: Strategy = {
   ...plain,
   namespaced: true,
-  validate: (obj) => validateDataMaps(obj, ['data', 'binaryData'], 'ConfigMap'),
-  validateUpdate: (obj, old) => [...validateDataMaps(obj, ['data', 'binaryData'], 'ConfigMap'), ...immutableDataErrors(obj, old, ['data', 'binaryData'])],
+  validate: (obj) => validateDataMaps(obj, ['data', 'binaryData']),
+  validateUpdate: (obj, old) => [...validateDataMaps(obj, ['data', 'binaryData']), ...immutableDataErrors(obj, old, ['data', 'binaryData'])],
   tableColumns: [nameColumn, column('Data', 'integer', 'Data contains the configuration data.'), ageColumn],
   tableRow: (obj) => [objName(obj), countKeys(obj.data, obj.binaryData), age(obj.metadata?.creationTimestamp)],
 };
@@ -114,7 +113,7 @@ function foldStringData(obj: KubeObject): void {
 }
 
 function validateSecret(obj: KubeObject): FieldError[] {
-  const errs = validateDataMaps(obj, ['data'], 'Secret');
+  const errs = validateDataMaps(obj, ['data']);
   if (isPlainObject(obj.data)) {
     for (const [k, v] of Object.entries(obj.data)) {
       if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
