@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 
 export class EtcdError extends Error {
   constructor(message: string, readonly hint?: string) {
@@ -162,6 +162,7 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   if (flags.has('unsafe-no-fsync')) args.push('--unsafe-no-fsync');
   if (flags.has('log-level')) args.push('--log-level=error');
   if (flags.has('logger')) args.push('--logger=zap');
+  const { execa } = await import('execa');
   const child = execa(opts.binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], reject: false, cleanup: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -4,7 +4,7 @@
 
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { toStatus } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { ServerRequest } from '../http/body.js';
@@ -73,7 +73,8 @@ function timeoutMs(q: URLSearchParams, minRequestTimeoutS = MIN_REQUEST_TIMEOUT_
 }
 
 export class WatchServer {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  /** Created on the first WebSocket watch (most clients never upgrade). */
+  private wss?: Promise<WebSocketServer>;
   private readonly active = new Set<() => void>();
   private readonly bookmarkTimer?: NodeJS.Timeout;
 
@@ -153,7 +154,8 @@ export class WatchServer {
     }
     const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const base64 = protocols.includes('base64.binary.k8s.io');
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    this.wss ??= import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, perMessageDeflate: false }));
+    void this.wss.then((wss) => wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const encode = this.encoder(served, negotiateOutput('application/json', { tableAllowed: false }), q);
       let handle: { stop(): void } | undefined;
       let closed = false;
@@ -184,12 +186,12 @@ export class WatchServer {
         ws.send(JSON.stringify({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }));
         finish();
       });
-    });
+    }));
   }
 
   closeAll(): void {
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
     for (const f of [...this.active]) f();
-    this.wss.close();
+    void this.wss?.then((w) => w.close());
   }
 }

@@ -1,6 +1,5 @@
 // Picks a backend; nothing above the storage seam calls this.
 
-import { EtcdStorage } from './etcd/index.js';
 import type { Storage } from './interface.js';
 import { MemoryStorage } from './memory/index.js';
 
@@ -10,6 +9,8 @@ export type StorageConfig =
 
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   if (cfg.kind === 'memory') return new MemoryStorage({ historyLimit: cfg.historyLimit });
+  // Loaded on demand: the etcd client (gRPC) is the largest module, and memory environments never need it.
+  const { EtcdStorage } = await import('./etcd/index.js');
   const s = new EtcdStorage(cfg);
   if (!(await s.healthy())) {
     await s.close();
