@@ -91,6 +91,8 @@ export async function loadSchemas(roots: Array<{ cls: string; group: string }>):
   while (queue.length) {
     const { cls, group } = queue.shift()!;
     const model = await loadModel(cls);
+    // A served kind without its schema would have every field pruned as unknown: refuse to start instead.
+    if (!model && roots.some((r) => r.cls === cls)) throw new Error(`no generated model ${cls} in @kubernetes/client-node`);
     const props: Record<string, Schema> = {};
     for (const a of model?.attributeTypeMap ?? []) props[a.baseName] = typeSchema(a.type, a.format, group);
     definitions[names.get(cls) ?? definitionName(cls, group)] = { type: 'object', properties: props };
