@@ -27,6 +27,33 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/**
+ * nghttp2 answers more than 1,000 stream resets in a burst (refilled at 33/s)
+ * with GOAWAY(INTERNAL_ERROR), and Node 20 cannot raise that limit. Go clients
+ * reset a stream for every cancelled watch, so before the limit is near we
+ * send a graceful GOAWAY: the client opens a new connection for new requests
+ * while the watches already on this one carry on.
+ */
+const RESET_GRACE_THRESHOLD = 600;
+
+function guardResets(session: http2.ServerHttp2Session): void {
+  let resets = 0;
+  let last = Date.now();
+  let goneAway = false;
+  session.on('stream', (stream) => {
+    stream.on('aborted', () => {
+      const now = Date.now();
+      // The same token bucket as nghttp2's: 33 resets a second flow back.
+      resets = Math.max(0, resets - Math.floor(((now - last) / 1000) * 33)) + 1;
+      last = now;
+      if (resets >= RESET_GRACE_THRESHOLD && !goneAway && !session.destroyed && !session.closed) {
+        goneAway = true;
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      }
+    });
+  });
+}
+
 export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: UpgradeHandler): Promise<Serving> {
   const server = http2.createSecureServer({
     cert: opts.certPem,
@@ -58,6 +85,7 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
   server.on('session', (s) => {
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
+    guardResets(s);
   });
   // Idle TLS connections that never complete a handshake must not keep the server alive.
   server.on('tlsClientError', () => {});
