@@ -135,6 +135,14 @@ describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
     expect(field.body.message).toBe('field label not supported: spec.foo');
   });
 
+  it('serves the legacy /watch/ paths', async () => {
+    const w = await watchH1(s.client, '/api/v1/watch/namespaces/default/configmaps?fieldSelector=metadata.name%3Dlegacy');
+    await s.client.post(CMS, cm('legacy'));
+    const [ev] = await w.next(1);
+    expect(ev).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'legacy' } } });
+    w.close();
+  });
+
   it('delivers the same frames over WebSocket', async () => {
     const url = `${s.env.server.replace('https', 'wss')}${CMS}?watch=true&fieldSelector=metadata.name%3Dws1`;
     const ws = new WebSocket(url, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey });
