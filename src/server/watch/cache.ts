@@ -69,6 +69,18 @@ export class WatchCache {
     }
   }
 
+  /** Relists after an upstream failure, retrying with backoff while storage is unreachable. */
+  private async relistUntilDone(): Promise<void> {
+    for (let delay = 100; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await this.relist();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+  }
+
   private async relist(): Promise<void> {
     this.upstream?.stop();
     const list = await this.storage.list(this.prefix);
@@ -88,7 +100,7 @@ export class WatchCache {
         if (this.stopped) return;
         // Clients resume from revisions we may no longer be able to replay: make them relist.
         this.failWatchers();
-        this.ready = this.relist().catch(() => undefined);
+        this.ready = this.relistUntilDone();
       },
     });
     this.notifyWaiters();
