@@ -13,28 +13,10 @@ import { negotiateOutput } from '../http/negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';
 import type { AnyResponse } from '../http/response.js';
 import { isTrue, queryBool } from '../http/query.js';
+import { eventLine } from '../watch/encode.js';
 import type { WatchEventOut, WatchRequest } from '../registry/list.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import type { TableRenderer } from './table.js';
-
-/**
- * An event's object is shared by every watcher of a resource: serialise it
- * once, not once per watcher (the fan-out hot path).
- */
-const eventLines = new WeakMap<object, Map<string, Buffer>>();
-function eventLine(type: string, obj: KubeObject): Buffer {
-  let byType = eventLines.get(obj);
-  if (!byType) {
-    byType = new Map();
-    eventLines.set(obj, byType);
-  }
-  let line = byType.get(type);
-  if (!line) {
-    line = Buffer.from(`{"type":"${type}","object":${JSON.stringify(obj)}}\n`);
-    byType.set(type, line);
-  }
-  return line;
-}
 
 /** kube-apiserver's --min-request-timeout: watches last a random time between it and twice it. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
@@ -83,7 +65,7 @@ export class WatchServer {
   /** Encodes one event; table watches send one-row Tables, the first with column definitions. */
   /** One event as a line (shared bytes for plain JSON); table watches send one-row Tables, the first with column definitions. */
   private encoder(served: ServedResource, neg: Negotiated, q: URLSearchParams): (ev: WatchEventOut) => Buffer {
-    if (neg.format !== 'table') return (ev) => eventLine(ev.type, ev.object);
+    if (neg.format !== 'table') return (ev) => eventLine(ev);
     let first = true;
     return (ev) => {
       if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return Buffer.from(JSON.stringify(ev) + '\n');

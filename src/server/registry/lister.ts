@@ -8,7 +8,8 @@ import type { KubeList, KubeObject } from '../api/types.js';
 import { parseFieldSelector, type FieldSelector } from '../api/selectors/fields.js';
 import { parseLabelSelector } from '../api/selectors/labels.js';
 import { isStorageError } from '../storage/interface.js';
-import { WatchCache, tooOldStatus } from '../watch/cache.js';
+import { WatchCache } from '../watch/cache.js';
+import { StorageWatchSource } from '../watch/storage-source.js';
 import type { Lister, ListRequest, WatchRequest, WatchSink } from './list.js';
 import type { Store } from './store.js';
 
@@ -51,7 +52,10 @@ function listOptionsInvalid(errs: FieldError[]): never {
 }
 
 export class ResourceLister implements ManagedLister {
+  private readonly storageSource: StorageWatchSource;
+
   constructor(private readonly store: Store, private readonly cache: WatchCache | undefined) {
+    this.storageSource = new StorageWatchSource(store.storage, `${store.keyPrefix}/`, { bookmarkObject: (r) => this.bookmarkObject(r), bookmarkIntervalMs: 0 });
     if (cache) store.attachCache((key) => cache.get(key));
   }
 
@@ -167,9 +171,6 @@ export class ResourceLister implements ManagedLister {
     // unset or "0": synthetic ADDED for the current state, then live (legacy "Get State and Start at Most Recent/Any").
     const initialEvents = req.sendInitialEvents ?? (rv === undefined || rv === 0);
     const fromRevision = initialEvents ? 0 : rv ?? 0;
-    const initialEventsEnd = req.sendInitialEvents && req.allowWatchBookmarks
-      ? (r: number): KubeObject => this.bookmarkObject(r, { 'k8s.io/initial-events-end': 'true' })
-      : undefined;
     if (this.store.converts) {
       // Conversion may be asynchronous (a webhook): keep each watcher's events in order.
       const out = sink;
@@ -182,31 +183,14 @@ export class ResourceLister implements ManagedLister {
         close: () => { chain = chain.then(() => out.close()); },
       };
     }
-    const cache = this.cache ?? (await this.ephemeralCache(fromRevision, sink));
-    if (!cache) return { stop: () => {} };
-    const w = await cache.watch({ keyPrefix, predicate }, sink, {
-      fromRevision, initialEvents, allowBookmarks: req.allowWatchBookmarks,
-      minRevision: req.sendInitialEvents ? rv : !initialEvents ? rv : undefined, initialEventsEnd,
-    });
-    return { stop: () => { w.close(); if (!this.cache) cache.stop(); } };
-  }
-
-  /**
-   * --watch-cache=false: a private cache per watch, fed straight from storage
-   * (one storage watch per client, as kube without the cacher).
-   */
-  private async ephemeralCache(fromRevision: number, sink: WatchSink): Promise<WatchCache | undefined> {
-    const c = new WatchCache(this.store.storage, this.root, { capacity: 100_000 });
-    if (fromRevision > 0) {
-      const compacted = await this.store.storage.compactedRevision();
-      if (fromRevision < compacted) {
-        sink.event({ type: 'ERROR', object: tooOldStatus(fromRevision, compacted) });
-        sink.close();
-        return undefined;
-      }
-    }
-    await c.startAt(fromRevision);
-    return c;
+    // The watch cache, or with --watch-cache=false one storage watch for this client.
+    const source = this.cache ?? this.storageSource;
+    const handle = await source.watch({
+      keyPrefix, predicate, fromRevision, initialEvents: initialEvents && !req.sendInitialEvents, sendInitialEvents: req.sendInitialEvents === true,
+      allowBookmarks: req.allowWatchBookmarks, minRevision: req.sendInitialEvents || !initialEvents ? rv : undefined,
+      bookmarkObject: (r) => this.bookmarkObject(r),
+    }, sink);
+    return { stop: () => handle.stop() };
   }
 
   bookmarkObject(rv: number, annotations?: Record<string, string>): KubeObject {

@@ -2,112 +2,130 @@
 // watch per resource keeps the current state and a ring buffer of recent
 // events. It serves resourceVersion="0" and NotOlderThan lists, answers watch
 // resumes from the buffer, and fans every event out to all watchers. When the
-// upstream watch fails (compaction, lost connection) it relists and ends every
-// client watch with 410 Expired so clients relist too: no event is skipped.
+// upstream watch fails (compaction, lost connection) it ends every client
+// watch with a 410 ERROR so clients relist, then relists itself and watches
+// again from the new list revision: no event is ever silently skipped.
 
-import { expired, timeout } from '../api/errors.js';
+import { timeout } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
+import { EventRing } from './ring.js';
 import { SortedKeys } from '../storage/memory/sorted-keys.js';
-import { Watcher, type CacheEvent, type WatchFilter } from './watcher.js';
-import type { WatchSink } from '../registry/list.js';
+import type { SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
+import { defaultBookmarkObject } from './types.js';
+import { addedEvent, initialEventsEndBookmark, tooOldStatus, Watcher, type CacheEvent } from './watcher.js';
+
+export { tooOldStatus } from './watcher.js';
+export type { CacheEvent } from './watcher.js';
 
 export interface WatchCacheOptions {
-  /** Events kept for resuming watches. */
+  /** Events kept for resuming watches (kube sizes its cache dynamically; 10,000 covers minutes of heavy churn). */
   capacity?: number;
   /** How long a list/watch waits for the cache to reach a requested revision (kube: 3 s). */
   freshnessTimeoutMs?: number;
+  /** Periodic BOOKMARKs to watchers that allow them (kube: ~1 min); 0 disables. */
+  bookmarkIntervalMs?: number;
+  /** Builds BOOKMARK objects of the watched kind. */
+  bookmarkObject?: (rv: number) => KubeObject;
+  /** Default per-watcher sink backlog bound (sink units; serveWatch reports bytes). */
+  bufferSize?: number;
+  /** Delay between failed relists. */
+  relistBackoffMs?: number;
 }
 
-export function tooOldStatus(requested: number, oldest: number): KubeObject {
-  return expired(`too old resource version: ${requested} (${oldest})`).status as unknown as KubeObject;
+/** Legacy shapes still used by registry/lister.ts. */
+export interface WatchFilter {
+  keyPrefix: string;
+  predicate?: (obj: KubeObject) => boolean;
+}
+export interface LegacyWatchOptions {
+  fromRevision: number;
+  initialEvents: boolean;
+  allowBookmarks: boolean;
+  minRevision?: number;
+  initialEventsEnd?: (rev: number) => KubeObject;
 }
 
-export class WatchCache {
-  private readonly state = new Map<string, KubeObject>();
+export const DEFAULT_WATCHER_BUFFER_BYTES = 16 * 1024 * 1024;
+
+function tooLarge(rv: number, current: number): Error {
+  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
+}
+
+export class WatchCache implements WatchSource {
+  private state = new Map<string, KubeObject>();
   private readonly keys = new SortedKeys();
-  private buffer: CacheEvent[] = [];
-  private bufferStart = 0;
+  private readonly ring: EventRing;
   private revision = 0;
+  /** The revision of the last list; with nothing evicted since, resumes from it are still complete. */
+  private listRevision = 0;
+  private evicted = false;
   private upstream?: StorageWatch;
   private readonly watchers = new Set<Watcher>();
   private waiters: Array<{ rev: number; resolve: () => void }> = [];
-  private readonly capacity: number;
-  private readonly freshnessTimeoutMs: number;
+  private readonly opts: Required<Omit<WatchCacheOptions, 'bookmarkObject'>> & { bookmarkObject: (rv: number) => KubeObject };
   private stopped = false;
   private ready: Promise<void> = Promise.resolve();
+  private bookmarkTimer?: NodeJS.Timeout;
+  private relistTimer?: NodeJS.Timeout;
 
   constructor(private readonly storage: Storage, readonly prefix: string, opts: WatchCacheOptions = {}) {
-    this.capacity = opts.capacity ?? 10_000;
-    this.freshnessTimeoutMs = opts.freshnessTimeoutMs ?? 3_000;
+    this.opts = {
+      capacity: opts.capacity ?? 10_000,
+      freshnessTimeoutMs: opts.freshnessTimeoutMs ?? 3_000,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+      bufferSize: opts.bufferSize ?? DEFAULT_WATCHER_BUFFER_BYTES,
+      relistBackoffMs: opts.relistBackoffMs ?? 1_000,
+      bookmarkObject: opts.bookmarkObject ?? defaultBookmarkObject(undefined, undefined),
+    };
+    this.ring = new EventRing(Math.max(1, this.opts.capacity));
   }
 
+  /** Lists, then watches from the list revision. Rejects if the first list fails. */
   start(): Promise<void> {
     this.ready = this.relist();
+    if (this.opts.bookmarkIntervalMs > 0 && !this.bookmarkTimer) {
+      this.bookmarkTimer = setInterval(() => this.bookmarkAll(), this.opts.bookmarkIntervalMs);
+      this.bookmarkTimer.unref();
+    }
     return this.ready;
-  }
-
-  /**
-   * Without the cache (--watch-cache=false) each watch gets a private feed:
-   * from a revision it replays straight from storage history, from 0 it lists first.
-   */
-  startAt(fromRevision: number): Promise<void> {
-    if (fromRevision === 0) return this.start();
-    this.revision = fromRevision;
-    this.bufferStart = fromRevision;
-    this.upstream = this.storage.watch(this.prefix, { fromRevision, prevObject: true }, {
-      event: (ev) => this.apply(ev),
-      error: () => this.failWatchers(),
-    });
-    return Promise.resolve();
-  }
-
-  private failWatchers(): void {
-    for (const w of [...this.watchers]) {
-      w.send({ type: 'ERROR', object: tooOldStatus(this.revision, this.revision) });
-      w.close();
-    }
-  }
-
-  /** Relists after an upstream failure, retrying with backoff while storage is unreachable. */
-  private async relistUntilDone(): Promise<void> {
-    for (let delay = 100; !this.stopped; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        await this.relist();
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, delay).unref());
-      }
-    }
   }
 
   private async relist(): Promise<void> {
     this.upstream?.stop();
+    this.upstream = undefined;
     const list = await this.storage.list(this.prefix);
-    this.state.clear();
-    for (const k of [...this.keysIter()]) this.keys.delete(k);
-    for (const obj of list.items) {
-      const key = this.keyOf(obj);
-      this.state.set(key, obj);
-      this.keys.add(key);
-    }
-    this.buffer = [];
-    this.revision = list.revision;
-    this.bufferStart = list.revision;
+    if (this.stopped) return;
+    const state = new Map<string, KubeObject>();
+    for (const obj of list.items) state.set(this.keyOf(obj), obj);
+    this.state = state;
+    this.keys.reset([...state.keys()].sort());
+    this.ring.clear();
+    this.evicted = false;
+    this.revision = this.listRevision = list.revision;
     this.upstream = this.storage.watch(this.prefix, { fromRevision: list.revision, prevObject: true }, {
       event: (ev) => this.apply(ev),
-      error: () => {
-        if (this.stopped) return;
-        // Clients resume from revisions we may no longer be able to replay: make them relist.
-        this.failWatchers();
-        this.ready = this.relistUntilDone();
-      },
+      error: () => this.upstreamFailed(),
     });
     this.notifyWaiters();
   }
 
-  private *keysIter(): Iterable<string> {
-    yield* this.keys.from('', false);
+  private upstreamFailed(): void {
+    if (this.stopped) return;
+    // Clients may resume from revisions we can no longer replay: make them relist.
+    this.failWatchers();
+    this.upstream?.stop();
+    this.upstream = undefined;
+    const attempt = (): Promise<void> => this.relist().catch(() => new Promise<void>((resolve) => {
+      if (this.stopped) return resolve();
+      this.relistTimer = setTimeout(() => resolve(attempt()), this.opts.relistBackoffMs);
+      this.relistTimer.unref();
+    }));
+    this.ready = attempt();
+  }
+
+  private failWatchers(): void {
+    for (const w of [...this.watchers]) w.fail(tooOldStatus(w.lastRevision, this.revision));
   }
 
   private keyOf(obj: KubeObject): string {
@@ -116,21 +134,20 @@ export class WatchCache {
   }
 
   private apply(ev: CacheEvent): void {
-    if (ev.type === 'DELETED') {
-      this.state.delete(ev.key);
-      this.keys.delete(ev.key);
+    if (ev.revision <= this.revision) return;
+    // The previous state comes from the cache itself, as kube's watchCache.processEvent does.
+    const prev = this.state.get(ev.key) ?? ev.prevObject;
+    const e: CacheEvent = { type: ev.type, key: ev.key, object: ev.object, prevObject: prev, revision: ev.revision };
+    if (e.type === 'DELETED') {
+      this.state.delete(e.key);
+      this.keys.delete(e.key);
     } else {
-      if (!this.state.has(ev.key)) this.keys.add(ev.key);
-      this.state.set(ev.key, ev.object);
+      if (!prev || !this.state.has(e.key)) this.keys.add(e.key);
+      this.state.set(e.key, e.object);
     }
-    this.buffer.push(ev);
-    if (this.buffer.length > Math.max(this.capacity * 1.25, this.capacity + 1)) {
-      const drop = this.buffer.length - this.capacity;
-      this.bufferStart = this.buffer[drop - 1].revision;
-      this.buffer = this.buffer.slice(drop);
-    }
-    this.revision = ev.revision;
-    for (const w of this.watchers) w.deliver(ev);
+    if (this.ring.push(e)) this.evicted = true;
+    this.revision = e.revision;
+    for (const w of this.watchers) w.deliver(e);
     this.notifyWaiters();
   }
 
@@ -141,13 +158,17 @@ export class WatchCache {
     this.waiters = still;
   }
 
-  /** The cached object at a key (possibly a little behind storage). */
+  /** The cached object at a full key (possibly a little behind storage). */
   get(key: string): KubeObject | undefined {
     return this.state.get(key);
   }
 
   get currentRevision(): number {
     return this.revision;
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
   }
 
   /** Waits until the cache has seen `rev` (waitUntilFreshAndBlock); 504 "Too large resource version" after the timeout. */
@@ -158,63 +179,114 @@ export class WatchCache {
       const entry = { rev, resolve: () => { clearTimeout(timer); resolve(); } };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== entry);
-        reject(timeout(`Too large resource version: ${rev}, current: ${this.revision}`, 1,
-          [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]));
-      }, this.freshnessTimeoutMs);
+        reject(tooLarge(rev, this.revision));
+      }, this.opts.freshnessTimeoutMs);
       this.waiters.push(entry);
     });
   }
 
-  /** Current objects under keyPrefix that match, in key order. */
-  async list(keyPrefix: string, predicate?: (obj: KubeObject) => boolean, minRevision = 0): Promise<{ items: KubeObject[]; revision: number }> {
-    await this.waitFresh(minRevision);
-    return { items: this.snapshot(keyPrefix, predicate), revision: this.revision };
+  /** Matching objects in key order, paged by limit/startAfterKey. */
+  list(opts: SourceListOptions): Promise<SourceListResult>;
+  /** @deprecated legacy form used by registry/lister.ts. */
+  list(keyPrefix: string, predicate?: (obj: KubeObject) => boolean, minRevision?: number): Promise<SourceListResult>;
+  async list(a: SourceListOptions | string, predicate?: (obj: KubeObject) => boolean, minRevision?: number): Promise<SourceListResult> {
+    const opts: SourceListOptions = typeof a === 'string' ? { keyPrefix: a, predicate, minRevision } : a;
+    await this.waitFresh(opts.minRevision ?? 0);
+    return this.page(opts);
   }
 
-  private snapshot(keyPrefix: string, predicate?: (obj: KubeObject) => boolean): KubeObject[] {
+  private page(opts: SourceListOptions): SourceListResult {
+    const prefix = opts.keyPrefix ?? this.prefix;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: KubeObject[] = [];
-    for (const key of this.keys.from(keyPrefix, false)) {
-      if (!key.startsWith(keyPrefix)) break;
+    let i = this.keys.lowerBound(opts.startAfterKey && opts.startAfterKey >= prefix ? opts.startAfterKey : prefix);
+    if (opts.startAfterKey && this.keys.at(i) === opts.startAfterKey) i++;
+    let lastKey: string | undefined;
+    for (let key = this.keys.at(i); key !== undefined && key.startsWith(prefix); key = this.keys.at(++i)) {
       const obj = this.state.get(key)!;
-      if (!predicate || predicate(obj)) items.push(obj);
+      if (opts.predicate && !opts.predicate(obj)) continue;
+      if (items.length === limit) {
+        // Another match exists past the page.
+        const remaining = opts.predicate ? undefined : this.keys.lowerBound(prefix + '\uffff') - i;
+        return { items, revision: this.revision, more: true, lastKey, remainingItemCount: remaining };
+      }
+      items.push(obj);
+      lastKey = key;
     }
-    return items;
+    return { items, revision: this.revision, more: false, lastKey };
   }
 
   /**
-   * Starts a watch. `fromRevision` > 0 replays buffered events after it (410 if
-   * it is older than the buffer); `initialEvents` first sends the current state as ADDED.
+   * Starts a watch. Resolves once the watcher is registered; initial events,
+   * replayed history or a 410 ERROR have then already been handed to the sink.
    */
-  async watch(filter: WatchFilter, sink: WatchSink, opts: { fromRevision: number; initialEvents: boolean; allowBookmarks: boolean; minRevision?: number; initialEventsEnd?: (rev: number) => KubeObject }): Promise<Watcher> {
+  watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle>;
+  /** @deprecated legacy form used by registry/lister.ts. */
+  watch(filter: WatchFilter, sink: WatchSink, legacy: LegacyWatchOptions): Promise<WatchHandle>;
+  async watch(a: SourceWatchOptions | WatchFilter, sink: WatchSink, legacy?: LegacyWatchOptions): Promise<WatchHandle> {
+    let opts: SourceWatchOptions;
+    let endBookmark: ((rv: number) => KubeObject) | undefined;
+    if (legacy) {
+      opts = { keyPrefix: a.keyPrefix, predicate: a.predicate, fromRevision: legacy.fromRevision, initialEvents: legacy.initialEvents,
+        allowBookmarks: legacy.allowBookmarks, minRevision: legacy.minRevision };
+      endBookmark = legacy.initialEventsEnd;
+    } else {
+      opts = a as SourceWatchOptions;
+    }
     await this.waitFresh(opts.minRevision ?? 0);
-    const w = new Watcher(filter, sink, opts.allowBookmarks, (x) => this.watchers.delete(x));
-    // From here to registering the watcher nothing awaits, so no event can slip between state and stream.
-    if (opts.initialEvents) {
-      for (const obj of this.snapshot(filter.keyPrefix, filter.predicate)) w.send({ type: 'ADDED', object: obj });
-      if (opts.initialEventsEnd) w.send({ type: 'BOOKMARK', object: opts.initialEventsEnd(this.revision) });
+    // From here to registration nothing awaits: no event can slip between the snapshot/replay and the live stream.
+    const make = opts.bookmarkObject ?? this.opts.bookmarkObject;
+    const initial = !!(opts.sendInitialEvents || opts.initialEvents);
+    const w = new Watcher(sink, {
+      keyPrefix: opts.keyPrefix ?? this.prefix,
+      predicate: opts.predicate,
+      allowBookmarks: !!opts.allowBookmarks,
+      afterRevision: initial || opts.fromRevision === 0 ? this.revision : opts.fromRevision,
+      bufferSize: opts.bufferSize ?? this.opts.bufferSize,
+      bookmarkObject: make,
+      revision: () => this.revision,
+      onClose: (x) => this.watchers.delete(x),
+    });
+    if (initial) {
+      for (const obj of this.page({ keyPrefix: opts.keyPrefix, predicate: opts.predicate }).items) w.send(addedEvent(obj));
+      if (opts.sendInitialEvents && opts.allowBookmarks) w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(make, this.revision) });
+      else if (endBookmark) w.send({ type: 'BOOKMARK', object: endBookmark(this.revision) });
     } else if (opts.fromRevision > 0) {
-      if (opts.fromRevision < this.bufferStart) {
-        w.send({ type: 'ERROR', object: tooOldStatus(opts.fromRevision, this.bufferStart) });
-        w.close();
+      // watchCache.getAllEventsSinceLocked: complete since the list unless events were evicted.
+      const oldest = this.listRevision > 0 && !this.evicted ? this.listRevision + 1 : this.ring.size ? this.ring.at(0).revision : this.revision + 1;
+      if (opts.fromRevision < oldest - 1) {
+        w.fail(tooOldStatus(opts.fromRevision, oldest - 1));
         return w;
       }
-      for (const ev of this.buffer) if (ev.revision > opts.fromRevision) w.deliver(ev);
+      for (let i = this.ring.firstAfter(opts.fromRevision); i < this.ring.size && !w.closed; i++) w.deliver(this.ring.at(i));
     }
-    this.watchers.add(w);
+    if (!w.closed) this.watchers.add(w);
     return w;
   }
 
-  /** Sends a BOOKMARK at the current revision to every watcher that allows them. */
-  bookmark(make: (rev: number) => KubeObject): void {
-    for (const w of this.watchers) if (w.allowBookmarks) w.send({ type: 'BOOKMARK', object: make(this.revision) });
+  /** Sends a BOOKMARK at the current revision to every watcher that allows them (one shared event per kind of bookmark). */
+  bookmarkAll(): void {
+    if (this.revision === 0) return;
+    const shared = new Map<(rv: number) => KubeObject, { type: 'BOOKMARK'; object: KubeObject }>();
+    for (const w of this.watchers) {
+      if (!w.allowBookmarks) continue;
+      const make = w.opts.bookmarkObject;
+      let ev = shared.get(make);
+      if (!ev) shared.set(make, (ev = { type: 'BOOKMARK', object: make(this.revision) }));
+      w.sendBookmark(this.revision, ev);
+    }
   }
 
-  get watcherCount(): number {
-    return this.watchers.size;
+  /** @deprecated legacy form: bookmarks built by `make`. */
+  bookmark(make: (rv: number) => KubeObject): void {
+    const ev = { type: 'BOOKMARK' as const, object: make(this.revision) };
+    for (const w of this.watchers) w.sendBookmark(this.revision, ev);
   }
 
   stop(): void {
     this.stopped = true;
+    clearInterval(this.bookmarkTimer);
+    clearTimeout(this.relistTimer);
     this.upstream?.stop();
     for (const w of [...this.watchers]) w.close();
   }

@@ -1,71 +1,127 @@
-// Field selectors (k8s.io/apimachinery/pkg/fields): `a=b`, `a==b`, `a!=b`,
-// comma = AND, with `\,` `\=` `\\` escapes in values.
+// Field selectors as k8s.io/apimachinery/pkg/fields parses them (selector.go):
+// `a=b`, `a==b`, `a!=b`, comma = AND, `\,` `\=` `\\` escapes in values; terms
+// are sorted, the left side is taken verbatim (no trimming), and errors carry
+// kube's wording. Which fields a resource supports is the registry's business;
+// assertSupportedFields gives the `field label not supported: X` answer.
 
 import { badRequest } from '../errors.js';
 
 export interface FieldRequirement {
   field: string;
+  /** selection.Equals ('=' and '==') or selection.NotEquals. */
   op: '=' | '!=';
   value: string;
 }
 
 export interface FieldSelector {
-  empty: boolean;
-  requirements: FieldRequirement[];
+  readonly requirements: readonly FieldRequirement[];
+  isEmpty(): boolean;
   matches(fields: Record<string, string>): boolean;
+  /** Canonical form: sorted terms, values escaped. */
+  toString(): string;
+  /** @deprecated use isEmpty(). */
+  readonly empty: boolean;
 }
 
-const EVERYTHING: FieldSelector = { empty: true, requirements: [], matches: () => true };
+class SelectorError extends Error {}
 
+/** Splits on unescaped commas, keeping escapes for unescapeValue. */
 function splitTerms(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c === '\\' && i + 1 < s.length) {
-      cur += c + s[++i];
-    } else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
-  out.push(cur);
-  return out;
+  terms.push(s.slice(start));
+  return terms;
 }
 
-function unescape(v: string, selector: string): string {
+/** The first operator occurrence splits the term; `!=` and `==` win over `=` at the same position. */
+function splitTerm(term: string): [string, '=' | '!=', string] | undefined {
+  for (let i = 0; i < term.length; i++) {
+    if (term.startsWith('!=', i)) return [term.slice(0, i), '!=', term.slice(i + 2)];
+    if (term.startsWith('==', i)) return [term.slice(0, i), '=', term.slice(i + 2)];
+    if (term[i] === '=') return [term.slice(0, i), '=', term.slice(i + 1)];
+  }
+  return undefined;
+}
+
+/** fields.UnescapeValue, including its error texts (a rune is printed as its code point, as Go's %v does). */
+export function unescapeFieldValue(s: string): string {
+  if (!/[\\,=]/.test(s)) return s;
   let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i];
-    if (c === '\\') {
-      const n = v[++i];
-      if (n !== '\\' && n !== ',' && n !== '=') throw badRequest(`invalid selector: '${selector}'; can't understand '${v}'`);
-      out += n;
-    } else if (c === ',' || c === '=') {
-      throw badRequest(`invalid selector: '${selector}'; can't understand '${v}'`);
-    } else out += c;
+  let inSlash = false;
+  for (const c of s) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=') throw new SelectorError(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=') throw new SelectorError(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
+    else out += c;
   }
+  if (inSlash) throw new SelectorError('invalid field selector: invalid escape sequence: \\');
   return out;
 }
 
-export function parseFieldSelector(s: string | undefined | null): FieldSelector {
-  if (!s || s.trim() === '') return EVERYTHING;
-  const reqs: FieldRequirement[] = [];
-  for (const term of splitTerms(s)) {
-    if (term === '') continue;
-    let m: RegExpExecArray | null;
-    let op: '=' | '!=';
-    if ((m = /^([^=!]*)!=(.*)$/s.exec(term))) op = '!=';
-    else if ((m = /^([^=!]*)==(.*)$/s.exec(term)) || (m = /^([^=!]*)=(.*)$/s.exec(term))) op = '=';
-    else throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
-    const field = m[1].trim();
-    if (!field) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
-    reqs.push({ field, op, value: unescape(m[2], s) });
+export function escapeFieldValue(s: string): string {
+  return s.replace(/[\\,=]/g, (c) => `\\${c}`);
+}
+
+class Selector implements FieldSelector {
+  constructor(readonly requirements: readonly FieldRequirement[]) {}
+  get empty(): boolean {
+    return this.requirements.length === 0;
   }
-  if (reqs.length === 0) return EVERYTHING;
-  return {
-    empty: false,
-    requirements: reqs,
-    matches: (fields) => reqs.every((r) => ((fields[r.field] ?? '') === r.value) === (r.op === '=')),
-  };
+  isEmpty(): boolean {
+    return this.requirements.length === 0;
+  }
+  matches(fields: Record<string, string>): boolean {
+    for (const r of this.requirements) {
+      const v = Object.prototype.hasOwnProperty.call(fields, r.field) ? fields[r.field] : '';
+      if ((v === r.value) !== (r.op === '=')) return false;
+    }
+    return true;
+  }
+  toString(): string {
+    return this.requirements.map((r) => `${r.field}${r.op}${escapeFieldValue(r.value)}`).join(',');
+  }
+}
+
+export const everythingFields: FieldSelector = new Selector([]);
+
+/** Parses a fieldSelector query value; a bad one is a 400 with fields.ParseSelector's message. */
+export function parseFieldSelector(s: string | undefined | null): FieldSelector {
+  if (!s) return everythingFields;
+  const reqs: FieldRequirement[] = [];
+  for (const part of splitTerms(s).sort()) {
+    if (part === '') continue;
+    const t = splitTerm(part);
+    if (!t) throw badRequest(`invalid selector: '${s}'; can't understand '${part}'`);
+    try {
+      reqs.push({ field: t[0], op: t[1], value: unescapeFieldValue(t[2]) });
+    } catch (e) {
+      if (e instanceof SelectorError) throw badRequest(e.message);
+      throw e;
+    }
+  }
+  return reqs.length ? new Selector(reqs) : everythingFields;
+}
+
+/**
+ * The registry's field label conversion: the first requirement (in sorted
+ * order) naming an unsupported field is a 400 `field label not supported: X`.
+ */
+export function assertSupportedFields(selector: FieldSelector, supported: ReadonlySet<string> | readonly string[]): void {
+  const ok = supported instanceof Set ? supported : new Set(supported as readonly string[]);
+  for (const r of selector.requirements) {
+    if (!ok.has(r.field)) throw badRequest(`field label not supported: ${r.field}`);
+  }
 }

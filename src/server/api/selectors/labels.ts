@@ -1,151 +1,276 @@
-// Label selectors with k8s.io/apimachinery/pkg/labels' grammar and messages:
-// `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`; comma = AND.
+// Label selectors as k8s.io/apimachinery/pkg/labels parses them (selector.go):
+// the same lexer (greedy special symbols, `in`/`notin` keywords), the same
+// recursive-descent parser and the same error texts, so a bad selector gets
+// kube-apiserver's exact 400 message. Requirements are sorted by key and
+// values deduplicated and sorted, as labels.Parse does.
 
 import { badRequest } from '../errors.js';
 import { isQualifiedName, isValidLabelValue } from '../../registry/validation/names.js';
 
-type Op = '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
+export type LabelOperator = '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
-interface Requirement {
+export interface LabelRequirement {
   key: string;
-  op: Op;
+  operator: LabelOperator;
   values: string[];
 }
 
 export interface LabelSelector {
-  empty: boolean;
+  readonly requirements: readonly LabelRequirement[];
+  isEmpty(): boolean;
   matches(labels: Record<string, string> | undefined): boolean;
+  /** Canonical form (labels.Selector.String): sorted by key, e.g. `a in (x,y),!b`. */
   toString(): string;
+  /** @deprecated use isEmpty(). */
+  readonly empty: boolean;
 }
 
-const EVERYTHING: LabelSelector = { empty: true, matches: () => true, toString: () => '' };
+type Tok = 'ERR' | 'EOS' | ')' | ',' | '!' | '==' | '=' | '>' | 'ID' | 'in' | '(' | '!=' | 'notin' | '<';
+const SYMBOLS = new Set<string>([')', ',', '!', '==', '=', '>', '(', '!=', '<']);
+const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+const isSpecial = (c: string): boolean => '=!(),><'.includes(c);
 
-class Lexer {
-  pos = 0;
-  constructor(readonly s: string) {}
-
-  skipSpace(): void {
-    while (this.pos < this.s.length && /\s/.test(this.s[this.pos])) this.pos++;
-  }
-
-  peek(): string {
-    this.skipSpace();
-    return this.s[this.pos] ?? '';
-  }
-
-  /** An identifier or value: everything up to a special character. */
-  word(): string {
-    this.skipSpace();
-    const start = this.pos;
-    while (this.pos < this.s.length && !/[\s,()=!<>]/.test(this.s[this.pos])) this.pos++;
-    return this.s.slice(start, this.pos);
-  }
-
-  operator(): string {
-    this.skipSpace();
-    const two = this.s.slice(this.pos, this.pos + 2);
-    if (two === '==' || two === '!=') {
-      this.pos += 2;
-      return two;
+function lex(s: string): Array<[Tok, string]> {
+  const out: Array<[Tok, string]> = [];
+  let i = 0;
+  for (;;) {
+    while (i < s.length && isSpace(s[i])) i++;
+    if (i >= s.length) {
+      out.push(['EOS', '']);
+      return out;
     }
-    const one = this.s[this.pos];
-    if (one === '=' || one === '>' || one === '<') {
-      this.pos++;
-      return one;
-    }
-    return this.word();
-  }
-}
-
-function fail(msg: string): never {
-  throw badRequest(`unable to parse requirement: ${msg}`);
-}
-
-function validateKey(key: string): void {
-  const errs = isQualifiedName(key);
-  if (errs.length) fail(`key: Invalid value: ${JSON.stringify(key)}: ${errs.join('; ')}`);
-}
-
-function validateValue(v: string, i: number): void {
-  const errs = isValidLabelValue(v);
-  if (errs.length) fail(`values[${i}][${''}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
-}
-
-function parseRequirement(lx: Lexer): Requirement {
-  if (lx.peek() === '!') {
-    lx.pos++;
-    const key = lx.word();
-    validateKey(key);
-    return { key, op: '!', values: [] };
-  }
-  const key = lx.word();
-  if (!key) throw badRequest(`found '${lx.peek() || 'EOS'}', expected: !, identifier, or 'end of string'`);
-  validateKey(key);
-  const next = lx.peek();
-  if (next === '' || next === ',') return { key, op: 'exists', values: [] };
-  const op = lx.operator();
-  switch (op) {
-    case '=': case '==': case '!=': {
-      const v = lx.word();
-      validateValue(v, 0);
-      return { key, op: op as Op, values: [v] };
-    }
-    case '>': case '<': {
-      const v = lx.word();
-      if (!/^-?\d+$/.test(v)) fail(`values[0]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
-      return { key, op: op === '>' ? 'gt' : 'lt', values: [v] };
-    }
-    case 'in': case 'notin': {
-      if (lx.peek() !== '(') throw badRequest(`found '${lx.peek() || 'EOS'}', expected: '('`);
-      lx.pos++;
-      const values: string[] = [];
-      for (;;) {
-        if (lx.peek() === ')') { lx.pos++; break; }
-        const v = lx.word();
-        validateValue(v, values.length);
-        values.push(v);
-        const sep = lx.peek();
-        if (sep === ',') { lx.pos++; continue; }
-        if (sep === ')') { lx.pos++; break; }
-        throw badRequest(`found '${sep || 'EOS'}', expected: ',' or ')'`);
+    if (isSpecial(s[i])) {
+      // Longest run of special characters that is still a known symbol.
+      let buf = '';
+      let last: [Tok, string] | undefined;
+      while (i < s.length && isSpecial(s[i])) {
+        buf += s[i];
+        if (SYMBOLS.has(buf)) last = [buf as Tok, buf];
+        else if (last) break;
+        i++;
       }
-      if (values.length === 0 && op === 'in') values.push('');
-      return { key, op, values };
+      out.push(last ?? ['ERR', `error expected: keyword found '${buf}'`]);
+      continue;
     }
-    default:
-      throw badRequest(`found '${op || 'EOS'}', expected: in, notin, =, ==, !=, gt, lt`);
+    const start = i;
+    while (i < s.length && !isSpace(s[i]) && !isSpecial(s[i])) i++;
+    const word = s.slice(start, i);
+    out.push([word === 'in' || word === 'notin' ? word : 'ID', word]);
   }
 }
 
-function matchOne(r: Requirement, labels: Record<string, string>): boolean {
+class SelectorError extends Error {}
+const fail = (msg: string): never => {
+  throw new SelectorError(msg);
+};
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly items: Array<[Tok, string]>) {}
+
+  /** In value context `in`/`notin` are plain identifiers (labels.Values context). */
+  lookahead(values = true): [Tok, string] {
+    const [t, l] = this.items[Math.min(this.pos, this.items.length - 1)];
+    return values && (t === 'in' || t === 'notin') ? ['ID', l] : [t, l];
+  }
+
+  consume(values = true): [Tok, string] {
+    const r = this.lookahead(values);
+    if (this.pos < this.items.length - 1) this.pos++;
+    return r;
+  }
+
+  parse(): LabelRequirement[] {
+    const reqs: LabelRequirement[] = [];
+    for (;;) {
+      const [tok, lit] = this.lookahead();
+      if (tok === 'EOS') return reqs;
+      if (tok !== 'ID' && tok !== '!') fail(`found '${lit}', expected: !, identifier, or 'end of string'`);
+      try {
+        reqs.push(this.requirement());
+      } catch (e) {
+        if (e instanceof SelectorError) fail(`unable to parse requirement: ${e.message}`);
+        throw e;
+      }
+      const [t, l] = this.consume();
+      if (t === 'EOS') return reqs;
+      if (t !== ',') fail(`found '${l}', expected: ',' or 'end of string'`);
+      const [t2, l2] = this.lookahead();
+      if (t2 !== 'ID' && t2 !== '!') fail(`found '${l2}', expected: identifier after ','`);
+    }
+  }
+
+  private requirement(): LabelRequirement {
+    let [tok, key] = this.consume();
+    let op: LabelOperator | undefined;
+    if (tok === '!') {
+      op = '!';
+      [tok, key] = this.consume();
+    }
+    if (tok !== 'ID') fail(`found '${key}', expected: identifier`);
+    keyErrors(key, '<nil>');
+    const [next] = this.lookahead();
+    if (op === '!' || next === 'EOS' || next === ',') return newRequirement(key, op ?? 'exists', []);
+    const [opTok, opLit] = this.consume(false);
+    switch (opTok) {
+      case 'in': case 'notin': return newRequirement(key, opTok, this.valueSet());
+      case '=': case '==': case '!=': return newRequirement(key, opTok, this.exactValue());
+      case '>': return newRequirement(key, 'gt', this.exactValue());
+      case '<': return newRequirement(key, 'lt', this.exactValue());
+      default: return fail(`found '${opLit}', expected: in, notin, =, ==, !=, gt, lt`);
+    }
+  }
+
+  private exactValue(): string[] {
+    const [t] = this.lookahead();
+    if (t === 'EOS' || t === ',') return [''];
+    const [tok, lit] = this.consume();
+    if (tok !== 'ID') fail(`found '${lit}', expected: identifier`);
+    return [lit];
+  }
+
+  private valueSet(): string[] {
+    const [open, openLit] = this.consume();
+    if (open !== '(') fail(`found '${openLit}' expected: '('`);
+    const [t, lit] = this.lookahead();
+    if (t === ')') {
+      this.consume();
+      return [''];
+    }
+    if (t !== 'ID' && t !== ',') fail(`found '${lit}', expected: ',', ')' or identifier`);
+    const set = this.identifiers();
+    // kube reports the literal seen before the list here, not the offending one.
+    if (this.consume()[0] !== ')') fail(`found '${lit}', expected: ')'`);
+    return set;
+  }
+
+  private identifiers(): string[] {
+    const set = new Set<string>();
+    for (;;) {
+      const [tok, lit] = this.consume();
+      if (tok === 'ID') {
+        set.add(lit);
+        const [t2, l2] = this.lookahead();
+        if (t2 === ',') continue;
+        if (t2 === ')') return [...set];
+        fail(`found '${l2}', expected: ',' or ')'`);
+      } else if (tok === ',') {
+        if (set.size === 0) set.add('');
+        const [t2] = this.lookahead();
+        if (t2 === ')') {
+          set.add('');
+          return [...set];
+        }
+        if (t2 === ',') {
+          this.consume();
+          set.add('');
+        }
+      } else {
+        fail(`found '${lit}', expected: ',', or identifier`);
+      }
+    }
+  }
+}
+
+function keyErrors(key: string, path: string): string | undefined {
+  const errs = isQualifiedName(key);
+  const msg = errs.length ? `${path}: Invalid value: ${JSON.stringify(key)}: ${errs.join('; ')}` : undefined;
+  if (msg && path === '<nil>') fail(msg);
+  return msg;
+}
+
+const goStrings = (vals: string[]): string => `[]string{${vals.map((v) => JSON.stringify(v)).join(', ')}}`;
+const INT64_RE = /^[+-]?\d+$/;
+const INT64_MAX = 2n ** 63n - 1n;
+/** strconv.ParseInt(v, 10, 64) succeeds. */
+function isInt64(v: string): boolean {
+  if (!INT64_RE.test(v)) return false;
+  const n = BigInt(v);
+  return n <= INT64_MAX && n >= -INT64_MAX - 1n;
+}
+
+/** labels.NewRequirement: every validation error, aggregated as kube's field.ErrorList. */
+function newRequirement(key: string, operator: LabelOperator, raw: string[]): LabelRequirement {
+  const values = [...new Set(raw)].sort();
+  const errs: string[] = [];
+  const k = keyErrors(key, 'key');
+  if (k) errs.push(k);
+  if ((operator === 'gt' || operator === 'lt')) {
+    if (values.length !== 1) errs.push(`values: Invalid value: ${goStrings(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
+    values.forEach((v, i) => {
+      if (!isInt64(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+    });
+  }
+  values.forEach((v, i) => {
+    const e = isValidLabelValue(v);
+    if (e.length) errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${e.join('; ')}`);
+  });
+  const unique = [...new Set(errs)];
+  if (unique.length === 1) fail(unique[0]);
+  if (unique.length > 1) fail(`[${unique.join(', ')}]`);
+  return { key, operator, values };
+}
+
+function matchOne(r: LabelRequirement, labels: Record<string, string>): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-  const v = labels[r.key];
-  switch (r.op) {
-    case '=': case '==': case 'in': return has && r.values.includes(v);
-    case '!=': case 'notin': return !has || !r.values.includes(v);
+  switch (r.operator) {
+    case '=': case '==': case 'in': return has && r.values.includes(labels[r.key]);
+    case '!=': case 'notin': return !has || !r.values.includes(labels[r.key]);
     case 'exists': return has;
     case '!': return !has;
     case 'gt': case 'lt': {
-      if (!has || !/^-?\d+$/.test(v)) return false;
-      return r.op === 'gt' ? Number(v) > Number(r.values[0]) : Number(v) < Number(r.values[0]);
+      const v = labels[r.key];
+      if (!has || !isInt64(v)) return false;
+      const a = BigInt(v);
+      const b = BigInt(r.values[0]);
+      return r.operator === 'gt' ? a > b : a < b;
     }
   }
 }
 
-export function parseLabelSelector(s: string | undefined | null): LabelSelector {
-  if (!s || s.trim() === '') return EVERYTHING;
-  const lx = new Lexer(s);
-  const reqs: Requirement[] = [];
-  for (;;) {
-    reqs.push(parseRequirement(lx));
-    const c = lx.peek();
-    if (c === '') break;
-    if (c !== ',') throw badRequest(`found '${c}', expected: ',' or 'end of string'`);
-    lx.pos++;
+function requirementString(r: LabelRequirement): string {
+  switch (r.operator) {
+    case 'exists': return r.key;
+    case '!': return `!${r.key}`;
+    case 'in': case 'notin': return `${r.key} ${r.operator} (${r.values.join(',')})`;
+    case 'gt': return `${r.key}>${r.values[0]}`;
+    case 'lt': return `${r.key}<${r.values[0]}`;
+    default: return `${r.key}${r.operator}${r.values[0]}`;
   }
-  return {
-    empty: false,
-    matches: (labels) => reqs.every((r) => matchOne(r, labels ?? {})),
-    toString: () => s,
-  };
+}
+
+class Selector implements LabelSelector {
+  constructor(readonly requirements: readonly LabelRequirement[]) {}
+  get empty(): boolean {
+    return this.requirements.length === 0;
+  }
+  isEmpty(): boolean {
+    return this.requirements.length === 0;
+  }
+  matches(labels: Record<string, string> | undefined): boolean {
+    const l = labels ?? {};
+    for (const r of this.requirements) if (!matchOne(r, l)) return false;
+    return true;
+  }
+  toString(): string {
+    return this.requirements.map(requirementString).join(',');
+  }
+}
+
+export const everythingLabels: LabelSelector = new Selector([]);
+
+/**
+ * Parses a labelSelector query value. Throws a 400 BadRequest StatusError with
+ * labels.Parse's message (e.g. `unable to parse requirement: <nil>: Invalid value: ...`).
+ */
+export function parseLabelSelector(s: string | undefined | null): LabelSelector {
+  if (!s) return everythingLabels;
+  try {
+    const reqs = new Parser(lex(s)).parse();
+    reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return reqs.length ? new Selector(reqs) : everythingLabels;
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(e.message);
+    throw e;
+  }
 }

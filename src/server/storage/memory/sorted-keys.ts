@@ -6,6 +6,24 @@ export class SortedKeys {
   private keys: string[] = [];
   private readonly set = new Set<string>();
 
+
+  /** First position whose key is >= key. */
+  lowerBound(key: string): number {
+    return this.index(key);
+  }
+
+  /** The key at a position (undefined past the end). */
+  at(i: number): string | undefined {
+    return this.keys[i];
+  }
+
+  /** Replaces the contents with already sorted, distinct keys. */
+  reset(sorted: string[]): void {
+    this.keys = sorted;
+    this.set.clear();
+    for (const k of sorted) this.set.add(k);
+  }
+
   private index(key: string): number {
     let lo = 0;
     let hi = this.keys.length;
