@@ -11,9 +11,9 @@ if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; 
 fi
 if ! docker info >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || { echo "docker-etcd-image: no Docker engine and not root"; exit 1; }
-  nohup dockerd >/tmp/kapi-env-dockerd.log 2>&1 &
+  nohup dockerd >/tmp/dockerd.log 2>&1 &
   for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
-  docker info >/dev/null 2>&1 || { echo "docker-etcd-image: dockerd did not start (see /tmp/kapi-env-dockerd.log)"; exit 1; }
+  docker info >/dev/null 2>&1 || { echo "docker-etcd-image: dockerd did not start (see /tmp/dockerd.log)"; exit 1; }
 fi
 if docker image inspect kapi-env/etcd:local >/dev/null 2>&1; then exit 0; fi
 
