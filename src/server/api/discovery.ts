@@ -5,12 +5,29 @@ import { createHash } from 'node:crypto';
 import type { ResourceDescriptor } from '../registry/strategy.js';
 import { parseMediaRanges } from '../http/negotiation.js';
 
-/** Built-in group order kube-apiserver uses (legacy API group priorities); other groups follow alphabetically. */
-const GROUP_ORDER = [
-  '', 'apiregistration.k8s.io', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch',
-  'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io',
-  'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io', 'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io',
-];
+/**
+ * kube-apiserver's APIService priorities for built-in groups (group priority;
+ * per-version priority): groups are listed by descending group priority, ties
+ * by name; versions by descending version priority, then kube-aware order.
+ */
+const GROUP_PRIORITY: Record<string, number> = {
+  '': 18000, 'apiregistration.k8s.io': 18000, 'apps': 17800, 'events.k8s.io': 17750, 'authentication.k8s.io': 17700,
+  'authorization.k8s.io': 17600, 'autoscaling': 17500, 'batch': 17400, 'certificates.k8s.io': 17300, 'networking.k8s.io': 17200,
+  'policy': 17100, 'rbac.authorization.k8s.io': 17000, 'storage.k8s.io': 16800, 'admissionregistration.k8s.io': 16700,
+  'apiextensions.k8s.io': 16700, 'scheduling.k8s.io': 16600, 'coordination.k8s.io': 16500, 'node.k8s.io': 16300,
+  'discovery.k8s.io': 16200, 'resource.k8s.io': 16200, 'flowcontrol.apiserver.k8s.io': 16100, 'internal.apiserver.k8s.io': 16000,
+  'storagemigration.k8s.io': 15800,
+};
+
+/** Group priority of CRD groups (the APIServices the CRD registration controller creates). */
+const CUSTOM_GROUP_PRIORITY = 1000;
+
+const VERSION_PRIORITY: Record<string, number> = { 'autoscaling/v2': 30, 'flowcontrol.apiserver.k8s.io/v1': 21 };
+
+/** Whether a group is served by kube-apiserver itself (anything else is a CRD group here). */
+export function isBuiltinGroup(group: string): boolean {
+  return group in GROUP_PRIORITY;
+}
 
 /** Kube-aware version order: GA before beta before alpha, higher numbers first, then the rest lexically. */
 export function compareVersions(a: string, b: string): number {
@@ -27,10 +44,20 @@ export function compareVersions(a: string, b: string): number {
 }
 
 function compareGroups(a: string, b: string): number {
-  const ia = GROUP_ORDER.indexOf(a);
-  const ib = GROUP_ORDER.indexOf(b);
-  if (ia >= 0 || ib >= 0) return (ia < 0 ? 1000 : ia) - (ib < 0 ? 1000 : ib);
+  const pa = GROUP_PRIORITY[a] ?? CUSTOM_GROUP_PRIORITY;
+  const pb = GROUP_PRIORITY[b] ?? CUSTOM_GROUP_PRIORITY;
+  if (pa !== pb) return pb - pa;
+  if (a === '') return -1;
+  if (b === '') return 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareGroupVersions(group: string): (a: string, b: string) => number {
+  return (a, b) => {
+    const pa = VERSION_PRIORITY[`${group}/${a}`] ?? 15;
+    const pb = VERSION_PRIORITY[`${group}/${b}`] ?? 15;
+    return pa !== pb ? pb - pa : compareVersions(a, b);
+  };
 }
 
 /** base64 of the first 8 bytes of sha256("group/version/Kind") of the storage version. */
@@ -38,21 +65,31 @@ export function storageVersionHash(group: string, version: string, kind: string)
   return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
 }
 
+export interface DiscoveryOptions {
+  /** Storage version per `group/resource` (CRDs), for storageVersionHash; default the served version. */
+  storageVersions?: Map<string, string>;
+  /** Whether a descriptor is a custom resource; default: its group is not a built-in group. */
+  isCustom?: (d: ResourceDescriptor) => boolean;
+}
+
 interface GroupVersions {
   group: string;
+  /** Most preferred first. */
   versions: string[];
 }
 
-function groups(ds: ResourceDescriptor[]): GroupVersions[] {
+/** Served groups in kube's priority order, each with its versions most preferred first. */
+export function servedGroups(ds: ResourceDescriptor[]): GroupVersions[] {
   const m = new Map<string, Set<string>>();
   for (const d of ds) {
     if (!m.has(d.group)) m.set(d.group, new Set());
     m.get(d.group)!.add(d.version);
   }
-  return [...m.entries()].sort((a, b) => compareGroups(a[0], b[0])).map(([group, vs]) => ({ group, versions: [...vs].sort(compareVersions) }));
+  return [...m.entries()].sort((a, b) => compareGroups(a[0], b[0])).map(([group, vs]) => ({ group, versions: [...vs].sort(compareGroupVersions(group)) }));
 }
 
-export function apiVersions(serverAddress: string): unknown {
+/** GET /api. Served without apiVersion (kube strips it for the legacy group). */
+export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
@@ -61,34 +98,53 @@ function groupDoc(g: GroupVersions): Record<string, unknown> {
   return { name: g.group, versions, preferredVersion: versions[0] };
 }
 
-export function apiGroupList(ds: ResourceDescriptor[]): unknown {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups(ds).filter((g) => g.group !== '').map(groupDoc) };
+/** GET /apis. */
+export function apiGroupList(ds: ResourceDescriptor[]): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups(ds).filter((g) => g.group !== '').map(groupDoc) };
 }
 
-export function apiGroup(ds: ResourceDescriptor[], group: string): unknown | undefined {
-  const g = groups(ds).find((x) => x.group === group && group !== '');
+/** GET /apis/<group>; undefined when the group is not served (404). */
+export function apiGroup(ds: ResourceDescriptor[], group: string): Record<string, unknown> | undefined {
+  const g = servedGroups(ds).find((x) => x.group === group && group !== '');
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(g) } : undefined;
 }
 
-/** Each resource plus its subresources, as APIResource entries. */
-export function apiResourceList(ds: ResourceDescriptor[], group: string, version: string, storageVersions?: Map<string, string>): unknown | undefined {
-  const mine = ds.filter((d) => d.group === group && d.version === version).sort((a, b) => (a.resource < b.resource ? -1 : 1));
-  if (mine.length === 0) return undefined;
+const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
+
+/** The APIResource entries of one group-version, subresources included, sorted by name as kube's installer registers them. */
+function apiResources(ds: ResourceDescriptor[], group: string, version: string, opts: DiscoveryOptions): Record<string, unknown>[] {
   const resources: Record<string, unknown>[] = [];
-  for (const d of mine) {
-    const r: Record<string, unknown> = {
-      name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: d.verbs,
-    };
+  for (const d of ds) {
+    if (d.group !== group || d.version !== version) continue;
+    const r: Record<string, unknown> = { name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: d.verbs };
     if (d.shortNames?.length) r.shortNames = d.shortNames;
     if (d.categories?.length) r.categories = d.categories;
-    r.storageVersionHash = storageVersionHash(group, storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
+    r.storageVersionHash = storageVersionHash(group, opts.storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
     resources.push(r);
-    if (d.subresources?.status) resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
+    if (d.subresources?.status) {
+      resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: SUBRESOURCE_VERBS });
+    }
     if (d.subresources?.scale) {
-      resources.push({ name: `${d.resource}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+      resources.push({ name: `${d.resource}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUBRESOURCE_VERBS });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return resources.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : (a.name as string) > (b.name as string) ? 1 : 0));
+}
+
+/**
+ * GET /api/v1 and /apis/<group>/<version>: APIResourceList; undefined when
+ * nothing is served there (404). The legacy group's list has no apiVersion.
+ * The last parameter may also be the CRD storage-version map alone.
+ */
+export function apiResourceList(ds: ResourceDescriptor[], group: string, version: string, options?: DiscoveryOptions | Map<string, string>): Record<string, unknown> | undefined {
+  const opts: DiscoveryOptions = options instanceof Map ? { storageVersions: options } : (options ?? {});
+  const resources = apiResources(ds, group, version, opts);
+  if (resources.length === 0) return undefined;
+  const doc: Record<string, unknown> = { kind: 'APIResourceList' };
+  if (group !== '') doc.apiVersion = 'v1';
+  doc.groupVersion = group ? `${group}/${version}` : version;
+  doc.resources = resources;
+  return doc;
 }
 
 export type DiscoveryFormat = 'v2' | 'v2beta1' | 'legacy';
@@ -98,10 +154,16 @@ export const AGGREGATED_CONTENT_TYPE: Record<'v2' | 'v2beta1', string> = {
   v2beta1: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
 };
 
-/** The first Accept entry we can serve decides (client-go lists v2, then v2beta1, then plain JSON). */
+/**
+ * Which document /api and /apis answer: the first Accept entry we can serve
+ * decides (client-go lists v2, then v2beta1, then plain JSON). Aggregated
+ * discovery is JSON only here; protobuf entries are skipped.
+ */
 export function negotiateDiscovery(accept: string | undefined): DiscoveryFormat {
-  for (const r of parseMediaRanges(accept)) {
+  const ranges = parseMediaRanges(accept).filter((r) => r.q > 0).sort((a, b) => b.q - a.q);
+  for (const r of ranges) {
     if (r.params['as'] === 'APIGroupDiscoveryList' && r.params['g'] === 'apidiscovery.k8s.io') {
+      if (r.type !== 'application/json') continue;
       if (r.params['v'] === 'v2') return 'v2';
       if (r.params['v'] === 'v2beta1') return 'v2beta1';
       continue;
@@ -111,25 +173,37 @@ export function negotiateDiscovery(accept: string | undefined): DiscoveryFormat 
   return 'legacy';
 }
 
-export function aggregatedDiscovery(ds: ResourceDescriptor[], scope: 'api' | 'apis', version: 'v2' | 'v2beta1'): unknown {
-  const items = groups(ds).filter((g) => (scope === 'api' ? g.group === '' : g.group !== '')).map((g) => ({
-    metadata: { name: g.group, creationTimestamp: null },
+/** negotiateDiscovery plus the Content-Type to answer with (undefined for legacy: the usual JSON/YAML negotiation applies). */
+export function discoveryResponseType(accept: string | undefined): { format: DiscoveryFormat; contentType?: string } {
+  const format = negotiateDiscovery(accept);
+  return format === 'legacy' ? { format } : { format, contentType: AGGREGATED_CONTENT_TYPE[format] };
+}
+
+/**
+ * The APIGroupDiscoveryList for /api (one item, the legacy group, whose name
+ * is "") or /apis. Built-in resources carry responseKind with empty group and
+ * version, as kube's installer converts them; custom resources carry theirs.
+ */
+export function aggregatedDiscovery(ds: ResourceDescriptor[], scope: 'api' | 'apis', version: 'v2' | 'v2beta1', options: DiscoveryOptions = {}): Record<string, unknown> {
+  const isCustom = options.isCustom ?? ((d: ResourceDescriptor) => !isBuiltinGroup(d.group));
+  const items = servedGroups(ds).filter((g) => (scope === 'api' ? g.group === '' : g.group !== '')).map((g) => ({
+    metadata: g.group === '' ? { creationTimestamp: null } : { name: g.group, creationTimestamp: null },
     versions: g.versions.map((v) => ({
       version: v,
-      freshness: 'Current',
       resources: ds.filter((d) => d.group === g.group && d.version === v).sort((a, b) => (a.resource < b.resource ? -1 : 1)).map((d) => {
-        const r: Record<string, unknown> = {
-          resource: d.resource, responseKind: { group: d.group, version: d.version, kind: d.kind },
-          scope: d.namespaced ? 'Namespaced' : 'Cluster', singularResource: d.singular, verbs: d.verbs,
-        };
+        const own = isCustom(d) ? { group: d.group, version: d.version, kind: d.kind } : { group: '', version: '', kind: d.kind };
+        const r: Record<string, unknown> = { resource: d.resource, responseKind: own, scope: d.namespaced ? 'Namespaced' : 'Cluster', singularResource: d.singular, verbs: d.verbs };
         if (d.shortNames?.length) r.shortNames = d.shortNames;
         if (d.categories?.length) r.categories = d.categories;
         const subs: Record<string, unknown>[] = [];
-        if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: { group: d.group, version: d.version, kind: d.kind }, verbs: ['get', 'patch', 'update'] });
-        if (d.subresources?.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+        if (d.subresources?.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUBRESOURCE_VERBS });
+        if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: own, verbs: SUBRESOURCE_VERBS });
+        // kube lists subresources in installer (name) order for built-ins; CRDs list status before scale.
+        if (isCustom(d)) subs.reverse();
         if (subs.length) r.subresources = subs;
         return r;
       }),
+      freshness: 'Current',
     })),
   }));
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };

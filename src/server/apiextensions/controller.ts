@@ -16,7 +16,6 @@ import type { ResourceDescriptor } from '../registry/strategy.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
 import { CLEANUP_FINALIZER, crdStrategy, customResourceStrategy } from './strategy.js';
 import type { CRD, CRDCondition } from './types.js';
-import { crdDescriptor, crSchemaDefinitions } from './openapi.js';
 import { makeConverter } from './conversion.js';
 
 export const CRD_KEY_PREFIX = '/apiextensions.k8s.io/customresourcedefinitions';
@@ -62,7 +61,7 @@ export class CRDController {
     const store = new Store({ descriptor, strategy: crdStrategy, storage: this.opts.storage, keyPrefix: CRD_KEY_PREFIX, admission: this.opts.admission });
     this.crdLister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
     this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
-    this.opts.openapi.set(crdDescriptor(descriptor));
+    this.opts.openapi.addBuiltin(descriptor, 'V1CustomResourceDefinition');
     const list = await this.opts.storage.list(`${CRD_KEY_PREFIX}/`);
     for (const obj of list.items) this.enqueue(obj, false);
     this.watch = this.opts.storage.watch(`${CRD_KEY_PREFIX}/`, { fromRevision: list.revision }, {
@@ -191,7 +190,7 @@ export class CRDController {
       };
       inst.versions.set(v.name, { served, lister });
       this.opts.router.add(served);
-      this.opts.openapi.set(crSchemaDefinitions(descriptor, v.schema?.openAPIV3Schema));
+      this.opts.openapi.addCustom(descriptor, v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
     }
     this.installed.set(name, inst);
   }

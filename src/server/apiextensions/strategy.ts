@@ -6,7 +6,7 @@ import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import { ageColumn, nameColumn, objName } from '../registry/resources/printers.js';
 import type { Strategy, TableColumn } from '../registry/strategy.js';
-import { printerColumns } from './printer.js';
+import { crdTableConvertor } from '../api/tables.js';
 import { compileVersionSchema, type CompiledSchema } from '../schema/index.js';
 import type { CRD, CRDVersion } from './types.js';
 import { validateCRDSpec } from './validation.js';
@@ -94,7 +94,7 @@ export function customResourceStrategy(crd: CRD, version: CRDVersion): { strateg
       return out;
     },
   };
-  return { strategy, compiled, table: printerColumns(version.additionalPrinterColumns) };
+  return { strategy, compiled, table: crdTableConvertor(version.additionalPrinterColumns) };
 }
 
 export function isPlainCRD(obj: KubeObject): obj is KubeObject & CRD {

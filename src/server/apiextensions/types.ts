@@ -1,5 +1,7 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinition, the parts the server reads.
 
+import type { PrinterColumnSpec } from '../api/tables.js';
+
 export interface CRDNames {
   plural: string;
   singular?: string;
@@ -9,14 +11,8 @@ export interface CRDNames {
   categories?: string[];
 }
 
-export interface PrinterColumn {
-  name: string;
-  type: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
-}
+/** additionalPrinterColumns entries, as the table convertor reads them. */
+export type PrinterColumn = PrinterColumnSpec;
 
 export interface CRDVersion {
   name: string;

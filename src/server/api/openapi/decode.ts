@@ -1,27 +1,24 @@
-// fieldValidation for request bodies: unknown fields are dropped (as typed
-// decoding drops them), reported as warnings (Warn, the server default) or
-// refused (Strict: 400 `... strict decoding error: unknown field "spec.foo"`).
+// fieldValidation for request bodies of built-in kinds: unknown fields are
+// dropped (as typed decoding drops them), reported as warnings (Warn, the
+// server default) or refused (Strict: 400 `... strict decoding error:
+// unknown field "spec.foo"`). The work is in fields.ts; this is the seam the
+// resource handler calls.
 
-import { badRequest } from '../errors.js';
-import { pruneUnknown, type SchemaNode } from '../../schema/prune.js';
 import type { FieldValidation } from '../../endpoints/options.js';
+import { applyFieldValidation, strictDecodingError as strictError, strictDecodingIssues } from './fields.js';
+import type { Schema } from './models.js';
 
+/** 400 for unknown fields (`fields` are paths such as `spec.foo`). */
 export function strictDecodingError(kind: string, version: string, fields: string[]): Error {
-  return badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(', ')}`);
+  return strictError(kind, version, strictDecodingIssues(fields));
 }
 
-export type Decoder = (obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[] }) => void;
+export type Decoder = (obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[]; duplicates?: string[] }) => void;
 
 /** A decoder that validates fields against `schema` (refs resolved through `definitions`). */
-export function schemaDecoder(kind: string, version: string, schema: SchemaNode, definitions: Record<string, SchemaNode>): Decoder {
-  const resolve = (ref: string): SchemaNode | undefined => definitions[ref.replace(/^#\/(definitions|components\/schemas)\//, '')];
-  return (obj, { fieldValidation, warnings }) => {
-    if (fieldValidation === 'Strict') {
-      const unknown = pruneUnknown(obj, schema, { resolve, drop: false });
-      if (unknown.length) throw strictDecodingError(kind, version, unknown);
-      return;
-    }
-    const dropped = pruneUnknown(obj, schema, { resolve, drop: true });
-    if (fieldValidation === 'Warn') for (const f of dropped) warnings.push(`unknown field "${f}"`);
+export function schemaDecoder(kind: string, version: string, schema: Schema, definitions: Record<string, Schema>): Decoder {
+  const target = { kind, version, schema, definitions };
+  return (obj, { fieldValidation, warnings, duplicates }) => {
+    warnings.push(...applyFieldValidation(fieldValidation, target, obj, duplicates));
   };
 }

@@ -1,6 +1,14 @@
 // Built-in OpenAPI schemas, derived from the models @kubernetes/client-node
-// generates from the official Kubernetes OpenAPI document (each model class
-// carries an attributeTypeMap of JSON name, type and format).
+// generates from the official Kubernetes OpenAPI document. Each model's
+// `.js` file carries an attributeTypeMap (JSON name, type, format) and the
+// type's description; its `.d.ts` carries field descriptions and which fields
+// are required (no `?`). Both are read as text, lazily, one model at a time:
+// only the definitions reachable from served kinds are ever loaded, and
+// nothing of the package is executed.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 
 export type Schema = Record<string, unknown>;
 
@@ -11,43 +19,220 @@ interface Attribute {
   format: string;
 }
 
-interface ModelClass {
-  attributeTypeMap?: Attribute[];
-}
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
 const META_TYPES = new Set([
   'ObjectMeta', 'ListMeta', 'OwnerReference', 'ManagedFieldsEntry', 'Status', 'StatusDetails', 'StatusCause', 'Condition',
-  'LabelSelector', 'LabelSelectorRequirement', 'DeleteOptions', 'Preconditions', 'APIResource', 'Time', 'MicroTime',
+  'LabelSelector', 'LabelSelectorRequirement', 'DeleteOptions', 'Preconditions', 'APIResource', 'APIResourceList', 'APIGroup',
+  'APIGroupList', 'APIVersions', 'GroupVersionForDiscovery', 'ServerAddressByClientCIDR', 'FieldSelectorRequirement', 'WatchEvent',
 ]);
 
+/** Kube's Go package per API group (`io.k8s.api.<package>.<version>.<Kind>`). */
 const GROUP_PACKAGES: Record<string, string> = {
-  '': 'core', 'coordination.k8s.io': 'coordination', 'apps': 'apps', 'events.k8s.io': 'events', 'batch': 'batch',
-  'rbac.authorization.k8s.io': 'rbac', 'apiextensions.k8s.io': 'apiextensions-apiserver.pkg.apis.apiextensions',
+  '': 'io.k8s.api.core', 'events.k8s.io': 'io.k8s.api.events', 'internal.apiserver.k8s.io': 'io.k8s.api.apiserverinternal',
+  'apiextensions.k8s.io': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions',
+  'apiregistration.k8s.io': 'io.k8s.kube-aggregator.pkg.apis.apiregistration',
 };
 
-/** V1ConfigMap -> { version: 'v1', name: 'ConfigMap' }; CoreV1Event -> { version: 'v1', name: 'Event' }. */
-function splitClassName(cls: string): { version: string; name: string } {
-  const m = /^(?:Core|Events)?(V\d+(?:(?:alpha|beta)\d+)?)(.+)$/.exec(cls);
-  if (!m) return { version: 'v1', name: cls };
-  return { version: m[1].toLowerCase(), name: m[2] };
+/** Formats that name apimachinery types rather than a plain string. */
+const SPECIAL_TYPES: Record<string, { name: string; schema: Schema }> = {
+  IntOrString: {
+    name: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
+    schema: { description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.', type: 'string', format: 'int-or-string' },
+  },
+  V1MicroTime: {
+    name: `${META}.MicroTime`,
+    schema: { description: 'MicroTime is version of Time with microsecond level precision.', type: 'string', format: 'date-time' },
+  },
+  Date: {
+    name: `${META}.Time`,
+    schema: { description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.', type: 'string', format: 'date-time' },
+  },
+};
+
+const STANDARD_DESCRIPTIONS: Record<string, string> = {
+  ObjectMeta: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  ListMeta: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+};
+
+/** V1ConfigMap -> v1 ConfigMap; CoreV1Event -> v1 Event (prefix core); AuthenticationV1TokenRequest -> authentication. */
+export function splitClassName(cls: string): { prefix: string; version: string; name: string } {
+  const m = /^([A-Z][a-z]+)?(V\d+(?:(?:alpha|beta)\d+)?)([A-Z].*)$/.exec(cls);
+  if (!m) return { prefix: '', version: 'v1', name: cls };
+  return { prefix: (m[1] ?? '').toLowerCase(), version: m[2].toLowerCase(), name: m[3] };
 }
 
-/** The kube definition name for a model class (`io.k8s.api.core.v1.ConfigMap`). */
+function packageFor(group: string, prefix: string): string {
+  if (prefix) {
+    if (prefix === 'apiextensions' || prefix === 'apiregistration') return GROUP_PACKAGES[`${prefix}.k8s.io`];
+    return `io.k8s.api.${prefix}`;
+  }
+  return GROUP_PACKAGES[group] ?? `io.k8s.api.${group.split('.')[0]}`;
+}
+
+const CORE_KINDS = [
+  'V1Pod', 'V1PodTemplate', 'V1ReplicationController', 'V1Service', 'V1Endpoints', 'V1Node', 'V1PersistentVolume', 'V1PersistentVolumeClaim',
+  'V1Namespace', 'V1ConfigMap', 'V1Secret', 'V1ServiceAccount', 'CoreV1Event', 'V1LimitRange', 'V1ResourceQuota', 'V1Binding', 'V1ComponentStatus',
+];
+
+let coreClasses: Set<string> | undefined;
+
+/**
+ * Model classes that belong to the core API package: everything the core
+ * kinds reach. Other groups embed them (a Deployment's PodTemplateSpec is
+ * `io.k8s.api.core.v1.PodTemplateSpec`), so the owning kind's group cannot name them.
+ */
+function isCoreClass(cls: string): boolean {
+  if (!coreClasses) {
+    coreClasses = new Set();
+    const queue = [...CORE_KINDS];
+    while (queue.length) {
+      const c = queue.pop()!;
+      if (coreClasses.has(c)) continue;
+      coreClasses.add(c);
+      for (const a of readAttributes(c)) for (const t of a.type.match(/[A-Z][A-Za-z0-9]*V\d[A-Za-z0-9]*|V\d[A-Za-z0-9]+/g) ?? []) queue.push(t);
+    }
+  }
+  return coreClasses.has(cls);
+}
+
+/** The kube definition name for a model class (`V1ConfigMap` -> `io.k8s.api.core.v1.ConfigMap`). */
 export function definitionName(cls: string, group = ''): string {
-  const { version, name } = splitClassName(cls);
-  if (META_TYPES.has(name)) return `io.k8s.apimachinery.pkg.apis.meta.${version}.${name}`;
-  if (group === 'apiextensions.k8s.io') return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}.${name}`;
-  return `io.k8s.api.${GROUP_PACKAGES[group] ?? group.split('.')[0]}.${version}.${name}`;
+  const special = SPECIAL_TYPES[cls];
+  if (special) return special.name;
+  const { prefix, version, name } = splitClassName(cls);
+  if (META_TYPES.has(name) && !prefix) return `${META}.${name}`;
+  return `${packageFor(!prefix && group !== '' && isCoreClass(cls) ? '' : group, prefix)}.${version}.${name}`;
+}
+
+let modelsDir: string | undefined;
+
+function modelFile(cls: string, ext: '.js' | '.d.ts'): string | undefined {
+  if (!/^[A-Za-z0-9]+$/.test(cls)) return undefined;
+  // createRequire rather than import.meta.resolve, which some module runners (vitest's) do not provide.
+  modelsDir ??= join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node')), 'gen', 'models');
+  try {
+    return readFileSync(join(modelsDir, cls + ext), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+interface Model {
+  description?: string;
+  attributes: Attribute[];
+  fields: Map<string, { description?: string; required: boolean }>;
+}
+
+const unescape = (s: string): string => s.replace(/\\'/g, "'").trim();
+
+function attributesOf(cls: string, js: string): Attribute[] {
+  const map = new RegExp(`${cls}\\.attributeTypeMap = (\\[[\\s\\S]*?\\n\\]);`).exec(js);
+  return map ? (JSON.parse(map[1]) as Attribute[]) : [];
+}
+
+function readAttributes(cls: string): Attribute[] {
+  const js = modelFile(cls, '.js');
+  return js ? attributesOf(cls, js) : [];
+}
+
+/** Reads one generated model; undefined when the package has no such class. */
+export function readModel(cls: string): Model | undefined {
+  const js = modelFile(cls, '.js');
+  if (!js) return undefined;
+  const attributes = attributesOf(cls, js);
+  const doc = new RegExp(`/\\*\\*\\n\\* ([^\\n]*)\\n\\*/\\nexport class ${cls}\\b`).exec(js);
+  const fields = new Map<string, { description?: string; required: boolean }>();
+  const dts = modelFile(cls, '.d.ts') ?? '';
+  const prop = /(?:\/\*\*\n\s*\* ([^\n]*)\n\s*\*\/\n)?\s*'([^']+)'(\?)?:/g;
+  for (let m = prop.exec(dts); m; m = prop.exec(dts)) fields.set(m[2], { description: m[1] ? unescape(m[1]) : undefined, required: !m[3] });
+  return { description: doc ? unescape(doc[1]) : undefined, attributes, fields };
 }
 
 const INTEGER_FORMATS = new Set(['int32', 'int64']);
 
-async function loadModel(cls: string): Promise<ModelClass | undefined> {
-  try {
-    const mod = (await import(`@kubernetes/client-node/dist/gen/models/${cls}.js`)) as Record<string, ModelClass>;
-    return mod[cls];
-  } catch {
-    return undefined;
+/**
+ * Converts generated models to kube definitions on demand. One instance per
+ * server keeps one definition name per class, so documents agree.
+ */
+export class ModelCatalog {
+  readonly definitions: Record<string, Schema> = {};
+  private readonly names = new Map<string, string>();
+
+  /** The definition name of `cls`, loading it and everything it references. Throws when the class is unknown. */
+  load(cls: string, group: string): string {
+    const name = this.ensure(cls, group);
+    if (!this.definitions[name]) throw new Error(`no generated model ${cls} in @kubernetes/client-node`);
+    return name;
+  }
+
+  /** Definitions reachable from `name` (itself included). */
+  closure(name: string): Record<string, Schema> {
+    const out: Record<string, Schema> = {};
+    const visit = (n: string): void => {
+      if (out[n] || !this.definitions[n]) return;
+      out[n] = this.definitions[n];
+      collectRefs(this.definitions[n], visit);
+    };
+    visit(name);
+    return out;
+  }
+
+  private ensure(cls: string, group: string): string {
+    const known = this.names.get(cls);
+    if (known) return known;
+    const name = definitionName(cls, group);
+    this.names.set(cls, name);
+    const special = SPECIAL_TYPES[cls];
+    if (special) {
+      this.definitions[name] = special.schema;
+      return name;
+    }
+    const model = readModel(cls);
+    if (!model) return name;
+    const properties: Record<string, Schema> = {};
+    const required: string[] = [];
+    for (const a of model.attributes) {
+      const field = model.fields.get(a.name);
+      const s = this.typeSchema(a.type, a.format, group);
+      const description = field?.description ?? (typeof s.$ref === 'string' ? STANDARD_DESCRIPTIONS[a.type.replace(/^V1/, '')] : undefined);
+      // Kept as `$ref` + description (OpenAPI v2 style); v3 documents wrap such refs in allOf.
+      properties[a.baseName] = description ? { ...s, description } : s;
+      if (field?.required) required.push(a.baseName);
+    }
+    const def: Schema = {};
+    if (model.description) def.description = model.description;
+    def.type = 'object';
+    def.properties = properties;
+    if (required.length) def.required = required;
+    this.definitions[name] = def;
+    return name;
+  }
+
+  private typeSchema(type: string, format: string, group: string): Schema {
+    const arr = /^Array<(.+)>$/.exec(type);
+    if (arr) return { type: 'array', items: this.typeSchema(arr[1], format, group) };
+    const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+    if (map) return { type: 'object', additionalProperties: this.typeSchema(map[1], format, group) };
+    switch (type) {
+      case 'string': return format ? { type: 'string', format } : { type: 'string' };
+      case 'number': return INTEGER_FORMATS.has(format) ? { type: 'integer', format } : { type: 'number', format: format || 'double' };
+      case 'boolean': return { type: 'boolean' };
+      // RawExtension, FieldsV1, JSON: any JSON value, kept as is.
+      case 'any': case 'object': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      default: return { $ref: this.ensure(type, group) };
+    }
+  }
+}
+
+function collectRefs(v: unknown, visit: (name: string) => void): void {
+  if (Array.isArray(v)) {
+    for (const x of v) collectRefs(x, visit);
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '$ref' && typeof x === 'string') visit(x.replace(/^#\/(definitions|components\/schemas)\//, ''));
+      else collectRefs(x, visit);
+    }
   }
 }
 
@@ -56,46 +241,10 @@ async function loadModel(cls: string): Promise<ModelClass | undefined> {
  * that owns it). Returns definitions keyed by kube definition name and the
  * class-to-definition map.
  */
-export async function loadSchemas(roots: Array<{ cls: string; group: string }>): Promise<{ definitions: Record<string, Schema>; names: Map<string, string> }> {
-  const definitions: Record<string, Schema> = {};
+export async function loadSchemas(roots: Array<{ cls: string; group: string }>, catalog = new ModelCatalog()): Promise<{ definitions: Record<string, Schema>; names: Map<string, string> }> {
   const names = new Map<string, string>();
-  const queue = roots.map((r) => ({ ...r }));
-  const seen = new Set<string>();
-  const refFor = (cls: string, group: string): string => {
-    if (!names.has(cls)) names.set(cls, definitionName(cls, group));
-    if (!seen.has(cls)) {
-      seen.add(cls);
-      queue.push({ cls, group });
-    }
-    return names.get(cls)!;
-  };
-  const typeSchema = (type: string, format: string, group: string): Schema => {
-    const arr = /^Array<(.+)>$/.exec(type);
-    if (arr) return { type: 'array', items: typeSchema(arr[1], format, group) };
-    const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
-    if (map) return { type: 'object', additionalProperties: typeSchema(map[1], format, group) };
-    switch (type) {
-      case 'string': return format ? { type: 'string', format } : { type: 'string' };
-      case 'number': return INTEGER_FORMATS.has(format) ? { type: 'integer', format } : { type: 'number', format: format || 'double' };
-      case 'boolean': return { type: 'boolean' };
-      case 'Date': return { type: 'string', format: 'date-time' };
-      case 'IntOrString': return { 'x-kubernetes-int-or-string': true, format: 'int-or-string' };
-      case 'any': case 'object': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-      default: return { $ref: refFor(type, group) };
-    }
-  };
-  for (const r of roots) {
-    seen.add(r.cls);
-    names.set(r.cls, definitionName(r.cls, r.group));
-  }
-  while (queue.length) {
-    const { cls, group } = queue.shift()!;
-    const model = await loadModel(cls);
-    // A served kind without its schema would have every field pruned as unknown: refuse to start instead.
-    if (!model && roots.some((r) => r.cls === cls)) throw new Error(`no generated model ${cls} in @kubernetes/client-node`);
-    const props: Record<string, Schema> = {};
-    for (const a of model?.attributeTypeMap ?? []) props[a.baseName] = typeSchema(a.type, a.format, group);
-    definitions[names.get(cls) ?? definitionName(cls, group)] = { type: 'object', properties: props };
-  }
-  return { definitions, names };
+  // Core kinds first: shared types (PodSpec, PodTemplateSpec) then get core's package, as in kube.
+  const ordered = [...roots].sort((a, b) => (a.group === '' ? 0 : 1) - (b.group === '' ? 0 : 1));
+  for (const r of ordered) names.set(r.cls, catalog.load(r.cls, r.group));
+  return { definitions: catalog.definitions, names };
 }

@@ -44,9 +44,10 @@ function ref(name: string): Record<string, string> {
   return { $ref: name };
 }
 
-function body(v: Version, types: string[], schemaName: string): Record<string, unknown> {
-  if (v === 'v2') return { parameters: [{ name: 'body', in: 'body', required: true, schema: ref(schemaName) }], consumes: types };
-  return { requestBody: { content: Object.fromEntries(types.map((t) => [t, { schema: ref(schemaName) }])), required: true } };
+/** An operation's query parameters plus its request body (v2: a `body` parameter first; v3: requestBody). */
+function withBody(v: Version, parameters: Record<string, unknown>[], types: string[], schemaName: string): Record<string, unknown> {
+  if (v === 'v2') return { parameters: [{ name: 'body', in: 'body', required: true, schema: ref(schemaName) }, ...parameters], consumes: types };
+  return { parameters, requestBody: { content: Object.fromEntries(types.map((t) => [t, { schema: ref(schemaName) }])), required: true } };
 }
 
 function responses(v: Version, codes: Record<string, string>, schemaName: string): Record<string, unknown> {
@@ -81,14 +82,14 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
     [coll]: {
       parameters: common,
       get: op('list', 'list', { parameters: listParams, responses: responses(v, { 200: 'OK' }, listName) }),
-      post: op('post', 'create', { parameters: write, ...body(v, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema) }),
+      post: op('post', 'create', { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema) }),
       delete: op('deletecollection', 'deleteCollection', { parameters: [...listParams, p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK' }, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') }),
     },
     [item]: {
       parameters: [p(pathParam('name', `name of the ${d.kind}`)), ...common],
       get: op('get', 'read', { responses: responses(v, { 200: 'OK' }, kindSchema) }),
-      put: op('put', 'replace', { parameters: write, ...body(v, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
-      patch: op('patch', 'patch', { parameters: [...write, p(COMMON.force)], ...body(v, patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      put: op('put', 'replace', { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      patch: op('patch', 'patch', { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
       delete: op('delete', 'delete', { parameters: [p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK', 202: 'Accepted' }, kindSchema) }),
     },
   };
@@ -103,8 +104,8 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
     out[`${item}/${sub}`] = {
       parameters: [p(pathParam('name', `name of the ${sub === 'scale' ? 'Scale' : d.kind}`)), ...common],
       get: subOp('get', 'read', { responses: responses(v, { 200: 'OK' }, schema) }),
-      put: subOp('put', 'replace', { parameters: write, ...body(v, ['*/*'], schema), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
-      patch: subOp('patch', 'patch', { parameters: [...write, p(COMMON.force)], ...body(v, patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+      put: subOp('put', 'replace', { ...withBody(v, write, ['*/*'], schema), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+      patch: subOp('patch', 'patch', { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
     };
   }
   return out;

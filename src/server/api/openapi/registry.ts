@@ -6,7 +6,8 @@
 
 import { createHash } from 'node:crypto';
 import type { ResourceDescriptor } from '../../registry/strategy.js';
-import type { Schema } from './models.js';
+import { customResourceDefinitions } from './custom.js';
+import { ModelCatalog, type Schema } from './models.js';
 import { gvPath, pathsFor } from './paths.js';
 
 export interface KindSchema {
@@ -18,32 +19,108 @@ export interface KindSchema {
   builtin: boolean;
 }
 
-function rewriteRefs(v: unknown, prefix: string): unknown {
-  if (Array.isArray(v)) return v.map((x) => rewriteRefs(x, prefix));
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = k === '$ref' && typeof x === 'string' && !x.startsWith('#') ? prefix + x : rewriteRefs(x, prefix);
-    return out;
+export interface OpenAPIDocument {
+  body: string;
+  /** Upper-case hex SHA-512 of body, as kube-openapi computes its ETag. */
+  hash: string;
+}
+
+/** What to answer for GET /openapi/v3/<path>?hash=... (kube-openapi handler3 semantics). */
+export interface OpenAPIV3Response {
+  status: 200 | 301 | 304;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+const GVK = 'x-kubernetes-group-version-kind';
+
+function sameGVK(a: unknown, b: { group: string; version: string; kind: string }): boolean {
+  const x = a as { group?: string; version?: string; kind?: string };
+  return x.group === b.group && x.version === b.version && x.kind === b.kind;
+}
+
+/**
+ * Bare definition names become document-local refs; in v3 a $ref with
+ * siblings (a field's description) is wrapped in allOf, as kube-openapi does.
+ */
+function rewriteRefs(v: unknown, prefix: string, v3: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => rewriteRefs(x, prefix, v3));
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (typeof o.$ref === 'string') {
+    const ref = o.$ref.startsWith('#') ? o.$ref : prefix + o.$ref;
+    const { $ref: _, ...rest } = o;
+    if (Object.keys(rest).length === 0) return { $ref: ref };
+    const siblings = rewriteRefs(rest, prefix, v3) as Record<string, unknown>;
+    return v3 ? { allOf: [{ $ref: ref }], ...siblings } : { $ref: ref, ...siblings };
   }
-  return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = rewriteRefs(x, prefix, v3);
+  return out;
 }
 
 export class OpenAPIRegistry {
   private readonly kinds = new Map<string, KindSchema>();
-  private cache = new Map<string, { body: string; hash: string }>();
+  private readonly cache = new Map<string, OpenAPIDocument>();
+  /** Generated built-in models, loaded as kinds are added. */
+  readonly models = new ModelCatalog();
 
   private static key(d: ResourceDescriptor): string {
     return `${d.group}/${d.version}/${d.resource}`;
   }
 
+  private invalidate(d: ResourceDescriptor): void {
+    this.cache.delete(`v3:${gvPath(d)}`);
+    this.cache.delete('v2');
+  }
+
   set(k: KindSchema): void {
     this.kinds.set(OpenAPIRegistry.key(k.descriptor), k);
-    this.cache.clear();
+    this.invalidate(k.descriptor);
+  }
+
+  /**
+   * A built-in kind from its generated model (`V1ConfigMap`); loads the model,
+   * its list (`V1ConfigMapList`) and everything they reference. Throws when the
+   * model does not exist: a served kind without a schema would have every
+   * field pruned as unknown.
+   */
+  addBuiltin(d: ResourceDescriptor, modelName: string): KindSchema {
+    const name = this.models.load(modelName, d.group);
+    let definitions = this.models.closure(name);
+    try {
+      definitions = { ...definitions, ...this.models.closure(this.models.load(`${modelName}List`, d.group)) };
+    } catch {
+      // Not every kind has a generated list model; its list path then has no schema.
+    }
+    if (d.subresources?.scale) definitions = { ...definitions, ...this.scaleDefinitions() };
+    const k: KindSchema = { descriptor: d, name, definitions, builtin: true };
+    this.set(k);
+    return k;
+  }
+
+  /** A served custom resource version, published from its CRD's openAPIV3Schema. */
+  addCustom(d: ResourceDescriptor, openAPIV3Schema: Schema | undefined): KindSchema {
+    const { name, definitions } = customResourceDefinitions(d, openAPIV3Schema);
+    const objectMeta = this.models.load('V1ObjectMeta', '');
+    const listMeta = this.models.load('V1ListMeta', '');
+    const k: KindSchema = {
+      descriptor: d, name, builtin: false,
+      definitions: { ...definitions, ...this.models.closure(objectMeta), ...this.models.closure(listMeta), ...(d.subresources?.scale ? this.scaleDefinitions() : {}) },
+    };
+    this.set(k);
+    return k;
+  }
+
+  private scaleDefinitions(): Record<string, Schema> {
+    const name = this.models.load('V1Scale', 'autoscaling');
+    const defs = this.models.closure(name);
+    return { ...defs, [name]: { ...defs[name], [GVK]: [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] } };
   }
 
   remove(d: ResourceDescriptor): void {
     this.kinds.delete(OpenAPIRegistry.key(d));
-    this.cache.clear();
+    this.invalidate(d);
   }
 
   schemaFor(d: ResourceDescriptor): KindSchema | undefined {
@@ -53,70 +130,125 @@ export class OpenAPIRegistry {
   /** All definitions the kinds need, each kind's own schema tagged with its group-version-kind. */
   private definitionsFor(kinds: KindSchema[]): Record<string, Schema> {
     const defs: Record<string, Schema> = {};
-    for (const k of kinds) Object.assign(defs, k.definitions);
+    // Built-in definitions win over a custom kind's copy of a shared one (ObjectMeta).
+    for (const k of kinds) if (!k.builtin) Object.assign(defs, k.definitions);
+    for (const k of kinds) if (k.builtin) Object.assign(defs, k.definitions);
     for (const k of kinds) {
+      const d = k.descriptor;
       const own = defs[k.name] ?? { type: 'object' };
-      defs[k.name] = { ...own, 'x-kubernetes-group-version-kind': [{ group: k.descriptor.group, version: k.descriptor.version, kind: k.descriptor.kind }] };
+      const gvk = { group: d.group, kind: d.kind, version: d.version };
+      const tags = Array.isArray(own[GVK]) ? (own[GVK] as unknown[]) : [];
+      if (!tags.some((t) => sameGVK(t, gvk))) defs[k.name] = { ...own, [GVK]: [...tags, gvk] };
+      const listName = k.name.replace(/\.[^.]+$/, `.${d.listKind}`);
+      const list = defs[listName];
+      const listGVK = { group: d.group, kind: d.listKind, version: d.version };
+      if (list && !(Array.isArray(list[GVK]) && (list[GVK] as unknown[]).some((t) => sameGVK(t, listGVK)))) {
+        defs[listName] = { ...list, [GVK]: [...(Array.isArray(list[GVK]) ? (list[GVK] as unknown[]) : []), listGVK] };
+      }
     }
     return defs;
   }
 
-  private cached(key: string, build: () => unknown): { body: string; hash: string } {
+  private cached(key: string, build: () => unknown): OpenAPIDocument {
     let c = this.cache.get(key);
     if (!c) {
       const body = JSON.stringify(build());
-      c = { body, hash: createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase() };
+      c = { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() };
       this.cache.set(key, c);
     }
     return c;
   }
 
   /** `/openapi/v3` index: `{"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1?hash=..."}}}`. */
-  v3Index(): unknown {
+  v3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
     const paths: Record<string, { serverRelativeURL: string }> = {};
-    for (const gv of new Set([...this.kinds.values()].map((k) => gvPath(k.descriptor)))) {
-      paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${this.v3(gv)!.hash}` };
-    }
+    const gvs = [...new Set([...this.kinds.values()].map((k) => gvPath(k.descriptor)))].sort();
+    for (const gv of gvs) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${this.v3(gv)!.hash}` };
     return { paths };
   }
 
-  v3(gv: string): { body: string; hash: string } | undefined {
+  /** The serialized v3 document of one group-version (`api/v1`, `apis/apps/v1`). */
+  v3(gv: string): OpenAPIDocument | undefined {
     const kinds = [...this.kinds.values()].filter((k) => gvPath(k.descriptor) === gv);
     if (kinds.length === 0) return undefined;
     return this.cached(`v3:${gv}`, () => {
-      const schemas = this.definitionsFor(kinds);
       const paths: Record<string, unknown> = {};
-      for (const k of kinds) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
+      for (const k of kinds.sort((a, b) => (a.descriptor.resource < b.descriptor.resource ? -1 : 1))) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
       return rewriteRefs({
         openapi: '3.0.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
         paths,
-        components: { schemas: { ...schemas, ...commonSchemas() }, securitySchemes: { BearerToken: { type: 'apiKey', name: 'authorization', in: 'header' } } },
-      }, '#/components/schemas/');
+        components: { schemas: { ...commonSchemas(), ...this.definitionsFor(kinds) }, securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } } },
+      }, '#/components/schemas/', true);
     });
   }
 
-  v2(): { body: string; hash: string } {
+  /** The v3 document as an object (tests, explain-like consumers). */
+  v3GroupVersion(gv: string): Record<string, unknown> | undefined {
+    const doc = this.v3(gv);
+    return doc ? (JSON.parse(doc.body) as Record<string, unknown>) : undefined;
+  }
+
+  /**
+   * GET /openapi/v3/<gv>: 200 with `ETag: "<hash>"`; with `?hash=` matching,
+   * immutable caching headers; with a stale hash, 301 to the current URL;
+   * 304 when If-None-Match carries the current ETag. Undefined: not served (404).
+   */
+  v3Response(gv: string, query: URLSearchParams, ifNoneMatch?: string): OpenAPIV3Response | undefined {
+    const doc = this.v3(gv);
+    if (!doc) return undefined;
+    const etag = `"${doc.hash}"`;
+    const hash = query.get('hash');
+    if (hash !== null && hash !== '' && hash !== doc.hash) {
+      return { status: 301, headers: { Location: `/openapi/v3/${gv}?hash=${doc.hash}` } };
+    }
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ETag: etag };
+    if (hash) {
+      headers.Vary = 'Accept';
+      headers['Cache-Control'] = 'public, immutable';
+      headers.Expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString();
+    }
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === etag)) return { status: 304, headers };
+    return { status: 200, headers, body: doc.body };
+  }
+
+  /** ETag (quoted) of `/openapi/v2` or `/openapi/v3/<gv>`. */
+  etag(path: string): string | undefined {
+    const p = path.replace(/^\/+/, '').replace(/^openapi\/v3\//, '');
+    const doc = p === 'openapi/v2' ? this.v2() : this.v3(p);
+    return doc ? `"${doc.hash}"` : undefined;
+  }
+
+  v2(): OpenAPIDocument {
     return this.cached('v2', () => {
-      const definitions = this.definitionsFor([...this.kinds.values()]);
+      const kinds = [...this.kinds.values()];
       const paths: Record<string, unknown> = {};
-      for (const k of this.kinds.values()) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v2'));
+      for (const k of kinds) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v2'));
       return rewriteRefs({
         swagger: '2.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
         paths,
-        definitions: { ...definitions, ...commonSchemas() },
-      }, '#/definitions/');
+        definitions: { ...commonSchemas(), ...this.definitionsFor(kinds) },
+        securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' } },
+        security: [{ BearerToken: [] }],
+      }, '#/definitions/', false);
     });
+  }
+
+  /** The v2 document as an object. */
+  v2Document(): Record<string, unknown> {
+    return JSON.parse(this.v2().body) as Record<string, unknown>;
   }
 }
 
-/** The meta types every document references. */
+/** The meta types every document's operations reference. */
 function commonSchemas(): Record<string, Schema> {
+  const str = { type: 'string' };
   return {
     'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
-    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, code: { type: 'integer', format: 'int32' }, message: { type: 'string' }, reason: { type: 'string' }, status: { type: 'string' } } },
-    'io.k8s.api.autoscaling.v1.Scale': { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, spec: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' } } }, status: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' }, selector: { type: 'string' } } } }, 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', version: 'v1', kind: 'Scale' }] },
-    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, propagationPolicy: { type: 'string' }, dryRun: { type: 'array', items: { type: 'string' } } } },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': { type: 'object', description: 'Status is a return value for calls that don\'t return other objects.', properties: { apiVersion: str, kind: str, code: { type: 'integer', format: 'int32' }, details: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, message: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta' }, reason: str, status: str }, [GVK]: [{ group: '', kind: 'Status', version: 'v1' }] },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta': { type: 'object', description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.', properties: { continue: str, remainingItemCount: { type: 'integer', format: 'int64' }, resourceVersion: str, selfLink: str } },
+    'io.k8s.api.autoscaling.v1.Scale': { type: 'object', description: 'Scale represents a scaling request for a resource.', properties: { apiVersion: str, kind: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, spec: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' } } }, status: { type: 'object', required: ['replicas'], properties: { replicas: { type: 'integer', format: 'int32' }, selector: str } } }, [GVK]: [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { type: 'object', description: 'DeleteOptions may be provided when deleting an API object.', properties: { apiVersion: str, dryRun: { type: 'array', items: str }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, kind: str, orphanDependents: { type: 'boolean' }, propagationPolicy: str } },
   };
 }

@@ -1,0 +1,182 @@
+// fieldValidation for built-in types: kube decodes a request body into Go
+// structs, which drops fields the type does not declare; with
+// fieldValidation=Strict the decoder reports them (and duplicate JSON keys)
+// instead, Warn turns each into a `Warning` header, Ignore drops silently.
+// Paths are named as sigs.k8s.io/json names them: `spec.foo`,
+// `spec.containers[0].bar`, `metadata.labels` is a map (any key is known).
+
+import { badRequest } from '../errors.js';
+import type { Schema } from './models.js';
+
+export type FieldValidationDirective = 'Strict' | 'Warn' | 'Ignore';
+
+type Resolve = (ref: string) => Schema | undefined;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Follows $ref and single-element allOf wrappers (v3 documents) to the schema that has the shape. */
+function deref(s: Schema | undefined, resolve: Resolve): Schema | undefined {
+  let cur = s;
+  for (let i = 0; cur && i < 32; i++) {
+    if (typeof cur.$ref === 'string') cur = resolve(cur.$ref);
+    else if (Array.isArray(cur.allOf) && cur.allOf.length === 1 && !cur.properties) cur = cur.allOf[0] as Schema;
+    else break;
+  }
+  return cur;
+}
+
+function walk(value: unknown, schema: Schema | undefined, path: string, resolve: Resolve, drop: boolean, out: string[]): void {
+  const s = deref(schema, resolve);
+  if (!s) return;
+  if (Array.isArray(value)) {
+    if (isObject(s.items)) value.forEach((v, i) => walk(v, s.items as Schema, `${path}[${i}]`, resolve, drop, out));
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = isObject(s.properties) ? (s.properties as Record<string, Schema>) : undefined;
+  if (isObject(s.additionalProperties)) {
+    for (const [k, v] of Object.entries(value)) walk(v, s.additionalProperties as Schema, path ? `${path}.${k}` : k, resolve, drop, out);
+    return;
+  }
+  // RawExtension, JSON and friends: anything goes below them.
+  if (!props || s['x-kubernetes-preserve-unknown-fields'] === true || s.additionalProperties === true) {
+    if (props) for (const [k, v] of Object.entries(value)) if (props[k]) walk(v, props[k], path ? `${path}.${k}` : k, resolve, drop, out);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const child = props[key];
+    const p = path ? `${path}.${key}` : key;
+    if (child) {
+      walk(value[key], child, p, resolve, drop, out);
+      continue;
+    }
+    out.push(p);
+    if (drop) delete value[key];
+  }
+}
+
+/** Resolves bare names and `#/definitions/x` / `#/components/schemas/x` refs in `definitions`. */
+export function definitionResolver(definitions: Record<string, Schema>): Resolve {
+  return (ref) => definitions[ref.replace(/^#\/(definitions|components\/schemas)\//, '')];
+}
+
+/**
+ * Removes from `obj` every field its kind's schema does not declare and
+ * returns their paths in document order (`spec.foo`, `metadata.bar`).
+ * `kindSchema` is the kind's definition; refs resolve through `definitions`.
+ */
+export function pruneUnknownFields(kindSchema: Schema, definitions: Record<string, Schema>, obj: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  walk(obj, kindSchema, '', definitionResolver(definitions), true, out);
+  return out;
+}
+
+/** Same paths as pruneUnknownFields, leaving `obj` untouched. */
+export function findUnknownFields(kindSchema: Schema, definitions: Record<string, Schema>, obj: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  walk(obj, kindSchema, '', definitionResolver(definitions), false, out);
+  return out;
+}
+
+/**
+ * Keys repeated within one JSON object of `raw`, as paths (`metadata.name`,
+ * `spec.containers[0].image`), in the order met. JSON.parse keeps the last
+ * value silently; kube's strict decoder reports `duplicate field "x"`.
+ * Returns [] for text that is not JSON (YAML bodies are checked by their parser).
+ */
+export function findDuplicateFields(raw: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const ws = (): void => {
+    while (i < raw.length && (raw[i] === ' ' || raw[i] === '\n' || raw[i] === '\r' || raw[i] === '\t')) i++;
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < raw.length && raw[i] !== '"') i += raw[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(raw.slice(start, i)) as string;
+  };
+  const value = (path: string, depth: number): void => {
+    if (depth > 1000) throw new Error('too deep');
+    ws();
+    const c = raw[i];
+    if (c === '{') {
+      i++;
+      const seen = new Set<string>();
+      ws();
+      if (raw[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        if (raw[i] !== '"') throw new Error('key');
+        const key = str();
+        const p = path ? `${path}.${key}` : key;
+        if (seen.has(key)) out.push(p);
+        seen.add(key);
+        ws();
+        if (raw[i++] !== ':') throw new Error('colon');
+        value(p, depth + 1);
+        ws();
+        if (raw[i] === ',') { i++; continue; }
+        if (raw[i] === '}') { i++; return; }
+        throw new Error('object');
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (raw[i] === ']') { i++; return; }
+      for (let n = 0; ; n++) {
+        value(`${path}[${n}]`, depth + 1);
+        ws();
+        if (raw[i] === ',') { i++; continue; }
+        if (raw[i] === ']') { i++; return; }
+        throw new Error('array');
+      }
+    }
+    if (c === '"') { str(); return; }
+    while (i < raw.length && !',}] \n\r\t'.includes(raw[i])) i++;
+  };
+  try {
+    value('', 0);
+  } catch {
+    return [];
+  }
+  return out;
+}
+
+/** The strict decoding issues, unknown and duplicate, in kube's wording. */
+export function strictDecodingIssues(unknown: string[], duplicates: string[] = []): string[] {
+  return [...unknown.map((f) => `unknown field "${f}"`), ...duplicates.map((f) => `duplicate field "${f}"`)];
+}
+
+/** Strict: 400 `ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "x"`. */
+export function strictDecodingMessage(kind: string, version: string, issues: string[]): string {
+  return `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${issues.join(', ')}`;
+}
+
+export function strictDecodingError(kind: string, version: string, issues: string[]): Error {
+  return badRequest(strictDecodingMessage(kind, version, issues));
+}
+
+/**
+ * Applies a fieldValidation directive to a decoded body: Strict throws the
+ * 400 when anything is unknown or duplicated; Warn drops unknown fields and
+ * returns one warning per issue; Ignore drops them silently.
+ */
+export function applyFieldValidation(
+  directive: FieldValidationDirective,
+  target: { kind: string; version: string; schema: Schema; definitions: Record<string, Schema> },
+  obj: Record<string, unknown>,
+  duplicates: string[] = [],
+): string[] {
+  if (directive === 'Strict') {
+    const issues = strictDecodingIssues(findUnknownFields(target.schema, target.definitions, obj), duplicates);
+    if (issues.length) throw strictDecodingError(target.kind, target.version, issues);
+    return [];
+  }
+  const issues = strictDecodingIssues(pruneUnknownFields(target.schema, target.definitions, obj), duplicates);
+  return directive === 'Warn' ? issues : [];
+}
