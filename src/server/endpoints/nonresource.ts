@@ -42,11 +42,17 @@ export class NonResourceHandler {
     }
     m = /^\/openapi\/v3\/(.+)$/.exec(p);
     if (m) {
-      const doc = this.deps.openapi.v3(m[1]);
-      if (!doc) return false;
-      res.setHeader('Etag', `"${doc.hash}"`);
-      if (query.get('hash') === doc.hash) res.setHeader('Cache-Control', 'public, immutable');
-      writeBody(req, res, 200, doc.body, 'application/json');
+      // Hash-addressed, immutable documents; a stale hash redirects, a matching ETag is 304 (kube's openapi v3 handler).
+      const inm = req.headers['if-none-match'];
+      const r = this.deps.openapi.v3Response(m[1], query, typeof inm === 'string' ? inm : undefined);
+      if (!r) return false;
+      for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+      if (r.status !== 200) {
+        res.statusCode = r.status;
+        res.end();
+        return true;
+      }
+      writeBody(req, res, 200, r.body ?? '', 'application/json');
       return true;
     }
     if (p === '/openapi/v2') {
