@@ -1,16 +1,25 @@
 // The kapi-env command line: up, down, status, env, serve.
 
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { runUp, type UpFlags } from './up.js';
-import { runDown, runEnv, runStatus } from './state.js';
-import { runServe } from './serve.js';
-import { CliError, reportError } from './output.js';
+import type { UpFlags } from './up.js';
+import { reportError } from './output.js';
+
+// Each command's module (and the server, storage clients and models behind it)
+// is loaded only when that command runs: `--help`, `--version`, `down` and
+// `status` start as fast as Node itself.
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function buildProgram(): Command {
   const program = new Command('kapi-env')
     .description('A real, throwaway Kubernetes API server for tests.')
+    .version(packageVersion(), '--version', 'print the kapi-env version')
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -35,7 +44,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the ready information as one JSON object')
     .option('--quiet', 'print nothing but errors')
     .action(async (flags: UpFlags) => {
-      process.exitCode = await runUp(flags);
+      process.exitCode = await (await import('./up.js')).runUp(flags);
     });
 
   program.command('down')
@@ -43,7 +52,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--json', 'machine-readable output')
     .action(async (flags: { stateDir: string; json?: boolean }) => {
-      process.exitCode = await runDown(flags);
+      process.exitCode = await (await import('./state.js')).runDown(flags);
     });
 
   program.command('status')
@@ -51,7 +60,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--json', 'machine-readable output')
     .action(async (flags: { stateDir: string; json?: boolean }) => {
-      process.exitCode = await runStatus(flags);
+      process.exitCode = await (await import('./state.js')).runStatus(flags);
     });
 
   program.command('env')
@@ -59,7 +68,7 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--kubeconfig <path>', 'kubeconfig path when no environment is recorded', '.kapi-env/kubeconfig')
     .action(async (flags: { stateDir: string; kubeconfig: string }) => {
-      process.exitCode = await runEnv(flags);
+      process.exitCode = await (await import('./state.js')).runEnv(flags);
     });
 
   program.command('serve')
@@ -68,7 +77,7 @@ export function buildProgram(): Command {
     .helpOption(false)
     .argument('[flags...]')
     .action(async (args: string[]) => {
-      process.exitCode = await runServe(args);
+      process.exitCode = await (await import('./serve.js')).runServe(args);
     });
 
   return program;
@@ -84,7 +93,6 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof CliError) return reportError(e);
     return reportError(e);
   }
 }
