@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isAlive } from './pid.js';
+import { isAlive, signal } from '../process/index.js';
 
 const parentPid = Number(process.argv[2]);
 const dirs = new Set<string>();
@@ -13,10 +13,7 @@ let released = false;
 
 function reap(): void {
   if (released) process.exit(0);
-  for (const pid of pids) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* not a group leader */ }
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
+  for (const pid of pids) signal(pid, 'SIGKILL');
   for (const argv of commands) {
     try { spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', timeout: 10_000 }); } catch { /* best effort */ }
   }

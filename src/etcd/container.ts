@@ -1,6 +1,7 @@
 // etcd in a container through testcontainers, for machines without an etcd binary.
 
-import { EtcdError, waitHealthy, type EtcdProcess } from './index.js';
+import { waitHealthy } from './health.js';
+import { EtcdError, type EtcdProcess } from './types.js';
 
 /** A local image built by scripts/ci/docker-etcd-image.sh; falls back to the official image name. */
 export const DEFAULT_ETCD_IMAGE = process.env.KAPI_ETCD_IMAGE ?? 'kapi-env/etcd:local';

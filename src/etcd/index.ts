@@ -5,26 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResultPromise } from 'execa';
+import { freePort, stopProcess } from '../process/index.js';
+import { waitHealthy } from './health.js';
+import { EtcdError, type EtcdProcess } from './types.js';
 
-export class EtcdError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-    this.name = 'EtcdError';
-  }
-}
-
-export interface EtcdProcess {
-  endpoint: string;
-  pid?: number;
-  /** Empty for a container (its data goes with it). */
-  dataDir: string;
-  containerId?: string;
-  stop(): Promise<{ killed: boolean }>;
-}
+export { EtcdError, type EtcdProcess } from './types.js';
+export { waitHealthy } from './health.js';
+export { freePort } from '../process/index.js';
 
 function executable(p: string): boolean {
   try {
@@ -72,53 +61,6 @@ function supportedFlags(binary: string): Set<string> {
     flagSupport.set(binary, flags);
   }
   return flags;
-}
-
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitHealthy(endpoint: string, timeoutMs: number, stillRunning: () => boolean = () => true): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(500) });
-      if (res.ok) {
-        const body = (await res.json()) as { health?: string };
-        if (body.health === 'true') return;
-      }
-    } catch {
-      // not up yet
-    }
-    if (!stillRunning()) throw new EtcdError('etcd exited before becoming healthy');
-    if (Date.now() > deadline) throw new EtcdError(`etcd at ${endpoint} did not become healthy within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function stopProcess(child: ResultPromise, graceMs = 3000): Promise<{ killed: boolean }> {
-  if (child.exitCode !== null || child.signalCode !== null) return { killed: false };
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid!;
-  const signal = (sig: NodeJS.Signals): void => {
-    try { process.kill(-pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
-  };
-  signal('SIGTERM');
-  const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
-  if (timedOut) {
-    signal('SIGKILL');
-    await exited;
-    return { killed: true };
-  }
-  return { killed: false };
 }
 
 export interface NativeEtcdOptions {
@@ -169,11 +111,12 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let exited = false;
-  void child.then(() => { exited = true; });
+  const exit = child.then(() => { exited = true; });
+  const stop = (graceMs?: number) => stopProcess(child.pid!, { graceMs, exited: exit });
   try {
     await waitHealthy(client, opts.timeoutMs ?? 15_000, () => !exited);
   } catch (e) {
-    await stopProcess(child, 500);
+    await stop(500);
     const tail = stderr.trim().split('\n').slice(-3).join('\n');
     if (/address already in use/.test(stderr)) throw new EtcdError(`etcd could not bind its ports: address already in use`);
     throw new EtcdError(`${(e as Error).message}${tail ? `\n${tail}` : ''}`, 'check that the etcd binary works: etcd --version');
@@ -184,7 +127,7 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
     pid: child.pid,
     dataDir,
     stop: () => (stopped ??= (async () => {
-      const r = await stopProcess(child);
+      const r = await stop();
       await rm(dataDir, { recursive: true, force: true });
       return r;
     })()),
