@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { toOpenAPIV2Schema } from '../../src/server/api/openapi/custom.js';
+import { decodeOpenAPIV2Protobuf, encodeOpenAPIV2Protobuf } from '../../src/server/api/openapi/gnostic.js';
 import { OpenAPIRegistry } from '../../src/server/api/openapi/registry.js';
 import { configmaps, crd, crdDescriptor, deployments, leases } from './helpers.js';
 
@@ -106,5 +109,147 @@ describe('OpenAPI v3', () => {
     expect(v2.definitions['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
     expect(v2.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
     expect(v2.definitions['io.k8s.api.core.v1.ConfigMap'].properties.metadata.$ref).toBe('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+  });
+});
+
+type Named<T> = { name: string; value: T };
+type GSchema = Record<string, any>;
+
+/** A gnostic vendor extension list as a plain map (its values are YAML text). */
+function vendorExtensions(list: Array<Named<{ yaml: string }>> | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((x) => [x.name, parseYaml(x.value.yaml)]));
+}
+
+describe('OpenAPI v2 watch paths', () => {
+  it('publishes the deprecated /watch/ endpoints for built-in and custom resources, as kube names them', () => {
+    const v2 = registry().v2Document() as any;
+    const list = v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps'];
+    expect(list.get).toMatchObject({
+      operationId: 'watchCoreV1NamespacedConfigMapList',
+      description: "watch individual changes to a list of ConfigMap. deprecated: use the 'watch' parameter with a list operation instead.",
+      'x-kubernetes-action': 'watchlist',
+      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'ConfigMap' },
+      tags: ['core_v1'],
+      responses: { 200: { description: 'OK', schema: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent' } }, 401: { description: 'Unauthorized' } },
+    });
+    expect(list.get.produces).toContain('application/json;stream=watch');
+    expect(list.parameters.map((p: any) => p.name).sort()).toEqual(['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'namespace', 'pretty', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch']);
+    const one = v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps/{name}'];
+    expect(one.get).toMatchObject({ operationId: 'watchCoreV1NamespacedConfigMap', 'x-kubernetes-action': 'watch' });
+    expect(one.get.description).toBe("watch changes to an object of kind ConfigMap. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.");
+    expect(one.parameters.map((p: any) => p.name)).toContain('name');
+    expect(v2.paths['/api/v1/watch/configmaps'].get).toMatchObject({ operationId: 'watchCoreV1ConfigMapListForAllNamespaces', 'x-kubernetes-action': 'watchlist' });
+    expect(v2.paths['/apis/coordination.k8s.io/v1/watch/namespaces/{namespace}/leases'].get).toMatchObject({ operationId: 'watchCoordinationV1NamespacedLeaseList', tags: ['coordination_v1'] });
+    const cr = v2.paths['/apis/cert-manager.io/v1/watch/namespaces/{namespace}/certificates'].get;
+    expect(cr).toMatchObject({ operationId: 'watchCertManagerIoV1NamespacedCertificateList', tags: ['certManagerIo_v1'], 'x-kubernetes-action': 'watchlist', 'x-kubernetes-group-version-kind': { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' } });
+    expect(v2.paths['/apis/cert-manager.io/v1/watch/certificates'].get.operationId).toBe('watchCertManagerIoV1CertificateListForAllNamespaces');
+    // The operations around them carry kube's ids too.
+    expect(v2.paths['/api/v1/namespaces/{namespace}/configmaps'].get.operationId).toBe('listCoreV1NamespacedConfigMap');
+    expect(v2.paths['/api/v1/namespaces/{namespace}/configmaps'].delete.operationId).toBe('deleteCoreV1CollectionNamespacedConfigMap');
+    expect(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch.operationId).toBe('patchAppsV1NamespacedDeploymentScale');
+    const event = v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent'];
+    expect(event).toMatchObject({ type: 'object', required: ['type', 'object'], properties: { type: { type: 'string' }, object: { $ref: '#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension' } } });
+    expect(event['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', kind: 'WatchEvent', version: 'v1' }, { group: 'apps', kind: 'WatchEvent', version: 'v1' }, { group: 'coordination.k8s.io', kind: 'WatchEvent', version: 'v1' },
+    ]);
+    expect(v2.definitions['io.k8s.apimachinery.pkg.runtime.RawExtension']).toBeDefined();
+  });
+
+  it('v3 documents carry the watch paths of their group-version', () => {
+    const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as any;
+    const get = doc.paths['/apis/cert-manager.io/v1/watch/namespaces/{namespace}/certificates/{name}'].get;
+    expect(get.operationId).toBe('watchCertManagerIoV1NamespacedCertificate');
+    expect(get.responses['200'].content['application/json;stream=watch'].schema.$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent');
+    expect(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent']).toBeDefined();
+  });
+
+  it('publishes CRD schemas in v2 as kube converts them (no junctors; nullable and preserve-unknown-fields values untyped)', () => {
+    const s = toOpenAPIV2Schema({
+      type: 'object', required: ['a', 'b'],
+      properties: {
+        a: { type: 'string', nullable: true },
+        b: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { c: { type: 'string' } } },
+        d: { type: 'array', 'x-kubernetes-preserve-unknown-fields': true, items: { type: 'string' } },
+        e: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
+      },
+    });
+    expect(s).toEqual({
+      type: 'object', required: ['b'],
+      properties: {
+        a: {},
+        b: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        d: { 'x-kubernetes-preserve-unknown-fields': true },
+        e: { 'x-kubernetes-int-or-string': true },
+      },
+    });
+  });
+});
+
+describe('OpenAPI v2 as gnostic protobuf', () => {
+  it('decodes to the JSON document: paths, operations, definitions, refs, required fields and group-version-kinds', () => {
+    const r = registry();
+    const json = r.v2Document() as any;
+    const pb = decodeOpenAPIV2Protobuf(r.v2Protobuf()) as any;
+    expect(pb.swagger).toBe('2.0');
+    expect(pb.info).toEqual({ title: 'Kubernetes', version: 'v1.32.0' });
+    expect(pb.paths.path.map((p: Named<unknown>) => p.name)).toEqual(Object.keys(json.paths));
+    const defs: Array<Named<GSchema>> = pb.definitions.additionalProperties;
+    expect(defs.map((d) => d.name)).toEqual(Object.keys(json.definitions));
+    for (const d of defs) {
+      const j = json.definitions[d.name];
+      const ext = vendorExtensions(d.value.vendorExtension);
+      expect(ext['x-kubernetes-group-version-kind'], d.name).toEqual(j['x-kubernetes-group-version-kind']);
+      expect(d.value.type?.value?.[0], d.name).toBe(j.type);
+      expect((d.value.properties?.additionalProperties ?? []).map((p: Named<unknown>) => p.name), d.name).toEqual(Object.keys(j.properties ?? {}));
+      expect(d.value.required, d.name).toEqual(j.required);
+    }
+    const cm = defs.find((d) => d.name === 'io.k8s.api.core.v1.ConfigMap')!.value;
+    const prop = (s: GSchema, name: string): GSchema => s.properties.additionalProperties.find((p: Named<GSchema>) => p.name === name).value;
+    expect(prop(cm, 'metadata')).toMatchObject({ ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', description: expect.stringContaining("Standard object's metadata") });
+    expect(prop(cm, 'data')).toMatchObject({ type: { value: ['object'] }, additionalProperties: { schema: { type: { value: ['string'] } } } });
+    expect(prop(cm, 'binaryData').additionalProperties.schema).toMatchObject({ type: { value: ['string'] }, format: 'byte' });
+    const deploy = defs.find((d) => d.name === 'io.k8s.api.apps.v1.DeploymentSpec')!.value;
+    expect(prop(deploy, 'replicas')).toMatchObject({ type: { value: ['integer'] }, format: 'int32' });
+    const pod = defs.find((d) => d.name === 'io.k8s.api.core.v1.PodSpec')!.value;
+    expect(prop(pod, 'containers')).toMatchObject({ type: { value: ['array'] }, items: { schema: [{ ref: '#/definitions/io.k8s.api.core.v1.Container' }] } });
+    // A custom resource: kubectl finds its model by the group-version-kind extension.
+    const cert = defs.find((d) => d.name === 'io.cert-manager.v1.Certificate')!.value;
+    expect(vendorExtensions(cert.vendorExtension)['x-kubernetes-group-version-kind']).toEqual([{ group: 'cert-manager.io', kind: 'Certificate', version: 'v1' }]);
+    expect(prop(prop(cert, 'spec'), 'secretName').type.value).toEqual(['string']);
+
+    const patch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/namespaces/{namespace}/configmaps/{name}').value.patch;
+    expect(patch.operationId).toBe('patchCoreV1NamespacedConfigMap');
+    expect(vendorExtensions(patch.vendorExtension)).toEqual({ 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'ConfigMap' } });
+    expect(patch.consumes).toEqual(json.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'].patch.consumes);
+    expect(patch.parameters[0].parameter.bodyParameter).toMatchObject({ name: 'body', in: 'body', required: true, schema: { ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch' } });
+    expect(patch.parameters.slice(1).map((p: any) => p.parameter.nonBodyParameter.queryParameterSubSchema.name)).toEqual(['dryRun', 'fieldManager', 'fieldValidation', 'force']);
+    expect(patch.responses.responseCode.find((c: Named<unknown>) => c.name === '200').value.response).toMatchObject({ description: 'OK', schema: { schema: { ref: '#/definitions/io.k8s.api.core.v1.ConfigMap' } } });
+    const watch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/watch/namespaces/{namespace}/configmaps').value;
+    expect(watch.get.operationId).toBe('watchCoreV1NamespacedConfigMapList');
+    expect(watch.parameters.find((p: any) => p.parameter.nonBodyParameter.pathParameterSubSchema)?.parameter.nonBodyParameter.pathParameterSubSchema).toMatchObject({ name: 'namespace', in: 'path', required: true, type: 'string' });
+    expect(pb.securityDefinitions.additionalProperties).toEqual([{ name: 'BearerToken', value: { apiKeySecurity: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer Token authentication' } } }]);
+    expect(pb.security).toEqual([{ additionalProperties: [{ name: 'BearerToken', value: {} }] }]);
+  });
+
+  it('uses gnostic field numbers on the wire', () => {
+    // Hand-encoded: Document.swagger=1, paths=8 (Paths.path=2 -> PathItem.get=2 -> Operation.operation_id=5,
+    // parameters=8 -> ParametersItem.parameter=1 -> Parameter.non_body_parameter=2 -> NonBodyParameter.query=3
+    // -> in=2, name=4, type=6), definitions=9 (NamedSchema -> Schema.type=22, vendor_extension=31 -> Any.yaml=2).
+    const tag = (field: number): number[] => { const v = (field << 3) | 2; return v < 128 ? [v] : [(v & 0x7f) | 0x80, v >> 7]; };
+    const ld = (field: number, ...parts: Array<number[] | string>): number[] => {
+      const body = parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p));
+      return [...tag(field), body.length, ...body];
+    };
+    const expected = [
+      ...ld(1, '2.0'),
+      ...ld(8, ld(2, ld(1, '/x'), ld(2, ld(2, ld(5, 'o'), ld(8, ld(1, ld(2, ld(3, ld(2, 'query'), ld(4, 'n'), ld(6, 'string'))))))))),
+      ...ld(9, ld(1, ld(1, 'A'), ld(2, ld(22, ld(1, 'string')), ld(31, ld(1, 'x-a'), ld(2, ld(2, 'true\n')))))),
+    ];
+    const bytes = encodeOpenAPIV2Protobuf({
+      swagger: '2.0',
+      paths: { '/x': { get: { operationId: 'o', parameters: [{ name: 'n', in: 'query', type: 'string' }] } } },
+      definitions: { A: { type: 'string', 'x-a': true } },
+    });
+    expect([...bytes]).toEqual(expected);
   });
 });

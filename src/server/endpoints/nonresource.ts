@@ -1,12 +1,36 @@
 // Non-resource endpoints: discovery and OpenAPI documents.
 
-import { notAcceptable } from '../api/errors.js';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.js';
 import type { OpenAPIRegistry } from '../api/openapi/registry.js';
 import type { ServerRequest } from '../http/body.js';
-import { parseMediaRanges } from '../http/negotiation.js';
+import { parseMediaRanges, type MediaRange } from '../http/negotiation.js';
 import { writeBody, writeObject, type AnyResponse } from '../http/response.js';
 import type { ResourceRouter } from './router.js';
+
+/** kube-openapi serves both protobuf subtypes, always labelled with this one. */
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+const OPENAPI_V2_MEDIA_TYPES: Array<{ subtype: string; encoding: 'json' | 'protobuf' }> = [
+  { subtype: 'json', encoding: 'json' },
+  { subtype: 'com.github.proto-openapi.spec.v2@v1.0+protobuf', encoding: 'protobuf' },
+  { subtype: 'com.github.proto-openapi.spec.v2.v1.0+protobuf', encoding: 'protobuf' },
+];
+
+/** goautoneg's order: higher q first, then concrete types before wildcards; stable otherwise. */
+function sortAcceptClauses(ranges: MediaRange[]): MediaRange[] {
+  const rank = (r: MediaRange): number => (r.type.startsWith('*/') ? 2 : r.type.endsWith('/*') ? 1 : 0);
+  return ranges.map((r, i) => ({ r, i })).sort((a, b) => b.r.q - a.r.q || rank(a.r) - rank(b.r) || a.i - b.i).map((x) => x.r);
+}
+
+/** http.ServeContent's conditional GET: If-None-Match first, else If-Modified-Since (second precision). */
+function notModified(req: ServerRequest, etag: string, modified: Date): boolean {
+  const inm = req.headers['if-none-match'];
+  if (typeof inm === 'string') return inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  const ims = req.headers['if-modified-since'];
+  if (typeof ims !== 'string') return false;
+  const since = Date.parse(ims);
+  return Number.isFinite(since) && Math.floor(modified.getTime() / 1000) * 1000 <= since;
+}
 
 export interface NonResourceDeps {
   router: ResourceRouter;
@@ -56,16 +80,60 @@ export class NonResourceHandler {
       return true;
     }
     if (p === '/openapi/v2') {
-      const ranges = parseMediaRanges(req.headers.accept);
-      if (ranges.length && !ranges.some((r) => r.type === 'application/json' || r.type === '*/*' || r.type === 'application/*')) {
-        throw notAcceptable(['application/json']);
-      }
-      const doc = this.deps.openapi.v2();
-      res.setHeader('Etag', `"${doc.hash}"`);
-      writeBody(req, res, 200, doc.body, 'application/json');
+      this.serveV2(req, res);
       return true;
     }
     return false;
+  }
+
+  /**
+   * GET /openapi/v2 as kube-openapi's handler serves it: JSON, or the gnostic
+   * protobuf under either of its media types (answered as the non-deprecated
+   * one), the first Accept clause that matches wins; 406 with no body when
+   * none does. Both encodings carry the JSON document's ETag and answer 304 to
+   * a matching If-None-Match (http.ServeContent); gzip above 1400 bytes
+   * when asked (gziphandler).
+   */
+  private serveV2(req: ServerRequest, res: AnyResponse): void {
+    const openapi = this.deps.openapi;
+    const header = req.headers.accept;
+    const clauses = sortAcceptClauses(parseMediaRanges(header === undefined || header === '' ? '*/*' : header));
+    res.setHeader('Vary', 'Accept, Accept-Encoding');
+    let encoding: 'json' | 'protobuf' | undefined;
+    for (const c of clauses) {
+      const [type, subtype = ''] = c.type.split('/');
+      encoding = OPENAPI_V2_MEDIA_TYPES.find((m) => (type === '*' || type === 'application') && (subtype === '*' || subtype === m.subtype))?.encoding;
+      if (encoding) break;
+    }
+    if (!encoding) {
+      res.statusCode = 406;
+      res.end();
+      return;
+    }
+    const doc = openapi.v2();
+    const etag = `"${doc.hash}"`;
+    const modified = openapi.v2LastModified();
+    res.setHeader('Content-Type', encoding === 'json' ? 'application/json' : OPENAPI_V2_PROTOBUF);
+    res.setHeader('Cache-Control', 'no-cache, private');
+    res.setHeader('Etag', etag);
+    res.setHeader('Last-Modified', modified.toUTCString());
+    if (notModified(req, etag, modified)) {
+      res.removeHeader('Content-Type');
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('Accept-Ranges', 'bytes');
+    let body = encoding === 'json' ? Buffer.from(doc.body) : openapi.v2Protobuf();
+    const ae = req.headers['accept-encoding'];
+    if (body.length >= 1400 && typeof ae === 'string' && /\bgzip\b/.test(ae)) {
+      body = openapi.v2Gzipped(encoding);
+      res.setHeader('Content-Encoding', 'gzip');
+    }
+    res.setHeader('Content-Length', body.length);
+    res.statusCode = 200;
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
   }
 
   private send(req: ServerRequest, res: AnyResponse, doc: unknown): boolean {

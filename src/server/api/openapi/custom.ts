@@ -49,3 +49,45 @@ export function customResourceDefinitions(d: ResourceDescriptor, schema: Schema 
   };
   return { name, listName, definitions: { [name]: s, [listName]: list } };
 }
+
+function isSchema(v: unknown): v is Schema {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A CRD schema as kube publishes it in OpenAPI v2 (apiextensions-apiserver
+ * ToStructuralOpenAPIV2): allOf/anyOf/oneOf/not dropped; a nullable value
+ * loses its type, items and properties (and is no longer required); a value
+ * with x-kubernetes-preserve-unknown-fields loses items and properties; an
+ * array left without items loses its type. kubectl's v2 models would
+ * otherwise reject or misread these schemas.
+ */
+export function toOpenAPIV2Schema(schema: Schema): Schema {
+  const s: Schema = { ...schema };
+  for (const k of ['allOf', 'anyOf', 'oneOf', 'not']) delete s[k];
+  const props = isSchema(s.properties) ? s.properties : undefined;
+  if (props && Array.isArray(s.required)) {
+    const nullable = new Set(Object.entries(props).filter(([, v]) => isSchema(v) && v.nullable === true).map(([k]) => k));
+    const required = (s.required as unknown[]).filter((r) => typeof r !== 'string' || !nullable.has(r));
+    if (required.length) s.required = required;
+    else delete s.required;
+  }
+  if (isSchema(s.additionalProperties) && s.additionalProperties.nullable === true) delete s.required;
+  if (s.nullable === true) {
+    delete s.type;
+    delete s.nullable;
+    delete s.items;
+    delete s.properties;
+  } else if ('nullable' in s) {
+    delete s.nullable;
+  }
+  if (s['x-kubernetes-preserve-unknown-fields'] === true) {
+    delete s.items;
+    delete s.properties;
+  }
+  if (s.type === 'array' && s.items === undefined) delete s.type;
+  if (isSchema(s.properties)) s.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, isSchema(v) ? toOpenAPIV2Schema(v) : v]));
+  if (isSchema(s.items)) s.items = toOpenAPIV2Schema(s.items);
+  if (isSchema(s.additionalProperties)) s.additionalProperties = toOpenAPIV2Schema(s.additionalProperties);
+  return s;
+}

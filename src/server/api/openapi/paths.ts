@@ -50,27 +50,67 @@ function withBody(v: Version, parameters: Record<string, unknown>[], types: stri
   return { parameters, requestBody: { content: Object.fromEntries(types.map((t) => [t, { schema: ref(schemaName) }])), required: true } };
 }
 
-function responses(v: Version, codes: Record<string, string>, schemaName: string): Record<string, unknown> {
+function responses(v: Version, codes: Record<string, string>, schemaName: string, mediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [code, description] of Object.entries(codes)) {
     out[code] = v === 'v2'
       ? { description, schema: ref(schemaName) }
-      : { description, content: Object.fromEntries(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'].map((t) => [t, { schema: ref(schemaName) }])) };
+      : { description, content: Object.fromEntries(mediaTypes.map((t) => [t, { schema: ref(schemaName) }])) };
+  }
+  // kube publishes 401 for every operation (the authentication filter answers it).
+  out['401'] = { description: 'Unauthorized' };
+  return out;
+}
+
+/**
+ * kube-apiserver's operation naming (k8s.io/apiserver/pkg/endpoints/openapi
+ * GetOperationIDAndTags): letters kept, a non-letter capitalizes the next one,
+ * digits kept except first (`cert-manager.io` -> `certManagerIo`).
+ */
+export function toValidOperationID(s: string, capitalizeFirst: boolean): string {
+  let out = '';
+  let capitalize = capitalizeFirst;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (/[A-Za-z_]/.test(c) || (i !== 0 && /[0-9]/.test(c))) {
+      out += capitalize ? c.toUpperCase() : c;
+      capitalize = false;
+    } else {
+      capitalize = true;
+    }
   }
   return out;
 }
 
+/** `core_v1`, `apps_v1`, `coordination_v1` (".k8s.io" trimmed), `certManagerIo_v1`. */
+export function operationTag(d: ResourceDescriptor): string {
+  const group = d.group ? d.group.replace(/\.k8s\.io$/, '') : 'core';
+  return `${toValidOperationID(group, false)}_${toValidOperationID(d.version, false)}`;
+}
+
+/** `list` + `CoreV1` + `NamespacedConfigMap` -> `listCoreV1NamespacedConfigMap`. */
+export function operationID(d: ResourceDescriptor, verb: string, rest: string): string {
+  const group = d.group ? d.group.replace(/\.k8s\.io$/, '') : 'core';
+  return `${verb}${toValidOperationID(group, true)}${toValidOperationID(d.version, true)}${toValidOperationID(rest, true)}`;
+}
+
+const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+/** What a watch endpoint produces (kube's installer adds the `;stream=watch` framings). */
+const WATCH_MEDIA_TYPES = [...OBJECT_MEDIA_TYPES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
+const WATCH_EVENT = 'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent';
+
 export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boolean, v: Version): Record<string, unknown> {
   const gvk = { group: d.group, version: d.version, kind: d.kind };
-  const tag = `${d.group ? d.group.split('.')[0].replace(/-/g, '') : 'core'}_${d.version}`;
+  const tag = operationTag(d);
   const scopeWord = d.namespaced ? 'Namespaced' : '';
   const base = `/${gvPath(d)}`;
   const coll = d.namespaced ? `${base}/namespaces/{namespace}/${d.resource}` : `${base}/${d.resource}`;
   const item = `${coll}/{name}`;
   const listName = kindSchema.replace(/\.[^.]+$/, `.${d.listKind}`);
   const p = (x: Record<string, unknown>): Record<string, unknown> => clean(x, v);
-  const op = (action: string, id: string, extra: Record<string, unknown>): Record<string, unknown> => ({
-    tags: [tag], operationId: `${id}${d.version[0].toUpperCase()}${d.version.slice(1)}${scopeWord}${d.kind}`,
+  const op = (action: string, verb: string, rest: string, description: string, extra: Record<string, unknown>, produces = OBJECT_MEDIA_TYPES): Record<string, unknown> => ({
+    description, ...(v === 'v2' ? { consumes: ['*/*'], produces, schemes: ['https'] } : {}),
+    tags: [tag], operationId: operationID(d, verb, rest),
     'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra,
   });
   const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', ...(builtin ? ['application/strategic-merge-patch+json'] : []), 'application/apply-patch+yaml'];
@@ -78,35 +118,68 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
   const listParams = [COMMON.allowWatchBookmarks, COMMON.continue, COMMON.fieldSelector, COMMON.labelSelector, COMMON.limit,
     COMMON.resourceVersion, COMMON.resourceVersionMatch, COMMON.sendInitialEvents, COMMON.timeoutSeconds, COMMON.watch].map(p);
   const common = [p(COMMON.pretty), ...(d.namespaced ? [p(pathParam('namespace', 'object name and auth scope, such as for teams and projects'))] : [])];
+  const own = `${scopeWord}${d.kind}`;
   const out: Record<string, unknown> = {
     [coll]: {
       parameters: common,
-      get: op('list', 'list', { parameters: listParams, responses: responses(v, { 200: 'OK' }, listName) }),
-      post: op('post', 'create', { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema) }),
-      delete: op('deletecollection', 'deleteCollection', { parameters: [...listParams, p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK' }, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') }),
+      get: op('list', 'list', own, `list or watch objects of kind ${d.kind}`, { parameters: listParams, responses: responses(v, { 200: 'OK' }, listName, [...OBJECT_MEDIA_TYPES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch']) }, WATCH_MEDIA_TYPES),
+      post: op('post', 'create', own, `create a ${d.kind}`, { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema) }),
+      delete: op('deletecollection', 'delete', `Collection${own}`, `delete collection of ${d.kind}`, { parameters: [...listParams, p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK' }, 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') }),
     },
     [item]: {
       parameters: [p(pathParam('name', `name of the ${d.kind}`)), ...common],
-      get: op('get', 'read', { responses: responses(v, { 200: 'OK' }, kindSchema) }),
-      put: op('put', 'replace', { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
-      patch: op('patch', 'patch', { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
-      delete: op('delete', 'delete', { parameters: [p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK', 202: 'Accepted' }, kindSchema) }),
+      get: op('get', 'read', own, `read the specified ${d.kind}`, { responses: responses(v, { 200: 'OK' }, kindSchema) }),
+      put: op('put', 'replace', own, `replace the specified ${d.kind}`, { ...withBody(v, write, ['*/*'], kindSchema), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      patch: op('patch', 'patch', own, `partially update the specified ${d.kind}`, { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema) }),
+      delete: op('delete', 'delete', own, `delete a ${d.kind}`, { parameters: [p(COMMON.dryRun), p(COMMON.gracePeriodSeconds), p(COMMON.propagationPolicy)], responses: responses(v, { 200: 'OK', 202: 'Accepted' }, kindSchema) }),
     },
   };
   if (d.namespaced) {
-    out[`${base}/${d.resource}`] = { parameters: [p(COMMON.pretty)], get: op('list', 'list', { operationId: `list${d.version[0].toUpperCase()}${d.version.slice(1)}${d.kind}ForAllNamespaces`, parameters: listParams, responses: responses(v, { 200: 'OK' }, listName) }) };
+    out[`${base}/${d.resource}`] = { parameters: [p(COMMON.pretty)], get: op('list', 'list', `${d.kind}ForAllNamespaces`, `list or watch objects of kind ${d.kind}`, { parameters: listParams, responses: responses(v, { 200: 'OK' }, listName, [...OBJECT_MEDIA_TYPES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch']) }, WATCH_MEDIA_TYPES) };
   }
+  Object.assign(out, watchPaths(d, v, p, op, listParams, common));
   for (const sub of ['status', 'scale'] as const) {
     if (!d.subresources?.[sub]) continue;
     const schema = sub === 'scale' ? 'io.k8s.api.autoscaling.v1.Scale' : kindSchema;
     const subGvk = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : gvk;
-    const subOp = (action: string, id: string, extra: Record<string, unknown>): Record<string, unknown> => ({ ...op(action, id, extra), 'x-kubernetes-group-version-kind': subGvk, operationId: `${id}${d.version[0].toUpperCase()}${d.version.slice(1)}${scopeWord}${d.kind}${sub === 'status' ? 'Status' : 'Scale'}` });
+    const subName = sub === 'status' ? 'Status' : 'Scale';
+    const what = sub === 'status' ? `status of the specified ${d.kind}` : `scale of the specified ${d.kind}`;
+    const subOp = (action: string, verb: string, description: string, extra: Record<string, unknown>): Record<string, unknown> => ({ ...op(action, verb, `${own}${subName}`, description, extra), 'x-kubernetes-group-version-kind': subGvk });
     out[`${item}/${sub}`] = {
       parameters: [p(pathParam('name', `name of the ${sub === 'scale' ? 'Scale' : d.kind}`)), ...common],
-      get: subOp('get', 'read', { responses: responses(v, { 200: 'OK' }, schema) }),
-      put: subOp('put', 'replace', { ...withBody(v, write, ['*/*'], schema), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
-      patch: subOp('patch', 'patch', { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+      get: subOp('get', 'read', `read ${what}`, { responses: responses(v, { 200: 'OK' }, schema) }),
+      put: subOp('put', 'replace', `replace ${what}`, { ...withBody(v, write, ['*/*'], schema), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
+      patch: subOp('patch', 'patch', `partially update ${what}`, { ...withBody(v, [...write, p(COMMON.force)], patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'), responses: responses(v, { 200: 'OK', 201: 'Created' }, schema) }),
     };
   }
+  return out;
+}
+
+type OpBuilder = (action: string, verb: string, rest: string, description: string, extra: Record<string, unknown>, produces?: string[]) => Record<string, unknown>;
+
+/**
+ * The deprecated `/watch/` endpoints kube-apiserver still publishes for every
+ * watchable resource (installer.go "WATCH" and "WATCHLIST" actions): the
+ * collection (`watchCoreV1NamespacedConfigMapList`), one object
+ * (`watchCoreV1NamespacedConfigMap`) and, for namespaced resources, all
+ * namespaces (`watchCoreV1ConfigMapListForAllNamespaces`); each answers a
+ * stream of WatchEvents and takes the list parameters.
+ */
+function watchPaths(d: ResourceDescriptor, v: Version, p: (x: Record<string, unknown>) => Record<string, unknown>, op: OpBuilder, listParams: Record<string, unknown>[], common: Record<string, unknown>[]): Record<string, unknown> {
+  if (!d.verbs.includes('watch')) return {};
+  const base = `/${gvPath(d)}/watch`;
+  const scopeWord = d.namespaced ? 'Namespaced' : '';
+  const coll = d.namespaced ? `${base}/namespaces/{namespace}/${d.resource}` : `${base}/${d.resource}`;
+  const listDescription = `watch individual changes to a list of ${d.kind}. deprecated: use the 'watch' parameter with a list operation instead.`;
+  const get = (action: string, rest: string, description: string): Record<string, unknown> =>
+    op(action, 'watch', rest, description, { responses: responses(v, { 200: 'OK' }, WATCH_EVENT, WATCH_MEDIA_TYPES) }, WATCH_MEDIA_TYPES);
+  const out: Record<string, unknown> = {
+    [coll]: { parameters: [...listParams, ...common], get: get('watchlist', `${scopeWord}${d.kind}List`, listDescription) },
+    [`${coll}/{name}`]: {
+      parameters: [...listParams, p(pathParam('name', `name of the ${d.kind}`)), ...common],
+      get: get('watch', `${scopeWord}${d.kind}`, `watch changes to an object of kind ${d.kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`),
+    },
+  };
+  if (d.namespaced) out[`${base}/${d.resource}`] = { parameters: [...listParams, p(COMMON.pretty)], get: get('watchlist', `${d.kind}ListForAllNamespaces`, listDescription) };
   return out;
 }

@@ -5,8 +5,10 @@
 // for `explain`, and for client-side apply's patch type.
 
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { ResourceDescriptor } from '../../registry/strategy.js';
-import { customResourceDefinitions } from './custom.js';
+import { customResourceDefinitions, toOpenAPIV2Schema } from './custom.js';
+import { encodeOpenAPIV2Protobuf } from './gnostic.js';
 import { ModelCatalog, type Schema } from './models.js';
 import { gvPath, pathsFor } from './paths.js';
 
@@ -33,6 +35,21 @@ export interface OpenAPIV3Response {
 }
 
 const GVK = 'x-kubernetes-group-version-kind';
+const WATCH_EVENT = 'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent';
+const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
+
+/**
+ * WatchEvent as kube publishes it: one `x-kubernetes-group-version-kind` per
+ * group-version of built-in kinds (metav1.AddToGroupVersion registers it in
+ * each), the core group first.
+ */
+function watchEventFor(kinds: KindSchema[], base: Schema): Schema {
+  const gvs = new Map<string, { group: string; kind: string; version: string }>();
+  gvs.set('/v1', { group: '', kind: 'WatchEvent', version: 'v1' });
+  for (const k of kinds) if (k.builtin) gvs.set(`${k.descriptor.group}/${k.descriptor.version}`, { group: k.descriptor.group, kind: 'WatchEvent', version: k.descriptor.version });
+  const tags = [...gvs.values()].sort((a, b) => (a.group === b.group ? (a.version < b.version ? -1 : 1) : a.group < b.group ? -1 : 1));
+  return { ...base, [GVK]: tags };
+}
 
 function sameGVK(a: unknown, b: { group: string; version: string; kind: string }): boolean {
   const x = a as { group?: string; version?: string; kind?: string };
@@ -69,9 +86,15 @@ export class OpenAPIRegistry {
     return `${d.group}/${d.version}/${d.resource}`;
   }
 
+  /** The v2 document in its other encodings; dropped with the JSON document. */
+  private v2Encoded: { protobuf?: Buffer; gzip: Map<string, Buffer> } = { gzip: new Map() };
+  private v2Modified = new Date();
+
   private invalidate(d: ResourceDescriptor): void {
     this.cache.delete(`v3:${gvPath(d)}`);
     this.cache.delete('v2');
+    this.v2Encoded = { gzip: new Map() };
+    this.v2Modified = new Date();
   }
 
   set(k: KindSchema): void {
@@ -127,11 +150,19 @@ export class OpenAPIRegistry {
     return this.kinds.get(OpenAPIRegistry.key(d));
   }
 
-  /** All definitions the kinds need, each kind's own schema tagged with its group-version-kind. */
-  private definitionsFor(kinds: KindSchema[]): Record<string, Schema> {
-    const defs: Record<string, Schema> = {};
+  /**
+   * All definitions the kinds need, each kind's own schema tagged with its
+   * group-version-kind. For v2, custom kinds' schemas go through kube's v3 ->
+   * v2 conversion first (apiextensions ToStructuralOpenAPIV2).
+   */
+  private definitionsFor(kinds: KindSchema[], v2 = false): Record<string, Schema> {
+    const defs: Record<string, Schema> = commonSchemas();
     // Built-in definitions win over a custom kind's copy of a shared one (ObjectMeta).
-    for (const k of kinds) if (!k.builtin) Object.assign(defs, k.definitions);
+    for (const k of kinds) {
+      if (k.builtin) continue;
+      Object.assign(defs, k.definitions);
+      if (v2 && defs[k.name]) defs[k.name] = toOpenAPIV2Schema(defs[k.name]);
+    }
     for (const k of kinds) if (k.builtin) Object.assign(defs, k.definitions);
     for (const k of kinds) {
       const d = k.descriptor;
@@ -146,6 +177,7 @@ export class OpenAPIRegistry {
         defs[listName] = { ...list, [GVK]: [...(Array.isArray(list[GVK]) ? (list[GVK] as unknown[]) : []), listGVK] };
       }
     }
+    if (defs[WATCH_EVENT]) defs[WATCH_EVENT] = watchEventFor(kinds, defs[WATCH_EVENT]);
     return defs;
   }
 
@@ -178,7 +210,7 @@ export class OpenAPIRegistry {
         openapi: '3.0.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
         paths,
-        components: { schemas: { ...commonSchemas(), ...this.definitionsFor(kinds) }, securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } } },
+        components: { schemas: this.definitionsFor(kinds), securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } } },
       }, '#/components/schemas/', true);
     });
   }
@@ -228,11 +260,35 @@ export class OpenAPIRegistry {
         swagger: '2.0',
         info: { title: 'Kubernetes', version: 'v1.32.0' },
         paths,
-        definitions: { ...commonSchemas(), ...this.definitionsFor(kinds) },
+        definitions: this.definitionsFor(kinds, true),
         securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' } },
         security: [{ BearerToken: [] }],
       }, '#/definitions/', false);
     });
+  }
+
+  /**
+   * The v2 document as gnostic protobuf (kube-openapi ToProtoBinary of the
+   * JSON document); it shares the JSON document's ETag, as kube's does.
+   */
+  v2Protobuf(): Buffer {
+    this.v2Encoded.protobuf ??= encodeOpenAPIV2Protobuf(this.v2Document());
+    return this.v2Encoded.protobuf;
+  }
+
+  /** The v2 document gzipped, per encoding, computed once per document version. */
+  v2Gzipped(encoding: 'json' | 'protobuf'): Buffer {
+    let z = this.v2Encoded.gzip.get(encoding);
+    if (!z) {
+      z = gzipSync(encoding === 'json' ? Buffer.from(this.v2().body) : this.v2Protobuf(), { level: 1 });
+      this.v2Encoded.gzip.set(encoding, z);
+    }
+    return z;
+  }
+
+  /** When the v2 document last changed (its Last-Modified). */
+  v2LastModified(): Date {
+    return this.v2Modified;
   }
 
   /** The v2 document as an object. */
@@ -249,6 +305,9 @@ function commonSchemas(): Record<string, Schema> {
     'io.k8s.apimachinery.pkg.apis.meta.v1.Status': { type: 'object', description: 'Status is a return value for calls that don\'t return other objects.', properties: { apiVersion: str, kind: str, code: { type: 'integer', format: 'int32' }, details: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, message: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta' }, reason: str, status: str }, [GVK]: [{ group: '', kind: 'Status', version: 'v1' }] },
     'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta': { type: 'object', description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.', properties: { continue: str, remainingItemCount: { type: 'integer', format: 'int64' }, resourceVersion: str, selfLink: str } },
     'io.k8s.api.autoscaling.v1.Scale': { type: 'object', description: 'Scale represents a scaling request for a resource.', properties: { apiVersion: str, kind: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, spec: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' } } }, status: { type: 'object', required: ['replicas'], properties: { replicas: { type: 'integer', format: 'int32' }, selector: str } } }, [GVK]: [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] },
+    // The response of the `/watch/` endpoints; kube tags it with every served group-version (registry adds those).
+    [WATCH_EVENT]: { description: 'Event represents a single event to a watched resource.', properties: { object: { $ref: RAW_EXTENSION, description: 'Object is:\n * If Type is Added or Modified: the new state of the object.\n * If Type is Deleted: the state of the object immediately before deletion.\n * If Type is Error: *Status is recommended; other types may make sense\n   depending on context.' }, type: str }, required: ['type', 'object'], type: 'object' },
+    [RAW_EXTENSION]: { description: 'RawExtension is used to hold extensions in external versions.', type: 'object' },
     'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { type: 'object', description: 'DeleteOptions may be provided when deleting an API object.', properties: { apiVersion: str, dryRun: { type: 'array', items: str }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, kind: str, orphanDependents: { type: 'boolean' }, propagationPolicy: str } },
   };
 }
