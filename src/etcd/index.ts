@@ -102,6 +102,9 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   ];
   // Test clusters do not need durability: skip fsync where this etcd supports it.
   if (flags.has('unsafe-no-fsync')) args.push('--unsafe-no-fsync');
+  // Progress notifications keep the API server's watch caches (and bookmarks) current with the store's
+  // revision when writes go to other resources; kube-apiserver asks etcd for them for the same reason.
+  if (flags.has('experimental-watch-progress-notify-interval')) args.push('--experimental-watch-progress-notify-interval=5s');
   if (flags.has('log-level')) args.push('--log-level=error');
   if (flags.has('logger')) args.push('--logger=zap');
   const { execa } = await import('execa');
