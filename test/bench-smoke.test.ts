@@ -7,15 +7,19 @@ import { expect, it } from 'vitest';
 it('npm run bench -- --smoke --json produces every scenario with ceilings', async () => {
   const root = path.resolve(__dirname, '..');
   const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'crud,watch,list,crd'], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'coldstart,crud,watch,list,crd'], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve(stdout);
     });
   });
   const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; ratio?: number }> };
   const scenarios = new Set(report.results.map((r) => r.scenario));
-  expect([...scenarios].sort()).toEqual(['crd', 'crud', 'list', 'memory', 'watch']);
+  expect([...scenarios].sort()).toEqual(['coldstart', 'crd', 'crud', 'list', 'memory', 'watch']);
   for (const r of report.results) expect(r.value, r.metric).toBeGreaterThan(0);
+  // Cold start figures are measured against `node -e 0` in the same run.
+  const coldstart = report.results.filter((r) => r.scenario === 'coldstart' && r.ratio !== undefined);
+  expect(coldstart.map((r) => r.metric)).toEqual(['`kapi-env --version`, median', '`kapi-env up --storage memory` to ready line']);
+  for (const r of coldstart) expect(r.ratio, r.metric).toBeGreaterThan(0);
   const crud = report.results.filter((r) => r.scenario === 'crud');
   expect(crud).toHaveLength(12);
   for (const r of crud) expect(r.ratio, r.metric).toBeGreaterThan(0);

@@ -37,7 +37,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const server = await createApiServer({
     storage, tls: { certPem, keyPem, clientCaPem }, bindAddress: flags.bindAddress, port: flags.securePort,
-    watchCache: flags.watchCache, watchCacheSize: flags.watchCacheSize, minRequestTimeoutS: flags.minRequestTimeoutS, compactionIntervalMs: flags.etcdCompactionIntervalMs,
+    watchCache: flags.watchCache, watchCacheSize: flags.watchCacheSize, minRequestTimeoutS: flags.minRequestTimeoutS, requestTimeoutMs: flags.requestTimeoutMs, compactionIntervalMs: flags.etcdCompactionIntervalMs,
   });
   process.stdout.write(`Serving securely on ${flags.bindAddress}:${server.port}\n`);
   await new Promise<void>((resolve) => {

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEnv, type Env } from '../env/index.js';
 import { CliError, printer } from './output.js';
-import { readState, statePaths, writeState, type EnvState } from './state.js';
-import { isAlive } from '../env/pid.js';
+import { LOCK_HANDOFF_ENV, lockStateDir, readState, statePaths, writeState, type EnvState } from './state.js';
 
 export interface UpFlags {
   kubeconfig: string;
@@ -48,13 +47,21 @@ function parsePort(p: string | undefined): number | undefined {
 }
 
 export async function runUp(flags: UpFlags): Promise<number> {
-  const out = printer(flags);
   const port = parsePort(flags.port);
   if (flags.detach) return detach(flags);
-  const existing = await readState(flags.stateDir);
-  if (existing && isAlive(existing.pids.server) && existing.pids.server !== process.pid) {
-    throw new CliError(`an environment is already running (pid ${existing.pids.server}) with state in ${flags.stateDir}`, 'stop it with `kapi-env down`, or pass another --state-dir');
+  const handoff = Number(process.env[LOCK_HANDOFF_ENV]);
+  // Not inherited by etcd, the reaper or anything else this process starts.
+  delete process.env[LOCK_HANDOFF_ENV];
+  const lock = await lockStateDir(flags.stateDir, { handoffFrom: Number.isInteger(handoff) && handoff > 0 ? handoff : undefined });
+  try {
+    return await serveUntilSignal(flags, port);
+  } finally {
+    await lock.release();
   }
+}
+
+async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promise<number> {
+  const out = printer(flags);
   const env = await startEnv({
     storage: flags.storage, etcdBinary: flags.etcdBin, etcdImage: flags.etcdImage,
     etcdServers: flags.etcdServers ? flags.etcdServers.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
@@ -93,6 +100,17 @@ export async function runUp(flags: UpFlags): Promise<number> {
 
 /** Starts `up` again in a detached child and returns once it has written its ready state. */
 async function detach(flags: UpFlags): Promise<number> {
+  // The lock first: a second `up` for this state dir is refused before it touches the first one's files.
+  const lock = await lockStateDir(flags.stateDir);
+  try {
+    return await startDetached(flags);
+  } finally {
+    // A no-op once the child has adopted the lock; removes it if the child never did.
+    await lock.release();
+  }
+}
+
+async function startDetached(flags: UpFlags): Promise<number> {
   const out = printer(flags);
   const paths = statePaths(flags.stateDir);
   await mkdir(paths.dir, { recursive: true });
@@ -100,7 +118,9 @@ async function detach(flags: UpFlags): Promise<number> {
   const log = await open(paths.log, 'w');
   const bin = fileURLToPath(new URL('../../bin/kapi-env.js', import.meta.url));
   const args = process.argv.slice(2).filter((a) => a !== '--detach');
-  const child = spawn(process.execPath, [bin, ...args, '--quiet'], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+  const child = spawn(process.execPath, [bin, ...args, '--quiet'], {
+    detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, [LOCK_HANDOFF_ENV]: String(process.pid) },
+  });
   child.unref();
   await log.close();
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));

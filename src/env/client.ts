@@ -1,7 +1,15 @@
 // A small REST client for our own server (fixtures, readiness, tests and
 // benchmarks), on undici with the admin client certificate.
 
-import { Agent, request } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
+
+// undici takes longer to load than an environment takes to start, and an
+// environment without fixtures never calls its own server: it is loaded on a
+// client's first use.
+const require = createRequire(import.meta.url);
+let undici: typeof import('undici') | undefined;
+const loadUndici = (): typeof import('undici') => (undici ??= require('undici') as typeof import('undici'));
 
 export interface ClientCredentials {
   server: string;
@@ -18,18 +26,21 @@ export interface RestResponse<T = unknown> {
 }
 
 export class RestClient {
-  readonly agent: Agent;
-  constructor(readonly creds: ClientCredentials, opts: { connections?: number; allowH2?: boolean } = {}) {
-    this.agent = new Agent({
-      connect: { ca: creds.caPem, cert: creds.certPem, key: creds.keyPem },
-      connections: opts.connections ?? 8,
-      allowH2: opts.allowH2 ?? false,
-    });
+  private pool: Agent | undefined;
+  constructor(readonly creds: ClientCredentials, private readonly opts: { connections?: number; allowH2?: boolean } = {}) {}
+
+  /** The undici dispatcher holding this client's connections, created on first use. */
+  get agent(): Agent {
+    return (this.pool ??= new (loadUndici().Agent)({
+      connect: { ca: this.creds.caPem, cert: this.creds.certPem, key: this.creds.keyPem },
+      connections: this.opts.connections ?? 8,
+      allowH2: this.opts.allowH2 ?? false,
+    }));
   }
 
   async call<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RestResponse<T>> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const res = await request(this.creds.server + path, {
+    const res = await loadUndici().request(this.creds.server + path, {
       method: method as 'GET',
       dispatcher: this.agent,
       headers: { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -57,6 +68,6 @@ export class RestClient {
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.pool?.close() ?? Promise.resolve();
   }
 }

@@ -4,7 +4,6 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { RestClient } from './client.js';
 
 export interface FixtureDoc {
@@ -39,6 +38,8 @@ async function listFiles(p: string): Promise<string[]> {
 }
 
 export async function readFixtures(paths: string[]): Promise<FixtureDoc[]> {
+  // Loaded here, not with the module: an environment without fixtures never parses YAML.
+  const { parseAllDocuments } = await import('yaml');
   const docs: FixtureDoc[] = [];
   for (const p of paths) {
     for (const file of await listFiles(p)) {

@@ -11,7 +11,7 @@ import { startStorage, type StorageChoice, type StartedStorage } from './storage
 import { RestClient } from './client.js';
 import { loadCRDs, loadManifests, readFixtures } from './fixtures.js';
 import { startReaper, type Reaper } from './reaper.js';
-import { createApiServer, type ApiServer } from '../server/index.js';
+import type { ApiServer } from '../server/index.js';
 import { parseServeFlags } from '../server/config.js';
 
 export type Phase = 'storage' | 'certificates' | 'server' | 'crds' | 'manifests' | 'ready';
@@ -62,9 +62,9 @@ export interface Env {
   stop(): Promise<StopReport>;
 }
 
-const SERVER_ARG_PREFIXES = new Set(['watch-cache', 'default-watch-cache-size', 'min-request-timeout', 'etcd-compaction-interval', 'etcd-prefix', 'bind-address', 'secure-port']);
+const SERVER_ARG_PREFIXES = new Set(['watch-cache', 'default-watch-cache-size', 'min-request-timeout', 'request-timeout', 'etcd-compaction-interval', 'etcd-prefix', 'bind-address', 'secure-port']);
 
-function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?: number; minRequestTimeoutS?: number; compactionIntervalMs: number; prefix: string; bindAddress?: string; port?: number } {
+function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?: number; minRequestTimeoutS?: number; requestTimeoutMs?: number; compactionIntervalMs: number; prefix: string; bindAddress?: string; port?: number } {
   for (const a of args) {
     const name = a.replace(/^--/, '').split('=')[0];
     if (!SERVER_ARG_PREFIXES.has(name)) throw new Error(`unsupported --apiserver-arg ${a}: supported are ${[...SERVER_ARG_PREFIXES].map((s) => `--${s}`).join(', ')}`);
@@ -72,7 +72,7 @@ function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?
   const f = parseServeFlags(args.map((a) => (a.startsWith('--') ? a : `--${a}`)));
   const explicit = (n: string): boolean => args.some((a) => a.replace(/^--/, '').startsWith(n + '='));
   return {
-    watchCache: f.watchCache, watchCacheSize: f.watchCacheSize, minRequestTimeoutS: f.minRequestTimeoutS, compactionIntervalMs: f.etcdCompactionIntervalMs, prefix: f.etcdPrefix,
+    watchCache: f.watchCache, watchCacheSize: f.watchCacheSize, minRequestTimeoutS: f.minRequestTimeoutS, requestTimeoutMs: f.requestTimeoutMs, compactionIntervalMs: f.etcdCompactionIntervalMs, prefix: f.etcdPrefix,
     bindAddress: explicit('bind-address') ? f.bindAddress : undefined, port: explicit('secure-port') ? f.securePort : undefined,
   };
 }
@@ -102,17 +102,26 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   try {
     const bindAddress = sargs.bindAddress ?? '127.0.0.1';
     const pkiP = createPki({ hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])] });
+    // The server's modules load once etcd is spawned, while it starts (a cold start's largest overlap).
+    let serverModule: Promise<typeof import('../server/index.js')> | undefined;
+    const loadServer = (): Promise<typeof import('../server/index.js')> => (serverModule ??= import('../server/index.js').then(async (m) => {
+      // So are the built-in kinds' OpenAPI schemas, read from the client library's model files (once per process).
+      const [{ BUILTIN_RESOURCES }, { preloadModels }] = await Promise.all([import('../server/registry/catalog.js'), import('../server/api/openapi/models.js')]);
+      preloadModels(BUILTIN_RESOURCES.flatMap((b) => [b.model, `${b.model}List`].map((cls) => ({ cls, group: b.descriptor.group }))));
+      return m;
+    }));
     storage = await startStorage({
       choice: options.storage ?? 'auto', etcdBinary: options.etcdBinary, etcdImage: options.etcdImage,
       etcdServers: options.etcdServers, etcdCaFile: options.etcdCaFile, etcdCertFile: options.etcdCertFile, etcdKeyFile: options.etcdKeyFile,
-      prefix: sargs.prefix, reaper, progress: (m) => progress('storage', m),
+      prefix: sargs.prefix, reaper, progress: (m) => progress('storage', m), launched: () => void loadServer(),
     });
+    const { createApiServer } = await loadServer();
     const pki = await pkiP;
     progress('certificates', 'certificates generated');
     server = await createApiServer({
       storage: storage.storage,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress, port: options.port ?? sargs.port ?? 0, watchCache: sargs.watchCache, watchCacheSize: sargs.watchCacheSize, minRequestTimeoutS: sargs.minRequestTimeoutS, compactionIntervalMs: sargs.compactionIntervalMs,
+      bindAddress, port: options.port ?? sargs.port ?? 0, watchCache: sargs.watchCache, watchCacheSize: sargs.watchCacheSize, minRequestTimeoutS: sargs.minRequestTimeoutS, requestTimeoutMs: sargs.requestTimeoutMs, compactionIntervalMs: sargs.compactionIntervalMs,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
     });
     progress('server', `API server serving on ${server.url}`);

@@ -19,6 +19,8 @@ export interface StorageRequest {
   prefix: string;
   reaper: Reaper;
   progress: (message: string) => void;
+  /** Called once the storage is launched (etcd spawned, not yet healthy): work to overlap with its start. */
+  launched?: () => void;
 }
 
 export interface StartedStorage {
@@ -58,6 +60,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       key: req.etcdKeyFile ? await readFile(req.etcdKeyFile) : undefined,
     } : undefined;
     req.progress(`using etcd at ${req.etcdServers.join(',')}`);
+    req.launched?.();
     return overEtcd('external', undefined, req.etcdServers, req, tls);
   }
   let choice = req.choice;
@@ -70,6 +73,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
     }
   }
   if (choice === 'memory') {
+    req.launched?.();
     const storage = await createStorage({ kind: 'memory' });
     return { kind: 'memory', storage, stop: async () => { await storage.close(); return { killed: [], removed: [] }; } };
   }
@@ -78,6 +82,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       throw new EtcdError('no Docker engine answers for --storage container', 'start Docker (or set DOCKER_HOST), or use --storage etcd / --storage memory');
     }
     const proc = await startContainerEtcd({ image: req.etcdImage });
+    req.launched?.();
     if (proc.containerId) req.reaper.addCommand(['docker', 'rm', '-f', proc.containerId]);
     req.progress(`etcd container ready at ${proc.endpoint}`);
     return overEtcd('container', proc, [proc.endpoint], req);
@@ -87,7 +92,14 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
     throw new EtcdError(`etcd binary not found (looked in: ${found.searched.join(', ')})`,
       'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory');
   }
-  const proc = await startNativeEtcd({ binary: found.path });
+  const proc = await startNativeEtcd({
+    binary: found.path,
+    // The etcd client (gRPC, the largest module of an etcd start) and the server load while etcd starts.
+    onSpawn: () => {
+      void import('../server/storage/etcd/index.js').catch(() => undefined);
+      req.launched?.();
+    },
+  });
   if (proc.pid) req.reaper.addPid(proc.pid);
   req.reaper.addDir(proc.dataDir);
   req.progress(`etcd ready at ${proc.endpoint}`);

@@ -2,12 +2,12 @@
 // data dir, free ports, own process group) or in a container, wait for health
 // through its client port (never a sleep), and stop it: SIGTERM, then SIGKILL.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, stopProcess } from '../process/index.js';
+import { freePort, signal, stopProcess } from '../process/index.js';
 import { waitHealthy } from './health.js';
 import { EtcdError, type EtcdProcess } from './types.js';
 
@@ -67,6 +67,8 @@ export interface NativeEtcdOptions {
   binary: string;
   dataDir?: string;
   timeoutMs?: number;
+  /** Called once etcd is spawned, before it is healthy: work to overlap with its start. */
+  onSpawn?: () => void;
 }
 
 /** Starts etcd on free loopback ports; retries once if a port was taken between choosing and binding it. */
@@ -107,14 +109,24 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   if (flags.has('experimental-watch-progress-notify-interval')) args.push('--experimental-watch-progress-notify-interval=5s');
   if (flags.has('log-level')) args.push('--log-level=error');
   if (flags.has('logger')) args.push('--logger=zap');
-  const { execa } = await import('execa');
-  const child = execa(opts.binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], reject: false, cleanup: true });
+  // node:child_process rather than a process library: spawning is on the path of every cold start.
+  const child = spawn(opts.binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let exited = false;
-  const exit = child.then(() => { exited = true; });
+  // etcd runs in its own group: if this process exits without stopping it, it is stopped with it.
+  const orphaned = (): void => { if (child.pid) signal(child.pid, 'SIGTERM'); };
+  process.once('exit', orphaned);
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (e) => { stderr += e.message; resolve(); });
+  }).then(() => {
+    exited = true;
+    process.removeListener('exit', orphaned);
+  });
+  opts.onSpawn?.();
   const stop = (graceMs?: number) => stopProcess(child.pid!, { graceMs, exited: exit });
   try {
     await waitHealthy(client, opts.timeoutMs ?? 15_000, () => !exited);

@@ -1,19 +1,16 @@
 // A fresh PKI per environment: CA, serving certificate, admin client
-// certificate and a service-account key pair. ECDSA P-256 through WebCrypto
-// (@peculiar/x509), as envtest uses P-256: the whole set takes a few
-// milliseconds, where RSA-2048 key generation alone costs 100-500 ms.
+// certificate and a service-account key pair. ECDSA P-256, as envtest uses:
+// the whole set takes a few milliseconds, where RSA-2048 key generation alone
+// costs 100-500 ms. Keys come from WebCrypto, signatures from node:crypto, and
+// the certificates are encoded here (der.ts): no ASN.1 library to load.
 
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createHash, KeyObject, sign, webcrypto, X509Certificate } from 'node:crypto';
+import * as der from './der.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const DAY = 24 * 3600 * 1000;
 
 export interface KeyPairPem {
@@ -31,12 +28,16 @@ export interface Pki {
 export interface CertificateAuthority {
   certPem: string;
   keyPem: string;
-  cert: x509.X509Certificate;
+  cert: X509Certificate;
   key: CryptoKey;
+  /** The CA's subject Name (DER): the issuer of what it signs. */
+  name: Buffer;
+  /** Its subjectKeyIdentifier: the authorityKeyIdentifier of what it signs. */
+  keyId: Buffer;
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+function pem(label: string, bytes: ArrayBuffer | Buffer): string {
+  const b64 = Buffer.from(bytes as ArrayBuffer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -48,63 +49,83 @@ async function privatePem(key: CryptoKey): Promise<string> {
   return pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', key));
 }
 
-function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+/** 16 random bytes, positive and minimally encoded (first byte 0x01-0x7f), as RFC 5280 4.1.2.2 asks. */
+function serial(): Buffer {
+  const b = Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)));
+  b[0] = b[0] & 0x7f || 1;
+  return b;
 }
 
-function escapeDN(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1');
+/** RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(spki: Buffer): Buffer {
+  return createHash('sha1').update(der.subjectPublicKeyBits(spki)).digest();
+}
+
+interface CertificateTemplate {
+  subject: Buffer;
+  issuer: Buffer;
+  spki: Buffer;
+  extensions: Buffer[];
+  signingKey: CryptoKey;
+}
+
+/** A v3 TBSCertificate signed ecdsa-with-SHA256, valid from a minute ago for a year. */
+function certificate(t: CertificateTemplate): Buffer {
+  const now = Date.now();
+  const algorithm = der.sequence(der.oid(der.OID.ecdsaWithSHA256));
+  const tbs = der.sequence(
+    der.explicit(0, der.smallInteger(2)),
+    der.unsignedInteger(serial()),
+    algorithm,
+    t.issuer,
+    der.sequence(der.time(new Date(now - 60_000)), der.time(new Date(now + 365 * DAY))),
+    t.subject,
+    t.spki,
+    der.explicit(3, der.sequence(...t.extensions)),
+  );
+  // node:crypto signs ECDSA in the DER (r, s) form that X.509 signatures carry.
+  const signature = sign('sha256', tbs, KeyObject.from(t.signingKey));
+  return der.sequence(tbs, algorithm, der.bitString(signature));
+}
+
+async function spkiOf(key: CryptoKey): Promise<Buffer> {
+  return Buffer.from(await webcrypto.subtle.exportKey('spki', key));
 }
 
 async function createCA(): Promise<CertificateAuthority> {
   const keys = await keyPair();
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=kapi-env-ca-${serial().slice(0, 8)}`,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * DAY),
-    keys,
-    signingAlgorithm: ALG,
+  const spki = await spkiOf(keys.publicKey);
+  const keyId = keyIdentifier(spki);
+  const name = der.name([[der.OID.commonName, `kapi-env-ca-${serial().toString('hex').slice(0, 8)}`]]);
+  const raw = certificate({
+    subject: name, issuer: name, spki, signingKey: keys.privateKey,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      der.extension(der.OID.basicConstraints, true, der.sequence(der.boolean(true), der.smallInteger(0))),
+      // digitalSignature (0), keyCertSign (5), cRLSign (6)
+      der.extension(der.OID.keyUsage, true, der.namedBits([0, 5, 6])),
+      der.extension(der.OID.subjectKeyIdentifier, false, der.octetString(keyId)),
     ],
   });
-  return { cert, key: keys.privateKey, certPem: cert.toString('pem') + '\n', keyPem: await privatePem(keys.privateKey) };
+  return { cert: new X509Certificate(raw), key: keys.privateKey, name, keyId, certPem: pem('CERTIFICATE', raw), keyPem: await privatePem(keys.privateKey) };
 }
 
-async function issue(ca: CertificateAuthority, subject: string, usage: 'server' | 'client', hosts: string[] = []): Promise<KeyPairPem> {
+async function issue(ca: CertificateAuthority, subject: Array<[string, string]>, usage: 'server' | 'client', hosts: string[] = []): Promise<KeyPairPem> {
   const keys = await keyPair();
-  const now = Date.now();
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
-    await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+  const extensions = [
+    der.extension(der.OID.basicConstraints, true, der.sequence()),
+    // digitalSignature (0), keyEncipherment (2)
+    der.extension(der.OID.keyUsage, true, der.namedBits([0, 2])),
+    der.extension(der.OID.extKeyUsage, false, der.sequence(der.oid(usage === 'server' ? der.OID.serverAuth : der.OID.clientAuth))),
+    der.extension(der.OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, ca.keyId))),
   ];
-  if (hosts.length) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))));
-  }
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject,
-    issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * DAY),
-    publicKey: keys.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: ALG,
-    extensions,
-  });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await privatePem(keys.privateKey) };
+  if (hosts.length) extensions.push(der.extension(der.OID.subjectAltName, false, der.generalNames(hosts)));
+  const raw = certificate({ subject: der.name(subject), issuer: ca.name, spki: await spkiOf(keys.publicKey), signingKey: ca.key, extensions });
+  return { certPem: pem('CERTIFICATE', raw), keyPem: await privatePem(keys.privateKey) };
 }
 
 /** A client certificate for any user: CN = user name, one O per group. */
 export function signClientCert(ca: CertificateAuthority, user: { user: string; groups?: string[] }): Promise<KeyPairPem> {
-  const dn = [`CN=${escapeDN(user.user)}`, ...(user.groups ?? []).map((g) => `O=${escapeDN(g)}`)].join(', ');
-  return issue(ca, dn, 'client');
+  return issue(ca, [[der.OID.commonName, user.user], ...(user.groups ?? []).map((g): [string, string] => [der.OID.organizationName, g])], 'client');
 }
 
 export interface PkiWithCA extends Pki {
@@ -115,7 +136,7 @@ export async function createPki(opts: { hosts?: string[] } = {}): Promise<PkiWit
   const ca = await createCA();
   const hosts = [...new Set(['127.0.0.1', '::1', 'localhost', ...(opts.hosts ?? []).filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
   const [serving, admin, sa] = await Promise.all([
-    issue(ca, 'CN=kapi-env-apiserver', 'server', hosts),
+    issue(ca, [[der.OID.commonName, 'kapi-env-apiserver']], 'server', hosts),
     signClientCert(ca, { user: 'kapi-env-admin', groups: ['system:masters'] }),
     keyPair(),
   ]);

@@ -1,9 +1,10 @@
 // The admin kubeconfig: cluster, user and context all named `kapi-env`, with
-// every credential embedded as *-data so the file works anywhere.
+// every credential embedded as *-data so the file works anywhere. Its shape is
+// fixed, so it is written out directly rather than through a YAML library,
+// which would cost more to load than the rest of the harness start.
 
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 
 export interface KubeconfigInput {
   server: string;
@@ -15,17 +16,39 @@ export interface KubeconfigInput {
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
+// YAML 1.1 readers (go-yaml v2 behind sigs.k8s.io/yaml, kubectl's) read these plain words as booleans or null.
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
+
+/** A plain scalar when it cannot be read as anything but that string, else a double-quoted one (JSON's escapes are YAML's). */
+function scalar(v: string): string {
+  return /^[A-Za-z][A-Za-z0-9._/@+=[\]:-]*$/.test(v) && !v.endsWith(':') && !RESERVED.test(v) ? v : JSON.stringify(v);
+}
+
 export function buildKubeconfig(i: KubeconfigInput): string {
-  const name = i.name ?? 'kapi-env';
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server: i.server, 'certificate-authority-data': b64(i.caPem) } }],
-    users: [{ name, user: { 'client-certificate-data': b64(i.clientCertPem), 'client-key-data': b64(i.clientKeyPem) } }],
-    contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
-    'current-context': name,
-    preferences: {},
-  }, { lineWidth: 0 });
+  const name = scalar(i.name ?? 'kapi-env');
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `  - name: ${name}`,
+    '    cluster:',
+    `      server: ${scalar(i.server)}`,
+    `      certificate-authority-data: ${scalar(b64(i.caPem))}`,
+    'users:',
+    `  - name: ${name}`,
+    '    user:',
+    `      client-certificate-data: ${scalar(b64(i.clientCertPem))}`,
+    `      client-key-data: ${scalar(b64(i.clientKeyPem))}`,
+    'contexts:',
+    `  - name: ${name}`,
+    '    context:',
+    `      cluster: ${name}`,
+    `      user: ${name}`,
+    '      namespace: default',
+    `current-context: ${name}`,
+    'preferences: {}',
+    '',
+  ].join('\n');
 }
 
 export async function writeKubeconfig(file: string, yaml: string): Promise<void> {

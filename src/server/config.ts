@@ -21,6 +21,8 @@ export interface ServerConfig {
   watchCacheSize?: number;
   /** Watches without timeoutSeconds end after a random time in [t, 2t) seconds (--min-request-timeout). */
   minRequestTimeoutS?: number;
+  /** Non-long-running requests answer 504 Timeout after this many ms (--request-timeout, default 60000); 0 disables. */
+  requestTimeoutMs?: number;
 }
 
 export interface ServeFlags {
@@ -37,6 +39,7 @@ export interface ServeFlags {
   watchCache: boolean;
   watchCacheSize?: number;
   minRequestTimeoutS?: number;
+  requestTimeoutMs?: number;
   etcdCompactionIntervalMs: number;
   /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
   storageBackend: 'etcd3' | 'memory';
@@ -49,19 +52,22 @@ export class FlagError extends Error {
   }
 }
 
-/** Go duration strings as kube flags take them: 5m, 300s, 1h30m, 0. */
+/** Go's time.ParseDuration: a signed sequence of decimal numbers with units (300ms, -1.5h, 2h45m, 0); returns ms. */
 export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  const m = /^([+-]?)(.*)$/s.exec(s)!;
+  const body = m[2];
+  if (body === '0') return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
+  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
   let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    const n = Number(m[1]);
-    total += n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
-    consumed += m[0].length;
+  for (let x = re.exec(body); x; x = re.exec(body)) {
+    total += Number(x[1]) * unitMs[x[2]];
+    consumed = re.lastIndex;
   }
-  if (consumed !== s.length || s.length === 0) throw new FlagError(`invalid duration "${s}"`);
-  return total;
+  // Go refuses what does not fit an int64 of nanoseconds.
+  if (consumed !== body.length || body.length === 0 || total > 9_223_372_036_854) throw new FlagError(`invalid duration "${s}"`);
+  return m[1] === '-' ? -total : total;
 }
 
 function parseBool(name: string, v: string): boolean {
@@ -85,6 +91,7 @@ export const SERVE_FLAGS: Record<string, string> = {
   'watch-cache': 'Enable watch caching in the apiserver (default true)',
   'default-watch-cache-size': 'Default watch cache size: events kept per resource for resuming watches. If zero, watch cache will be disabled for resources that do not have a default watch size set. (default 10000)',
   'min-request-timeout': 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load. (default 1800)',
+  'request-timeout': 'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests. (default 1m0s)',
   'storage-backend': 'The storage backend for persistence. Options: \'etcd3\' (default), \'memory\' (embedded, no etcd).',
 };
 
@@ -146,6 +153,10 @@ export function parseServeFlags(argv: string[]): ServeFlags {
         out.minRequestTimeoutS = n;
         break;
       }
+      case 'request-timeout':
+        out.requestTimeoutMs = parseDuration(value);
+        if (out.requestTimeoutMs < 0) throw new FlagError('--request-timeout can not be negative value');
+        break;
       case 'storage-backend':
         if (value !== 'etcd3' && value !== 'memory') throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
         out.storageBackend = value;

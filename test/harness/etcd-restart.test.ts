@@ -1,42 +1,26 @@
 // An external etcd that goes away and comes back: watches end with 410 so
 // clients relist, and the server serves again once etcd is back.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, waitHealthy } from '../../src/etcd/index.js';
 import { startEnv } from '../../src/env/index.js';
 import { etcdBinary } from '../helpers/backends.js';
+import { restartableEtcd } from '../helpers/restartable-etcd.js';
 import { watchH1 } from '../helpers/watch.js';
 
 describe.skipIf(!etcdBinary)('etcd restart', () => {
   it('ends watches with 410, reports not ready while etcd is down, and recovers', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-restart-'));
-    const [cp, pp] = await Promise.all([freePort(), freePort()]);
-    const client = `http://127.0.0.1:${cp}`;
-    const args = [`--data-dir=${dir}`, `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
-      `--listen-peer-urls=http://127.0.0.1:${pp}`, `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
-      `--initial-cluster=default=http://127.0.0.1:${pp}`, '--log-level=error'];
-    const start = async (): Promise<ChildProcess> => {
-      const p = spawn(etcdBinary!, args, { stdio: 'ignore' });
-      await waitHealthy(client, 15_000);
-      return p;
-    };
-    let etcd = await start();
-    const env = await startEnv({ etcdServers: [client] });
+    const etcd = await restartableEtcd();
+    const env = await startEnv({ etcdServers: [etcd.endpoint] });
     const c = env.client();
     try {
       const w = await watchH1(c, '/api/v1/namespaces/default/configmaps?watch=true');
       await c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'before' } });
       await w.next(1);
-      etcd.kill('SIGKILL');
-      await new Promise((r) => etcd.once('exit', r));
+      await etcd.kill();
       const evs = await w.next(2, 15_000);
       expect(evs[1]).toMatchObject({ type: 'ERROR', object: { code: 410 } });
       expect((await c.get('/readyz')).status).toBe(500);
-      etcd = await start();
+      await etcd.start();
       const end = Date.now() + 20_000;
       while ((await c.get('/readyz')).status !== 200 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       expect((await c.get('/readyz')).status).toBe(200);
@@ -52,8 +36,7 @@ describe.skipIf(!etcdBinary)('etcd restart', () => {
     } finally {
       await c.agent.destroy();
       await env.stop();
-      etcd.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      etcd.remove();
     }
   }, 90_000);
 });

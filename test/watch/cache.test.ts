@@ -1,6 +1,7 @@
 // WatchCache and the storage-backed source against the memory backend:
 // replay, 410s, predicate transitions, WatchList, bookmarks, slow watchers,
-// relist after an upstream failure, paged lists.
+// relist after an upstream failure, which lists the cache answers and which it
+// hands to storage (paged lists, Exact, continue tokens).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/server/storage/memory/index.js';
@@ -30,6 +31,16 @@ class FlakyStorage extends MemoryStorage {
   override watch(prefix: string, opts: Parameters<MemoryStorage['watch']>[1], handler: WatchHandler): ReturnType<MemoryStorage['watch']> {
     this.handlers.push(handler);
     return super.watch(prefix, opts, handler);
+  }
+}
+
+/** The etcd backend's shape: no on-demand progress, only the notifications it chooses to send. */
+class NoProgressRequests extends MemoryStorage {
+  handlers: WatchHandler[] = [];
+  override watch(prefix: string, opts: Parameters<MemoryStorage['watch']>[1], handler: WatchHandler): ReturnType<MemoryStorage['watch']> {
+    this.handlers.push(handler);
+    const w = super.watch(prefix, opts, handler);
+    return { stop: () => w.stop() };
   }
 }
 
@@ -169,7 +180,7 @@ describe('WatchCache', () => {
     expect((r.events[1].object as { message: string }).message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
     expect(r.closed).toBe(true);
     await s.create(key('b'), cm('b'));
-    const { items } = await c.list({});
+    const { items } = await c.list({ resourceVersion: 0 });
     expect(items.map((i) => i.metadata!.name)).toEqual(['a', 'b']);
     expect(s.handlers).toHaveLength(2);
     const after = recorder();
@@ -178,27 +189,65 @@ describe('WatchCache', () => {
     expect(after.summary()).toEqual([`ADDED c@${c.currentRevision}`]);
   });
 
-  it('lists pages in key order with remainingItemCount, and waits for a newer revision then 504s', async () => {
+  it('answers resourceVersion=0 and NotOlderThan lists from its state (whole, ignoring limit), waiting for a newer revision, then 504s', async () => {
     const s = new MemoryStorage();
     for (const n of ['e', 'a', 'c', 'b', 'd']) await s.create(key(n), cm(n, { odd: String('ace'.includes(n)) }));
     const c = await cached(s, { freshnessTimeoutMs: 100 });
-    const p1 = await c.list({ limit: 2 });
-    expect(p1).toMatchObject({ more: true, lastKey: key('b'), remainingItemCount: 3 });
-    expect(p1.items.map((i) => i.metadata!.name)).toEqual(['a', 'b']);
-    const p2 = await c.list({ limit: 2, startAfterKey: p1.lastKey });
-    expect(p2.items.map((i) => i.metadata!.name)).toEqual(['c', 'd']);
-    const p3 = await c.list({ limit: 2, startAfterKey: p2.lastKey });
-    expect(p3).toMatchObject({ more: false, lastKey: key('e') });
-    const odd = await c.list({ limit: 2, predicate: (o) => o.metadata!.labels!.odd === 'true' });
-    expect(odd.items.map((i) => i.metadata!.name)).toEqual(['a', 'c']);
-    expect(odd).toMatchObject({ more: true, remainingItemCount: undefined });
+    const all = await c.list({ resourceVersion: 0, limit: 2 });
+    expect(all.items.map((i) => i.metadata!.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(all.revision).toBe(c.currentRevision);
+    expect(all.continue).toBeUndefined();
+    expect(all.items[0]).toBe(c.cached(key('a')));
+    const odd = await c.list({ resourceVersion: 0, predicate: (o) => o.metadata!.labels!.odd === 'true', keyPrefix: `${P}default/` });
+    expect(odd.items.map((i) => i.metadata!.name)).toEqual(['a', 'c', 'e']);
     const rev = c.currentRevision;
-    const pending = c.list({ minRevision: rev + 1 });
+    const pending = c.list({ resourceVersion: rev + 1, resourceVersionMatch: 'NotOlderThan' });
     await s.create(key('f'), cm('f'));
     expect((await pending).items).toHaveLength(6);
-    await expect(c.list({ minRevision: rev + 100 })).rejects.toMatchObject({ status: { code: 504, reason: 'Timeout',
+    await expect(c.list({ resourceVersion: rev + 100 })).rejects.toMatchObject({ status: { code: 504, reason: 'Timeout',
       message: `Timeout: Too large resource version: ${rev + 100}, current: ${rev + 1}`,
       details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } } });
+  });
+
+  it('hands storage the lists it does not answer: consistent reads, limits, Exact, continue tokens (kube shouldDelegateList)', async () => {
+    const s = new MemoryStorage();
+    for (const n of ['e', 'a', 'c', 'b', 'd']) await s.create(key(n), cm(n));
+    const c = await cached(s);
+    const first = c.currentRevision;
+    await s.guaranteedUpdate(key('a'), (o) => ({ ...o!, data: { changed: 'yes' } }));
+    // A consistent read comes from storage: a copy, not the cached object.
+    const consistent = await c.list({});
+    expect(consistent.items[0]).not.toBe(c.cached(key('a')));
+    expect(consistent.items[0].data).toEqual({ changed: 'yes' });
+    // A limit with an unset match reads at exactly that revision, paged with continue tokens.
+    const p1 = await c.list({ resourceVersion: first, limit: 2 });
+    expect(p1.items.map((i) => i.metadata!.name)).toEqual(['a', 'b']);
+    expect(p1.items[0].data).toBeUndefined();
+    expect(p1).toMatchObject({ revision: first, remainingItemCount: 3 });
+    const p2 = await c.list({ continue: p1.continue, limit: 2 });
+    expect(p2).toMatchObject({ revision: first, remainingItemCount: 1 });
+    expect(p2.items.map((i) => i.metadata!.name)).toEqual(['c', 'd']);
+    const p3 = await c.list({ continue: p2.continue, limit: 2 });
+    expect(p3.items.map((i) => i.metadata!.name)).toEqual(['e']);
+    expect(p3.continue).toBeUndefined();
+    const exact = await c.list({ resourceVersion: first, resourceVersionMatch: 'Exact' });
+    expect(exact.items[0].data).toBeUndefined();
+    await s.compact(await s.currentRevision());
+    await expect(c.list({ continue: p1.continue, limit: 2 })).rejects.toMatchObject({ status: { code: 410, reason: 'Expired' } });
+    await expect(c.list({ continue: 'not base64!' })).rejects.toMatchObject({ status: { code: 400 } });
+  });
+
+  it('serves a WatchList from a revision only the store has reached from storage', async () => {
+    const s = new NoProgressRequests();
+    const c = await cached(s, { freshnessTimeoutMs: 60_000 });
+    await s.create(key('a'), cm('a'));
+    await s.create('/secrets/default/s', cm('s'));
+    const rev = await s.currentRevision();
+    expect(c.currentRevision).toBeLessThan(rev);
+    const r = recorder();
+    await c.watch({ fromRevision: 0, sendInitialEvents: true, allowBookmarks: true, minRevision: rev }, r);
+    await s.create(key('b'), cm('b'));
+    expect(r.summary()).toEqual([`ADDED a@${rev - 1}`, `BOOKMARK @${rev}`, `ADDED b@${rev + 1}`]);
   });
 });
 
@@ -209,6 +258,7 @@ describe('storage-backed source (--watch-cache=false)', () => {
     const src = await createWatchSource(s, P, { cache: false, bookmarkObject });
     sources.push(src);
     expect((await src.list({})).items).toHaveLength(1);
+    expect(src.cached(key('a'))).toBeUndefined();
     const r = recorder();
     await src.watch({ fromRevision: 0, sendInitialEvents: true, allowBookmarks: true, predicate: (o) => o.metadata?.labels?.app === 'web' }, r);
     await s.guaranteedUpdate(key('a'), (o) => ({ ...o!, metadata: { ...o!.metadata, labels: { app: 'db' } } }));
@@ -228,5 +278,66 @@ describe('storage-backed source (--watch-cache=false)', () => {
     await src.watch({ fromRevision: 1 }, r);
     expect(r.events[0].object).toMatchObject({ code: 410, reason: 'Expired', message: 'The resourceVersion for the provided watch is too old.' });
     expect(r.closed).toBe(true);
+  });
+});
+
+describe('WatchCache progress', () => {
+  it('catches up with revisions written elsewhere through a progress request (memory backend)', async () => {
+    const storage = new MemoryStorage();
+    const c = await cached(storage);
+    await storage.create(key('a'), cm('a'));
+    const before = c.currentRevision;
+    await storage.create('/secrets/default/s', cm('s'));
+    const rev = await storage.currentRevision();
+    expect(c.currentRevision).toBe(before);
+    expect(await c.reached(rev)).toBe(true);
+    expect(c.currentRevision).toBe(rev);
+    expect(await c.reached(rev + 1)).toBe(false);
+  });
+
+  it('advances on an upstream progress notification, never backwards', async () => {
+    const storage = new NoProgressRequests();
+    const c = await cached(storage);
+    await storage.create('/secrets/default/s', cm('s'));
+    const rev = await storage.currentRevision();
+    expect(await c.reached(rev)).toBe(false);
+    storage.handlers.at(-1)!.progress!(rev);
+    expect(c.currentRevision).toBe(rev);
+    storage.handlers.at(-1)!.progress!(rev - 1);
+    expect(c.currentRevision).toBe(rev);
+  });
+
+  it('starts a watch from a revision the store reached but the cache has not, with exactly the later events', async () => {
+    const storage = new NoProgressRequests();
+    const c = await cached(storage, { freshnessTimeoutMs: 60_000 });
+    await storage.create(key('before'), cm('before'));
+    // A write elsewhere moves the store past the cache's revision.
+    await storage.create('/secrets/default/s', cm('s'));
+    const rev = await storage.currentRevision();
+    expect(c.currentRevision).toBeLessThan(rev);
+    const r = recorder();
+    const started = Date.now();
+    await c.watch({ fromRevision: rev }, r);
+    // The freshness wait is a minute here: returning at all shows it was not waited for.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await storage.create(key('after'), cm('after'));
+    expect(r.summary()).toEqual([`ADDED after@${rev + 1}`]);
+  });
+
+  it('still waits (and answers 504) for a revision the store has not reached', async () => {
+    const storage = new NoProgressRequests();
+    const c = await cached(storage, { freshnessTimeoutMs: 100 });
+    const rev = await storage.currentRevision();
+    await expect(c.watch({ fromRevision: rev + 5 }, recorder())).rejects.toMatchObject({ status: { code: 504, message: `Timeout: Too large resource version: ${rev + 5}, current: ${rev}` } });
+  });
+
+  it('serves resourceVersion=0 lists from its state while relisting after the upstream failed', async () => {
+    const storage = new FlakyStorage();
+    const c = await cached(storage, { relistBackoffMs: 60_000 });
+    await storage.create(key('kept'), cm('kept'));
+    await storage.close();
+    storage.handlers.at(-1)!.error(new StorageError('Unreachable', P, 'etcd unreachable'));
+    const r = await c.list({ resourceVersion: 0 });
+    expect(r.items.map((o) => o.metadata?.name)).toEqual(['kept']);
   });
 });

@@ -64,7 +64,7 @@ export class StatusError extends Error {
     super(message);
     this.name = 'StatusError';
     this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-    if (details) this.status.details = details;
+    if (details) this.status.details = omitEmpty(details);
   }
   get code(): number {
     return this.status.code;
@@ -80,8 +80,20 @@ export function isStatusError(e: unknown): e is StatusError {
 
 export function successStatus(details?: StatusDetails): Status {
   const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
-  if (details) s.details = details;
+  if (details) s.details = omitEmpty(details);
   return s;
+}
+
+/** metav1.StatusDetails' fields are all `omitempty`: an empty group (the core group) or name is not sent. */
+function omitEmpty(d: StatusDetails): StatusDetails {
+  const out: StatusDetails = {};
+  if (d.name) out.name = d.name;
+  if (d.group) out.group = d.group;
+  if (d.kind) out.kind = d.kind;
+  if (d.uid) out.uid = d.uid;
+  if (d.causes?.length) out.causes = d.causes;
+  if (d.retryAfterSeconds) out.retryAfterSeconds = d.retryAfterSeconds;
+  return out;
 }
 
 export function notFound(gr: GroupResource, name: string): StatusError {
@@ -216,6 +228,11 @@ export function forbidden(gr: GroupResource, name: string, why: string): StatusE
   return new StatusError(403, 'Forbidden', `${what} is forbidden: ${why}`, { name: name || undefined, group: gr.group, kind: gr.resource });
 }
 
+/** 403 for a non-resource path: NewForbidden with an empty GroupResource (`forbidden: <why>`, empty details). */
+export function forbiddenPath(why: string): StatusError {
+  return new StatusError(403, 'Forbidden', `forbidden: ${why}`, {});
+}
+
 export function methodNotAllowed(method: string, what: string): StatusError {
   return new StatusError(405, 'MethodNotAllowed', `${method} is not supported on resources of kind ${JSON.stringify(what)}`);
 }
@@ -232,6 +249,29 @@ export function unsupportedMediaType(contentType: string, supported: string[]): 
 
 export function requestEntityTooLarge(limit: number): StatusError {
   return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+}
+
+/** 413 with kube's NewRequestEntityTooLargeError wording: `Request entity too large: <message>`. */
+export function requestEntityTooLargeMessage(message: string): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${message}`);
+}
+
+/**
+ * 422 as NewGenericServerResponse builds it for a bare error code: reason
+ * Invalid, a fixed message and empty details. kube's patch handler answers
+ * every JSON Patch application error this way, whatever the library said.
+ */
+export function unprocessableEntity(): StatusError {
+  return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+}
+
+/**
+ * 431 for a request whose header block passes the limit (Go's
+ * http.DefaultMaxHeaderBytes, 1 MiB, which kube-apiserver keeps). Go answers
+ * with plain text below the API handlers; the same code carried in a Status.
+ */
+export function requestHeaderFieldsTooLarge(): StatusError {
+  return new StatusError(431, '', 'Request Header Fields Too Large');
 }
 
 export function gone(message: string): StatusError {

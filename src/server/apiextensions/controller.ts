@@ -5,6 +5,7 @@
 // custom resources are removed, the API uninstalled and the cleanup finalizer
 // dropped so the CRD goes.
 
+import { compareVersions } from '../api/discovery.js';
 import type { KubeObject } from '../api/types.js';
 import type { AdmissionChain } from '../admission/index.js';
 import type { OpenAPIRegistry } from '../api/openapi/registry.js';
@@ -42,6 +43,20 @@ function condition(type: string, status: CRDCondition['status'], reason: string,
   return { type, status, lastTransitionTime, reason, message };
 }
 
+/**
+ * customresource_handler.go defaultDeprecationWarning: `<group>/<version> <Kind> is deprecated`,
+ * naming the most preferred served, non-deprecated version newer than it when there is one.
+ */
+export function defaultDeprecationWarning(crd: CRD, version: string): string {
+  const { group, names } = crd.spec;
+  const msg = `${group}/${version} ${names.kind} is deprecated`;
+  const newer = crd.spec.versions
+    .filter((v) => v.served && !v.deprecated && compareVersions(v.name, version) < 0)
+    .map((v) => v.name)
+    .sort(compareVersions);
+  return newer.length ? `${msg}; use ${group}/${newer[0]} ${names.kind}` : msg;
+}
+
 export class CRDController {
   synced = false;
   private watch?: StorageWatch;
@@ -49,6 +64,8 @@ export class CRDController {
   private crdLister?: ResourceLister;
   private queue: Promise<void> = Promise.resolve();
   private readonly crds = new Map<string, CRD>();
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
 
   constructor(private readonly opts: CRDControllerOptions) {}
 
@@ -62,19 +79,40 @@ export class CRDController {
     this.crdLister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
     this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
     this.opts.openapi.addBuiltin(descriptor, 'V1CustomResourceDefinition');
+    await this.sync();
+  }
+
+  /** List every CRD, reconcile what changed (deletions missed while the watch was down included), then watch. */
+  private async sync(): Promise<void> {
     const list = await this.opts.storage.list(`${CRD_KEY_PREFIX}/`);
+    const present = new Set(list.items.map((o) => o.metadata?.name));
+    for (const [name, crd] of this.crds) if (!present.has(name)) this.enqueue(crd as unknown as KubeObject, true);
     for (const obj of list.items) this.enqueue(obj, false);
     this.watch = this.opts.storage.watch(`${CRD_KEY_PREFIX}/`, { fromRevision: list.revision }, {
       event: (ev) => this.enqueue(ev.object, ev.type === 'DELETED'),
-      error: () => { void this.resync(); },
+      error: () => this.resync(),
     });
     await this.queue;
     this.synced = true;
   }
 
-  private async resync(): Promise<void> {
+  /**
+   * The storage watch ended (compaction, lost etcd connection): relist and watch again, retrying with
+   * backoff for as long as storage is unreachable, as an informer's reflector does.
+   */
+  private resync(): void {
     this.watch?.stop();
-    await this.start().catch(() => undefined);
+    this.watch = undefined;
+    let delayMs = 100;
+    const attempt = (): void => {
+      if (this.stopped) return;
+      this.sync().catch(() => {
+        delayMs = Math.min(delayMs * 2, 5_000);
+        this.retry = setTimeout(attempt, delayMs);
+        this.retry.unref();
+      });
+    };
+    attempt();
   }
 
   /** Reconciles strictly in order, one CRD change at a time. */
@@ -187,6 +225,7 @@ export class CRDController {
       const served: ServedResource = {
         descriptor, store, lister, allowStrategicMerge: false, table,
         decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),
+        warnings: v.deprecated ? [v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name)] : undefined,
       };
       inst.versions.set(v.name, { served, lister });
       this.opts.router.add(served);
@@ -240,6 +279,8 @@ export class CRDController {
   }
 
   stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
     this.watch?.stop();
     this.crdLister?.stop();
     for (const name of [...this.installed.keys()]) this.uninstall(name);

@@ -3,7 +3,7 @@
 // webhook, as apiextensions-apiserver's webhook converter does.
 
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { StatusError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { CRD } from './types.js';
@@ -24,7 +24,13 @@ export function makeConverter(crd: CRD): Converter {
   }
   const cc = conv.webhook?.clientConfig ?? {};
   const url = cc.url ?? (cc.service ? `https://${cc.service.name}.${cc.service.namespace}.svc:${cc.service.port ?? 443}${cc.service.path ?? ''}` : '');
-  const agent = new Agent({ connect: { ca: cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined }, connections: 8 });
+  // The HTTP client is loaded with the first conversion: only webhook conversions need it,
+  // and it costs more to load than the rest of a server start.
+  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  const connect = () => (client ??= import('undici').then(({ Agent, request }) => ({
+    agent: new Agent({ connect: { ca: cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined }, connections: 8 }),
+    request,
+  })));
   return async (obj, to) => {
     if (obj.apiVersion === to) return obj;
     const gvk = `${to}, Kind=${crd.spec.names.kind}`;
@@ -32,6 +38,7 @@ export function makeConverter(crd: CRD): Converter {
     const review = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid, desiredAPIVersion: to, objects: [obj] } };
     let body: unknown;
     try {
+      const { agent, request } = await connect();
       const res = await request(url, {
         method: 'POST', dispatcher: agent, body: JSON.stringify(review),
         headers: { 'content-type': 'application/json', accept: 'application/json' },

@@ -60,7 +60,7 @@ export function authorize(authorizers: Authorizer[], attrs: Attributes): Decisio
 /** kube's forbidden message for a denied request (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
 export function forbiddenMessage(attrs: Attributes): string {
   const u = `User "${attrs.user.username}"`;
-  if (!attrs.isResourceRequest) return `forbidden: ${u} cannot ${attrs.verb} path "${attrs.path}"`;
+  if (!attrs.isResourceRequest) return `${u} cannot ${attrs.verb} path "${attrs.path}"`;
   const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
   return `${u} cannot ${attrs.verb} resource "${res}" in API group "${attrs.apiGroup}" ${scope}`;

@@ -63,3 +63,18 @@ export function parseDeleteOptions(body: unknown, q: URLSearchParams): { params:
   }
   return { params, dryRun };
 }
+
+/**
+ * `limit` as kube's query parameter conversion reads it (strconv.ParseInt,
+ * base 10, 64 bits): anything else is a 400 carrying strconv's error, e.g.
+ * `strconv.ParseInt: parsing "abc": invalid syntax`. Zero and negative
+ * limits mean "no limit".
+ */
+export function parseLimit(q: URLSearchParams): number | undefined {
+  const raw = q.get('limit');
+  if (raw === null || raw === '') return undefined;
+  if (!/^[+-]?\d+$/.test(raw)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  const n = BigInt(raw);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
+  return n > 0n ? Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n) : undefined;
+}

@@ -5,12 +5,13 @@ import {
   badRequest, methodNotAllowed, pathNotFound, successStatus, StatusError, type Status,
 } from '../api/errors.js';
 import { isPlainObject, type KubeObject, type UserInfo } from '../api/types.js';
+import { findDuplicateFields } from '../api/openapi/fields.js';
 import { decodeBody, readBody, type ServerRequest } from '../http/body.js';
 import { negotiateOutput, requestBodyFormat, type Negotiated } from '../http/negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { setWarnings, writeObject, type AnyResponse } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
-import { parseDeleteOptions, parseDryRun, parseFieldValidation } from './options.js';
+import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } from './options.js';
 import { applyPatchBody, patchTypeFor } from './patch.js';
 import { scaleOf, updateScale } from './scale.js';
 import type { ResourceRouter, ServedResource } from './router.js';
@@ -21,6 +22,15 @@ export interface ResourceHandlerDeps {
   router: ResourceRouter;
   tables: TableRenderer;
   watch: WatchServer;
+}
+
+/** Duplicate keys reported per request at most, so a body of repeated keys cannot build a huge message. */
+const MAX_DUPLICATES_REPORTED = 100;
+
+interface DecodedBody {
+  body: Record<string, unknown>;
+  /** Paths of repeated JSON keys (JSON.parse keeps the last value silently). */
+  duplicates: string[];
 }
 
 interface Call {
@@ -54,18 +64,26 @@ export class ResourceHandler {
     } else if (!d.verbs.includes(info.verb)) {
       throw methodNotAllowed(req.method ?? '', d.kind);
     }
-    const ctx: RequestContext = { user, namespace: info.namespace, dryRun: false, warnings: [], subresource: info.subresource || undefined };
+    const ctx: RequestContext = { user, namespace: info.namespace, dryRun: false, warnings: [...(served.warnings ?? [])], subresource: info.subresource || undefined };
     const call: Call = { req, res, info, query, served, ctx };
-    switch (info.verb) {
-      case 'get': return this.get(call);
-      case 'list': return this.list(call);
-      case 'watch': return this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
-      case 'create': return this.create(call);
-      case 'update': return this.update(call);
-      case 'patch': return this.patch(call);
-      case 'delete': return this.delete(call);
-      case 'deletecollection': return this.deleteCollection(call);
-      default: throw methodNotAllowed(req.method ?? '', d.kind);
+    // Warnings go out with every answer, watches and errors included, as kube's
+    // warning recorder puts them in the response headers when they are added.
+    setWarnings(res, ctx.warnings);
+    try {
+      switch (info.verb) {
+        case 'get': return await this.get(call);
+        case 'list': return await this.list(call);
+        case 'watch': return await this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
+        case 'create': return await this.create(call);
+        case 'update': return await this.update(call);
+        case 'patch': return await this.patch(call);
+        case 'delete': return await this.delete(call);
+        case 'deletecollection': return await this.deleteCollection(call);
+        default: throw methodNotAllowed(req.method ?? '', d.kind);
+      }
+    } catch (e) {
+      if (!res.headersSent) setWarnings(res, ctx.warnings);
+      throw e;
     }
   }
 
@@ -93,14 +111,14 @@ export class ResourceHandler {
   private async list(call: Call): Promise<void> {
     const neg = negotiateOutput(call.req.headers.accept, { tableAllowed: true });
     const q = call.query;
-    const limitRaw = q.get('limit');
+    const limit = parseLimit(q);
     const list = await call.served.lister.list({
       namespace: call.info.namespace,
       labelSelector: q.get('labelSelector') ?? undefined,
       fieldSelector: q.get('fieldSelector') ?? undefined,
       resourceVersion: q.get('resourceVersion') ?? undefined,
       resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
-      limit: limitRaw ? Math.max(0, Number.parseInt(limitRaw, 10) || 0) : undefined,
+      limit,
       continue: q.get('continue') ?? undefined,
     });
     setWarnings(call.res, call.ctx.warnings);
@@ -111,11 +129,19 @@ export class ResourceHandler {
     writeObject(call.req, call.res, 200, list, neg.contentType);
   }
 
-  private async readObject(call: Call): Promise<Record<string, unknown>> {
+  private expectedKind(call: Call): string {
+    return call.info.subresource === 'scale' ? 'Scale' : call.served.descriptor.kind;
+  }
+
+  private async readObject(call: Call): Promise<DecodedBody> {
     const format = requestBodyFormat(call.req.headers['content-type']);
-    const body = decodeBody(await readBody(call.req), format);
+    const buf = await readBody(call.req);
+    const body = decodeBody(buf, format, { kind: this.expectedKind(call) });
     if (!isPlainObject(body)) throw badRequest(`the object provided is unrecognized: expected an object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
-    return body;
+    // kube's strict JSON decoder reports repeated keys (`duplicate field "x"`); only fieldValidation Ignore skips the check.
+    const wantsDuplicates = format === 'json' && call.query.get('fieldValidation') !== 'Ignore';
+    const duplicates = wantsDuplicates ? findDuplicateFields(buf.toString('utf8')).slice(0, MAX_DUPLICATES_REPORTED) : [];
+    return { body, duplicates };
   }
 
   /** Body apiVersion/kind must name this resource's kind in this group-version. */
@@ -134,16 +160,17 @@ export class ResourceHandler {
     }
   }
 
-  private decode(call: Call, body: Record<string, unknown>, optionsKind: string): void {
+  private decode(call: Call, { body, duplicates }: DecodedBody, optionsKind: string): void {
     const fv = parseFieldValidation(call.query, optionsKind);
-    call.served.decode?.(body, { fieldValidation: fv, warnings: call.ctx.warnings });
+    call.served.decode?.(body, { fieldValidation: fv, warnings: call.ctx.warnings, duplicates });
   }
 
   private async create(call: Call): Promise<void> {
     call.ctx.dryRun = parseDryRun(call.query, 'CreateOptions');
-    const body = await this.readObject(call);
+    const decoded = await this.readObject(call);
+    const body = decoded.body;
     this.checkTypeMeta(call, body);
-    this.decode(call, body, 'CreateOptions');
+    this.decode(call, decoded, 'CreateOptions');
     if (call.info.name) throw methodNotAllowed(call.req.method ?? 'POST', call.served.descriptor.kind);
     const obj = await call.served.store.create(call.ctx, body as KubeObject);
     this.respond(call, 201, obj);
@@ -151,13 +178,19 @@ export class ResourceHandler {
 
   private async update(call: Call): Promise<void> {
     call.ctx.dryRun = parseDryRun(call.query, 'UpdateOptions');
-    const body = await this.readObject(call);
+    const decoded = await this.readObject(call);
+    const body = decoded.body;
     this.checkTypeMeta(call, body);
+    // The update handler's checkName, before storage is consulted: a body naming another object is a 400 whether or not either exists.
+    const bodyName = isPlainObject(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : '';
+    if (bodyName !== call.info.name) {
+      throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${call.info.name})`);
+    }
     if (call.info.subresource === 'scale') {
       const out = await updateScale(call.served, call.ctx, call.info.name, body);
       return this.respond(call, 200, out);
     }
-    this.decode(call, body, 'UpdateOptions');
+    this.decode(call, decoded, 'UpdateOptions');
     const { object, created } = await call.served.store.update(call.ctx, call.info.name, () => structuredClone(body) as KubeObject);
     this.respond(call, created ? 201 : 200, object);
   }
@@ -180,7 +213,7 @@ export class ResourceHandler {
       if (!isPlainObject(patched)) throw badRequest('the patched object is not an object');
       // A patch may not change the type; the stored apiVersion/kind win as in kube's patcher.
       this.checkTypeMeta(call, patched);
-      call.served.decode?.(patched, { fieldValidation: fv, warnings: call.ctx.warnings });
+      call.served.decode?.(patched, { fieldValidation: fv, warnings: call.ctx.warnings, patched: true });
       return patched as KubeObject;
     });
     this.respond(call, 200, object);

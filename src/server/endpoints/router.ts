@@ -12,7 +12,9 @@ export interface ServedResource {
   /** Strategic merge patch is only for built-in types. */
   allowStrategicMerge: boolean;
   /** Turns the decoded body into what the store expects (defaulting, pruning, fieldValidation). */
-  decode?: (obj: Record<string, unknown>, opts: { fieldValidation: 'Strict' | 'Warn' | 'Ignore'; warnings: string[] }) => void;
+  decode?: (obj: Record<string, unknown>, opts: { fieldValidation: 'Strict' | 'Warn' | 'Ignore'; warnings: string[]; duplicates?: string[]; patched?: boolean }) => void;
+  /** Warnings every request to this resource answers with (a deprecated CRD version's deprecationWarning). */
+  warnings?: string[];
   /** Table conversion for `kubectl get`; default uses the strategy's columns. */
   table?: { columns: import('../registry/strategy.js').TableColumn[]; row(obj: import('../api/types.js').KubeObject): unknown[] };
 }

@@ -2,6 +2,7 @@
 // {"type","object"} flushed per event (k8s.io/apiserver endpoints/handlers/watch.go),
 // or WebSocket frames for `Upgrade: websocket` clients.
 
+import type { EventEmitter } from 'node:events';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -22,6 +23,74 @@ import type { TableRenderer } from './table.js';
 const MIN_REQUEST_TIMEOUT_S = 1800;
 /** Bytes a client may fall behind before its watch is closed (it relists and resumes). */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * After the server ends a watch, how long the client gets to take the last
+ * bytes in flight before the connection (HTTP/1.1, WebSocket) or stream (HTTP/2)
+ * is torn down: a client that never reads must not hold it open for ever.
+ */
+const END_GRACE_MS = 30_000;
+
+/** What a watch writes to: a response (HTTP/1.1 or HTTP/2), or the socket under a WebSocket. */
+interface WatchTransport {
+  /** Sends one encoded event line; false when the transport wants its 'drain' first. */
+  write(line: Buffer): boolean;
+  /** Bytes accepted but not yet handed to the network. */
+  readonly writableLength: number;
+}
+
+/**
+ * One watch's outgoing bytes. Lines go to the transport while it takes them;
+ * behind a client that does not read they wait here, so that everything a watch
+ * holds is counted in one place (kube's cacheWatcher input buffer): this queue
+ * plus the transport's writableLength. Past MAX_BUFFERED_BYTES the watch is
+ * terminated, as kube terminates a blocked cacheWatcher: the queue is dropped
+ * (memory is freed at once), the stream ends after the bytes already in flight,
+ * and the client re-watches from the last resourceVersion it saw, or relists.
+ */
+export class BoundedWatchWriter {
+  private queue: Buffer[] = [];
+  private head = 0;
+  private queued = 0;
+  private blocked = false;
+
+  constructor(private readonly out: WatchTransport, drains: EventEmitter, private readonly onOverflow: () => void, private readonly limit = MAX_BUFFERED_BYTES) {
+    drains.on('drain', () => this.flush());
+  }
+
+  backlog(): number {
+    return this.queued + this.out.writableLength;
+  }
+
+  write(line: Buffer): void {
+    if (this.blocked || this.head < this.queue.length) {
+      this.queue.push(line);
+      this.queued += line.length;
+    } else {
+      this.blocked = !this.out.write(line);
+    }
+    if (this.backlog() > this.limit) {
+      this.drop();
+      this.onOverflow();
+    }
+  }
+
+  /** Forgets what has not reached the transport yet. */
+  drop(): void {
+    this.queue = [];
+    this.head = 0;
+    this.queued = 0;
+  }
+
+  private flush(): void {
+    this.blocked = false;
+    while (!this.blocked && this.head < this.queue.length) {
+      const line = this.queue[this.head++];
+      this.queued -= line.length;
+      this.blocked = !this.out.write(line);
+    }
+    if (this.head === this.queue.length) this.drop();
+  }
+}
 
 export interface WatchServerOptions {
   tables: TableRenderer;
@@ -80,13 +149,25 @@ export class WatchServer {
     let started = false;
     let closed = false;
     let handle: { stop(): void } | undefined;
+    const writer = new BoundedWatchWriter({
+      write: (line) => (res as ServerResponse).write(line),
+      get writableLength() { return res.writableLength; },
+    }, res, () => finish());
     const finish = (): void => {
       if (closed) return;
       closed = true;
       clearTimeout(timer);
       this.active.delete(finish);
       handle?.stop();
+      writer.drop();
       if (!res.writableEnded) res.end();
+      if (!res.writableFinished && !res.destroyed) {
+        // Ended but not flushed: the client is not reading. Give it a while, then let go of the stream.
+        const grace = setTimeout(() => res.destroy(), END_GRACE_MS);
+        grace.unref();
+        res.once('close', () => clearTimeout(grace));
+        res.once('finish', () => clearTimeout(grace));
+      }
     };
     const start = (): void => {
       if (started) return;
@@ -106,8 +187,7 @@ export class WatchServer {
       event: (ev: WatchEventOut): void => {
         if (closed) return;
         start();
-        (res as ServerResponse).write(encode(ev));
-        if (res.writableLength > MAX_BUFFERED_BYTES) finish();
+        writer.write(encode(ev));
       },
       close: () => setImmediate(finish),
     };
@@ -127,11 +207,16 @@ export class WatchServer {
     else start();
   }
 
+  /** Whether a WebSocket upgrade of this request is a watch we serve (anything else is answered as plain HTTP). */
+  canUpgrade(router: ResourceRouter, info: RequestInfo): boolean {
+    return info.isResourceRequest && info.verb === 'watch' && !info.subresource && router.get(info.apiGroup, info.apiVersion, info.resource) !== undefined;
+  }
+
   /** WebSocket watches: the same events, one JSON text frame each. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, router: ResourceRouter, info: RequestInfo, q: URLSearchParams): void {
     const served = router.get(info.apiGroup, info.apiVersion, info.resource);
-    if (!served || info.verb !== 'watch') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    if (!served) {
+      socket.destroy();
       return;
     }
     const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -141,12 +226,23 @@ export class WatchServer {
       const encode = this.encoder(served, negotiateOutput('application/json', { tableAllowed: false }), q);
       let handle: { stop(): void } | undefined;
       let closed = false;
+      // ws writes each frame straight to the socket: its queue is the socket's, and so is its 'drain'.
+      const writer = new BoundedWatchWriter({
+        write: (line) => {
+          const frame = line.subarray(0, line.length - 1);
+          ws.send(base64 ? frame.toString('base64') : frame.toString('utf8'));
+          return !socket.writableNeedDrain;
+        },
+        get writableLength() { return ws.bufferedAmount; },
+      }, socket, () => finish());
       const finish = (): void => {
         if (closed) return;
         closed = true;
         this.active.delete(finish);
         handle?.stop();
-        ws.close();
+        writer.drop();
+        // A close frame behind the bytes in flight; ws tears the socket down if the client never answers it.
+        ws.close(1000);
       };
       this.active.add(finish);
       ws.on('close', finish);
@@ -155,10 +251,7 @@ export class WatchServer {
       served.lister.watch(watchRequest(info, q), {
         event: (ev) => {
           if (closed) return;
-          const line = encode(ev);
-          const frame = line.subarray(0, line.length - 1);
-          ws.send(base64 ? frame.toString('base64') : frame.toString('utf8'));
-          if (ws.bufferedAmount > MAX_BUFFERED_BYTES) finish();
+          writer.write(encode(ev));
         },
         close: () => setImmediate(finish),
       }).then((h) => {

@@ -3,9 +3,9 @@
 import { gzipSync } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { stringify as toYaml } from 'yaml';
+import { yaml } from './yaml.js';
 import type { Status } from '../api/errors.js';
-import type { ServerRequest } from './body.js';
+import { valueDepth, type ServerRequest } from './body.js';
 
 export type AnyResponse = ServerResponse | Http2ServerResponse;
 
@@ -15,8 +15,19 @@ const GZIP_THRESHOLD = 128 * 1024;
 const WARNING_TOTAL = 4096;
 const WARNING_EACH = 256;
 
+/**
+ * Nesting beyond which YAML output is written in flow style as JSON (itself
+ * valid YAML, and what Go's yaml.JSONToYAML readers accept): the `yaml`
+ * stringifier recurses and overflows Node's stack near 620 levels, below the
+ * depth bodies may have (body.ts MAX_NESTING_DEPTH).
+ */
+const YAML_BLOCK_MAX_DEPTH = 200;
+
 export function encode(value: unknown, contentType: string): string {
-  if (contentType === 'application/yaml') return toYaml(value, { aliasDuplicateObjects: false, lineWidth: 0 });
+  if (contentType === 'application/yaml') {
+    if (valueDepth(value, YAML_BLOCK_MAX_DEPTH) > YAML_BLOCK_MAX_DEPTH) return JSON.stringify(value) + '\n';
+    return yaml().stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
+  }
   return JSON.stringify(value);
 }
 

@@ -4,9 +4,11 @@
 
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { requestHeaderFieldsTooLarge } from '../api/errors.js';
 
 export interface ServingOptions {
   certPem: string;
@@ -20,6 +22,30 @@ export interface ServingOptions {
 
 export type Handler = (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => void;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** An HTTP/1.1 `Upgrade: websocket` request (k8s.io/apimachinery wsstream.IsWebSocketRequest). */
+export function isWebSocketRequest(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const upgrade = req.headers.upgrade;
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket' && /(^|,)\s*upgrade\s*($|,)/i.test(String(req.headers.connection ?? ''));
+}
+
+/**
+ * An ordinary response to a request that asked for an upgrade which is not
+ * granted (refused by authentication or authorization, or not a WebSocket
+ * watch): kube's filters answer such a request as any other, with a Status
+ * body and the same headers. The connection closes after it, since no parser
+ * reads further requests from an upgrade socket.
+ */
+export function plainResponse(req: IncomingMessage, socket: Duplex): ServerResponse {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.on('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  return res;
+}
 
 export interface Serving {
   server: http2.Http2SecureServer;
@@ -54,6 +80,27 @@ function guardResets(session: http2.ServerHttp2Session): void {
   });
 }
 
+/** Go's http.DefaultMaxHeaderBytes. */
+export const MAX_HEADER_BYTES = 1 << 20;
+
+/**
+ * An HTTP/1.1 request the parser refused before any handler ran. Oversized
+ * headers get 431 with a Status body; anything else Node's default answer
+ * (400, connection closed).
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const body = JSON.stringify(requestHeaderFieldsTooLarge().status);
+    socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return;
+  }
+  socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+}
+
 export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: UpgradeHandler): Promise<Serving> {
   const server = http2.createSecureServer({
     cert: opts.certPem,
@@ -64,7 +111,7 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
     allowHTTP1: true,
     // Watches are long-lived streams; Go clients open many per connection and
     // reset one each time they cancel a watch.
-    settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 250 },
+    settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 250, maxHeaderListSize: MAX_HEADER_BYTES },
     // nghttp2 counts RST_STREAMs towards its flood protection; raise the session memory ceiling for watch churn.
     maxSessionMemory: 64,
     maxSessionRejectedStreams: 10_000,
@@ -75,6 +122,10 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
     streamResetBurst: 100_000,
     streamResetRate: 10_000,
   } as http2.SecureServerOptions, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  // Go's http.Server default MaxHeaderBytes (1 MiB), which kube-apiserver keeps, for both protocols:
+  // the HTTP/1.1 parser reads the server's maxHeaderSize, HTTP/2 advertises SETTINGS_MAX_HEADER_LIST_SIZE.
+  (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   if (onUpgrade) server.on('upgrade', onUpgrade);
   const sockets = new Set<Duplex>();
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,8 +1,11 @@
 // List and watch for one resource: the contract the REST endpoints use.
-// The implementation (resourceVersion semantics, continue tokens, selectors,
-// watch cache or storage) is in lister.ts.
+// The implementation (request validation, selectors) is in lister.ts; the
+// watch event and sink types are the watch package's.
 
-import type { KubeList, KubeObject } from '../api/types.js';
+import type { KubeList } from '../api/types.js';
+import type { WatchSink } from '../watch/types.js';
+
+export type { WatchEventOut, WatchSink } from '../watch/types.js';
 
 export interface ListRequest {
   namespace: string;
@@ -22,16 +25,6 @@ export interface WatchRequest {
   resourceVersionMatch?: string;
   allowWatchBookmarks: boolean;
   sendInitialEvents?: boolean;
-}
-
-export interface WatchEventOut {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: KubeObject;
-}
-
-export interface WatchSink {
-  event(ev: WatchEventOut): void;
-  close(): void;
 }
 
 export interface Lister {

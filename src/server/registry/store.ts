@@ -9,7 +9,7 @@ import {
 import type { KubeObject } from '../api/types.js';
 import type { AdmissionAttributes, AdmissionChain, Operation } from '../admission/index.js';
 import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
-import { clone, deepEqual, generateName, meta, newUID, nowRFC3339, specPart } from './meta.js';
+import { clone, deepEqual, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
 import type { RequestContext, ResourceDescriptor, Strategy } from './strategy.js';
 import { nameIsDNSSubdomain } from './validation/names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectmeta.js';
@@ -142,27 +142,10 @@ export class Store {
 
   async create(ctx: RequestContext, input: KubeObject): Promise<KubeObject> {
     const obj = input;
-    obj.apiVersion = this.apiVersion;
-    obj.kind = this.descriptor.kind;
-    this.reconcileNamespace(obj, ctx);
     const m = meta(obj);
     const generate = !m.name && !!m.generateName;
-    // rest.BeforeCreate: server-owned fields are reset.
-    m.uid = newUID();
-    m.creationTimestamp = nowRFC3339();
-    delete m.resourceVersion;
-    delete m.deletionTimestamp;
-    delete m.deletionGracePeriodSeconds;
-    if (this.strategy.hasGeneration) m.generation = 1;
-    else delete m.generation;
     if (generate) m.name = generateName(m.generateName!);
-    this.strategy.prepareForCreate?.(obj, ctx);
-    await this.admission.admit(this.attrs('CREATE', ctx, m.name ?? '', obj, null));
-    const errs = this.validateMeta(obj);
-    if (errs.length === 0) errs.push(...(this.strategy.validate?.(obj, ctx) ?? []));
-    this.invalidIfAny(m.name ?? '', errs);
-    await this.admission.validate(this.attrs('CREATE', ctx, m.name ?? '', obj, null));
-    this.strategy.canonicalize?.(obj);
+    await this.beforeCreate(ctx, obj);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.out(await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj), { dryRun: ctx.dryRun }));
@@ -224,24 +207,39 @@ export class Store {
   }
 
   private async createFromUpdate(ctx: RequestContext, name: string, obj: KubeObject): Promise<KubeObject> {
+    const m = meta(obj);
+    if (m.name !== name) throw badRequest(`the name of the object (${m.name ?? ''}) does not match the name on the URL (${name})`);
+    await this.beforeCreate(ctx, obj);
+    return obj;
+  }
+
+  /**
+   * rest.BeforeCreate, shared by POST and create-on-PUT: type and namespace
+   * reconciled, metadata normalised as typed decoding leaves it, server-owned
+   * fields reset (FillObjectMetaSystemFields), then strategy, admission and
+   * validation.
+   */
+  private async beforeCreate(ctx: RequestContext, obj: KubeObject): Promise<void> {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.descriptor.kind;
     this.reconcileNamespace(obj, ctx);
     const m = meta(obj);
-    if (m.name !== name) throw badRequest(`the name of the object (${m.name ?? ''}) does not match the name on the URL (${name})`);
+    normalizeObjectMeta(m);
     m.uid = newUID();
     m.creationTimestamp = nowRFC3339();
     delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
     if (this.strategy.hasGeneration) m.generation = 1;
     else delete m.generation;
     this.strategy.prepareForCreate?.(obj, ctx);
+    const name = m.name ?? '';
     await this.admission.admit(this.attrs('CREATE', ctx, name, obj, null));
     const errs = this.validateMeta(obj);
     if (errs.length === 0) errs.push(...(this.strategy.validate?.(obj, ctx) ?? []));
     this.invalidIfAny(name, errs);
     await this.admission.validate(this.attrs('CREATE', ctx, name, obj, null));
     this.strategy.canonicalize?.(obj);
-    return obj;
   }
 
   private async prepareUpdate(ctx: RequestContext, name: string, input: KubeObject, current: KubeObject): Promise<KubeObject> {
@@ -275,10 +273,13 @@ export class Store {
       else obj.status = clone(current.status);
     }
     const om = meta(obj);
-    // rest.BeforeUpdate: system fields come from the stored object when omitted.
+    normalizeObjectMeta(om);
+    // rest.BeforeUpdate: the uid comes from the stored object when omitted; the
+    // creation timestamp and a deletion timestamp always do (a client's
+    // `...:03.000Z` copy of either is not a change); a grace period only when omitted.
     if (!om.uid) om.uid = cm.uid;
-    if (!om.creationTimestamp) om.creationTimestamp = cm.creationTimestamp;
-    if (!om.deletionTimestamp && cm.deletionTimestamp) om.deletionTimestamp = cm.deletionTimestamp;
+    if (cm.creationTimestamp) om.creationTimestamp = cm.creationTimestamp;
+    if (cm.deletionTimestamp) om.deletionTimestamp = cm.deletionTimestamp;
     if (om.deletionGracePeriodSeconds === undefined && cm.deletionGracePeriodSeconds !== undefined) {
       om.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
     }

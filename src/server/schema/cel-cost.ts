@@ -13,7 +13,7 @@ export const PER_EXPRESSION_LIMIT = 10_000_000;
 export const PER_CRD_LIMIT = 100_000_000;
 const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
 const MACROS = new Set(['all', 'exists', 'exists_one', 'filter', 'map']);
-const STRING_TRAVERSAL = new Set(['__matches', 'matches', 'contains', 'startsWith', 'endsWith', 'find', 'findAll', 'split', 'replace',
+const STRING_TRAVERSAL = new Set(['__match', 'matches', 'contains', 'startsWith', 'endsWith', 'find', 'findAll', 'split', 'replace',
   'lowerAscii', 'upperAscii', 'trim', 'indexOf', 'lastIndexOf', 'substring', 'join', 'quantity', 'url', 'ip', 'cidr', 'isURL', 'isIP', 'isCIDR', 'isQuantity']);
 
 interface AstNode {

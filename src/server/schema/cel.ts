@@ -4,13 +4,16 @@
 // with optional types (optionalOldSelf, `?.`/orValue), macros, raw strings and
 // custom functions; the Kubernetes CEL libraries it lacks are added here.
 
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import net from 'node:net';
 import { fieldErrors, type FieldError, type FieldErrorType } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
 import type { SchemaNode } from './prune.js';
 import { jsonType } from './validate.js';
 import { estimateCost, PER_CALL_LIMIT, sizedTo } from './cel-cost.js';
+import { compileRegexp, findAllString, findString, GoRegexpError, matchString, regexpError } from './regex.js';
 
 export interface Rule {
   rule: string;
@@ -22,6 +25,18 @@ export interface Rule {
 }
 
 type Program = ((ctx: Record<string, unknown>) => unknown) & { ast?: unknown };
+
+/**
+ * A rule kube-apiserver refuses when the CRD is written, with its detail as
+ * there: `compilation failed: <issues>` (cel-go's AST validators) or
+ * `program instantiation failed: <error>` (regex constants compiled when the
+ * program is built).
+ */
+export class RuleCompileError extends Error {
+  constructor(readonly stage: 'compilation' | 'program instantiation', readonly issues: string) {
+    super(`${stage} failed: ${issues}`);
+  }
+}
 
 const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
   'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
@@ -41,8 +56,16 @@ function quantityValue(s: string): number {
   return Number(m[1]) * suffixes[m[2]];
 }
 
+/**
+ * The name rules' matches() calls take here: as long as `matches`, so every
+ * position in the rewritten rule is the position in the rule as written.
+ */
+const MATCHES = '__match';
+
 function buildEnvironment(): Environment {
-  const env = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+  // Loaded with the first rule: a server without CEL rules never needs the evaluator.
+  const cel = createRequire(import.meta.url)('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+  const env = new cel.Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
   const fn = (sig: string, h: (...a: never[]) => unknown): void => {
     try {
       env.registerFunction(sig, h as (...a: unknown[]) => unknown);
@@ -50,7 +73,12 @@ function buildEnvironment(): Environment {
       // already provided by the library
     }
   };
-  fn('string.__matches(string): bool', (s: string, re: string) => cachedRegExp(re).test(s));
+  // CEL matches() with Go's regexp (RE2): the evaluator's own matches() uses
+  // JavaScript's backtracking RegExp, so rules are renamed to this one (renameMatches).
+  // A bad pattern fails as cel-go's String.Match does, with Go's error text.
+  const matches = (s: string, re: string): boolean => matchString(regexpOrThrow(re, ''), s);
+  fn(`string.${MATCHES}(string): bool`, matches);
+  fn(`${MATCHES}(string, string): bool`, matches);
   fn('__has(dyn, string): bool', (o: unknown, field: string) => {
     if (o instanceof Map) return o.has(field);
     return isPlainObject(o) && Object.prototype.hasOwnProperty.call(o, escapeName(field) ?? field);
@@ -86,9 +114,10 @@ function buildEnvironment(): Environment {
     for (let i = l.length - 1; i >= 0; i--) if (l[i] === x) return BigInt(i);
     return -1n;
   });
-  // Kubernetes regex library.
-  fn('string.find(string): string', (s: string, re: string) => cachedRegExp(re).exec(s)?.[0] ?? '');
-  fn('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(cachedRegExp(re).source, cachedRegExp(re).flags + 'g'))].map((m) => m[0]));
+  // Kubernetes regex library (k8s.io/apiserver/pkg/cel/library/regex.go), Go's regexp.
+  fn('string.find(string): string', (s: string, re: string) => findString(regexpOrThrow(re, 'Illegal regex: '), s));
+  fn('string.findAll(string): list<string>', (s: string, re: string) => findAllString(regexpOrThrow(re, 'Illegal regex: '), s, -1));
+  fn('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => findAllString(regexpOrThrow(re, 'Illegal regex: '), s, Number(n)));
   // Kubernetes url, ip, cidr and quantity libraries (value checks).
   fn('isURL(string): bool', (s: string) => { try { new URL(s); return true; } catch { return false; } });
   fn('isIP(string): bool', (s: string) => net.isIP(s) !== 0);
@@ -101,30 +130,55 @@ function buildEnvironment(): Environment {
   return env;
 }
 
-/** RE2 (what Kubernetes CEL uses) to a JavaScript RegExp: leading inline flags, \\A and \\z anchors. */
-export function re2ToRegExp(re: string): RegExp {
-  let flags = 'u';
-  // Inline flag groups such as (?i) apply to the whole pattern here (RE2 scopes them; rules use them up front).
-  let src = re.replace(/\(\?([imsU]+)\)/g, (_m, f: string) => {
-    for (const c of f) if (c !== 'U' && !flags.includes(c)) flags += c;
-    return '';
-  });
-  src = src.replace(/\\A/g, '^').replace(/\\z/g, '$');
-  try {
-    return new RegExp(src, flags);
-  } catch {
-    return new RegExp(src, flags.replace('u', ''));
-  }
+function regexpOrThrow(pattern: string, prefix: string): RE2JS {
+  const re = compileRegexp(pattern);
+  if (re instanceof GoRegexpError) throw new Error(prefix + re.message);
+  return re;
 }
 
-const regexCache = new Map<string, RegExp>();
-function cachedRegExp(re: string): RegExp {
-  let r = regexCache.get(re);
-  if (!r) {
-    r = re2ToRegExp(re);
-    regexCache.set(re, r);
+/** Skips a CEL string or bytes literal starting at `i` (after any r/b prefix); returns the index after it. */
+function skipLiteral(s: string, i: number, raw: boolean): number {
+  const quote = s.startsWith(s[i].repeat(3), i) ? s[i].repeat(3) : s[i];
+  for (let j = i + quote.length; j < s.length; j++) {
+    if (!raw && s[j] === '\\') j++;
+    else if (s.startsWith(quote, j)) return j + quote.length;
   }
-  return r;
+  return s.length;
+}
+
+/** Renames matches( calls outside string literals to the RE2-backed function. */
+function renameMatches(expr: string): string {
+  let out = '';
+  let i = 0;
+  while (i < expr.length) {
+    const c = expr[i];
+    if (c === '"' || c === "'" || c === '`') {
+      const end = skipLiteral(expr, i, c === '`');
+      out += expr.slice(i, end);
+      i = end;
+      continue;
+    }
+    const word = /[A-Za-z_][A-Za-z0-9_]*/y;
+    word.lastIndex = i;
+    const m = word.exec(expr);
+    if (!m) {
+      out += c;
+      i++;
+      continue;
+    }
+    const w = m[0];
+    const next = expr[i + w.length];
+    // A string prefix: r'...', b"...", rb'...', br'...'.
+    if (/^(r|b|rb|br)$/i.test(w) && (next === '"' || next === "'")) {
+      const end = skipLiteral(expr, i + w.length, /r/i.test(w));
+      out += expr.slice(i, end);
+      i = end;
+      continue;
+    }
+    out += w === 'matches' && /^\s*\(/.test(expr.slice(i + w.length, i + w.length + 64)) ? MATCHES : w;
+    i += w.length;
+  }
+  return out;
 }
 
 function matchingParen(s: string, open: number): number {
@@ -151,7 +205,7 @@ function matchingParen(s: string, open: number): number {
  * Messages always quote the rule as written.
  */
 export function rewriteRule(expr: string): string {
-  let out = expr.replace(/\.matches\(/g, '.__matches(');
+  let out = renameMatches(expr);
   for (let i = out.indexOf('has('); i >= 0; i = out.indexOf('has(', i + 1)) {
     if (i > 0 && /[\w.]/.test(out[i - 1])) continue;
     const close = matchingParen(out, i + 3);
@@ -180,13 +234,101 @@ function optionalOldSelf(expr: string): string {
   return expr.replace(/\boldSelf\b/g, '(__hasOld ? optional.of(__old) : optional.none())');
 }
 
+interface CelNode {
+  op: string;
+  args: unknown;
+  start: number;
+  end: number;
+}
+
+function isNode(x: unknown): x is CelNode {
+  return typeof x === 'object' && x !== null && typeof (x as CelNode).op === 'string' && typeof (x as CelNode).start === 'number';
+}
+
+/** Sub-expressions in evaluation order, each after its operands (the order cel-go plans them). */
+function postOrder(n: CelNode, out: CelNode[] = []): CelNode[] {
+  const visit = (x: unknown): void => {
+    if (isNode(x)) postOrder(x, out);
+    else if (Array.isArray(x)) x.forEach(visit);
+  };
+  visit(n.args);
+  out.push(n);
+  return out;
+}
+
+/** A call's name, and its arguments with the receiver first (cel-go's interpreter view). */
+function callParts(n: CelNode): { name: string; member: boolean; args: CelNode[] } | undefined {
+  const a = n.args as unknown[];
+  if (n.op === 'rcall' && isNode(a[1]) && Array.isArray(a[2])) return { name: a[0] as string, member: true, args: [a[1], ...(a[2] as CelNode[])] };
+  if (n.op === 'call' && Array.isArray(a[1])) return { name: a[0] as string, member: false, args: a[1] as CelNode[] };
+  return undefined;
+}
+
+function stringLiteral(n: CelNode | undefined): string | undefined {
+  return n && n.op === 'value' && typeof n.args === 'string' ? n.args : undefined;
+}
+
+/** cel-go's error display: `ERROR: <input>:line:col: message`, the source line and a caret under the column. */
+function celIssue(expr: string, offset: number, message: string): { line: number; col: number; text: string } {
+  const before = expr.slice(0, offset);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const prefix = [...expr.slice(lineStart, offset)];
+  const source = expr.slice(lineStart).split('\n')[0].replace(/\t/g, ' ');
+  // Runes wider than one UTF-8 byte are marked with full-width dots, as cel-go does.
+  const wide = (ch: string | undefined): boolean => ch !== undefined && ch.codePointAt(0)! > 0x7f;
+  const dots = prefix.map((ch) => (wide(ch) ? '\uff0e' : '.')).join('');
+  const caret = wide([...expr.slice(offset, offset + 2)][0]) ? '\uff3e' : '^';
+  return { line, col: prefix.length, text: `ERROR: <input>:${line}:${prefix.length + 1}: ${message}\n | ${source}\n | ${dots}${caret}` };
+}
+
+/**
+ * Regex constants checked when the CRD is written, as kube-apiserver's CEL
+ * environment does: cel.ValidateRegexLiterals() refuses a bad literal first
+ * argument of matches() after type-check ("invalid matches argument"; for the
+ * global form that argument is the string, not the pattern, as in cel-go), and
+ * building the program compiles the constant pattern of matches() (with
+ * OptOptimize), find() and findAll(), failing on the first bad one.
+ */
+function checkRegexConstants(ast: CelNode, rewritten: string, written: string): RuleCompileError | undefined {
+  const nodes = postOrder(ast);
+  // Positions are those of the rewritten rule; a literal that appears once in the rule as written is placed there.
+  const offset = (n: CelNode): number => {
+    if (rewritten === written) return n.start;
+    const raw = rewritten.slice(n.start, n.end);
+    const at = written.indexOf(raw);
+    return at >= 0 && written.indexOf(raw, at + 1) < 0 ? at : Math.min(n.start, written.length);
+  };
+  const issues: Array<{ line: number; col: number; text: string }> = [];
+  for (const n of nodes) {
+    const call = callParts(n);
+    if (call?.name !== MATCHES) continue;
+    const arg = call.member ? call.args[1] : call.args[0];
+    const lit = stringLiteral(arg);
+    if (lit !== undefined && regexpError(lit) !== undefined) issues.push(celIssue(written, offset(arg), 'invalid matches argument'));
+  }
+  if (issues.length) {
+    issues.sort((a, b) => a.line - b.line || a.col - b.col);
+    return new RuleCompileError('compilation', issues.map((i) => i.text).join('\n'));
+  }
+  for (const n of nodes) {
+    const call = callParts(n);
+    if (!call || !(call.name === MATCHES || call.name === 'find' || call.name === 'findAll')) continue;
+    const lit = stringLiteral(call.args[1]);
+    const err = lit === undefined ? undefined : regexpError(lit);
+    if (err !== undefined) return new RuleCompileError('program instantiation', err);
+  }
+  return undefined;
+}
+
 export function compileRule(expr: string, optionalOld = false): Program | Error {
   const key = optionalOld ? `optional:${expr}` : expr;
   let p = programs.get(key);
   if (!p) {
     try {
-      const parsed = env().parse(rewriteRule(optionalOld ? optionalOldSelf(expr) : expr)) as unknown as Program;
-      p = parsed;
+      const rewritten = rewriteRule(optionalOld ? optionalOldSelf(expr) : expr);
+      const parsed = env().parse(rewritten) as unknown as Program;
+      p = (isNode(parsed.ast) && checkRegexConstants(parsed.ast, rewritten, expr)) || parsed;
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
@@ -251,7 +393,9 @@ export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, 
     try {
       result = program(ctx);
     } catch (e) {
-      errs.push(fieldErrors.invalid(path || '<root>', jsonType(value), `${(e as Error).message.split('\n')[0]} evaluating rule: ${r.rule}`));
+      // The evaluator names the function as the rule was rewritten; kube names matches().
+      const detail = (e as Error).message.split('\n')[0].replace(/\b__match\b/g, 'matches');
+      errs.push(fieldErrors.invalid(path || '<root>', jsonType(value), `${detail} evaluating rule: ${r.rule}`));
       continue;
     }
     if (result === true) continue;

@@ -15,8 +15,8 @@ export function applyDefaults(v: unknown, s: SchemaNode | undefined): void {
   const props = s.properties as Record<string, SchemaNode> | undefined;
   if (props) {
     for (const [k, ps] of Object.entries(props)) {
-      if (ps.default !== undefined && (!(k in v) || (v[k] === null && ps.nullable !== true))) v[k] = structuredClone(ps.default);
-      if (k in v) applyDefaults(v[k], ps);
+      if (ps.default !== undefined && (!Object.hasOwn(v, k) || (v[k] === null && ps.nullable !== true))) v[k] = structuredClone(ps.default);
+      if (Object.hasOwn(v, k)) applyDefaults(v[k], ps);
     }
   }
   if (isPlainObject(s.additionalProperties)) {

@@ -4,7 +4,7 @@
 
 import type { FieldError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
-import { strictDecodingError } from '../api/openapi/decode.js';
+import { strictDecodingError, strictDecodingIssues } from '../api/openapi/fields.js';
 import type { FieldValidation } from '../endpoints/options.js';
 import { evaluateRules, type Rule } from './cel.js';
 import { applyDefaults } from './defaults.js';
@@ -17,7 +17,7 @@ export interface CompiledSchema {
   schema: SchemaNode;
   errors: FieldError[];
   /** Prune (per fieldValidation) and default a request body in place. */
-  decode(obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[]; kind: string; version: string }): void;
+  decode(obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[]; kind: string; version: string; duplicates?: string[] }): void;
   /** Defaults on read (kube defaults objects read from storage too). */
   defaultOnRead(obj: KubeObject): void;
   validate(obj: KubeObject, old: KubeObject | undefined): FieldError[];
@@ -52,11 +52,24 @@ function celWalk(v: unknown, old: unknown, hasOld: boolean, s: SchemaNode | unde
   const additional = isPlainObject(s.additionalProperties) ? (s.additionalProperties as SchemaNode) : undefined;
   const o = hasOld && isPlainObject(old) ? old : undefined;
   for (const [k, x] of Object.entries(v)) {
-    const child = props[k] ?? additional;
+    const declared = Object.hasOwn(props, k);
+    const child = declared ? props[k] : additional;
     if (!child) continue;
-    celWalk(x, o?.[k], o !== undefined && k in o, child, props[k] ? join(path, k) : `${path}[${k}]`, errs);
+    const hasOldKey = o !== undefined && Object.hasOwn(o, k);
+    celWalk(x, hasOldKey ? o[k] : undefined, hasOldKey, child, declared ? join(path, k) : `${path}[${k}]`, errs);
   }
 }
+
+/** hasBlockingErr: the schema error types after which CEL rules are not evaluated. */
+const BLOCKING_ERRORS = new Set<FieldError['type']>([
+  'FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid',
+]);
+
+/** The error kube adds in their place: field.Invalid(nil, nil, ...), printed `<nil>: Invalid value: "null": ...`. */
+const CEL_SKIPPED: FieldError = {
+  type: 'FieldValueInvalid', field: '<nil>', badValue: 'null',
+  detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
 
 function hasRules(s: SchemaNode): boolean {
   return JSON.stringify(s).includes('"x-kubernetes-validations"');
@@ -72,12 +85,13 @@ export function compileVersionSchema(schema: Record<string, unknown>, path: stri
     schema: s,
     errors,
     decode(obj, opts) {
+      const duplicates = opts.duplicates ?? [];
       if (opts.fieldValidation === 'Strict') {
-        const unknown = pruneUnknown(obj, s, { drop: false, keepMetadata: true });
-        if (unknown.length) throw strictDecodingError(opts.kind, opts.version, unknown);
+        const issues = strictDecodingIssues(pruneUnknown(obj, s, { drop: false, keepMetadata: true }), duplicates);
+        if (issues.length) throw strictDecodingError(opts.kind, opts.version, issues);
       } else {
-        const dropped = pruneUnknown(obj, s, { drop: true, keepMetadata: true });
-        if (opts.fieldValidation === 'Warn') for (const f of dropped) opts.warnings.push(`unknown field "${f}"`);
+        const issues = strictDecodingIssues(pruneUnknown(obj, s, { drop: true, keepMetadata: true }), duplicates);
+        if (opts.fieldValidation === 'Warn') opts.warnings.push(...issues);
       }
       applyDefaults(obj, s);
     },
@@ -91,8 +105,15 @@ export function compileVersionSchema(schema: Record<string, unknown>, path: stri
       delete body.apiVersion;
       delete body.kind;
       validateValue(body, valueSchema, '', errs);
-      if (withRules && (errs.length === 0 || old)) celWalk(obj, old, old !== undefined, s, '', errs);
-      return old ? ratchet(errs, obj, old) : errs;
+      const schemaErrs = old ? ratchet(errs, obj, old) : errs;
+      if (!withRules) return schemaErrs;
+      // customResourceStrategy.Validate: CEL rules still run after other schema
+      // errors (a list-map duplicate, a pattern, a minimum...) unless one of them
+      // means the object lacks the shape the rules were written for.
+      if (schemaErrs.some((e) => BLOCKING_ERRORS.has(e.type))) return [...schemaErrs, CEL_SKIPPED];
+      const celErrs: FieldError[] = [];
+      celWalk(obj, old, old !== undefined, s, '', celErrs);
+      return [...schemaErrs, ...(old ? ratchet(celErrs, obj, old) : celErrs)];
     },
   };
 }

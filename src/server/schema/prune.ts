@@ -43,7 +43,8 @@ function walk(value: unknown, schema: SchemaNode | undefined, path: string, opts
   const embedded = s['x-kubernetes-embedded-resource'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   for (const key of Object.keys(value)) {
-    const child = props?.[key];
+    // Own properties only: a field named `constructor` or `__proto__` is unknown like any other.
+    const child = props && Object.hasOwn(props, key) ? props[key] : undefined;
     if ((isRoot || embedded) && key === 'metadata' && opts.keepMetadata) continue;
     if (child) {
       walk(value[key], child, join(path, key), opts, out, false);

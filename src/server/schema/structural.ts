@@ -5,14 +5,26 @@
 import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
 import type { SchemaNode } from './prune.js';
-import { compileRule, type Rule } from './cel.js';
+import { compileRule, RuleCompileError, type Rule } from './cel.js';
+import { regexpError } from './regex.js';
 import { estimateCost, exceedsMessage, maxSize, PER_EXPRESSION_LIMIT } from './cel-cost.js';
 
 const JUNCTORS = ['allOf', 'anyOf', 'oneOf'] as const;
 const FORBIDDEN_IN_JUNCTORS = ['type', 'default', 'description', 'nullable', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-embedded-resource', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'additionalProperties'];
 
+/**
+ * apiextensions-apiserver validateValueValidation: a pattern must compile with
+ * Go's regexp, checked on every schema node and inside allOf/anyOf/oneOf/not.
+ */
+function checkPattern(s: SchemaNode, path: string, errs: FieldError[]): void {
+  if (typeof s.pattern !== 'string' || s.pattern === '') return;
+  const err = regexpError(s.pattern);
+  if (err !== undefined) errs.push(fieldErrors.invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${err}`));
+}
+
 function checkJunctorBody(s: SchemaNode, path: string, errs: FieldError[]): void {
+  checkPattern(s, path, errs);
   for (const k of FORBIDDEN_IN_JUNCTORS) {
     if (s[k] !== undefined && !(k === 'x-kubernetes-preserve-unknown-fields' && s[k] === false)) errs.push(fieldErrors.forbidden(`${path}.${k}`, 'must be empty to be structural'));
   }
@@ -46,6 +58,7 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], specifiedField: b
     else if (s.properties || s.items) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified array items'));
   }
   if (intOrString && s.type) errs.push(fieldErrors.forbidden(`${path}.type`, 'must be empty if x-kubernetes-int-or-string is true'));
+  checkPattern(s, path, errs);
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
     errs.push(fieldErrors.forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
   }
@@ -74,7 +87,8 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], specifiedField: b
         return;
       }
       const p = compileRule(r.rule, r.optionalOldSelf === true && /\boldSelf\b/.test(r.rule));
-      if (p instanceof Error) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, `compilation failed: ERROR: <input>: ${p.message.split('\n')[0]}`));
+      if (p instanceof RuleCompileError) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, p.message));
+      else if (p instanceof Error) errs.push(fieldErrors.invalid(`${rp}.rule`, r.rule, `compilation failed: ERROR: <input>: ${p.message.split('\n')[0]}`));
       else {
         const cost = estimateCost(p.ast, s);
         const total = cost * cardinality;
@@ -88,7 +102,8 @@ function walk(s: SchemaNode, path: string, errs: FieldError[], specifiedField: b
       }
       if (r.messageExpression) {
         const m = compileRule(r.messageExpression);
-        if (m instanceof Error) errs.push(fieldErrors.invalid(`${rp}.messageExpression`, r.messageExpression, `messageExpression compilation failed: ERROR: <input>: ${m.message.split('\n')[0]}`));
+        if (m instanceof RuleCompileError) errs.push(fieldErrors.invalid(`${rp}.messageExpression`, r.messageExpression, `messageExpression ${m.message}`));
+        else if (m instanceof Error) errs.push(fieldErrors.invalid(`${rp}.messageExpression`, r.messageExpression, `messageExpression compilation failed: ERROR: <input>: ${m.message.split('\n')[0]}`));
       }
       if (r.reason && !['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'].includes(r.reason)) {
         errs.push(fieldErrors.notSupported(`${rp}.reason`, r.reason, ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired']));

@@ -6,6 +6,7 @@ import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
 import type { SchemaNode } from './prune.js';
 import { checkFormat } from './formats.js';
+import { compileRegexp, GoRegexpError, matchString } from './regex.js';
 
 export function jsonType(v: unknown): string {
   if (v === null) return 'null';
@@ -51,9 +52,10 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
     if (typeof s.maxLength === 'number' && [...v].length > s.maxLength) errs.push(fieldErrors.tooLong(path, s.maxLength));
     if (typeof s.minLength === 'number' && [...v].length < s.minLength) errs.push(fieldErrors.invalid(path, v, `${p} in body should be at least ${s.minLength} chars long`));
     if (typeof s.pattern === 'string') {
-      let re: RegExp | undefined;
-      try { re = new RegExp(s.pattern, 'u'); } catch { re = undefined; }
-      if (re && !re.test(v)) errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}'`));
+      // kube-openapi validate.Pattern: Go's regexp (linear time), an unanchored MatchString.
+      const re = compileRegexp(s.pattern);
+      if (re instanceof GoRegexpError) errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}, but pattern is invalid: ${re.message}'`));
+      else if (!matchString(re, v)) errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}'`));
     }
     if (typeof s.format === 'string') {
       const bad = checkFormat(s.format, v);
@@ -109,14 +111,14 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
   if (isPlainObject(v)) {
     const props = (s.properties ?? {}) as Record<string, SchemaNode>;
     for (const r of Array.isArray(s.required) ? (s.required as string[]) : []) {
-      if (!(r in v)) errs.push(fieldErrors.required(path ? `${path}.${r}` : r));
+      if (!Object.hasOwn(v, r)) errs.push(fieldErrors.required(path ? `${path}.${r}` : r));
     }
     const n = Object.keys(v).length;
     if (typeof s.maxProperties === 'number' && n > s.maxProperties) errs.push(fieldErrors.tooMany(path, n, s.maxProperties));
     if (typeof s.minProperties === 'number' && n < s.minProperties) errs.push(fieldErrors.invalid(path, n, `${p} in body should have at least ${s.minProperties} properties`));
     const additional = s.additionalProperties;
     for (const [k, x] of Object.entries(v)) {
-      const child = props[k] ?? (isPlainObject(additional) ? (additional as SchemaNode) : undefined);
+      const child = (Object.hasOwn(props, k) ? props[k] : undefined) ?? (isPlainObject(additional) ? (additional as SchemaNode) : undefined);
       if (child) validateValue(x, child, path ? `${path}.${k}` : k, errs);
     }
   }

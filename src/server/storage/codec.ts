@@ -1,5 +1,6 @@
-// What both backends share: the JSON codec with resourceVersion handling
-// (kube's APIObjectVersioner) and precondition checks.
+// The object layer's codec (kube's APIObjectVersioner over the JSON
+// serializer): values are JSON without resourceVersion; an object read back
+// carries its mod revision as resourceVersion. And precondition checks.
 
 import type { KubeObject } from '../api/types.js';
 import { StorageError, type Preconditions } from './interface.js';
@@ -22,10 +23,6 @@ export function decode(value: string, revision: number): KubeObject {
   if (!obj.metadata) obj.metadata = {};
   obj.metadata.resourceVersion = String(revision);
   return obj;
-}
-
-export function sameContent(next: KubeObject, stored: string): boolean {
-  return encode(next) === stored;
 }
 
 /** storage.Preconditions.Check wording. */

@@ -1,7 +1,8 @@
-// Picks a backend; nothing above the storage seam calls this.
+// Picks a driver under the object layer; nothing above the storage seam calls this.
 
 import type { Storage } from './interface.js';
 import { MemoryStorage } from './memory/index.js';
+import { ObjectStorage } from './objects.js';
 
 export type StorageConfig =
   | { kind: 'memory'; historyLimit?: number }
@@ -10,8 +11,8 @@ export type StorageConfig =
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   if (cfg.kind === 'memory') return new MemoryStorage({ historyLimit: cfg.historyLimit });
   // Loaded on demand: the etcd client (gRPC) is the largest module, and memory environments never need it.
-  const { EtcdStorage } = await import('./etcd/index.js');
-  const s = new EtcdStorage(cfg);
+  const { EtcdBackend } = await import('./etcd/index.js');
+  const s = new ObjectStorage(new EtcdBackend(cfg));
   if (!(await s.healthy())) {
     await s.close();
     throw new Error(`cannot reach etcd at ${cfg.endpoints.join(', ')}: check --etcd-servers and that etcd is running`);

@@ -1,15 +1,16 @@
 // The one seam between the API and persistence, modelled on
-// k8s.io/apiserver/pkg/storage/interfaces.go and kine's backend. Both the
-// etcd3 backend and the embedded MVCC memory backend implement it and pass the
-// same suite (test/storage.conformance.ts). Nothing above this seam knows
-// which backend it talks to.
+// k8s.io/apiserver/pkg/storage/interfaces.go. One implementation, the object
+// layer (objects.ts), holds the etcd3 store's semantics over a key-value
+// driver (backend.ts: etcd/ or memory/); it passes the same suite on both
+// (test/storage/conformance.ts). Nothing above this seam knows which driver
+// it talks to.
 //
 // Keys are registry keys without the prefix: `/configmaps/default/foo`,
 // `/apiextensions.k8s.io/customresourcedefinitions/foos.example.com`. The
-// backend prepends its prefix (`--etcd-prefix`, default `/registry`).
-// Values are JSON objects. Backends set `metadata.resourceVersion` on every
-// object they return to the key's mod revision (a decimal string), and strip
-// it before persisting, as kube-apiserver's APIObjectVersioner does.
+// etcd driver prepends its prefix (`--etcd-prefix`, default `/registry`).
+// Values are JSON objects. Every object returned carries
+// `metadata.resourceVersion` = the key's mod revision (a decimal string); it is
+// stripped before persisting, as kube-apiserver's APIObjectVersioner does.
 
 import type { KubeObject } from '../api/types.js';
 
@@ -54,8 +55,6 @@ export interface ListOptions {
   limit?: number;
   /** Filter applied before counting toward limit. */
   predicate?: (obj: KubeObject) => boolean;
-  /** List keys under prefix (true) or the single key (false). Default true. */
-  recursive?: boolean;
 }
 
 export interface ListResult {
@@ -116,21 +115,43 @@ export interface WatchHandler {
   event(ev: WatchEvent): void;
   /** The watch ended with an error (Compacted when fromRevision is compacted, Unreachable when the backend dropped it). No events follow. */
   error(err: StorageError): void;
+  /**
+   * Every event of this watch with a revision at or below `revision` has been delivered (etcd's watch
+   * progress notification, which kube's watch cache turns into its current resourceVersion).
+   * A backend calls it only when that holds, never ahead of events still in flight.
+   */
+  progress?(revision: number): void;
 }
 
 export interface WatchOptions {
   /** Deliver events with revision > fromRevision. 0 = from now. */
   fromRevision: number;
-  recursive?: boolean;
   /** Also deliver prevObject (etcd prev_kv). */
   prevObject?: boolean;
 }
 
 export interface StorageWatch {
   stop(): void;
+  /**
+   * Asks for a progress notification now (kube's RequestWatchProgress). Absent when the backend cannot
+   * answer one correctly on demand; its periodic notifications, if any, still arrive through progress().
+   */
+  requestProgress?(): void;
 }
 
-export interface Storage {
+/** The store's revision, history and health: the same at the object layer and at the driver. */
+export interface Revisioned {
+  currentRevision(): Promise<number>;
+  /** Drop history up to (excluding) revision. Reads and watches before it fail with Compacted. */
+  compact(revision: number): Promise<void>;
+  /** The oldest revision still readable. */
+  compactedRevision(): Promise<number>;
+  /** Liveness check for /readyz. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface Storage extends Revisioned {
   /** Human name for /readyz and logs: `etcd` or `memory`. */
   readonly kind: 'etcd' | 'memory';
   create(key: string, obj: KubeObject, opts?: { dryRun?: boolean }): Promise<KubeObject>;
@@ -144,12 +165,4 @@ export interface Storage {
   /** Number of keys under prefix. */
   count(prefix: string): Promise<number>;
   watch(prefix: string, opts: WatchOptions, handler: WatchHandler): StorageWatch;
-  currentRevision(): Promise<number>;
-  /** Drop history up to (excluding) revision. Reads and watches before it fail with Compacted. */
-  compact(revision: number): Promise<void>;
-  /** The oldest revision still readable. */
-  compactedRevision(): Promise<number>;
-  /** Liveness check for /readyz. */
-  healthy(): Promise<boolean>;
-  close(): Promise<void>;
 }

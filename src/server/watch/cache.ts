@@ -5,18 +5,30 @@
 // upstream watch fails (compaction, lost connection) it ends every client
 // watch with a 410 ERROR so clients relist, then relists itself and watches
 // again from the new list revision: no event is ever silently skipped.
+//
+// Its revision follows the resource's own events, so after writes to other
+// resources it lags the store's. kube keeps it current with etcd progress
+// notifications; here the upstream's progress notifications advance it (the
+// memory store answers a progress request at once; etcd sends periodic ones),
+// and a watch from a revision the store has reached but the cache has not
+// starts at once: the cache's upstream delivers every later event in order,
+// and the watcher drops those at or below its start (see watch()).
+//
+// It implements the same list/watch contract as storage and hands storage
+// what it cannot answer, as kube's Cacher delegates (shouldDelegateList):
+// consistent reads, Exact, continue tokens, limits on a non-zero
+// resourceVersion, and revisions the store has reached but it has not.
 
-import { timeout } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
 import { EventRing } from './ring.js';
 import { SortedKeys } from '../storage/memory/sorted-keys.js';
-import type { SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
+import { StorageWatchSource } from './storage-source.js';
+import type { Predicate, SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
 import { defaultBookmarkObject } from './types.js';
-import { addedEvent, initialEventsEndBookmark, tooOldStatus, Watcher, type CacheEvent } from './watcher.js';
-
-export { tooOldStatus } from './watcher.js';
-export type { CacheEvent } from './watcher.js';
+import {
+  addedEvent, DEFAULT_WATCHER_BUFFER_BYTES, initialEventsEndBookmark, tooLargeResourceVersion, tooOldStatus, Watcher, type CacheEvent,
+} from './watcher.js';
 
 export interface WatchCacheOptions {
   /** Events kept for resuming watches (kube sizes its cache dynamically; 10,000 covers minutes of heavy churn). */
@@ -33,25 +45,6 @@ export interface WatchCacheOptions {
   relistBackoffMs?: number;
 }
 
-/** Legacy shapes still used by registry/lister.ts. */
-export interface WatchFilter {
-  keyPrefix: string;
-  predicate?: (obj: KubeObject) => boolean;
-}
-export interface LegacyWatchOptions {
-  fromRevision: number;
-  initialEvents: boolean;
-  allowBookmarks: boolean;
-  minRevision?: number;
-  initialEventsEnd?: (rev: number) => KubeObject;
-}
-
-export const DEFAULT_WATCHER_BUFFER_BYTES = 16 * 1024 * 1024;
-
-function tooLarge(rv: number, current: number): Error {
-  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
-}
-
 export class WatchCache implements WatchSource {
   private state = new Map<string, KubeObject>();
   private readonly keys = new SortedKeys();
@@ -65,9 +58,13 @@ export class WatchCache implements WatchSource {
   private waiters: Array<{ rev: number; resolve: () => void }> = [];
   private readonly opts: Required<Omit<WatchCacheOptions, 'bookmarkObject'>> & { bookmarkObject: (rv: number) => KubeObject };
   private stopped = false;
+  /** The first list completed: the state may serve resourceVersion="0" lists even while relisting. */
+  private listed = false;
   private ready: Promise<void> = Promise.resolve();
   private bookmarkTimer?: NodeJS.Timeout;
   private relistTimer?: NodeJS.Timeout;
+  /** Storage read directly, for what the cache does not answer. */
+  private readonly delegate: StorageWatchSource;
 
   constructor(private readonly storage: Storage, readonly prefix: string, opts: WatchCacheOptions = {}) {
     this.opts = {
@@ -79,6 +76,7 @@ export class WatchCache implements WatchSource {
       bookmarkObject: opts.bookmarkObject ?? defaultBookmarkObject(undefined, undefined),
     };
     this.ring = new EventRing(Math.max(1, this.opts.capacity));
+    this.delegate = new StorageWatchSource(storage, prefix, { bookmarkObject: this.opts.bookmarkObject, bufferSize: this.opts.bufferSize });
   }
 
   /** Lists, then watches from the list revision. Rejects if the first list fails. */
@@ -103,10 +101,15 @@ export class WatchCache implements WatchSource {
     this.ring.clear();
     this.evicted = false;
     this.revision = this.listRevision = list.revision;
-    this.upstream = this.storage.watch(this.prefix, { fromRevision: list.revision, prevObject: true }, {
+    this.listed = true;
+    const upstream: StorageWatch = this.storage.watch(this.prefix, { fromRevision: list.revision, prevObject: true }, {
       event: (ev) => this.apply(ev),
       error: () => this.upstreamFailed(),
+      progress: (rev) => {
+        if (this.upstream === upstream) this.progress(rev);
+      },
     });
+    this.upstream = upstream;
     this.notifyWaiters();
   }
 
@@ -151,6 +154,23 @@ export class WatchCache implements WatchSource {
     this.notifyWaiters();
   }
 
+  /** The upstream has delivered every event up to `rev` (kube's watchCache.UpdateResourceVersion on a progress bookmark). */
+  private progress(rev: number): void {
+    if (rev <= this.revision) return;
+    this.revision = rev;
+    this.notifyWaiters();
+  }
+
+  /**
+   * Whether the cache has seen `rev`, after asking the upstream for progress (kube's progressRequester).
+   * Does not wait for periodic notifications: callers fall back to storage or to waitFresh.
+   */
+  async reached(rev: number): Promise<boolean> {
+    await this.ready;
+    if (rev > this.revision) this.upstream?.requestProgress?.();
+    return rev <= this.revision;
+  }
+
   private notifyWaiters(): void {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
@@ -159,7 +179,7 @@ export class WatchCache implements WatchSource {
   }
 
   /** The cached object at a full key (possibly a little behind storage). */
-  get(key: string): KubeObject | undefined {
+  cached(key: string): KubeObject | undefined {
     return this.state.get(key);
   }
 
@@ -171,72 +191,68 @@ export class WatchCache implements WatchSource {
     return this.watchers.size;
   }
 
-  /** Waits until the cache has seen `rev` (waitUntilFreshAndBlock); 504 "Too large resource version" after the timeout. */
-  async waitFresh(rev: number): Promise<void> {
-    await this.ready;
+  /**
+   * Waits until the cache has seen `rev` (waitUntilFreshAndBlock); 504 "Too large resource version" after the timeout.
+   * With `stale`, a cache that has listed once answers from its state while it relists (storage unreachable),
+   * as kube serves resourceVersion="0" lists from the watch cache: only revisions it has seen are served so.
+   */
+  async waitFresh(rev: number, stale = false): Promise<void> {
+    if (!(stale && this.listed && rev <= this.revision)) await this.ready;
+    if (rev <= this.revision) return;
+    this.upstream?.requestProgress?.();
     if (rev <= this.revision) return;
     await new Promise<void>((resolve, reject) => {
       const entry = { rev, resolve: () => { clearTimeout(timer); resolve(); } };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== entry);
-        reject(tooLarge(rev, this.revision));
+        reject(tooLargeResourceVersion(rev, this.revision));
       }, this.opts.freshnessTimeoutMs);
       this.waiters.push(entry);
     });
   }
 
-  /** Matching objects in key order, paged by limit/startAfterKey. */
-  list(opts: SourceListOptions): Promise<SourceListResult>;
-  /** @deprecated legacy form used by registry/lister.ts. */
-  list(keyPrefix: string, predicate?: (obj: KubeObject) => boolean, minRevision?: number): Promise<SourceListResult>;
-  async list(a: SourceListOptions | string, predicate?: (obj: KubeObject) => boolean, minRevision?: number): Promise<SourceListResult> {
-    const opts: SourceListOptions = typeof a === 'string' ? { keyPrefix: a, predicate, minRevision } : a;
-    await this.waitFresh(opts.minRevision ?? 0);
-    return this.page(opts);
+  /**
+   * resourceVersion="0" (any), and NotOlderThan without a limit, from the cache (waiting until it has
+   * seen the revision); the rest from storage (kube's shouldDelegateList). A NotOlderThan revision the
+   * store has reached but the cache has not (the last writes went to other resources) is a fresh read
+   * from storage, which answers at once where waiting would take until the next progress notification.
+   */
+  async list(opts: SourceListOptions): Promise<SourceListResult> {
+    const rv = opts.resourceVersion;
+    const fromCache = !opts.continue && rv !== undefined && opts.resourceVersionMatch !== 'Exact' && (rv === 0 || !opts.limit);
+    if (!fromCache || (rv! > 0 && !(await this.reached(rv!)) && (await this.storeReached(rv!)))) return this.delegate.list(opts);
+    await this.waitFresh(rv!, true);
+    return { items: this.snapshot(opts.keyPrefix, opts.predicate), revision: this.revision };
   }
 
-  private page(opts: SourceListOptions): SourceListResult {
-    const prefix = opts.keyPrefix ?? this.prefix;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+  /** Whether storage has reached `rev` (false when it cannot be asked). */
+  private async storeReached(rev: number): Promise<boolean> {
+    return rev <= (await this.storage.currentRevision().catch(() => 0));
+  }
+
+  /** The matching objects in key order. */
+  private snapshot(keyPrefix = this.prefix, predicate?: Predicate): KubeObject[] {
     const items: KubeObject[] = [];
-    let i = this.keys.lowerBound(opts.startAfterKey && opts.startAfterKey >= prefix ? opts.startAfterKey : prefix);
-    if (opts.startAfterKey && this.keys.at(i) === opts.startAfterKey) i++;
-    let lastKey: string | undefined;
-    for (let key = this.keys.at(i); key !== undefined && key.startsWith(prefix); key = this.keys.at(++i)) {
+    for (let i = this.keys.lowerBound(keyPrefix), key = this.keys.at(i); key !== undefined && key.startsWith(keyPrefix); key = this.keys.at(++i)) {
       const obj = this.state.get(key)!;
-      if (opts.predicate && !opts.predicate(obj)) continue;
-      if (items.length === limit) {
-        // Another match exists past the page.
-        const remaining = opts.predicate ? undefined : this.keys.lowerBound(prefix + '\uffff') - i;
-        return { items, revision: this.revision, more: true, lastKey, remainingItemCount: remaining };
-      }
-      items.push(obj);
-      lastKey = key;
+      if (!predicate || predicate(obj)) items.push(obj);
     }
-    return { items, revision: this.revision, more: false, lastKey };
+    return items;
   }
 
   /**
-   * Starts a watch. Resolves once the watcher is registered; initial events,
-   * replayed history or a 410 ERROR have then already been handed to the sink.
+   * A WatchList from a revision the cache has not caught up with (its state would be older than asked)
+   * is served by storage: a list at the current revision, then a watch from it.
    */
-  watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle>;
-  /** @deprecated legacy form used by registry/lister.ts. */
-  watch(filter: WatchFilter, sink: WatchSink, legacy: LegacyWatchOptions): Promise<WatchHandle>;
-  async watch(a: SourceWatchOptions | WatchFilter, sink: WatchSink, legacy?: LegacyWatchOptions): Promise<WatchHandle> {
-    let opts: SourceWatchOptions;
-    let endBookmark: ((rv: number) => KubeObject) | undefined;
-    if (legacy) {
-      opts = { keyPrefix: a.keyPrefix, predicate: a.predicate, fromRevision: legacy.fromRevision, initialEvents: legacy.initialEvents,
-        allowBookmarks: legacy.allowBookmarks, minRevision: legacy.minRevision };
-      endBookmark = legacy.initialEventsEnd;
-    } else {
-      opts = a as SourceWatchOptions;
-    }
-    await this.waitFresh(opts.minRevision ?? 0);
+  async watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle> {
+    const min = opts.minRevision ?? 0;
+    if (opts.sendInitialEvents && min > 0 && !(await this.reached(min)) && (await this.storeReached(min))) return this.delegate.watch(opts, sink);
+    const initial = !!(opts.sendInitialEvents || opts.initialEvents);
+    const resume = !initial && opts.fromRevision > 0;
+    await this.waitFresh(resume ? 0 : opts.minRevision ?? 0);
+    if (resume && opts.fromRevision > this.revision) await this.waitResumable(opts.fromRevision);
     // From here to registration nothing awaits: no event can slip between the snapshot/replay and the live stream.
     const make = opts.bookmarkObject ?? this.opts.bookmarkObject;
-    const initial = !!(opts.sendInitialEvents || opts.initialEvents);
     const w = new Watcher(sink, {
       keyPrefix: opts.keyPrefix ?? this.prefix,
       predicate: opts.predicate,
@@ -248,9 +264,8 @@ export class WatchCache implements WatchSource {
       onClose: (x) => this.watchers.delete(x),
     });
     if (initial) {
-      for (const obj of this.page({ keyPrefix: opts.keyPrefix, predicate: opts.predicate }).items) w.send(addedEvent(obj));
+      for (const obj of this.snapshot(opts.keyPrefix, opts.predicate)) w.send(addedEvent(obj));
       if (opts.sendInitialEvents && opts.allowBookmarks) w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(make, this.revision) });
-      else if (endBookmark) w.send({ type: 'BOOKMARK', object: endBookmark(this.revision) });
     } else if (opts.fromRevision > 0) {
       // watchCache.getAllEventsSinceLocked: complete since the list unless events were evicted.
       const oldest = this.listRevision > 0 && !this.evicted ? this.listRevision + 1 : this.ring.size ? this.ring.at(0).revision : this.revision + 1;
@@ -262,6 +277,25 @@ export class WatchCache implements WatchSource {
     }
     if (!w.closed) this.watchers.add(w);
     return w;
+  }
+
+  /**
+   * A watch from `rev` past the cache's revision: once the store is known to have reached `rev`, it can
+   * start at once. The upstream delivers every event after the cache's revision in order, so the watcher
+   * (which drops events at or below its start) receives exactly the events after `rev`. A revision the
+   * store has not reached waits as kube's waitUntilFreshAndBlock does (504 after the timeout).
+   */
+  private async waitResumable(rev: number): Promise<void> {
+    for (;;) {
+      const ready = this.ready;
+      this.upstream?.requestProgress?.();
+      if (rev <= this.revision) return;
+      const current = await this.storage.currentRevision().catch(() => 0);
+      if (rev > current) return this.waitFresh(rev);
+      // A relist started meanwhile would replace the state without events: register only after it.
+      if (ready === this.ready) return;
+      await this.ready;
+    }
   }
 
   /** Sends a BOOKMARK at the current revision to every watcher that allows them (one shared event per kind of bookmark). */
@@ -277,17 +311,12 @@ export class WatchCache implements WatchSource {
     }
   }
 
-  /** @deprecated legacy form: bookmarks built by `make`. */
-  bookmark(make: (rv: number) => KubeObject): void {
-    const ev = { type: 'BOOKMARK' as const, object: make(this.revision) };
-    for (const w of this.watchers) w.sendBookmark(this.revision, ev);
-  }
-
   stop(): void {
     this.stopped = true;
     clearInterval(this.bookmarkTimer);
     clearTimeout(this.relistTimer);
     this.upstream?.stop();
     for (const w of [...this.watchers]) w.close();
+    this.delegate.stop();
   }
 }

@@ -1,23 +1,21 @@
-// --watch-cache=false: every list and watch goes to storage, one storage
-// watch per client (kube-apiserver without the cacher, straight to the etcd3
-// store), with the same predicate transitions and event shapes as the cache.
+// The source that reads storage directly: kube-apiserver's etcd3 store
+// behind storage.Interface. It serves every list and watch with
+// --watch-cache=false, and the requests the watch cache hands on (consistent
+// reads, Exact, continue tokens, limits, revisions the cache has not reached).
+// One storage watch per client, with the same predicate transitions and event
+// shapes as the cache.
 
-import { expired, timeout, toStatus } from '../api/errors.js';
+import { expired, toStatus } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { isStorageError, type Storage, type StorageWatch } from '../storage/interface.js';
-import type { SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
+import { CONTINUE_EXPIRED, decodeContinue, encodeContinue } from './continue.js';
+import type { Predicate, SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
 import { defaultBookmarkObject } from './types.js';
-import { addedEvent, initialEventsEndBookmark, Watcher } from './watcher.js';
-import { DEFAULT_WATCHER_BUFFER_BYTES } from './cache.js';
+import { addedEvent, DEFAULT_WATCHER_BUFFER_BYTES, initialEventsEndBookmark, tooLargeResourceVersion, Watcher } from './watcher.js';
 
 export interface StorageWatchSourceOptions {
   bookmarkObject?: (rv: number) => KubeObject;
-  bookmarkIntervalMs?: number;
   bufferSize?: number;
-}
-
-function tooLarge(rv: number, current: number): Error {
-  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
 }
 
 /** The etcd3 store's answer to a watch from a compacted revision (interpretWatchError). */
@@ -26,21 +24,53 @@ const WATCH_TOO_OLD = 'The resourceVersion for the provided watch is too old.';
 export class StorageWatchSource implements WatchSource {
   private readonly watchers = new Map<Watcher, StorageWatch | undefined>();
   private readonly make: (rv: number) => KubeObject;
-  private readonly timer?: NodeJS.Timeout;
 
   constructor(private readonly storage: Storage, readonly prefix: string, private readonly opts: StorageWatchSourceOptions = {}) {
     this.make = opts.bookmarkObject ?? defaultBookmarkObject(undefined, undefined);
-    const every = opts.bookmarkIntervalMs ?? 60_000;
-    if (every > 0) {
-      this.timer = setInterval(() => this.bookmarkAll(), every);
-      this.timer.unref();
-    }
   }
 
+  /**
+   * The etcd3 store's GetList: a continue token reads at its revision; Exact (or a limit with an unset
+   * match) at the given revision; anything else at the latest revision, which satisfies NotOlderThan once
+   * the store has reached it.
+   */
   async list(opts: SourceListOptions): Promise<SourceListResult> {
-    const r = await this.storage.list(opts.keyPrefix ?? this.prefix, { limit: opts.limit, predicate: opts.predicate, startAfterKey: opts.startAfterKey });
-    if (opts.minRevision && opts.minRevision > r.revision) throw tooLarge(opts.minRevision, r.revision);
-    return r;
+    const keyPrefix = opts.keyPrefix ?? this.prefix;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue);
+      return this.read(keyPrefix, opts.predicate, limit, token.rv > 0 ? token.rv : 0, this.prefix + token.start);
+    }
+    const rv = opts.resourceVersion;
+    const match = opts.resourceVersionMatch ?? '';
+    const exact = rv !== undefined && rv > 0 && (match === 'Exact' || (!match && limit > 0));
+    if (rv !== undefined && rv > 0 && !exact) {
+      const current = await this.storage.currentRevision();
+      if (rv > current) throw tooLargeResourceVersion(rv, current);
+    }
+    return this.read(keyPrefix, opts.predicate, limit, exact ? rv : 0, undefined);
+  }
+
+  private async read(keyPrefix: string, predicate: Predicate | undefined, limit: number, revision: number, startAfterKey: string | undefined): Promise<SourceListResult> {
+    try {
+      const r = await this.storage.list(keyPrefix, { revision, limit, predicate, startAfterKey });
+      const out: SourceListResult = { items: r.items, revision: r.revision };
+      if (r.more && r.lastKey) out.continue = encodeContinue(r.revision, r.lastKey.slice(this.prefix.length));
+      if (r.more && r.remainingItemCount !== undefined) out.remainingItemCount = r.remainingItemCount;
+      return out;
+    } catch (e) {
+      if (isStorageError(e, 'Compacted')) {
+        if (startAfterKey) {
+          // The snapshot is gone: 410 with a token that continues from the same key at the latest revision.
+          const err = expired(CONTINUE_EXPIRED);
+          (err.status.metadata as Record<string, unknown>).continue = encodeContinue(-1, startAfterKey.slice(this.prefix.length));
+          throw err;
+        }
+        throw expired(`The resourceVersion for the provided list is too old.`);
+      }
+      if (isStorageError(e, 'TooLargeResourceVersion')) throw tooLargeResourceVersion(revision, e.revision ?? (await this.storage.currentRevision()));
+      throw e;
+    }
   }
 
   async watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle> {
@@ -50,7 +80,7 @@ export class StorageWatchSource implements WatchSource {
     let items: KubeObject[] = [];
     if (initial) {
       const r = await this.storage.list(keyPrefix, { predicate: opts.predicate });
-      if (opts.minRevision && opts.minRevision > r.revision) throw tooLarge(opts.minRevision, r.revision);
+      if (opts.minRevision && opts.minRevision > r.revision) throw tooLargeResourceVersion(opts.minRevision, r.revision);
       items = r.items;
       start = r.revision;
     } else if (start === 0) {
@@ -93,12 +123,14 @@ export class StorageWatchSource implements WatchSource {
     });
   }
 
-  bookmarkAll(): void {
-    for (const w of this.watchers.keys()) w.bookmark();
+  cached(): undefined {
+    return undefined;
   }
 
+  /** None: kube's etcd3 watch sends no periodic bookmarks (only the WatchList end bookmark). */
+  bookmarkAll(): void {}
+
   stop(): void {
-    clearInterval(this.timer);
     for (const w of [...this.watchers.keys()]) w.close();
   }
 }

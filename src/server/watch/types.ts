@@ -1,5 +1,8 @@
-// The watch contract shared by the watch cache, the storage-backed source
-// (--watch-cache=false) and the stream writer.
+// The list/watch contract for one resource, with kube's resourceVersion
+// semantics: the watch cache and the storage-backed source both implement it
+// (as kube's Cacher and etcd3 store both implement storage.Interface), the
+// cache handing storage the requests it cannot answer. The registry's lister
+// and the stream writer use only this.
 
 import type { KubeObject } from '../api/types.js';
 
@@ -25,32 +28,33 @@ export interface WatchSink {
 
 export interface WatchHandle {
   stop(): void;
-  /** Sends a BOOKMARK now (when the watch allows them); serveWatch calls it just before its timeout. */
+  /** Sends a BOOKMARK now (when the watch allows them). */
   bookmark(): void;
-  /** @deprecated alias of stop(). */
-  close(): void;
 }
 
 export type Predicate = (obj: KubeObject) => boolean;
+
+export type ResourceVersionMatch = '' | 'Exact' | 'NotOlderThan';
 
 export interface SourceListOptions {
   /** Key prefix narrowing the resource prefix, e.g. `/configmaps/ns1/` (default: the whole resource). */
   keyPrefix?: string;
   predicate?: Predicate;
-  /** Max matching items (0 = all). */
+  /** Max matching items (0 = all). The watch cache answers whole lists, as kube's does for resourceVersion="0". */
   limit?: number;
-  /** Start strictly after this full key (a continue token's key). */
-  startAfterKey?: string;
-  /** NotOlderThan: wait until the source has seen this revision (504 "Too large resource version" after ~3 s). */
-  minRevision?: number;
+  /** The request's resourceVersion: undefined when unset (a consistent read from storage), 0 for "any". */
+  resourceVersion?: number;
+  resourceVersionMatch?: ResourceVersionMatch;
+  /** A continue token from an earlier page (read from storage at the first page's revision). */
+  continue?: string;
 }
 
 export interface SourceListResult {
   items: KubeObject[];
   revision: number;
-  more: boolean;
-  lastKey?: string;
-  /** Keys after lastKey when no predicate was used. */
+  /** The next page's continue token, when more items may follow. */
+  continue?: string;
+  /** Items after this page, when no predicate filtered it. */
   remainingItemCount?: number;
 }
 
@@ -73,12 +77,19 @@ export interface SourceWatchOptions {
   bookmarkObject?: (revision: number) => KubeObject;
 }
 
-/** What serves list and watch for one resource: a WatchCache, or storage directly. */
+/** What serves list and watch for one resource: a WatchCache (delegating to storage where kube's does), or storage. */
 export interface WatchSource {
+  /** The resource's key prefix, e.g. `/configmaps/`. */
   readonly prefix: string;
   list(opts: SourceListOptions): Promise<SourceListResult>;
+  /**
+   * Starts a watch. Resolves once the watcher is registered; initial events,
+   * replayed history or a 410 ERROR have then already been handed to the sink.
+   */
   watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle>;
-  /** Sends a BOOKMARK to every watcher that allows them. */
+  /** The watch cache's copy of the object at a full key (kube's cachedExistingObject); undefined without a cache. */
+  cached(key: string): KubeObject | undefined;
+  /** The periodic BOOKMARK to every watcher that allows them (kube's cacher; storage watches send none). */
   bookmarkAll(): void;
   stop(): void;
 }

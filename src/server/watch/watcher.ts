@@ -7,7 +7,7 @@
 // their serialisation can be shared too (see encode.ts).
 
 import type { KubeObject } from '../api/types.js';
-import { expired } from '../api/errors.js';
+import { expired, timeout, type StatusError } from '../api/errors.js';
 import type { Predicate, WatchEventOut, WatchHandle, WatchSink } from './types.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './types.js';
 
@@ -19,6 +19,14 @@ export interface CacheEvent {
   revision: number;
   /** Client-visible events, built on first use and shared across watchers. */
   out?: Partial<Record<'ADDED' | 'MODIFIED' | 'DELETED', WatchEventOut>>;
+}
+
+/** Default per-watcher sink backlog bound: 16 MiB queued for one client ends its watch. */
+export const DEFAULT_WATCHER_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** 504 for a revision not reached in time (kube's waitUntilFreshAndBlock and the etcd3 store's NotOlderThan check). */
+export function tooLargeResourceVersion(rv: number, current: number): StatusError {
+  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
 }
 
 /** kube's watch_cache message for a start point older than the history kept. */

@@ -42,11 +42,12 @@ function walk(value: unknown, schema: Schema | undefined, path: string, resolve:
   }
   // RawExtension, JSON and friends: anything goes below them.
   if (!props || s['x-kubernetes-preserve-unknown-fields'] === true || s.additionalProperties === true) {
-    if (props) for (const [k, v] of Object.entries(value)) if (props[k]) walk(v, props[k], path ? `${path}.${k}` : k, resolve, drop, out);
+    if (props) for (const [k, v] of Object.entries(value)) if (Object.hasOwn(props, k)) walk(v, props[k], path ? `${path}.${k}` : k, resolve, drop, out);
     return;
   }
   for (const key of Object.keys(value)) {
-    const child = props[key];
+    // Own properties only: a field named `constructor` or `__proto__` is unknown like any other.
+    const child = Object.hasOwn(props, key) ? props[key] : undefined;
     const p = path ? `${path}.${key}` : key;
     if (child) {
       walk(value[key], child, p, resolve, drop, out);

@@ -11,7 +11,12 @@
 // gnostic message numbers its fields 1..n in declaration order, so each is
 // written as its ordered field list.
 
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
+
+// protobufjs is loaded with the first protobuf OpenAPI request, not with every server start.
+let protobufjs: typeof protobuf | undefined;
+const lib = (): typeof protobuf => (protobufjs ??= createRequire(import.meta.url)('protobufjs') as typeof protobuf);
 
 type Json = Record<string, unknown>;
 
@@ -132,9 +137,10 @@ const ONEOFS: Record<string, FieldSpec[]> = {
 };
 
 function messageType(name: string, fields: FieldSpec[], oneof: boolean): protobuf.Type {
-  const t = new protobuf.Type(name);
-  fields.forEach(([type, fname, rule], i) => t.add(new protobuf.Field(fname, i + 1, type, rule)));
-  if (oneof) t.add(new protobuf.OneOf('oneof', fields.map(([, fname]) => fname)));
+  const { Type, Field, OneOf } = lib();
+  const t = new Type(name);
+  fields.forEach(([type, fname, rule], i) => t.add(new Field(fname, i + 1, type, rule)));
+  if (oneof) t.add(new OneOf('oneof', fields.map(([, fname]) => fname)));
   return t;
 }
 
@@ -143,8 +149,9 @@ let documentType: protobuf.Type | undefined;
 /** The `openapi.v2.Document` message type (resolved once). */
 export function gnosticDocumentType(): protobuf.Type {
   if (documentType) return documentType;
-  const root = new protobuf.Root();
-  const any = new protobuf.Type('Any').add(new protobuf.Field('typeUrl', 1, 'string')).add(new protobuf.Field('value', 2, 'bytes'));
+  const { Root, Type, Field } = lib();
+  const root = new Root();
+  const any = new Type('Any').add(new Field('typeUrl', 1, 'string')).add(new Field('value', 2, 'bytes'));
   root.define('google.protobuf').add(any);
   const ns = root.define('openapi.v2');
   for (const [name, fields] of Object.entries(MESSAGES)) ns.add(messageType(name, fields, false));

@@ -131,16 +131,34 @@ function attributesOf(cls: string, js: string): Attribute[] {
   return map ? (JSON.parse(map[1]) as Attribute[]) : [];
 }
 
+// What is read from the package never changes: each model is read once per process, however
+// many servers it starts (a test run starts hundreds, each serving the same built-in kinds).
+const attributeCache = new Map<string, Attribute[]>();
+const modelCache = new Map<string, Model | undefined>();
+
 function readAttributes(cls: string): Attribute[] {
-  const js = modelFile(cls, '.js');
-  return js ? attributesOf(cls, js) : [];
+  let attributes = attributeCache.get(cls);
+  if (!attributes) {
+    const js = modelFile(cls, '.js');
+    attributes = js ? attributesOf(cls, js) : [];
+    attributeCache.set(cls, attributes);
+  }
+  return attributes;
 }
 
-/** Reads one generated model; undefined when the package has no such class. */
+/** Reads one generated model; undefined when the package has no such class. Read-only: it is shared. */
 export function readModel(cls: string): Model | undefined {
+  if (modelCache.has(cls)) return modelCache.get(cls);
+  const model = parseModel(cls);
+  modelCache.set(cls, model);
+  return model;
+}
+
+function parseModel(cls: string): Model | undefined {
   const js = modelFile(cls, '.js');
   if (!js) return undefined;
   const attributes = attributesOf(cls, js);
+  attributeCache.set(cls, attributes);
   const doc = new RegExp(`/\\*\\*\\n\\* ([^\\n]*)\\n\\*/\\nexport class ${cls}\\b`).exec(js);
   const fields = new Map<string, { description?: string; required: boolean }>();
   const dts = modelFile(cls, '.d.ts') ?? '';
@@ -232,6 +250,22 @@ function collectRefs(v: unknown, visit: (name: string) => void): void {
     for (const [k, x] of Object.entries(v)) {
       if (k === '$ref' && typeof x === 'string') visit(x.replace(/^#\/(definitions|components\/schemas)\//, ''));
       else collectRefs(x, visit);
+    }
+  }
+}
+
+/**
+ * Reads the models reachable from `roots` into the process-wide cache (unknown classes are
+ * skipped), so that a server started afterwards finds them read: a harness does this while
+ * etcd starts.
+ */
+export function preloadModels(roots: Array<{ cls: string; group: string }>): void {
+  const catalog = new ModelCatalog();
+  for (const r of roots) {
+    try {
+      catalog.load(r.cls, r.group);
+    } catch {
+      // no such model: nothing to read
     }
   }
 }

@@ -19,8 +19,6 @@ export interface FieldSelector {
   matches(fields: Record<string, string>): boolean;
   /** Canonical form: sorted terms, values escaped. */
   toString(): string;
-  /** @deprecated use isEmpty(). */
-  readonly empty: boolean;
 }
 
 class SelectorError extends Error {}
@@ -77,9 +75,6 @@ export function escapeFieldValue(s: string): string {
 
 class Selector implements FieldSelector {
   constructor(readonly requirements: readonly FieldRequirement[]) {}
-  get empty(): boolean {
-    return this.requirements.length === 0;
-  }
   isEmpty(): boolean {
     return this.requirements.length === 0;
   }

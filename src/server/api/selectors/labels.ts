@@ -21,8 +21,6 @@ export interface LabelSelector {
   matches(labels: Record<string, string> | undefined): boolean;
   /** Canonical form (labels.Selector.String): sorted by key, e.g. `a in (x,y),!b`. */
   toString(): string;
-  /** @deprecated use isEmpty(). */
-  readonly empty: boolean;
 }
 
 type Tok = 'ERR' | 'EOS' | ')' | ',' | '!' | '==' | '=' | '>' | 'ID' | 'in' | '(' | '!=' | 'notin' | '<';
@@ -241,9 +239,6 @@ function requirementString(r: LabelRequirement): string {
 
 class Selector implements LabelSelector {
   constructor(readonly requirements: readonly LabelRequirement[]) {}
-  get empty(): boolean {
-    return this.requirements.length === 0;
-  }
   isEmpty(): boolean {
     return this.requirements.length === 0;
   }

@@ -25,6 +25,8 @@ export const leaseStrategy: Strategy = {
   allowCreateOnUpdate: true,
   validate: validateLease,
   validateUpdate: validateLease,
+  // Lease.spec is a struct in Go: always serialised, `{}` when empty.
+  canonicalize: (obj) => { obj.spec ??= {}; },
   tableColumns: [nameColumn, column('Holder', 'string', 'The holder of the lease'), ageColumn],
   tableRow: (obj) => [objName(obj), String((obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''), age(obj.metadata?.creationTimestamp)],
 };

@@ -196,12 +196,29 @@ function validateEvent(obj: KubeObject): FieldError[] {
   return errs;
 }
 
+/**
+ * Fields core/v1 Event always serialises, as its Go struct does: involvedObject
+ * and source are structs, firstTimestamp/lastTimestamp/eventTime are
+ * metav1.Time/MicroTime structs (`null` when zero, omitempty has no effect on
+ * them), reportingComponent and reportingInstance have no omitempty.
+ */
+function eventWireFields(obj: KubeObject): void {
+  obj.involvedObject ??= {};
+  obj.source ??= {};
+  obj.firstTimestamp ??= null;
+  obj.lastTimestamp ??= null;
+  obj.eventTime ??= null;
+  obj.reportingComponent ??= '';
+  obj.reportingInstance ??= '';
+}
+
 export const eventStrategy: Strategy = {
   ...plain,
   namespaced: true,
   allowCreateOnUpdate: true,
   validate: validateEvent,
   validateUpdate: validateEvent,
+  canonicalize: eventWireFields,
   fieldLabels: eventFields,
   supportedFieldLabels: Object.keys(eventFields({})),
   tableColumns: [

@@ -1,6 +1,7 @@
 // ObjectMeta validation as k8s.io/apimachinery/pkg/api/validation/objectmeta.go.
 
 import { fieldErrors, type FieldError } from '../../api/errors.js';
+import { goTimeString, sameTime } from '../../api/time.js';
 import { isPlainObject, type KubeObject, type ObjectMeta } from '../../api/types.js';
 import { isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
 
@@ -103,14 +104,20 @@ export function validateObjectMetaUpdate(obj: KubeObject, old: KubeObject, rules
   const immutable = (field: keyof ObjectMeta, path: string): void => {
     if (n[field] !== o[field]) errs.push(fieldErrors.invalid(path, n[field] ?? '', 'field is immutable'));
   };
+  // Times compare as times (metav1.Time, second precision on the wire); the bad
+  // value prints as Go prints a time.Time.
+  const immutableTime = (field: 'creationTimestamp' | 'deletionTimestamp', path: string): void => {
+    if (sameTime(n[field], o[field])) return;
+    const v = n[field];
+    errs.push(fieldErrors.invalid(path, typeof v === 'string' ? goTimeString(v) : null, 'field is immutable'));
+  };
   immutable('name', 'metadata.name');
   immutable('namespace', 'metadata.namespace');
   immutable('uid', 'metadata.uid');
-  immutable('creationTimestamp', 'metadata.creationTimestamp');
-  if (o.deletionTimestamp && n.deletionTimestamp !== o.deletionTimestamp) immutable('deletionTimestamp', 'metadata.deletionTimestamp');
-  if (o.deletionGracePeriodSeconds !== undefined && n.deletionGracePeriodSeconds !== o.deletionGracePeriodSeconds) {
-    immutable('deletionGracePeriodSeconds', 'metadata.deletionGracePeriodSeconds');
-  }
+  immutableTime('creationTimestamp', 'metadata.creationTimestamp');
+  immutableTime('deletionTimestamp', 'metadata.deletionTimestamp');
+  // An omitted grace period was copied from the stored object; any other difference, setting one included, is a change.
+  immutable('deletionGracePeriodSeconds', 'metadata.deletionGracePeriodSeconds');
   if (o.deletionTimestamp) {
     const before = new Set(o.finalizers ?? []);
     const added = (n.finalizers ?? []).filter((f) => !before.has(f));

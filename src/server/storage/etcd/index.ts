@@ -1,16 +1,12 @@
-// The etcd backend: kube-apiserver's etcd3 store over the `etcd3` client.
-// Keys are `<prefix><key>`, values JSON without resourceVersion, and
-// resourceVersion is the key's mod revision. Writes are transactions that
-// compare the mod revision read before (optimistic concurrency).
+// The etcd driver: kube-apiserver's etcd3 store reduced to key-value calls
+// over the `etcd3` client. Keys are `<prefix><key>`; writes are transactions
+// that compare the key's mod revision (optimistic concurrency); watches ask
+// for previous values and progress notifications.
 
 import { Etcd3, type IOptions } from 'etcd3';
-import type { IKeyValue, IRangeRequest, IWatchResponse } from 'etcd3/lib/rpc.js';
-import type { KubeObject } from '../../api/types.js';
-import {
-  StorageError, type DeleteOptions, type ListOptions, type ListResult, type Storage, type StorageWatch, type TryUpdate,
-  type UpdateOptions, type WatchHandler, type WatchOptions,
-} from '../interface.js';
-import { checkPreconditions, decode, encode, sameContent } from '../codec.js';
+import type { IKeyValue, IRangeRequest, IRangeResponse, IWatchResponse } from 'etcd3/lib/rpc.js';
+import { StorageError, type StorageWatch } from '../interface.js';
+import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
 
 export interface EtcdStorageConfig {
   endpoints: string[];
@@ -30,10 +26,10 @@ function rangeEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-const PAGE = 1000;
+/** Keys per range call when a list has no limit: no response grows past the client's message limit. */
 const UNLIMITED_PAGE = 10_000;
 
-export class EtcdStorage implements Storage {
+export class EtcdBackend implements Backend {
   readonly kind = 'etcd' as const;
   private readonly client: Etcd3;
   private readonly prefix: string;
@@ -52,172 +48,92 @@ export class EtcdStorage implements Storage {
     return Buffer.from(this.prefix + key);
   }
 
-  private strip(k: Buffer): string {
-    return k.toString('utf8').slice(this.prefix.length);
+  private kv(kv: IKeyValue): KeyValue {
+    return {
+      key: kv.key.toString('utf8').slice(this.prefix.length), value: kv.value,
+      createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision),
+    };
   }
 
   private mapError(e: unknown, key: string): never {
     const msg = e instanceof Error ? e.message : String(e);
     if (/required revision has been compacted/.test(msg)) throw new StorageError('Compacted', key, msg, this.compacted);
     if (/required revision is a future revision/.test(msg)) throw new StorageError('TooLargeResourceVersion', key, msg);
-    if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline/i.test(msg)) throw new StorageError('Unreachable', key, `etcd unreachable: ${msg}`);
+    // The client's circuit breaker opens after repeated connection failures and then fails calls at once.
+    if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline|circuit breaker is open/i.test(msg)) throw new StorageError('Unreachable', key, `etcd unreachable: ${msg}`);
     if (e instanceof StorageError) throw e;
     throw new StorageError('Internal', key, msg);
   }
 
-  private kv(kv: IKeyValue): KubeObject {
-    return decode(kv.value.toString('utf8'), Number(kv.mod_revision));
+  private range(req: IRangeRequest, key: string): Promise<IRangeResponse> {
+    return this.client.kv.range(req).catch((e) => this.mapError(e, key));
   }
 
-  async create(key: string, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    const value = encode(obj);
-    const k = this.full(key);
-    if (opts.dryRun) {
-      const cur = await this.rawGet(key);
-      if (cur) throw new StorageError('KeyExists', key, `key ${key} already exists`);
-      return decode(value, await this.currentRevision());
-    }
-    try {
-      const res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
-        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-        failure: [],
-      });
-      if (!res.succeeded) throw new StorageError('KeyExists', key, `key ${key} already exists`);
-      return decode(value, Number(res.header.revision));
-    } catch (e) {
-      return this.mapError(e, key);
-    }
+  async get(key: string): Promise<{ revision: number; kv?: KeyValue }> {
+    const res = await this.range({ key: this.full(key) }, key);
+    return { revision: Number(res.header.revision), kv: res.kvs[0] && this.kv(res.kvs[0]) };
   }
 
-  private async rawGet(key: string): Promise<IKeyValue | undefined> {
-    try {
-      const res = await this.client.kv.range({ key: this.full(key) });
-      return res.kvs[0];
-    } catch (e) {
-      return this.mapError(e, key);
-    }
-  }
-
-  async get(key: string): Promise<KubeObject | null> {
-    const kv = await this.rawGet(key);
-    return kv ? this.kv(kv) : null;
-  }
-
-  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+  async list(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
     const p = this.full(prefix);
-    if (opts.recursive === false) {
-      const req: IRangeRequest = { key: p };
-      if (opts.revision) req.revision = opts.revision;
-      const res = await this.client.kv.range(req).catch((e) => this.mapError(e, prefix));
-      return { items: res.kvs.map((kv) => this.kv(kv)), revision: Number(res.header.revision), more: false };
-    }
     const end = rangeEnd(p);
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    let start = opts.startAfterKey ? Buffer.concat([this.full(opts.startAfterKey), Buffer.from([0])]) : p;
+    let start = opts.startKey !== undefined && opts.startKey > prefix ? this.full(opts.startKey) : p;
     let revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
-    const items: KubeObject[] = [];
-    let lastKey: string | undefined;
-    let more = false;
-    let remaining: number | undefined;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const kvs: KeyValue[] = [];
     for (;;) {
-      // Without a predicate one range call returns exactly what is needed; with one (or without a limit),
-      // read in pages at one revision so no response grows past the client's message limit.
-      const pageLimit = limit ? (opts.predicate ? Math.max(limit, PAGE) : limit) : UNLIMITED_PAGE;
-      const req: IRangeRequest = { key: start, range_end: end, limit: pageLimit };
+      const req: IRangeRequest = { key: start, range_end: end, limit: limit || UNLIMITED_PAGE };
       if (revision) req.revision = revision;
-      const res = await this.client.kv.range(req).catch((e) => this.mapError(e, prefix));
-      if (!revision) revision = Number(res.header.revision);
-      if (revision > Number(res.header.revision)) {
-        throw new StorageError('TooLargeResourceVersion', prefix, `too large resource version: ${revision}`, Number(res.header.revision));
+      const res = await this.range(req, prefix);
+      const current = Number(res.header.revision);
+      if (!revision) revision = current;
+      if (revision > current) throw new StorageError('TooLargeResourceVersion', prefix, `too large resource version: ${revision}`, current);
+      for (const kv of res.kvs) kvs.push(this.kv(kv));
+      if (limit) {
+        const out: RangeResult = { kvs, revision, more: res.more };
+        if (opts.count) out.count = Number(res.count);
+        return out;
       }
-      let stoppedEarly = false;
-      for (let i = 0; i < res.kvs.length; i++) {
-        const kv = res.kvs[i];
-        const obj = this.kv(kv);
-        if (opts.predicate && !opts.predicate(obj)) {
-          lastKey = this.strip(kv.key);
-          continue;
-        }
-        items.push(obj);
-        lastKey = this.strip(kv.key);
-        if (limit && items.length >= limit) {
-          stoppedEarly = i < res.kvs.length - 1 || res.more;
-          break;
-        }
-      }
-      if (limit && items.length >= limit) {
-        more = stoppedEarly;
-        if (more && !opts.predicate) remaining = Number(res.count) - res.kvs.length;
-        break;
-      }
-      if (!res.more) break;
+      if (!res.more) return { kvs, revision, more: false, ...(opts.count ? { count: kvs.length } : {}) };
       start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
     }
-    const out: ListResult = { items, revision, more, lastKey };
-    if (remaining !== undefined) out.remainingItemCount = remaining;
-    return out;
   }
 
   async count(prefix: string): Promise<number> {
     const p = this.full(prefix);
-    const res = await this.client.kv.range({ key: p, range_end: rangeEnd(p), count_only: true }).catch((e) => this.mapError(e, prefix));
+    const res = await this.range({ key: p, range_end: rangeEnd(p), count_only: true }, prefix);
     return Number(res.count);
   }
 
-  /** A cached object as the key-value etcd would return (its resourceVersion is the mod revision). */
-  private fromCache(key: string, obj: KubeObject | undefined): IKeyValue | undefined {
-    const rv = obj?.metadata?.resourceVersion;
-    if (!obj || !rv) return undefined;
-    return { key: this.full(key), value: Buffer.from(encode(obj)), mod_revision: rv, create_revision: '0', version: '0', lease: '0' } as IKeyValue;
+  /** One transaction: `success` when the key's mod revision is `modRevision`, else the key's current version. */
+  private async txn(key: string, modRevision: number, put: Buffer | null): Promise<WriteResult> {
+    const k = this.full(key);
+    const res = await this.client.kv.txn({
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: modRevision }],
+      success: [put ? { request_put: { key: k, value: put } } : { request_delete_range: { key: k } }],
+      failure: [{ request_range: { key: k } }],
+    }).catch((e) => this.mapError(e, key));
+    if (res.succeeded) return { succeeded: true, revision: Number(res.header.revision) };
+    const cur = res.responses[0]?.response_range?.kvs[0];
+    return { succeeded: false, current: cur && this.kv(cur) };
   }
 
-  async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
+  async create(key: string, value: Buffer): Promise<number> {
     const k = this.full(key);
-    let cur = this.fromCache(key, opts.cachedExisting) ?? (await this.rawGet(key));
-    for (;;) {
-      if (!cur && !opts.ignoreNotFound) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const curObj = cur ? this.kv(cur) : null;
-      if (curObj) checkPreconditions(key, curObj, opts.preconditions);
-      const next = await tryUpdate(curObj);
-      const stored = cur?.value.toString('utf8');
-      if (curObj && (next === curObj || sameContent(next, stored!))) {
-        // Nothing to write; make sure what we compared against is still current, as kube's store does.
-        const now = await this.rawGet(key);
-        if (now && now.mod_revision === cur!.mod_revision) return curObj;
-        cur = now;
-        continue;
-      }
-      const value = encode(next);
-      if (opts.dryRun) return decode(value, Number(cur?.mod_revision ?? (await this.currentRevision())));
-      const modRev = cur ? cur.mod_revision : 0;
-      const res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: modRev }],
-        success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-        failure: [{ request_range: { key: k } }],
-      }).catch((e) => this.mapError(e, key));
-      if (res.succeeded) return decode(value, Number(res.header.revision));
-      cur = res.responses[0]?.response_range?.kvs[0];
-    }
+    const res = await this.client.kv.txn({
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
+      success: [{ request_put: { key: k, value } }],
+      failure: [],
+    }).catch((e) => this.mapError(e, key));
+    return res.succeeded ? Number(res.header.revision) : 0;
   }
 
-  async delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
-    const k = this.full(key);
-    let cur = this.fromCache(key, opts.cachedExisting) ?? (await this.rawGet(key));
-    for (;;) {
-      if (!cur) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const obj = this.kv(cur);
-      checkPreconditions(key, obj, opts.preconditions);
-      if (opts.validateDeletion) await opts.validateDeletion(obj);
-      if (opts.dryRun) return obj;
-      const res = await this.client.kv.txn({
-        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: cur.mod_revision }],
-        success: [{ request_delete_range: { key: k } }],
-        failure: [{ request_range: { key: k } }],
-      }).catch((e) => this.mapError(e, key));
-      if (res.succeeded) return decode(cur.value.toString('utf8'), Number(res.header.revision));
-      cur = res.responses[0]?.response_range?.kvs[0];
-    }
+  update(key: string, value: Buffer, modRevision: number): Promise<WriteResult> {
+    return this.txn(key, modRevision, value);
+  }
+
+  delete(key: string, modRevision: number): Promise<WriteResult> {
+    return this.txn(key, modRevision, null);
   }
 
   /**
@@ -225,7 +141,7 @@ export class EtcdStorage implements Storage {
    * revision when it is cancelled; we report both as errors and stop, so the
    * watch cache relists instead of skipping events.
    */
-  watch(prefix: string, opts: WatchOptions, handler: WatchHandler): StorageWatch {
+  watch(prefix: string, fromRevision: number, handler: BackendWatchHandler): StorageWatch {
     let stopped = false;
     let watcher: Awaited<ReturnType<ReturnType<Etcd3['watch']>['create']>> | undefined;
     const fail = (err: StorageError): void => {
@@ -234,11 +150,8 @@ export class EtcdStorage implements Storage {
       void watcher?.cancel().catch(() => undefined);
       handler.error(err);
     };
-    const builder = this.client.watch();
-    const p = this.prefix + prefix;
-    const b = opts.recursive === false ? builder.key(p) : builder.prefix(p);
-    if (opts.fromRevision > 0) b.startRevision(String(opts.fromRevision + 1));
-    if (opts.prevObject) b.withPreviousKV();
+    const b = this.client.watch().prefix(this.prefix + prefix).withPreviousKV();
+    if (fromRevision > 0) b.startRevision(String(fromRevision + 1));
     b.create().then((w) => {
       watcher = w;
       if (stopped) {
@@ -252,18 +165,20 @@ export class EtcdStorage implements Storage {
           fail(new StorageError('Compacted', prefix, `required revision has been compacted`, Number(res.compact_revision)));
           return;
         }
+        if (res.events.length === 0) {
+          // A progress notification: etcd sends one only for a watcher that has caught up with the store,
+          // on the watcher's own channel behind its events, so every event up to this revision has arrived
+          // (the client asks for them with progress_notify; etcd's --experimental-watch-progress-notify-interval
+          // sets how often they come). An on-demand progress request is not sent: etcd 3.4 answers it from
+          // its control channel, which can overtake events still queued for the watcher, and the etcd3
+          // client cannot route its watch_id -1 answer.
+          if (res.header?.revision) handler.progress(Number(res.header.revision));
+          return;
+        }
         for (const ev of res.events) {
-          const key = this.strip(ev.kv.key);
-          const rev = Number(ev.kv.mod_revision);
-          if (ev.type === 'Delete') {
-            if (!ev.prev_kv) continue;
-            const last = decode(ev.prev_kv.value.toString('utf8'), rev);
-            handler.event({ type: 'DELETED', key, object: last, prevObject: opts.prevObject ? this.kv(ev.prev_kv) : undefined, revision: rev });
-          } else {
-            const obj = this.kv(ev.kv);
-            const created = ev.kv.create_revision === ev.kv.mod_revision;
-            handler.event({ type: created ? 'ADDED' : 'MODIFIED', key, object: obj, prevObject: ev.prev_kv ? this.kv(ev.prev_kv) : undefined, revision: rev });
-          }
+          const out: BackendEvent = { type: ev.type === 'Delete' ? 'delete' : 'put', kv: this.kv(ev.kv) };
+          if (ev.prev_kv) out.prevKv = this.kv(ev.prev_kv);
+          handler.event(out);
         }
       });
       w.on('error', (e: Error) => {
@@ -282,7 +197,7 @@ export class EtcdStorage implements Storage {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.client.kv.range({ key: Buffer.from(this.prefix + '/'), limit: 1, count_only: true }).catch((e) => this.mapError(e, ''));
+    const res = await this.range({ key: Buffer.from(this.prefix + '/'), limit: 1, count_only: true }, '');
     return Number(res.header.revision);
   }
 

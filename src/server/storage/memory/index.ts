@@ -1,46 +1,37 @@
-// The embedded MVCC store: etcd's data model in process. One global revision,
+// The embedded MVCC driver: etcd's data model in process. One global revision,
 // per-key create/mod revisions, reads at past revisions within a bounded
 // history window, watches that replay history then follow live, compaction.
-// Values are kept as JSON strings so no caller can alias stored state.
+// Values are byte copies, so no caller can alias stored state.
 
-import type { KubeObject } from '../../api/types.js';
-import {
-  StorageError, type DeleteOptions, type ListOptions, type ListResult, type Storage, type StorageWatch, type TryUpdate,
-  type UpdateOptions, type WatchEvent, type WatchHandler, type WatchOptions,
-} from '../interface.js';
-import { checkPreconditions, decode, encode, sameContent } from '../codec.js';
+import { StorageError, type StorageWatch } from '../interface.js';
+import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
+import { ObjectStorage } from '../objects.js';
 import { SortedKeys } from './sorted-keys.js';
 
-interface Version {
-  /** Revision this version was written at. */
-  mod: number;
-  create: number;
-  /** Null for a deletion tombstone. */
-  value: string | null;
+/** A version of a key; a deletion leaves a tombstone (empty value) at its revision. */
+interface Version extends KeyValue {
+  readonly deleted: boolean;
 }
 
-interface Event {
-  revision: number;
-  key: string;
-  value: string | null;
-  prev: string | null;
-  prevMod: number;
-}
-
-interface Watcher {
+interface Watch {
   prefix: string;
-  recursive: boolean;
-  prevObject: boolean;
-  handler: WatchHandler;
+  handler: BackendWatchHandler;
   stopped: boolean;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export interface MemoryStorageOptions {
   /** Revisions of history kept for reads at old revisions and watch resume; older ones are compacted. */
   historyLimit?: number;
 }
 
-export class MemoryStorage implements Storage {
+/** The exclusive end of the keys starting with `prefix` (etcd's prefix range_end). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+export class MemoryBackend implements Backend {
   readonly kind = 'memory' as const;
   private revision = 1;
   private compacted = 0;
@@ -50,8 +41,9 @@ export class MemoryStorage implements Storage {
   private readonly live = new SortedKeys();
   /** Keys with any retained history (for reads at past revisions), sorted. */
   private readonly known = new SortedKeys();
-  private readonly events: Event[] = [];
-  private readonly watchers = new Set<Watcher>();
+  /** Every event since the compaction revision, in revision order (the watch replay log). */
+  private readonly events: BackendEvent[] = [];
+  private readonly watches = new Set<Watch>();
   private readonly historyLimit: number;
   private closed = false;
 
@@ -62,181 +54,133 @@ export class MemoryStorage implements Storage {
   private current(key: string): Version | undefined {
     const h = this.history.get(key);
     const v = h?.[h.length - 1];
-    return v && v.value !== null ? v : undefined;
+    return v && !v.deleted ? v : undefined;
   }
 
   private at(key: string, revision: number): Version | undefined {
     const h = this.history.get(key);
     if (!h) return undefined;
     for (let i = h.length - 1; i >= 0; i--) {
-      if (h[i].mod <= revision) return h[i].value !== null ? h[i] : undefined;
+      if (h[i].modRevision <= revision) return h[i].deleted ? undefined : h[i];
     }
     return undefined;
   }
 
-  private write(key: string, value: string | null, create: number): number {
+  private write(key: string, value: Buffer | null, prev: Version | undefined): number {
     const rev = ++this.revision;
     let h = this.history.get(key);
-    const prev = h?.[h.length - 1];
     if (!h) {
       h = [];
       this.history.set(key, h);
       this.known.add(key);
     }
-    h.push({ mod: rev, create, value });
+    const v: Version = value === null
+      ? { key, value: EMPTY, createRevision: prev!.createRevision, modRevision: rev, deleted: true }
+      : { key, value, createRevision: prev ? prev.createRevision : rev, modRevision: rev, deleted: false };
+    h.push(v);
     if (value === null) this.live.delete(key);
     else this.live.add(key);
-    const ev: Event = { revision: rev, key, value, prev: prev?.value ?? null, prevMod: prev?.mod ?? 0 };
+    const ev: BackendEvent = { type: value === null ? 'delete' : 'put', kv: v, prevKv: prev };
     this.events.push(ev);
     if (this.revision - this.compacted > this.historyLimit * 1.25) this.compactInternal(this.revision - this.historyLimit);
-    this.dispatch(ev);
+    for (const w of this.watches) if (!w.stopped && key.startsWith(w.prefix)) w.handler.event(ev);
     return rev;
-  }
-
-  private toEvent(ev: Event, w: Watcher): WatchEvent {
-    if (ev.value === null) {
-      const obj = decode(ev.prev!, ev.revision);
-      const out: WatchEvent = { type: 'DELETED', key: ev.key, object: obj, revision: ev.revision };
-      if (w.prevObject) out.prevObject = decode(ev.prev!, ev.prevMod);
-      return out;
-    }
-    const out: WatchEvent = { type: ev.prev === null ? 'ADDED' : 'MODIFIED', key: ev.key, object: decode(ev.value, ev.revision), revision: ev.revision };
-    if (w.prevObject && ev.prev !== null) out.prevObject = decode(ev.prev, ev.prevMod);
-    return out;
-  }
-
-  private matches(w: Watcher, key: string): boolean {
-    return w.recursive ? key.startsWith(w.prefix) : key === w.prefix;
-  }
-
-  private dispatch(ev: Event): void {
-    for (const w of this.watchers) {
-      if (!w.stopped && this.matches(w, ev.key)) w.handler.event(this.toEvent(ev, w));
-    }
   }
 
   private checkOpen(): void {
     if (this.closed) throw new StorageError('Unreachable', '', 'storage is closed');
   }
 
-  async create(key: string, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
+  async get(key: string): Promise<{ revision: number; kv?: KeyValue }> {
     this.checkOpen();
-    if (this.current(key)) throw new StorageError('KeyExists', key, `key ${key} already exists`);
-    const value = encode(obj);
-    if (opts.dryRun) return decode(value, this.revision);
-    const rev = this.write(key, value, this.revision + 1);
-    return decode(value, rev);
+    return { revision: this.revision, kv: this.current(key) };
   }
 
-  async get(key: string): Promise<KubeObject | null> {
-    this.checkOpen();
-    const v = this.current(key);
-    return v ? decode(v.value!, v.mod) : null;
-  }
-
-  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+  async list(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
     const rev = opts.revision && opts.revision > 0 ? opts.revision : this.revision;
     if (rev > this.revision) throw new StorageError('TooLargeResourceVersion', prefix, `too large resource version: ${rev}, current: ${this.revision}`, this.revision);
     if (rev < this.compacted) throw new StorageError('Compacted', prefix, `required revision ${rev} has been compacted`, this.compacted);
     const latest = rev === this.revision;
-    if (opts.recursive === false) {
-      const v = latest ? this.current(prefix) : this.at(prefix, rev);
-      return { items: v ? [decode(v.value!, v.mod)] : [], revision: rev, more: false };
-    }
     const keys = latest ? this.live : this.known;
+    const start = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const items: KubeObject[] = [];
-    let lastKey: string | undefined;
+    const kvs: KeyValue[] = [];
     let more = false;
-    let remaining = 0;
-    const start = opts.startAfterKey && opts.startAfterKey >= prefix ? opts.startAfterKey : undefined;
-    for (const key of keys.from(start ?? prefix, start !== undefined)) {
+    let count = 0;
+    for (const key of keys.from(start, false)) {
       if (!key.startsWith(prefix)) break;
       const v = latest ? this.current(key) : this.at(key, rev);
       if (!v) continue;
-      if (items.length >= limit) {
+      if (kvs.length >= limit) {
         more = true;
-        if (opts.predicate) break;
-        remaining++;
-        continue;
+        if (!opts.count) break;
+        if (latest) {
+          // The live index is exactly the keys that exist now: count the rest by position.
+          count = kvs.length + keys.lowerBound(prefixEnd(prefix)) - keys.lowerBound(key);
+          break;
+        }
       }
-      const obj = decode(v.value!, v.mod);
-      if (opts.predicate && !opts.predicate(obj)) continue;
-      items.push(obj);
-      lastKey = key;
+      count++;
+      if (kvs.length < limit) kvs.push(v);
     }
-    const res: ListResult = { items, revision: rev, more, lastKey };
-    if (more && !opts.predicate) res.remainingItemCount = remaining;
+    const res: RangeResult = { kvs, revision: rev, more };
+    if (opts.count) res.count = count;
     return res;
   }
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    let n = 0;
-    for (const key of this.live.from(prefix, false)) {
-      if (!key.startsWith(prefix)) break;
-      n++;
-    }
-    return n;
+    return this.live.lowerBound(prefixEnd(prefix)) - this.live.lowerBound(prefix);
   }
 
-  async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
+  async create(key: string, value: Buffer): Promise<number> {
     this.checkOpen();
-    for (;;) {
-      const cur = this.current(key);
-      if (!cur && !opts.ignoreNotFound) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const curObj = cur ? decode(cur.value!, cur.mod) : null;
-      if (curObj) checkPreconditions(key, curObj, opts.preconditions);
-      const next = await tryUpdate(curObj);
-      // A concurrent writer may have won while tryUpdate awaited: retry on the new state.
-      const now = this.current(key);
-      if ((now?.mod ?? 0) !== (cur?.mod ?? 0)) continue;
-      if (curObj && (next === curObj || sameContent(next, cur!.value!))) return curObj;
-      const value = encode(next);
-      if (opts.dryRun) return decode(value, cur?.mod ?? this.revision);
-      const rev = this.write(key, value, cur ? cur.create : this.revision + 1);
-      return decode(value, rev);
-    }
+    return this.current(key) ? 0 : this.write(key, value, undefined);
   }
 
-  async delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+  async update(key: string, value: Buffer, modRevision: number): Promise<WriteResult> {
     this.checkOpen();
-    for (;;) {
-      const cur = this.current(key);
-      if (!cur) throw new StorageError('KeyNotFound', key, `key ${key} not found`);
-      const obj = decode(cur.value!, cur.mod);
-      checkPreconditions(key, obj, opts.preconditions);
-      if (opts.validateDeletion) await opts.validateDeletion(obj);
-      if ((this.current(key)?.mod ?? 0) !== cur.mod) continue;
-      if (opts.dryRun) return obj;
-      const rev = this.write(key, null, cur.create);
-      return decode(cur.value!, rev);
-    }
+    const cur = this.current(key);
+    if ((cur?.modRevision ?? 0) !== modRevision) return { succeeded: false, current: cur };
+    return { succeeded: true, revision: this.write(key, value, cur) };
   }
 
-  watch(prefix: string, opts: WatchOptions, handler: WatchHandler): StorageWatch {
-    const w: Watcher = { prefix, recursive: opts.recursive ?? true, prevObject: opts.prevObject ?? false, handler, stopped: false };
-    const from = opts.fromRevision;
-    if (from > 0 && from < this.compacted) {
-      queueMicrotask(() => handler.error(new StorageError('Compacted', prefix, `required revision ${from + 1} has been compacted`, this.compacted)));
+  async delete(key: string, modRevision: number): Promise<WriteResult> {
+    this.checkOpen();
+    const cur = this.current(key);
+    if (!cur || cur.modRevision !== modRevision) return { succeeded: false, current: cur };
+    return { succeeded: true, revision: this.write(key, null, cur) };
+  }
+
+  watch(prefix: string, fromRevision: number, handler: BackendWatchHandler): StorageWatch {
+    const w: Watch = { prefix, handler, stopped: false };
+    if (fromRevision > 0 && fromRevision < this.compacted) {
+      queueMicrotask(() => handler.error(new StorageError('Compacted', prefix, `required revision ${fromRevision + 1} has been compacted`, this.compacted)));
       return { stop: () => { w.stopped = true; } };
     }
-    // Replay history after `from`, then go live; both happen before any later write is dispatched.
-    if (from > 0 && from < this.revision) {
-      for (const ev of this.eventsAfter(from)) if (this.matches(w, ev.key)) handler.event(this.toEvent(ev, w));
+    // Replay history after `fromRevision`, then go live; both happen before any later write is dispatched.
+    if (fromRevision > 0 && fromRevision < this.revision) {
+      for (const ev of this.eventsAfter(fromRevision)) if (ev.kv.key.startsWith(prefix)) handler.event(ev);
     }
-    this.watchers.add(w);
-    return { stop: () => { w.stopped = true; this.watchers.delete(w); } };
+    this.watches.add(w);
+    return {
+      stop: () => { w.stopped = true; this.watches.delete(w); },
+      // Events are dispatched synchronously inside each write, so every event up to the current revision
+      // has already reached this watch's handler: the store's revision is always a correct progress mark.
+      requestProgress: () => {
+        if (!w.stopped && !this.closed) w.handler.progress(this.revision);
+      },
+    };
   }
 
-  private *eventsAfter(revision: number): Iterable<Event> {
+  private *eventsAfter(revision: number): Iterable<BackendEvent> {
     // Events are in revision order; binary search for the first one after `revision`.
     let lo = 0;
     let hi = this.events.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.events[mid].revision <= revision) lo = mid + 1;
+      if (this.events[mid].kv.modRevision <= revision) lo = mid + 1;
       else hi = mid;
     }
     for (let i = lo; i < this.events.length; i++) yield this.events[i];
@@ -254,17 +198,17 @@ export class MemoryStorage implements Storage {
     if (revision <= this.compacted) return;
     this.compacted = revision;
     let drop = 0;
-    while (drop < this.events.length && this.events[drop].revision < revision) drop++;
+    while (drop < this.events.length && this.events[drop].kv.modRevision < revision) drop++;
     const dropped = this.events.splice(0, drop);
-    const touched = new Set(dropped.map((e) => e.key));
+    const touched = new Set(dropped.map((e) => e.kv.key));
     for (const key of touched) {
       const h = this.history.get(key);
       if (!h) continue;
       // Keep the newest version at or below the compaction revision (it is still readable there) and everything after.
       let keepFrom = 0;
-      for (let i = 0; i < h.length; i++) if (h[i].mod <= revision) keepFrom = i;
+      for (let i = 0; i < h.length; i++) if (h[i].modRevision <= revision) keepFrom = i;
       h.splice(0, keepFrom);
-      if (h.length === 1 && h[0].value === null) {
+      if (h.length === 1 && h[0].deleted) {
         this.history.delete(key);
         this.known.delete(key);
       }
@@ -281,7 +225,14 @@ export class MemoryStorage implements Storage {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.watchers) w.stopped = true;
-    this.watchers.clear();
+    for (const w of this.watches) w.stopped = true;
+    this.watches.clear();
+  }
+}
+
+/** The object layer over an in-process MVCC store: `--storage-backend=memory`. */
+export class MemoryStorage extends ObjectStorage {
+  constructor(opts: MemoryStorageOptions = {}) {
+    super(new MemoryBackend(opts));
   }
 }
