@@ -7,10 +7,15 @@ import { expect, it } from 'vitest';
 it('npm run bench -- --smoke --json produces every scenario with ceilings', async () => {
   const root = path.resolve(__dirname, '..');
   const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'coldstart,crud,watch,list,crd'], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'coldstart,crud,watch,list,crd'],
+      { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
   const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; ratio?: number }> };
   const scenarios = new Set(report.results.map((r) => r.scenario));

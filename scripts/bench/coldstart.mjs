@@ -18,7 +18,9 @@ function timeExit(args) {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { stdio: 'ignore' });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -27,7 +29,9 @@ function timeUp(storage) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-coldstart-'));
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, 'up', '--storage', storage, '--state-dir', dir, '--kubeconfig', path.join(dir, 'kc')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'up', '--storage', storage, '--state-dir', dir, '--kubeconfig', path.join(dir, 'kc')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let ms;
@@ -38,7 +42,9 @@ function timeUp(storage) {
         child.kill('SIGINT');
       }
     });
-    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       rmSync(dir, { recursive: true, force: true });

@@ -17,14 +17,23 @@ export async function repeat(runs, warmup, fn) {
 }
 
 export function startServer(storage) {
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [storage], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [storage], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiters = [];
   child.on('message', (m) => waiters.shift()?.(m));
   const next = () => new Promise((r) => waiters.push(r));
   return next().then((info) => ({
     ...info,
-    rss: async () => { child.send({ op: 'rss' }); return (await next()).rss; },
-    stop: async () => { child.send({ op: 'stop' }); await new Promise((r) => child.once('exit', r)); },
+    rss: async () => {
+      child.send({ op: 'rss' });
+      return (await next()).rss;
+    },
+    stop: async () => {
+      child.send({ op: 'stop' });
+      await new Promise((r) => child.once('exit', r));
+    },
   }));
 }
 
@@ -32,19 +41,24 @@ export function startServer(storage) {
 export function h2(info) {
   const session = http2.connect(info.server, { ca: info.ca, cert: info.cert, key: info.key });
   session.on('error', () => {});
-  const request = (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
-    const headers = { ':method': method, ':path': path, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = contentType;
-    const st = session.request(headers);
-    let status = 0;
-    let data = '';
-    st.on('response', (h) => { status = h[':status']; });
-    st.setEncoding('utf8');
-    st.on('data', (d) => { data += d; });
-    st.on('end', () => resolve({ status, body: data }));
-    st.on('error', reject);
-    st.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  const request = (method, path, body, contentType = 'application/json') =>
+    new Promise((resolve, reject) => {
+      const headers = { ':method': method, ':path': path, accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = contentType;
+      const st = session.request(headers);
+      let status = 0;
+      let data = '';
+      st.on('response', (h) => {
+        status = h[':status'];
+      });
+      st.setEncoding('utf8');
+      st.on('data', (d) => {
+        data += d;
+      });
+      st.on('end', () => resolve({ status, body: data }));
+      st.on('error', reject);
+      st.end(body === undefined ? undefined : JSON.stringify(body));
+    });
   return { session, request, close: () => session.close() };
 }
 
@@ -52,8 +66,10 @@ export function h2(info) {
 export async function throughput(total, concurrency, op) {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) await op(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await op(next++);
+    }),
+  );
   return total / ((performance.now() - t0) / 1000);
 }

@@ -16,13 +16,18 @@ import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const flag = (n) => args.includes(`--${n}`);
-const opt = (n, d) => { const i = args.indexOf(`--${n}`); return i >= 0 ? args[i + 1] : d; };
+const opt = (n, d) => {
+  const i = args.indexOf(`--${n}`);
+  return i >= 0 ? args[i + 1] : d;
+};
 const storage = opt('storage', 'memory');
 const smoke = flag('smoke');
 const only = opt('only', 'coldstart,startup,crud,watch,list,crd,memory').split(',');
 const json = flag('json');
 const results = [];
-const log = (...m) => { if (!json) console.error(...m); };
+const log = (...m) => {
+  if (!json) console.error(...m);
+};
 
 function record(scenario, metric, value, unit, ceiling, ceilingName) {
   const r = { scenario, metric, value: Math.round(value * 100) / 100, unit };
@@ -32,7 +37,9 @@ function record(scenario, metric, value, unit, ceiling, ceilingName) {
     r.ratio = Math.round((value / ceiling) * 100) / 100;
   }
   results.push(r);
-  log(`  ${scenario.padEnd(10)} ${metric.padEnd(42)} ${String(r.value).padStart(10)} ${unit}${ceiling !== undefined ? `   (${ceilingName}: ${r.ceiling}, ratio ${r.ratio})` : ''}`);
+  log(
+    `  ${scenario.padEnd(10)} ${metric.padEnd(42)} ${String(r.value).padStart(10)} ${unit}${ceiling !== undefined ? `   (${ceilingName}: ${r.ceiling}, ratio ${r.ratio})` : ''}`,
+  );
 }
 
 const etcdBin = findEtcdBinary().path;
@@ -67,25 +74,40 @@ async function startup() {
   const runs = smoke ? 1 : 5;
   const floor = stats(await repeat(runs, smoke ? 0 : 1, storage === 'etcd' ? bareEtcdStart : bareTlsFirstRequest)).median;
   const floorName = storage === 'etcd' ? 'bare etcd to healthy ms' : 'bare TLS server first request ms';
-  const inproc = stats(await repeat(runs, smoke ? 0 : 1, async () => {
-    const t0 = performance.now();
-    const env = await startEnv({ storage });
-    const ms = performance.now() - t0;
-    await env.stop();
-    return ms;
-  }));
+  const inproc = stats(
+    await repeat(runs, smoke ? 0 : 1, async () => {
+      const t0 = performance.now();
+      const env = await startEnv({ storage });
+      const ms = performance.now() - t0;
+      await env.stop();
+      return ms;
+    }),
+  );
   record('startup', 'startEnv() until ready, median', inproc.median, 'ms', floor, floorName);
   const bin = path.resolve('bin/kapi-env.js');
-  const cli = stats(await repeat(smoke ? 1 : 3, 0, async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-bench-'));
-    const t0 = performance.now();
-    execFileSync(process.execPath, [bin, 'up', '--detach', '--storage', storage, '--state-dir', dir, '--kubeconfig', path.join(dir, 'kc'), '--quiet']);
-    execFileSync('kubectl', ['--kubeconfig', path.join(dir, 'kc'), 'get', 'ns'], { stdio: 'ignore' });
-    const ms = performance.now() - t0;
-    execFileSync(process.execPath, [bin, 'down', '--state-dir', dir], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
-    return ms;
-  }));
+  const cli = stats(
+    await repeat(smoke ? 1 : 3, 0, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-bench-'));
+      const t0 = performance.now();
+      execFileSync(process.execPath, [
+        bin,
+        'up',
+        '--detach',
+        '--storage',
+        storage,
+        '--state-dir',
+        dir,
+        '--kubeconfig',
+        path.join(dir, 'kc'),
+        '--quiet',
+      ]);
+      execFileSync('kubectl', ['--kubeconfig', path.join(dir, 'kc'), 'get', 'ns'], { stdio: 'ignore' });
+      const ms = performance.now() - t0;
+      execFileSync(process.execPath, [bin, 'down', '--state-dir', dir], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+      return ms;
+    }),
+  );
   record('startup', '`kapi-env up --detach` until `kubectl get ns`', cli.median, 'ms', floor, floorName);
 }
 
@@ -93,8 +115,13 @@ async function echoCeiling(total, conc) {
   const pki = await createPki();
   const srv = http2.createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem }, (q, s) => {
     let b = '';
-    q.on('data', (d) => { b += d; });
-    q.on('end', () => { s.setHeader('content-type', 'application/json'); s.end(b || '{"kind":"ConfigMap"}'); });
+    q.on('data', (d) => {
+      b += d;
+    });
+    q.on('end', () => {
+      s.setHeader('content-type', 'application/json');
+      s.end(b || '{"kind":"ConfigMap"}');
+    });
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   const c = h2({ server: `https://127.0.0.1:${srv.address().port}`, ca: pki.ca.certPem, cert: undefined, key: undefined });
@@ -117,9 +144,13 @@ async function crud(info) {
     const base = `/api/v1/namespaces/${ns}/configmaps`;
     const creates = await throughput(total, conc, (i) => c.request('POST', base, { metadata: { name: `cm${i}` }, data: { k: 'v' } }));
     const gets = await throughput(total, conc, (i) => c.request('GET', `${base}/cm${i}`));
-    const updates = await throughput(total, conc, (i) => c.request('PUT', `${base}/cm${i}`, { metadata: { name: `cm${i}` }, data: { k: 'w' } }));
+    const updates = await throughput(total, conc, (i) =>
+      c.request('PUT', `${base}/cm${i}`, { metadata: { name: `cm${i}` }, data: { k: 'w' } }),
+    );
     const deletes = await throughput(total, conc, (i) => c.request('DELETE', `${base}/cm${i}`));
-    let putCeil; let getCeil; let name;
+    let putCeil;
+    let getCeil;
+    let name;
     if (etcd) {
       const v = JSON.stringify({ metadata: { name: 'x' }, data: { k: 'v' } });
       putCeil = await throughput(total, conc, (i) => etcd.put(`/bench/${conc}/${i}`).value(v));
@@ -145,7 +176,8 @@ async function watchFanout(info) {
     const writer = h2(info);
     await writer.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
     const HOT = 20;
-    for (let h = 0; h < HOT; h++) await writer.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: `hot${h}` }, data: { t: '0' } });
+    for (let h = 0; h < HOT; h++)
+      await writer.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: `hot${h}` }, data: { t: '0' } });
     const sessions = Array.from({ length: Math.ceil(n / 200) }, () => h2(info));
     const latencies = [];
     let received = 0;
@@ -186,8 +218,24 @@ async function watchFanout(info) {
         const name = `hot${sent % HOT}`;
         sent++;
         inflight++;
-        writer.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/${name}`, { data: { t: String(performance.timeOrigin + performance.now()) } }, 'application/merge-patch+json')
-          .then((r) => { if (r.status !== 200) failed++; }, () => { failed++; }).finally(() => { inflight--; });
+        writer
+          .request(
+            'PATCH',
+            `/api/v1/namespaces/${ns}/configmaps/${name}`,
+            { data: { t: String(performance.timeOrigin + performance.now()) } },
+            'application/merge-patch+json',
+          )
+          .then(
+            (r) => {
+              if (r.status !== 200) failed++;
+            },
+            () => {
+              failed++;
+            },
+          )
+          .finally(() => {
+            inflight--;
+          });
       }
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -212,7 +260,9 @@ async function watchFanout(info) {
 async function fill(info, ns, count) {
   const c = h2(info);
   await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
-  await throughput(count, 64, (i) => c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: `o${i}` }, data: { k: 'small value' } }));
+  await throughput(count, 64, (i) =>
+    c.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: `o${i}` }, data: { k: 'small value' } }),
+  );
   c.close();
 }
 
@@ -225,9 +275,19 @@ async function list(info) {
     stored += size;
     const c = h2(info);
     const base = `/api/v1/namespaces/list${size}/configmaps`;
-    const time = async (p) => { const t0 = performance.now(); const r = await c.request('GET', p); if (r.status !== 200) throw new Error(`${p}: ${r.status}`); return performance.now() - t0; };
+    const time = async (p) => {
+      const t0 = performance.now();
+      const r = await c.request('GET', p);
+      if (r.status !== 200) throw new Error(`${p}: ${r.status}`);
+      return performance.now() - t0;
+    };
     const runs = smoke ? 1 : 5;
-    record('list', `${size} objects, watch cache (rv=0)`, stats(await repeat(runs, 1, () => time(`${base}?resourceVersion=0`))).median, 'ms');
+    record(
+      'list',
+      `${size} objects, watch cache (rv=0)`,
+      stats(await repeat(runs, 1, () => time(`${base}?resourceVersion=0`))).median,
+      'ms',
+    );
     record('list', `${size} objects, consistent read`, stats(await repeat(runs, 1, () => time(base))).median, 'ms');
     const page = stats(await repeat(runs * 4, 1, () => time(`${base}?limit=500`))).median;
     record('list', `${size} objects, one page of 500`, page, 'ms');
@@ -246,7 +306,13 @@ function largeCRDs(count) {
   if (existsSync(corpus)) {
     docs = readdirSync(corpus).flatMap((p) => {
       const d = path.join(corpus, p, 'crds');
-      return existsSync(d) ? readdirSync(d).map((f) => parseAllDocuments(readFileSync(path.join(d, f), 'utf8')).map((x) => x.toJS()).filter(Boolean)).flat() : [];
+      return existsSync(d)
+        ? readdirSync(d).flatMap((f) =>
+            parseAllDocuments(readFileSync(path.join(d, f), 'utf8'))
+              .map((x) => x.toJS())
+              .filter(Boolean),
+          )
+        : [];
     });
   } else {
     docs = [parseAllDocuments(readFileSync('fixtures/crds/widgets.example.com.yaml', 'utf8'))[0].toJS()];
@@ -274,13 +340,21 @@ async function crdInstall(info) {
       await new Promise((res) => setTimeout(res, 2));
     }
   }
-  record('crd', `${crds.length} large CRDs (${Math.round(bytes / 1024)} KiB JSON) until Established`, performance.now() - t0, 'ms', 1000, 'target ms');
+  record(
+    'crd',
+    `${crds.length} large CRDs (${Math.round(bytes / 1024)} KiB JSON) until Established`,
+    performance.now() - t0,
+    'ms',
+    1000,
+    'target ms',
+  );
   c.close();
 }
 
 // Cold start and startup first, before the other scenarios fill this process's heap and the machine.
 // The smoke run keeps the memory figures only (under a second); the etcd ones take a few seconds more.
-if (only.includes('coldstart')) await coldstart({ runs: smoke ? 1 : 7, warmup: smoke ? 0 : 1, etcdBin: smoke ? undefined : etcdBin, record, log });
+if (only.includes('coldstart'))
+  await coldstart({ runs: smoke ? 1 : 7, warmup: smoke ? 0 : 1, etcdBin: smoke ? undefined : etcdBin, record, log });
 if (only.includes('startup')) await startup();
 // The remaining scenarios share one server in a child process.
 let idleRss = 0;
@@ -298,9 +372,11 @@ if (['crud', 'watch', 'list', 'crd', 'memory'].some((s) => only.includes(s))) {
     await info.stop();
   }
 }
-if (json) process.stdout.write(JSON.stringify({ storage, smoke, node: process.version, cores: os.cpus().length, results }, null, 2) + '\n');
+if (json) process.stdout.write(`${JSON.stringify({ storage, smoke, node: process.version, cores: os.cpus().length, results }, null, 2)}\n`);
 else {
   console.log(`\n| scenario | metric | value | ceiling | ratio |\n|---|---|---|---|---|`);
-  for (const r of results) console.log(`| ${r.scenario} | ${r.metric} | ${r.value} ${r.unit} | ${r.ceiling !== undefined ? `${r.ceiling} (${r.ceilingName})` : ''} | ${r.ratio ?? ''} |`);
+  for (const r of results)
+    console.log(
+      `| ${r.scenario} | ${r.metric} | ${r.value} ${r.unit} | ${r.ceiling !== undefined ? `${r.ceiling} (${r.ceilingName})` : ''} | ${r.ratio ?? ''} |`,
+    );
 }
-

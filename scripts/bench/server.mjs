@@ -4,7 +4,16 @@ import { startEnv } from '../../dist/index.js';
 
 const storage = process.argv[2] ?? 'memory';
 const env = await startEnv({ storage, apiserverArgs: ['--etcd-compaction-interval=0'] });
-process.send?.({ ready: true, server: env.server, ca: env.ca, cert: env.clientCert, key: env.clientKey, kubeconfig: env.kubeconfigPath, etcd: env.etcdEndpoint, elapsedMs: env.elapsedMs });
+process.send?.({
+  ready: true,
+  server: env.server,
+  ca: env.ca,
+  cert: env.clientCert,
+  key: env.clientKey,
+  kubeconfig: env.kubeconfigPath,
+  etcd: env.etcdEndpoint,
+  elapsedMs: env.elapsedMs,
+});
 // If the benchmark process dies, so does this server (and its etcd with it).
 process.on('disconnect', async () => {
   await env.stop();

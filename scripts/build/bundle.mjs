@@ -16,7 +16,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Bundles dist/cli/main.js into `outdir` (a directory directly under dist/). */
 export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) {
-  if (path.dirname(path.resolve(outdir)) !== path.join(root, 'dist')) throw new Error(`${outdir}: the bundle must sit directly under dist/`);
+  if (path.dirname(path.resolve(outdir)) !== path.join(root, 'dist'))
+    throw new Error(`${outdir}: the bundle must sit directly under dist/`);
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,

@@ -24,11 +24,15 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program.command('up')
+  program
+    .command('up')
     .description('start etcd and the API server, write a kubeconfig, load fixtures; stop on SIGINT/SIGTERM')
     .option('--kubeconfig <path>', 'where to write the admin kubeconfig', '.kapi-env/kubeconfig')
-    .addOption(new Option('--storage <kind>', 'auto: native etcd if found, else a container if Docker answers, else memory')
-      .choices(['auto', 'etcd', 'container', 'memory']).default('auto'))
+    .addOption(
+      new Option('--storage <kind>', 'auto: native etcd if found, else a container if Docker answers, else memory')
+        .choices(['auto', 'etcd', 'container', 'memory'])
+        .default('auto'),
+    )
     .option('--etcd-bin <path>', 'etcd binary (default: $KAPI_ETCD_BIN, $KUBEBUILDER_ASSETS/etcd, PATH)')
     .option('--etcd-image <image>', 'etcd image for --storage container')
     .option('--etcd-servers <urls>', 'use an existing etcd (comma-separated URLs); start none')
@@ -47,7 +51,8 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./up.js')).runUp(flags);
     });
 
-  program.command('down')
+  program
+    .command('down')
     .description('stop a detached environment')
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--json', 'machine-readable output')
@@ -55,7 +60,8 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./state.js')).runDown(flags);
     });
 
-  program.command('status')
+  program
+    .command('status')
     .description('show whether a detached environment is running')
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--json', 'machine-readable output')
@@ -63,7 +69,8 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./state.js')).runStatus(flags);
     });
 
-  program.command('env')
+  program
+    .command('env')
     .description('print `export KUBECONFIG=...` for eval')
     .option('--state-dir <dir>', 'state directory', '.kapi-env')
     .option('--kubeconfig <path>', 'kubeconfig path when no environment is recorded', '.kapi-env/kubeconfig')
@@ -71,7 +78,8 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./state.js')).runEnv(flags);
     });
 
-  program.command('serve')
+  program
+    .command('serve')
     .description('run the API server alone, with kube-apiserver flags (--etcd-servers, --secure-port, --tls-cert-file, ...)')
     .allowUnknownOption(true)
     .helpOption(false)

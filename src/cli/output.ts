@@ -3,7 +3,11 @@
 import { FlagError } from '../server/config.js';
 
 export class CliError extends Error {
-  constructor(message: string, readonly hint?: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -21,7 +25,7 @@ export function printer(opts: { quiet?: boolean; json?: boolean }): Printer {
       if (!opts.quiet && tty) process.stderr.write(`  ${msg}\n`);
     },
     line: (msg) => {
-      if (!opts.quiet) process.stdout.write(msg + '\n');
+      if (!opts.quiet) process.stdout.write(`${msg}\n`);
     },
   };
 }
@@ -32,7 +36,7 @@ export function reportError(e: unknown): number {
   const expected = ['CliError', 'EtcdError', 'FixtureError', 'FlagError'].includes(err?.name) || /already in use/.test(err?.message ?? '');
   process.stderr.write(`kapi-env: ${err?.message ?? String(e)}\n`);
   if (err?.hint) process.stderr.write(`  fix: ${err.hint}\n`);
-  if (!expected && err?.stack) process.stderr.write(err.stack.split('\n').slice(1).join('\n') + '\n');
+  if (!expected && err?.stack) process.stderr.write(`${err.stack.split('\n').slice(1).join('\n')}\n`);
   if (e instanceof FlagError) return 2;
   return err?.exitCode ?? 1;
 }

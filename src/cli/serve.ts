@@ -12,7 +12,8 @@ export async function runServe(argv: string[]): Promise<number> {
   if (flags.storageBackend === 'etcd3' && flags.etcdServers.length === 0) {
     throw new FlagError('--etcd-servers must be specified (or pass --storage-backend=memory)');
   }
-  if (!!flags.tlsCertFile !== !!flags.tlsPrivateKeyFile) throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
+  if (!!flags.tlsCertFile !== !!flags.tlsPrivateKeyFile)
+    throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
   let certPem: string;
   let keyPem: string;
   if (flags.tlsCertFile) {
@@ -28,16 +29,26 @@ export async function runServe(argv: string[]): Promise<number> {
   let storage: Storage;
   if (flags.storageBackend === 'memory') storage = await createStorage({ kind: 'memory' });
   else {
-    const tls = flags.etcdCafile || flags.etcdCertfile ? {
-      ca: flags.etcdCafile ? await readFile(flags.etcdCafile) : undefined,
-      cert: flags.etcdCertfile ? await readFile(flags.etcdCertfile) : undefined,
-      key: flags.etcdKeyfile ? await readFile(flags.etcdKeyfile) : undefined,
-    } : undefined;
+    const tls =
+      flags.etcdCafile || flags.etcdCertfile
+        ? {
+            ca: flags.etcdCafile ? await readFile(flags.etcdCafile) : undefined,
+            cert: flags.etcdCertfile ? await readFile(flags.etcdCertfile) : undefined,
+            key: flags.etcdKeyfile ? await readFile(flags.etcdKeyfile) : undefined,
+          }
+        : undefined;
     storage = await createStorage({ kind: 'etcd', endpoints: flags.etcdServers, prefix: flags.etcdPrefix, tls });
   }
   const server = await createApiServer({
-    storage, tls: { certPem, keyPem, clientCaPem }, bindAddress: flags.bindAddress, port: flags.securePort,
-    watchCache: flags.watchCache, watchCacheSize: flags.watchCacheSize, minRequestTimeoutS: flags.minRequestTimeoutS, requestTimeoutMs: flags.requestTimeoutMs, compactionIntervalMs: flags.etcdCompactionIntervalMs,
+    storage,
+    tls: { certPem, keyPem, clientCaPem },
+    bindAddress: flags.bindAddress,
+    port: flags.securePort,
+    watchCache: flags.watchCache,
+    watchCacheSize: flags.watchCacheSize,
+    minRequestTimeoutS: flags.minRequestTimeoutS,
+    requestTimeoutMs: flags.requestTimeoutMs,
+    compactionIntervalMs: flags.etcdCompactionIntervalMs,
   });
   process.stdout.write(`Serving securely on ${flags.bindAddress}:${server.port}\n`);
   await new Promise<void>((resolve) => {

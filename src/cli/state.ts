@@ -40,7 +40,7 @@ async function lockHolder(lock: string): Promise<number | undefined> {
 /** Writes the lock file with its full content in one step: `wx` when it must not exist yet, else a rename over it. */
 async function writeLock(lock: string, pid: number, exclusive: boolean): Promise<void> {
   const tmp = `${lock}.${pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ pid }) + '\n');
+  await writeFile(tmp, `${JSON.stringify({ pid })}\n`);
   try {
     if (exclusive) await link(tmp, lock);
     else await rename(tmp, lock);
@@ -74,7 +74,10 @@ export async function lockStateDir(dir: string, opts: { handoffFrom?: number } =
       return { release };
     }
     if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-      throw new CliError(`an environment is already running (pid ${holder}) with state in ${dir}`, 'stop it with `kapi-env down`, or pass another --state-dir');
+      throw new CliError(
+        `an environment is already running (pid ${holder}) with state in ${dir}`,
+        'stop it with `kapi-env down`, or pass another --state-dir',
+      );
     }
     // Stale: its owner died without cleaning up (or it is our own leftover).
     await rm(p.lock, { force: true });
@@ -100,8 +103,8 @@ export async function readState(dir: string): Promise<EnvState | undefined> {
 export async function writeState(dir: string, s: EnvState): Promise<void> {
   const p = statePaths(dir);
   await mkdir(p.dir, { recursive: true });
-  await writeFile(p.state + '.tmp', JSON.stringify(s, null, 2));
-  await rename(p.state + '.tmp', p.state);
+  await writeFile(`${p.state}.tmp`, JSON.stringify(s, null, 2));
+  await rename(`${p.state}.tmp`, p.state);
 }
 
 export async function runDown(flags: { stateDir: string; json?: boolean }): Promise<number> {
@@ -151,7 +154,10 @@ export async function runEnv(flags: { stateDir: string; kubeconfig: string }): P
     try {
       await readFile(p);
     } catch {
-      throw new CliError(`no environment found (no ${statePaths(flags.stateDir).state} and no ${p})`, 'start one with `kapi-env up --detach`');
+      throw new CliError(
+        `no environment found (no ${statePaths(flags.stateDir).state} and no ${p})`,
+        'start one with `kapi-env up --detach`',
+      );
     }
   }
   process.stdout.write(`export KUBECONFIG=${p}\n`);

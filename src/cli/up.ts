@@ -29,7 +29,11 @@ export interface UpFlags {
 
 function stateOf(env: Env, flags: UpFlags): EnvState {
   return {
-    kubeconfig: env.kubeconfigPath, server: env.server, storage: env.storage, pids: env.pids, elapsedMs: env.elapsedMs,
+    kubeconfig: env.kubeconfigPath,
+    server: env.server,
+    storage: env.storage,
+    pids: env.pids,
+    elapsedMs: env.elapsedMs,
     etcdEndpoint: env.etcdEndpoint,
     stateDir: path.resolve(flags.stateDir),
   };
@@ -63,10 +67,22 @@ export async function runUp(flags: UpFlags): Promise<number> {
 async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promise<number> {
   const out = printer(flags);
   const env = await startEnv({
-    storage: flags.storage, etcdBinary: flags.etcdBin, etcdImage: flags.etcdImage,
-    etcdServers: flags.etcdServers ? flags.etcdServers.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-    etcdCaFile: flags.etcdCafile, etcdCertFile: flags.etcdCertfile, etcdKeyFile: flags.etcdKeyfile,
-    crds: flags.crds, manifests: flags.manifests, kubeconfigPath: flags.kubeconfig, port,
+    storage: flags.storage,
+    etcdBinary: flags.etcdBin,
+    etcdImage: flags.etcdImage,
+    etcdServers: flags.etcdServers
+      ? flags.etcdServers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
+    etcdCaFile: flags.etcdCafile,
+    etcdCertFile: flags.etcdCertfile,
+    etcdKeyFile: flags.etcdKeyfile,
+    crds: flags.crds,
+    manifests: flags.manifests,
+    kubeconfigPath: flags.kubeconfig,
+    port,
     apiserverArgs: flags.apiserverArg,
     onProgress: (phase, msg) => {
       // The automatic fallback to the embedded store is said in one line even off a terminal.
@@ -119,7 +135,9 @@ async function startDetached(flags: UpFlags): Promise<number> {
   const bin = fileURLToPath(new URL('../../bin/kapi-env.js', import.meta.url));
   const args = process.argv.slice(2).filter((a) => a !== '--detach');
   const child = spawn(process.execPath, [bin, ...args, '--quiet'], {
-    detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, [LOCK_HANDOFF_ENV]: String(process.pid) },
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env: { ...process.env, [LOCK_HANDOFF_ENV]: String(process.pid) },
   });
   child.unref();
   await log.close();

@@ -27,7 +27,10 @@ export interface RestResponse<T = unknown> {
 
 export class RestClient {
   private pool: Agent | undefined;
-  constructor(readonly creds: ClientCredentials, private readonly opts: { connections?: number; allowH2?: boolean } = {}) {}
+  constructor(
+    readonly creds: ClientCredentials,
+    private readonly opts: { connections?: number; allowH2?: boolean } = {},
+  ) {}
 
   /** The undici dispatcher holding this client's connections, created on first use. */
   get agent(): Agent {

@@ -50,7 +50,8 @@ export async function readFixtures(paths: string[]): Promise<FixtureDoc[]> {
         if (doc.errors.length) throw new FixtureError(`${file}: document ${index}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
         const v = doc.toJS({ maxAliasCount: 100 }) as unknown;
         if (v === null || v === undefined) return;
-        if (typeof v !== 'object' || Array.isArray(v)) throw new FixtureError(`${file}: document ${index}: expected a Kubernetes object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
+        if (typeof v !== 'object' || Array.isArray(v))
+          throw new FixtureError(`${file}: document ${index}: expected a Kubernetes object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
         const obj = v as Record<string, unknown>;
         const kind = obj.kind;
         if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj.items)) {
@@ -73,14 +74,20 @@ interface ResourceRef {
 }
 
 /** Finds a kind's resource through discovery, as kubectl's RESTMapper does. */
-async function resolve(client: RestClient, apiVersion: string, kind: string, cache: Map<string, Map<string, ResourceRef>>): Promise<ResourceRef | undefined> {
+async function resolve(
+  client: RestClient,
+  apiVersion: string,
+  kind: string,
+  cache: Map<string, Map<string, ResourceRef>>,
+): Promise<ResourceRef | undefined> {
   let kinds = cache.get(apiVersion);
   if (!kinds) {
     const p = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const r = await client.get<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>(p);
     kinds = new Map();
     if (r.status === 200) {
-      for (const res of r.body.resources ?? []) if (!res.name.includes('/')) kinds.set(res.kind, { plural: res.name, namespaced: res.namespaced });
+      for (const res of r.body.resources ?? [])
+        if (!res.name.includes('/')) kinds.set(res.kind, { plural: res.name, namespaced: res.namespaced });
     }
     cache.set(apiVersion, kinds);
   }
@@ -91,7 +98,12 @@ function fail(doc: FixtureDoc, what: string): never {
   throw new FixtureError(`${doc.file}: document ${doc.index}: ${what}`);
 }
 
-async function createDoc(client: RestClient, doc: FixtureDoc, cache: Map<string, Map<string, ResourceRef>>, defaultNamespace: string): Promise<void> {
+async function createDoc(
+  client: RestClient,
+  doc: FixtureDoc,
+  cache: Map<string, Map<string, ResourceRef>>,
+  defaultNamespace: string,
+): Promise<void> {
   const o = doc.object;
   const apiVersion = o.apiVersion as string;
   const kind = o.kind as string;
@@ -110,15 +122,18 @@ export async function loadCRDs(client: RestClient, docs: FixtureDoc[], timeoutMs
   const cache = new Map<string, Map<string, ResourceRef>>();
   const names: string[] = [];
   for (const d of docs) {
-    if (d.object.kind !== 'CustomResourceDefinition') fail(d, `--crds expects CustomResourceDefinitions, found ${String(d.object.kind)} (pass other objects with --manifests)`);
+    if (d.object.kind !== 'CustomResourceDefinition')
+      fail(d, `--crds expects CustomResourceDefinitions, found ${String(d.object.kind)} (pass other objects with --manifests)`);
     await createDoc(client, d, cache, 'default');
     names.push(String((d.object.metadata as Record<string, unknown>)?.name));
   }
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
     for (;;) {
-      const r = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> }; spec?: { group: string; versions: Array<{ name: string; served: boolean }>; names: { plural: string } } }>(
-        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      const r = await client.get<{
+        status?: { conditions?: Array<{ type: string; status: string }> };
+        spec?: { group: string; versions: Array<{ name: string; served: boolean }>; names: { plural: string } };
+      }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
       const established = r.status === 200 && r.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
       if (established && r.body.spec) {
         const served = r.body.spec.versions.filter((v) => v.served);
@@ -129,7 +144,8 @@ export async function loadCRDs(client: RestClient, docs: FixtureDoc[], timeoutMs
         }
         if (discoverable) break;
       }
-      if (Date.now() > deadline) throw new FixtureError(`CustomResourceDefinition ${name} did not become Established within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new FixtureError(`CustomResourceDefinition ${name} did not become Established within ${timeoutMs} ms`);
       await new Promise((res) => setTimeout(res, 5));
     }
   }

@@ -62,18 +62,43 @@ export interface Env {
   stop(): Promise<StopReport>;
 }
 
-const SERVER_ARG_PREFIXES = new Set(['watch-cache', 'default-watch-cache-size', 'min-request-timeout', 'request-timeout', 'etcd-compaction-interval', 'etcd-prefix', 'bind-address', 'secure-port']);
+const SERVER_ARG_PREFIXES = new Set([
+  'watch-cache',
+  'default-watch-cache-size',
+  'min-request-timeout',
+  'request-timeout',
+  'etcd-compaction-interval',
+  'etcd-prefix',
+  'bind-address',
+  'secure-port',
+]);
 
-function serverArgs(args: string[] = []): { watchCache: boolean; watchCacheSize?: number; minRequestTimeoutS?: number; requestTimeoutMs?: number; compactionIntervalMs: number; prefix: string; bindAddress?: string; port?: number } {
+function serverArgs(args: string[] = []): {
+  watchCache: boolean;
+  watchCacheSize?: number;
+  minRequestTimeoutS?: number;
+  requestTimeoutMs?: number;
+  compactionIntervalMs: number;
+  prefix: string;
+  bindAddress?: string;
+  port?: number;
+} {
   for (const a of args) {
     const name = a.replace(/^--/, '').split('=')[0];
-    if (!SERVER_ARG_PREFIXES.has(name)) throw new Error(`unsupported --apiserver-arg ${a}: supported are ${[...SERVER_ARG_PREFIXES].map((s) => `--${s}`).join(', ')}`);
+    if (!SERVER_ARG_PREFIXES.has(name))
+      throw new Error(`unsupported --apiserver-arg ${a}: supported are ${[...SERVER_ARG_PREFIXES].map((s) => `--${s}`).join(', ')}`);
   }
   const f = parseServeFlags(args.map((a) => (a.startsWith('--') ? a : `--${a}`)));
-  const explicit = (n: string): boolean => args.some((a) => a.replace(/^--/, '').startsWith(n + '='));
+  const explicit = (n: string): boolean => args.some((a) => a.replace(/^--/, '').startsWith(`${n}=`));
   return {
-    watchCache: f.watchCache, watchCacheSize: f.watchCacheSize, minRequestTimeoutS: f.minRequestTimeoutS, requestTimeoutMs: f.requestTimeoutMs, compactionIntervalMs: f.etcdCompactionIntervalMs, prefix: f.etcdPrefix,
-    bindAddress: explicit('bind-address') ? f.bindAddress : undefined, port: explicit('secure-port') ? f.securePort : undefined,
+    watchCache: f.watchCache,
+    watchCacheSize: f.watchCacheSize,
+    minRequestTimeoutS: f.minRequestTimeoutS,
+    requestTimeoutMs: f.requestTimeoutMs,
+    compactionIntervalMs: f.etcdCompactionIntervalMs,
+    prefix: f.etcdPrefix,
+    bindAddress: explicit('bind-address') ? f.bindAddress : undefined,
+    port: explicit('secure-port') ? f.securePort : undefined,
   };
 }
 
@@ -101,19 +126,33 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   };
   try {
     const bindAddress = sargs.bindAddress ?? '127.0.0.1';
-    const pkiP = createPki({ hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])] });
+    const pkiP = createPki({
+      hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])],
+    });
     // The server's modules load once etcd is spawned, while it starts (a cold start's largest overlap).
     let serverModule: Promise<typeof import('../server/index.js')> | undefined;
-    const loadServer = (): Promise<typeof import('../server/index.js')> => (serverModule ??= import('../server/index.js').then(async (m) => {
-      // So are the built-in kinds' OpenAPI schemas, read from the client library's model files (once per process).
-      const [{ BUILTIN_RESOURCES }, { preloadModels }] = await Promise.all([import('../server/registry/catalog.js'), import('../server/api/openapi/models.js')]);
-      preloadModels(BUILTIN_RESOURCES.flatMap((b) => [b.model, `${b.model}List`].map((cls) => ({ cls, group: b.descriptor.group }))));
-      return m;
-    }));
+    const loadServer = (): Promise<typeof import('../server/index.js')> =>
+      (serverModule ??= import('../server/index.js').then(async (m) => {
+        // So are the built-in kinds' OpenAPI schemas, read from the client library's model files (once per process).
+        const [{ BUILTIN_RESOURCES }, { preloadModels }] = await Promise.all([
+          import('../server/registry/catalog.js'),
+          import('../server/schema/builtin/models.js'),
+        ]);
+        preloadModels(BUILTIN_RESOURCES.flatMap((b) => [b.model, `${b.model}List`].map((cls) => ({ cls, group: b.descriptor.group }))));
+        return m;
+      }));
     storage = await startStorage({
-      choice: options.storage ?? 'auto', etcdBinary: options.etcdBinary, etcdImage: options.etcdImage,
-      etcdServers: options.etcdServers, etcdCaFile: options.etcdCaFile, etcdCertFile: options.etcdCertFile, etcdKeyFile: options.etcdKeyFile,
-      prefix: sargs.prefix, reaper, progress: (m) => progress('storage', m), launched: () => void loadServer(),
+      choice: options.storage ?? 'auto',
+      etcdBinary: options.etcdBinary,
+      etcdImage: options.etcdImage,
+      etcdServers: options.etcdServers,
+      etcdCaFile: options.etcdCaFile,
+      etcdCertFile: options.etcdCertFile,
+      etcdKeyFile: options.etcdKeyFile,
+      prefix: sargs.prefix,
+      reaper,
+      progress: (m) => progress('storage', m),
+      launched: () => void loadServer(),
     });
     const { createApiServer } = await loadServer();
     const pki = await pkiP;
@@ -121,11 +160,22 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     server = await createApiServer({
       storage: storage.storage,
       tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress, port: options.port ?? sargs.port ?? 0, watchCache: sargs.watchCache, watchCacheSize: sargs.watchCacheSize, minRequestTimeoutS: sargs.minRequestTimeoutS, requestTimeoutMs: sargs.requestTimeoutMs, compactionIntervalMs: sargs.compactionIntervalMs,
+      bindAddress,
+      port: options.port ?? sargs.port ?? 0,
+      watchCache: sargs.watchCache,
+      watchCacheSize: sargs.watchCacheSize,
+      minRequestTimeoutS: sargs.minRequestTimeoutS,
+      requestTimeoutMs: sargs.requestTimeoutMs,
+      compactionIntervalMs: sargs.compactionIntervalMs,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
     });
     progress('server', `API server serving on ${server.url}`);
-    const kubeconfig = buildKubeconfig({ server: server.url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
+    const kubeconfig = buildKubeconfig({
+      server: server.url,
+      caPem: pki.ca.certPem,
+      clientCertPem: pki.admin.certPem,
+      clientKeyPem: pki.admin.keyPem,
+    });
     const kubeconfigPath = path.resolve(options.kubeconfigPath ?? path.join(tempDir, 'kubeconfig'));
     await writeKubeconfig(kubeconfigPath, kubeconfig);
     const creds = { server: server.url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
@@ -148,8 +198,16 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     progress('ready', `ready in ${elapsedMs} ms`);
     let stopped: Promise<StopReport> | undefined;
     return {
-      kubeconfigPath, kubeconfig, server: server.url, ca: pki.ca.certPem, clientCert: pki.admin.certPem, clientKey: pki.admin.keyPem,
-      storage: storage.kind, etcdEndpoint: storage.endpoint, pids: { etcd: storage.pid, server: process.pid }, elapsedMs,
+      kubeconfigPath,
+      kubeconfig,
+      server: server.url,
+      ca: pki.ca.certPem,
+      clientCert: pki.admin.certPem,
+      clientKey: pki.admin.keyPem,
+      storage: storage.kind,
+      etcdEndpoint: storage.endpoint,
+      pids: { etcd: storage.pid, server: process.pid },
+      elapsedMs,
       client: () => new RestClient(creds),
       stop: () => (stopped ??= cleanup()),
     };

@@ -15,12 +15,20 @@ function reap(): void {
   if (released) process.exit(0);
   for (const pid of pids) signal(pid, 'SIGKILL');
   for (const argv of commands) {
-    try { spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', timeout: 10_000 }); } catch { /* best effort */ }
+    try {
+      spawnSync(argv[0], argv.slice(1), { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      /* best effort */
+    }
   }
   // Give killed processes a moment to release files before removing their directories.
   setTimeout(() => {
     for (const d of dirs) {
-      try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
     }
     process.exit(0);
   }, 100);
@@ -33,7 +41,11 @@ process.on('SIGHUP', () => {});
 const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   let msg: { op: string; dir?: string; pid?: number; argv?: string[] };
-  try { msg = JSON.parse(line); } catch { return; }
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return;
+  }
   if (msg.op === 'addDir' && msg.dir) dirs.add(msg.dir);
   else if (msg.op === 'removeDir' && msg.dir) dirs.delete(msg.dir);
   else if (msg.op === 'addPid' && msg.pid) pids.add(msg.pid);
@@ -43,4 +55,6 @@ rl.on('line', (line) => {
 });
 rl.on('close', reap);
 // A parent that dies while stdin stays open (inherited by a grandchild) is caught by polling.
-setInterval(() => { if (!isAlive(parentPid)) reap(); }, 500).unref();
+setInterval(() => {
+  if (!isAlive(parentPid)) reap();
+}, 500).unref();

@@ -32,7 +32,7 @@ export function startReaper(): Reaper {
   (stdin as unknown as { unref?: () => void }).unref?.();
   stdin.on('error', () => {});
   const send = (msg: Record<string, unknown>): void => {
-    if (!stdin.destroyed) stdin.write(JSON.stringify(msg) + '\n');
+    if (!stdin.destroyed) stdin.write(`${JSON.stringify(msg)}\n`);
   };
   return {
     addDir: (dir) => send({ op: 'addDir', dir }),

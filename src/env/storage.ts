@@ -31,8 +31,13 @@ export interface StartedStorage {
   stop(): Promise<{ killed: string[]; removed: string[] }>;
 }
 
-async function overEtcd(kind: StartedStorage['kind'], proc: EtcdProcess | undefined, endpoints: string[], req: StorageRequest,
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Promise<StartedStorage> {
+async function overEtcd(
+  kind: StartedStorage['kind'],
+  proc: EtcdProcess | undefined,
+  endpoints: string[],
+  req: StorageRequest,
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer },
+): Promise<StartedStorage> {
   let storage: Storage;
   try {
     storage = await createStorage({ kind: 'etcd', endpoints, prefix: req.prefix, tls });
@@ -41,7 +46,10 @@ async function overEtcd(kind: StartedStorage['kind'], proc: EtcdProcess | undefi
     throw e;
   }
   return {
-    kind, storage, endpoint: endpoints[0], pid: proc?.pid,
+    kind,
+    storage,
+    endpoint: endpoints[0],
+    pid: proc?.pid,
     stop: async () => {
       await storage.close().catch(() => undefined);
       if (!proc) return { killed: [], removed: [] };
@@ -54,11 +62,14 @@ async function overEtcd(kind: StartedStorage['kind'], proc: EtcdProcess | undefi
 
 export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
   if (req.etcdServers?.length) {
-    const tls = req.etcdCaFile || req.etcdCertFile || req.etcdKeyFile ? {
-      ca: req.etcdCaFile ? await readFile(req.etcdCaFile) : undefined,
-      cert: req.etcdCertFile ? await readFile(req.etcdCertFile) : undefined,
-      key: req.etcdKeyFile ? await readFile(req.etcdKeyFile) : undefined,
-    } : undefined;
+    const tls =
+      req.etcdCaFile || req.etcdCertFile || req.etcdKeyFile
+        ? {
+            ca: req.etcdCaFile ? await readFile(req.etcdCaFile) : undefined,
+            cert: req.etcdCertFile ? await readFile(req.etcdCertFile) : undefined,
+            key: req.etcdKeyFile ? await readFile(req.etcdKeyFile) : undefined,
+          }
+        : undefined;
     req.progress(`using etcd at ${req.etcdServers.join(',')}`);
     req.launched?.();
     return overEtcd('external', undefined, req.etcdServers, req, tls);
@@ -75,11 +86,21 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
   if (choice === 'memory') {
     req.launched?.();
     const storage = await createStorage({ kind: 'memory' });
-    return { kind: 'memory', storage, stop: async () => { await storage.close(); return { killed: [], removed: [] }; } };
+    return {
+      kind: 'memory',
+      storage,
+      stop: async () => {
+        await storage.close();
+        return { killed: [], removed: [] };
+      },
+    };
   }
   if (choice === 'container') {
     if (!(await dockerAvailable())) {
-      throw new EtcdError('no Docker engine answers for --storage container', 'start Docker (or set DOCKER_HOST), or use --storage etcd / --storage memory');
+      throw new EtcdError(
+        'no Docker engine answers for --storage container',
+        'start Docker (or set DOCKER_HOST), or use --storage etcd / --storage memory',
+      );
     }
     const proc = await startContainerEtcd({ image: req.etcdImage });
     req.launched?.();
@@ -89,8 +110,10 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
   }
   const found = findEtcdBinary(req.etcdBinary);
   if (!found.path) {
-    throw new EtcdError(`etcd binary not found (looked in: ${found.searched.join(', ')})`,
-      'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory');
+    throw new EtcdError(
+      `etcd binary not found (looked in: ${found.searched.join(', ')})`,
+      'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory',
+    );
   }
   const proc = await startNativeEtcd({
     binary: found.path,

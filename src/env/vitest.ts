@@ -10,7 +10,13 @@
 import { startEnv, type EnvOptions } from './index.js';
 
 export function optionsFromEnvironment(): EnvOptions {
-  const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const list = (v: string | undefined): string[] | undefined =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   const storage = process.env.KAPI_ENV_STORAGE as EnvOptions['storage'] | undefined;
   return { crds: list(process.env.KAPI_ENV_CRDS), manifests: list(process.env.KAPI_ENV_MANIFESTS), storage };
 }

@@ -31,9 +31,12 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
     container = await new GenericContainer(image)
       .withEntrypoint(['/usr/local/bin/etcd'])
       .withCommand([
-        '--name=kapi-env', '--data-dir=/tmp/etcd',
-        '--listen-client-urls=http://0.0.0.0:2379', '--advertise-client-urls=http://127.0.0.1:2379',
-        '--listen-peer-urls=http://127.0.0.1:2380', '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+        '--name=kapi-env',
+        '--data-dir=/tmp/etcd',
+        '--listen-client-urls=http://0.0.0.0:2379',
+        '--advertise-client-urls=http://127.0.0.1:2379',
+        '--listen-peer-urls=http://127.0.0.1:2380',
+        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
         '--initial-cluster=kapi-env=http://127.0.0.1:2380',
       ])
       .withExposedPorts(2379)
@@ -42,8 +45,10 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
       .withStartupTimeout(60_000)
       .start();
   } catch (e) {
-    throw new EtcdError(`could not start the etcd container from image ${image}: ${(e as Error).message.split('\n')[0]}`,
-      'build the local image with scripts/ci/docker-etcd-image.sh, or pass --etcd-image');
+    throw new EtcdError(
+      `could not start the etcd container from image ${image}: ${(e as Error).message.split('\n')[0]}`,
+      'build the local image with scripts/ci/docker-etcd-image.sh, or pass --etcd-image',
+    );
   }
   const endpoint = `http://${container.getHost()}:${container.getMappedPort(2379)}`;
   try {
@@ -58,9 +63,10 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
     // The data lives inside the container and goes with it.
     dataDir: '',
     containerId: container.getId(),
-    stop: () => (stopped ??= (async () => {
-      await container.stop({ timeout: 3, remove: true });
-      return { killed: false };
-    })()),
+    stop: () =>
+      (stopped ??= (async () => {
+        await container.stop({ timeout: 3, remove: true });
+        return { killed: false };
+      })()),
   };
 }

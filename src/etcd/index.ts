@@ -96,11 +96,16 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   const name = `kapi-env-${process.pid}-${clientPort}`;
   const flags = supportedFlags(opts.binary);
   const args = [
-    `--name=${name}`, `--data-dir=${dataDir}`,
-    `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=${name}=${peer}`, '--initial-cluster-state=new',
-    '--quota-backend-bytes=8589934592', '--snapshot-count=100000',
+    `--name=${name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=${name}=${peer}`,
+    '--initial-cluster-state=new',
+    '--quota-backend-bytes=8589934592',
+    '--snapshot-count=100000',
   ];
   // Test clusters do not need durability: skip fsync where this etcd supports it.
   if (flags.has('unsafe-no-fsync')) args.push('--unsafe-no-fsync');
@@ -117,11 +122,16 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   });
   let exited = false;
   // etcd runs in its own group: if this process exits without stopping it, it is stopped with it.
-  const orphaned = (): void => { if (child.pid) signal(child.pid, 'SIGTERM'); };
+  const orphaned = (): void => {
+    if (child.pid) signal(child.pid, 'SIGTERM');
+  };
   process.once('exit', orphaned);
   const exit = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.once('error', (e) => { stderr += e.message; resolve(); });
+    child.once('error', (e) => {
+      stderr += e.message;
+      resolve();
+    });
   }).then(() => {
     exited = true;
     process.removeListener('exit', orphaned);
@@ -141,11 +151,12 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
     endpoint: client,
     pid: child.pid,
     dataDir,
-    stop: () => (stopped ??= (async () => {
-      const r = await stop();
-      await rm(dataDir, { recursive: true, force: true });
-      return r;
-    })()),
+    stop: () =>
+      (stopped ??= (async () => {
+        const r = await stop();
+        await rm(dataDir, { recursive: true, force: true });
+        return r;
+      })()),
   };
 }
 

@@ -1,7 +1,10 @@
 // What the etcd starters hand back, and their expected errors.
 
 export class EtcdError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'EtcdError';
   }

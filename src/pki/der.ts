@@ -62,7 +62,9 @@ export function namedBits(bits: number[]): Buffer {
 export function time(d: Date): Buffer {
   const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
-  return d.getUTCFullYear() <= 2049 ? tlv(0x17, Buffer.from(digits.slice(2) + 'Z', 'latin1')) : tlv(0x18, Buffer.from(digits + 'Z', 'latin1'));
+  return d.getUTCFullYear() <= 2049
+    ? tlv(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'))
+    : tlv(0x18, Buffer.from(`${digits}Z`, 'latin1'));
 }
 
 /** A directory string: PrintableString when its character set allows, else UTF8String. */
@@ -105,7 +107,7 @@ function ipBytes(ip: string): Buffer {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
     const [a, b, c, d] = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    text = `${text.slice(0, -v4[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const h = head ? head.split(':') : [];

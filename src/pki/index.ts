@@ -37,7 +37,10 @@ export interface CertificateAuthority {
 }
 
 function pem(label: string, bytes: ArrayBuffer | Buffer): string {
-  const b64 = Buffer.from(bytes as ArrayBuffer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = Buffer.from(bytes as ArrayBuffer)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -98,7 +101,10 @@ async function createCA(): Promise<CertificateAuthority> {
   const keyId = keyIdentifier(spki);
   const name = der.name([[der.OID.commonName, `kapi-env-ca-${serial().toString('hex').slice(0, 8)}`]]);
   const raw = certificate({
-    subject: name, issuer: name, spki, signingKey: keys.privateKey,
+    subject: name,
+    issuer: name,
+    spki,
+    signingKey: keys.privateKey,
     extensions: [
       der.extension(der.OID.basicConstraints, true, der.sequence(der.boolean(true), der.smallInteger(0))),
       // digitalSignature (0), keyCertSign (5), cRLSign (6)
@@ -106,10 +112,22 @@ async function createCA(): Promise<CertificateAuthority> {
       der.extension(der.OID.subjectKeyIdentifier, false, der.octetString(keyId)),
     ],
   });
-  return { cert: new X509Certificate(raw), key: keys.privateKey, name, keyId, certPem: pem('CERTIFICATE', raw), keyPem: await privatePem(keys.privateKey) };
+  return {
+    cert: new X509Certificate(raw),
+    key: keys.privateKey,
+    name,
+    keyId,
+    certPem: pem('CERTIFICATE', raw),
+    keyPem: await privatePem(keys.privateKey),
+  };
 }
 
-async function issue(ca: CertificateAuthority, subject: Array<[string, string]>, usage: 'server' | 'client', hosts: string[] = []): Promise<KeyPairPem> {
+async function issue(
+  ca: CertificateAuthority,
+  subject: Array<[string, string]>,
+  usage: 'server' | 'client',
+  hosts: string[] = [],
+): Promise<KeyPairPem> {
   const keys = await keyPair();
   const extensions = [
     der.extension(der.OID.basicConstraints, true, der.sequence()),
@@ -119,13 +137,23 @@ async function issue(ca: CertificateAuthority, subject: Array<[string, string]>,
     der.extension(der.OID.authorityKeyIdentifier, false, der.sequence(der.implicit(0, ca.keyId))),
   ];
   if (hosts.length) extensions.push(der.extension(der.OID.subjectAltName, false, der.generalNames(hosts)));
-  const raw = certificate({ subject: der.name(subject), issuer: ca.name, spki: await spkiOf(keys.publicKey), signingKey: ca.key, extensions });
+  const raw = certificate({
+    subject: der.name(subject),
+    issuer: ca.name,
+    spki: await spkiOf(keys.publicKey),
+    signingKey: ca.key,
+    extensions,
+  });
   return { certPem: pem('CERTIFICATE', raw), keyPem: await privatePem(keys.privateKey) };
 }
 
 /** A client certificate for any user: CN = user name, one O per group. */
 export function signClientCert(ca: CertificateAuthority, user: { user: string; groups?: string[] }): Promise<KeyPairPem> {
-  return issue(ca, [[der.OID.commonName, user.user], ...(user.groups ?? []).map((g): [string, string] => [der.OID.organizationName, g])], 'client');
+  return issue(
+    ca,
+    [[der.OID.commonName, user.user], ...(user.groups ?? []).map((g): [string, string] => [der.OID.organizationName, g])],
+    'client',
+  );
 }
 
 export interface PkiWithCA extends Pki {

@@ -4,8 +4,8 @@
 import { StatusError } from './api/errors.js';
 import type { KubeObject } from './api/types.js';
 import type { AdmissionChain } from './admission/index.js';
-import { schemaDecoder } from './api/openapi/decode.js';
-import type { OpenAPIRegistry } from './api/openapi/registry.js';
+import { schemaDecoder } from './schema/builtin/decode.js';
+import type { OpenAPIRegistry } from './endpoints/openapi/registry.js';
 import type { ResourceRouter } from './endpoints/router.js';
 import { BUILTIN_RESOURCES } from './registry/catalog.js';
 import { createLister, type ManagedLister } from './registry/lister.js';
@@ -23,16 +23,27 @@ export interface InstallOptions {
 
 export async function installBuiltins(opts: InstallOptions): Promise<{ stop(): void }> {
   const listers: ManagedLister[] = [];
-  await Promise.all(BUILTIN_RESOURCES.map(async (b) => {
-    const store = new Store({ descriptor: b.descriptor, strategy: b.strategy, storage: opts.storage, keyPrefix: b.keyPrefix, admission: opts.admission });
-    const lister = await createLister(store, { watchCache: opts.watchCache, watchCacheSize: opts.watchCacheSize });
-    listers.push(lister);
-    const k = opts.openapi.addBuiltin(b.descriptor, b.model);
-    opts.router.add({
-      descriptor: b.descriptor, store, lister, allowStrategicMerge: true,
-      decode: schemaDecoder(b.descriptor.kind, b.descriptor.version, k.definitions[k.name], k.definitions),
-    });
-  }));
+  await Promise.all(
+    BUILTIN_RESOURCES.map(async (b) => {
+      const store = new Store({
+        descriptor: b.descriptor,
+        strategy: b.strategy,
+        storage: opts.storage,
+        keyPrefix: b.keyPrefix,
+        admission: opts.admission,
+      });
+      const lister = await createLister(store, { watchCache: opts.watchCache, watchCacheSize: opts.watchCacheSize });
+      listers.push(lister);
+      const k = opts.openapi.addBuiltin(b.descriptor, b.model);
+      opts.router.add({
+        descriptor: b.descriptor,
+        store,
+        lister,
+        allowStrategicMerge: true,
+        decode: schemaDecoder(b.descriptor.kind, b.descriptor.version, k.definitions[k.name], k.definitions),
+      });
+    }),
+  );
   return { stop: () => listers.forEach((l) => l.stop()) };
 }
 

@@ -82,17 +82,22 @@ export const SERVE_FLAGS: Record<string, string> = {
   'etcd-cafile': 'SSL Certificate Authority file used to secure etcd communication.',
   'etcd-certfile': 'SSL certification file used to secure etcd communication.',
   'etcd-keyfile': 'SSL key file used to secure etcd communication.',
-  'etcd-compaction-interval': 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled. (default 5m0s)',
+  'etcd-compaction-interval':
+    'The interval of compaction requests. If 0, the compaction request from apiserver is disabled. (default 5m0s)',
   'secure-port': 'The port on which to serve HTTPS with authentication and authorization. (default 6443; 0 picks a free port)',
   'bind-address': 'The IP address on which to listen for the --secure-port port. (default 0.0.0.0)',
   'tls-cert-file': 'File containing the default x509 Certificate for HTTPS.',
   'tls-private-key-file': 'File containing the default x509 private key matching --tls-cert-file.',
-  'client-ca-file': 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
+  'client-ca-file':
+    'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
   'watch-cache': 'Enable watch caching in the apiserver (default true)',
-  'default-watch-cache-size': 'Default watch cache size: events kept per resource for resuming watches. If zero, watch cache will be disabled for resources that do not have a default watch size set. (default 10000)',
-  'min-request-timeout': 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load. (default 1800)',
-  'request-timeout': 'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests. (default 1m0s)',
-  'storage-backend': 'The storage backend for persistence. Options: \'etcd3\' (default), \'memory\' (embedded, no etcd).',
+  'default-watch-cache-size':
+    'Default watch cache size: events kept per resource for resuming watches. If zero, watch cache will be disabled for resources that do not have a default watch size set. (default 10000)',
+  'min-request-timeout':
+    'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load. (default 1800)',
+  'request-timeout':
+    'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests. (default 1m0s)',
+  'storage-backend': "The storage backend for persistence. Options: 'etcd3' (default), 'memory' (embedded, no etcd).",
 };
 
 /**
@@ -101,8 +106,13 @@ export const SERVE_FLAGS: Record<string, string> = {
  */
 export function parseServeFlags(argv: string[]): ServeFlags {
   const out: ServeFlags = {
-    etcdServers: [], etcdPrefix: '/registry', securePort: 6443, bindAddress: '0.0.0.0', watchCache: true,
-    etcdCompactionIntervalMs: 5 * 60_000, storageBackend: 'etcd3',
+    etcdServers: [],
+    etcdPrefix: '/registry',
+    securePort: 6443,
+    bindAddress: '0.0.0.0',
+    watchCache: true,
+    etcdCompactionIntervalMs: 5 * 60_000,
+    storageBackend: 'etcd3',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -123,23 +133,48 @@ export function parseServeFlags(argv: string[]): ServeFlags {
       }
     }
     switch (name) {
-      case 'etcd-servers': out.etcdServers = value.split(',').map((s) => s.trim()).filter(Boolean); break;
-      case 'etcd-prefix': out.etcdPrefix = value; break;
-      case 'etcd-cafile': out.etcdCafile = value; break;
-      case 'etcd-certfile': out.etcdCertfile = value; break;
-      case 'etcd-keyfile': out.etcdKeyfile = value; break;
-      case 'etcd-compaction-interval': out.etcdCompactionIntervalMs = parseDuration(value); break;
+      case 'etcd-servers':
+        out.etcdServers = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      case 'etcd-prefix':
+        out.etcdPrefix = value;
+        break;
+      case 'etcd-cafile':
+        out.etcdCafile = value;
+        break;
+      case 'etcd-certfile':
+        out.etcdCertfile = value;
+        break;
+      case 'etcd-keyfile':
+        out.etcdKeyfile = value;
+        break;
+      case 'etcd-compaction-interval':
+        out.etcdCompactionIntervalMs = parseDuration(value);
+        break;
       case 'secure-port': {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0 || n > 65535) throw new FlagError(`invalid argument "${value}" for "--secure-port" flag`);
         out.securePort = n;
         break;
       }
-      case 'bind-address': out.bindAddress = value; break;
-      case 'tls-cert-file': out.tlsCertFile = value; break;
-      case 'tls-private-key-file': out.tlsPrivateKeyFile = value; break;
-      case 'client-ca-file': out.clientCaFile = value; break;
-      case 'watch-cache': out.watchCache = parseBool(name, value); break;
+      case 'bind-address':
+        out.bindAddress = value;
+        break;
+      case 'tls-cert-file':
+        out.tlsCertFile = value;
+        break;
+      case 'tls-private-key-file':
+        out.tlsPrivateKeyFile = value;
+        break;
+      case 'client-ca-file':
+        out.clientCaFile = value;
+        break;
+      case 'watch-cache':
+        out.watchCache = parseBool(name, value);
+        break;
       case 'default-watch-cache-size': {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0) throw new FlagError(`invalid argument "${value}" for "--default-watch-cache-size" flag`);
@@ -158,7 +193,8 @@ export function parseServeFlags(argv: string[]): ServeFlags {
         if (out.requestTimeoutMs < 0) throw new FlagError('--request-timeout can not be negative value');
         break;
       case 'storage-backend':
-        if (value !== 'etcd3' && value !== 'memory') throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
+        if (value !== 'etcd3' && value !== 'memory')
+          throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
         out.storageBackend = value;
         break;
     }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest, forbidden, forbiddenPath, pathNotFound, timeout, toStatus, unauthorized, StatusError } from './api/errors.js';
-import { runHealth, VERSION_INFO, type HealthCheck } from './api/health.js';
+import { runHealth, VERSION_INFO, type HealthCheck } from './endpoints/health.js';
 import type { UserInfo } from './api/types.js';
 import { AdmissionChain } from './admission/index.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
@@ -18,7 +18,7 @@ import { parseDuration, type ServerConfig } from './config.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
 import { ResourceHandler } from './endpoints/resource.js';
 import { ResourceRouter } from './endpoints/router.js';
-import { TableRenderer } from './endpoints/table.js';
+import { TableRenderer } from './endpoints/tables/renderer.js';
 import { WatchServer } from './endpoints/watch.js';
 import type { ServerRequest } from './http/body.js';
 import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
@@ -27,7 +27,7 @@ import { isWebSocketRequest, listen, plainResponse, type Serving } from './http/
 import { installBuiltins, bootstrapNamespaces } from './bootstrap.js';
 import { isStorageError } from './storage/interface.js';
 import { CRDController } from './apiextensions/controller.js';
-import { OpenAPIRegistry } from './api/openapi/registry.js';
+import { OpenAPIRegistry } from './endpoints/openapi/registry.js';
 import type { ManagedLister, ResourceLister } from './registry/lister.js';
 
 export interface ApiServer {
@@ -69,7 +69,9 @@ function withTimeout(handler: Handler, requestTimeoutMs: number): Handler {
     }
     if (ms <= 0) return handler(req, res);
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<true>((resolve) => { timer = setTimeout(() => resolve(true), ms); });
+    const expired = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    });
     const done = handler(req, res).then(() => false as const);
     const timedOut = await Promise.race([done, expired]).finally(() => clearTimeout(timer));
     if (!timedOut) return;
@@ -108,15 +110,31 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const admission = new AdmissionChain();
   const storage = config.storage;
   const openapi = new OpenAPIRegistry();
-  const built = await installBuiltins({ router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi });
+  const built = await installBuiltins({
+    router,
+    storage,
+    admission,
+    watchCache: config.watchCache,
+    watchCacheSize: config.watchCacheSize,
+    openapi,
+  });
   // Like kube's plugin: the namespace informer's copy first, a live read when it has not seen the namespace yet.
   const namespaces = router.get('', 'v1', 'namespaces');
-  const nsLifecycle = new NamespaceLifecycle(async (name) =>
-    (namespaces?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.('', name) ?? storage.get(`/namespaces/${name}`));
+  const nsLifecycle = new NamespaceLifecycle(
+    async (name) =>
+      (namespaces?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.('', name) ?? storage.get(`/namespaces/${name}`),
+  );
   admission.addMutating(nsLifecycle);
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);
-  const crds = new CRDController({ router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi });
+  const crds = new CRDController({
+    router,
+    storage,
+    admission,
+    watchCache: config.watchCache,
+    watchCacheSize: config.watchCacheSize,
+    openapi,
+  });
   await crds.start();
 
   const authenticators: Authenticator[] = [new X509Authenticator(), new BearerTokenAuthenticator()];
@@ -131,7 +149,11 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     { name: 'poststarthook/crd-informer-synced', check: async () => crds.synced },
   ];
   let serving: Serving | undefined;
-  const nonResource = new NonResourceHandler({ router, openapi, serverAddress: () => `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}` });
+  const nonResource = new NonResourceHandler({
+    router,
+    openapi,
+    serverAddress: () => `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}`,
+  });
 
   const identify = (req: ServerRequest): UserInfo | StatusError => {
     const r = authenticate(authenticators, req);
@@ -150,7 +172,11 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     if (decision.decision !== 'allow') {
       const why = forbiddenMessage(attrs);
       if (!info.isResourceRequest) throw forbiddenPath(why);
-      throw forbidden({ group: info.apiGroup, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource }, info.name, why);
+      throw forbidden(
+        { group: info.apiGroup, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource },
+        info.name,
+        why,
+      );
     }
     return user;
   };
@@ -183,7 +209,8 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       if (await nonResource.handle(req, res, url.pathname, query)) return;
       throw pathNotFound();
     } catch (e) {
-      if (!(e instanceof StatusError) && !isStorageError(e, 'Unreachable')) console.error('kapi-env: internal error serving', method, url.pathname, e);
+      if (!(e instanceof StatusError) && !isStorageError(e, 'Unreachable'))
+        console.error('kapi-env: internal error serving', method, url.pathname, e);
       writeStatus(req, res, isStorageError(e, 'Unreachable') ? TIMED_OUT().status : toStatus(e));
     }
   };
@@ -211,10 +238,19 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const releaseGuard = guardRejections();
   const serve = withTimeout(handle, config.requestTimeoutMs ?? 60_000);
   try {
-    serving = await listen({
-      certPem: config.tls.certPem, keyPem: config.tls.keyPem, clientCaPem: config.tls.clientCaPem,
-      bindAddress: config.bindAddress, port: config.port,
-    }, (req, res) => { void serve(req, res); }, onUpgrade);
+    serving = await listen(
+      {
+        certPem: config.tls.certPem,
+        keyPem: config.tls.keyPem,
+        clientCaPem: config.tls.clientCaPem,
+        bindAddress: config.bindAddress,
+        port: config.port,
+      },
+      (req, res) => {
+        void serve(req, res);
+      },
+      onUpgrade,
+    );
   } catch (e) {
     releaseGuard();
     throw e;

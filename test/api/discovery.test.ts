@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, compareVersions, discoveryResponseType, negotiateDiscovery, storageVersionHash,
-} from '../../src/server/api/discovery.js';
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  compareVersions,
+  discoveryResponseType,
+  negotiateDiscovery,
+  storageVersionHash,
+} from '../../src/server/endpoints/discovery.js';
 import { configmaps, crd, crdDescriptor, deployments, leases, namespaces } from './helpers.js';
 
 const gateways = crdDescriptor(crd('gateway-api/crds/gateway.networking.k8s.io_gateways.yaml'), 'v1');
 const gatewaysBeta = { ...gateways, version: 'v1beta1' };
 const all = [gatewaysBeta, leases, deployments, configmaps, namespaces, gateways];
 
-const CLIENT_GO_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+const CLIENT_GO_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 describe('legacy discovery', () => {
   it('storageVersionHash is base64 of the first 8 bytes of sha256("group/version/Kind")', () => {
@@ -19,7 +28,11 @@ describe('legacy discovery', () => {
   });
 
   it('/api lists v1 and the server address, without apiVersion', () => {
-    expect(apiVersions('10.0.0.1:6443')).toEqual({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '10.0.0.1:6443' }] });
+    expect(apiVersions('10.0.0.1:6443')).toEqual({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '10.0.0.1:6443' }],
+    });
   });
 
   it('/api/v1 is an APIResourceList without apiVersion, resources and subresources sorted by name', () => {
@@ -28,8 +41,22 @@ describe('legacy discovery', () => {
     expect(doc.groupVersion).toBe('v1');
     const resources = doc.resources as Record<string, unknown>[];
     expect(resources.map((r) => r.name)).toEqual(['configmaps', 'namespaces', 'namespaces/status']);
-    expect(resources[0]).toEqual({ name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: configmaps.verbs, shortNames: ['cm'], storageVersionHash: 'qFsyl6wFWjQ=' });
-    expect(resources[2]).toEqual({ name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'] });
+    expect(resources[0]).toEqual({
+      name: 'configmaps',
+      singularName: 'configmap',
+      namespaced: true,
+      kind: 'ConfigMap',
+      verbs: configmaps.verbs,
+      shortNames: ['cm'],
+      storageVersionHash: 'qFsyl6wFWjQ=',
+    });
+    expect(resources[2]).toEqual({
+      name: 'namespaces/status',
+      singularName: '',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['get', 'patch', 'update'],
+    });
   });
 
   it('/apis/apps/v1 carries apiVersion, categories and the autoscaling/v1 Scale subresource', () => {
@@ -37,8 +64,20 @@ describe('legacy discovery', () => {
     expect(doc).toMatchObject({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'apps/v1' });
     const resources = doc.resources as Record<string, unknown>[];
     expect(resources.map((r) => r.name)).toEqual(['deployments', 'deployments/scale', 'deployments/status']);
-    expect(resources[0]).toMatchObject({ categories: ['all'], shortNames: ['deploy'], storageVersionHash: storageVersionHash('apps', 'v1', 'Deployment') });
-    expect(resources[1]).toEqual({ name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    expect(resources[0]).toMatchObject({
+      categories: ['all'],
+      shortNames: ['deploy'],
+      storageVersionHash: storageVersionHash('apps', 'v1', 'Deployment'),
+    });
+    expect(resources[1]).toEqual({
+      name: 'deployments/scale',
+      singularName: '',
+      namespaced: true,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
+    });
     expect(apiResourceList(all, 'apps', 'v2')).toBeUndefined();
   });
 
@@ -51,7 +90,10 @@ describe('legacy discovery', () => {
     const doc = apiGroupList(all);
     const groups = doc.groups as Array<{ name: string; versions: unknown[]; preferredVersion: unknown }>;
     expect(groups.map((g) => g.name)).toEqual(['apps', 'coordination.k8s.io', 'gateway.networking.k8s.io']);
-    expect(groups[2].versions).toEqual([{ groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1' }, { groupVersion: 'gateway.networking.k8s.io/v1beta1', version: 'v1beta1' }]);
+    expect(groups[2].versions).toEqual([
+      { groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1' },
+      { groupVersion: 'gateway.networking.k8s.io/v1beta1', version: 'v1beta1' },
+    ]);
     expect(groups[2].preferredVersion).toEqual({ groupVersion: 'gateway.networking.k8s.io/v1', version: 'v1' });
     expect(apiGroup(all, 'apps')).toMatchObject({ kind: 'APIGroup', apiVersion: 'v1', name: 'apps' });
     expect(apiGroup(all, 'nope')).toBeUndefined();
@@ -59,15 +101,30 @@ describe('legacy discovery', () => {
   });
 
   it('orders versions kube-aware', () => {
-    expect(['v1alpha1', 'foo', 'v1beta2', 'v2', 'v1', 'v1beta1', 'v11alpha2'].sort(compareVersions)).toEqual(['v2', 'v1', 'v1beta2', 'v1beta1', 'v11alpha2', 'v1alpha1', 'foo']);
+    expect(['v1alpha1', 'foo', 'v1beta2', 'v2', 'v1', 'v1beta1', 'v11alpha2'].sort(compareVersions)).toEqual([
+      'v2',
+      'v1',
+      'v1beta2',
+      'v1beta1',
+      'v11alpha2',
+      'v1alpha1',
+      'foo',
+    ]);
   });
 });
 
 describe('aggregated discovery', () => {
   it('negotiates v2 for client-go, v2beta1 as fallback, legacy otherwise', () => {
-    expect(discoveryResponseType(CLIENT_GO_ACCEPT)).toEqual({ format: 'v2', contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
-    expect(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json')).toBe('v2beta1');
-    expect(negotiateDiscovery('application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json')).toBe('legacy');
+    expect(discoveryResponseType(CLIENT_GO_ACCEPT)).toEqual({
+      format: 'v2',
+      contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    });
+    expect(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json')).toBe(
+      'v2beta1',
+    );
+    expect(
+      negotiateDiscovery('application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json'),
+    ).toBe('legacy');
     expect(negotiateDiscovery('application/json')).toBe('legacy');
     expect(negotiateDiscovery(undefined)).toBe('legacy');
     expect(discoveryResponseType('*/*')).toEqual({ format: 'legacy' });
@@ -81,8 +138,21 @@ describe('aggregated discovery', () => {
     expect(items[0].metadata.name ?? '').toBe('');
     const v1 = items[0].versions[0];
     expect(v1).toMatchObject({ version: 'v1', freshness: 'Current' });
-    expect(v1.resources[0]).toEqual({ resource: 'configmaps', responseKind: { group: '', version: '', kind: 'ConfigMap' }, scope: 'Namespaced', singularResource: 'configmap', verbs: configmaps.verbs, shortNames: ['cm'] });
-    expect(v1.resources[1]).toMatchObject({ resource: 'namespaces', scope: 'Cluster', subresources: [{ subresource: 'status', responseKind: { group: '', version: '', kind: 'Namespace' }, verbs: ['get', 'patch', 'update'] }] });
+    expect(v1.resources[0]).toEqual({
+      resource: 'configmaps',
+      responseKind: { group: '', version: '', kind: 'ConfigMap' },
+      scope: 'Namespaced',
+      singularResource: 'configmap',
+      verbs: configmaps.verbs,
+      shortNames: ['cm'],
+    });
+    expect(v1.resources[1]).toMatchObject({
+      resource: 'namespaces',
+      scope: 'Cluster',
+      subresources: [
+        { subresource: 'status', responseKind: { group: '', version: '', kind: 'Namespace' }, verbs: ['get', 'patch', 'update'] },
+      ],
+    });
   });
 
   it('/apis: groups by priority, versions preferred first, Scale subresource, CRD responseKind with group/version', () => {
@@ -98,7 +168,19 @@ describe('aggregated discovery', () => {
     ]);
     const gw = items[2];
     expect(gw.versions.map((v: any) => v.version)).toEqual(['v1', 'v1beta1']);
-    expect(gw.versions[0].resources[0]).toMatchObject({ resource: 'gateways', responseKind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' }, singularResource: 'gateway', shortNames: ['gtw'], categories: ['gateway-api'] });
-    expect(gw.versions[0].resources[0].subresources).toEqual([{ subresource: 'status', responseKind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' }, verbs: ['get', 'patch', 'update'] }]);
+    expect(gw.versions[0].resources[0]).toMatchObject({
+      resource: 'gateways',
+      responseKind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+      singularResource: 'gateway',
+      shortNames: ['gtw'],
+      categories: ['gateway-api'],
+    });
+    expect(gw.versions[0].resources[0].subresources).toEqual([
+      {
+        subresource: 'status',
+        responseKind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+        verbs: ['get', 'patch', 'update'],
+      },
+    ]);
   });
 });

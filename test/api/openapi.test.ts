@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { toOpenAPIV2Schema } from '../../src/server/api/openapi/custom.js';
-import { decodeOpenAPIV2Protobuf, encodeOpenAPIV2Protobuf } from '../../src/server/api/openapi/gnostic.js';
-import { OpenAPIRegistry } from '../../src/server/api/openapi/registry.js';
+import { toOpenAPIV2Schema } from '../../src/server/endpoints/openapi/custom.js';
+import { decodeOpenAPIV2Protobuf, encodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
+import { OpenAPIRegistry } from '../../src/server/endpoints/openapi/registry.js';
 import { configmaps, crd, crdDescriptor, deployments, leases } from './helpers.js';
 
 const certificates = crd('cert-manager/crds/cert-manager.io_certificates.yaml');
@@ -33,16 +33,27 @@ describe('OpenAPI v3', () => {
     expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: '', version: 'v1', kind: 'ConfigMap' });
     expect(patch['x-kubernetes-action']).toBe('patch');
     expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
-    expect(Object.keys(patch.requestBody.content)).toEqual(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+    expect(Object.keys(patch.requestBody.content)).toEqual([
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      'application/strategic-merge-patch+json',
+      'application/apply-patch+yaml',
+    ]);
     const cm = doc.components.schemas['io.k8s.api.core.v1.ConfigMap'];
     expect(cm['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'ConfigMap', version: 'v1' }]);
     expect(cm.description).toBe('ConfigMap holds configuration data for pods to consume.');
     expect(cm.properties.data).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } });
-    expect(cm.properties.metadata).toEqual({ allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }], description: expect.stringContaining("Standard object's metadata") });
-    expect(doc.components.schemas['io.k8s.api.core.v1.ConfigMapList']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'ConfigMapList', version: 'v1' }]);
+    expect(cm.properties.metadata).toEqual({
+      allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }],
+      description: expect.stringContaining("Standard object's metadata"),
+    });
+    expect(doc.components.schemas['io.k8s.api.core.v1.ConfigMapList']['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', kind: 'ConfigMapList', version: 'v1' },
+    ]);
     expect(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'].properties.labels).toBeDefined();
     for (const p of ['post', 'put']) {
-      const op = doc.paths[p === 'post' ? '/api/v1/namespaces/{namespace}/configmaps' : '/api/v1/namespaces/{namespace}/configmaps/{name}'][p];
+      const op =
+        doc.paths[p === 'post' ? '/api/v1/namespaces/{namespace}/configmaps' : '/api/v1/namespaces/{namespace}/configmaps/{name}'][p];
       expect(op.parameters.map((x: any) => x.name)).toContain('fieldValidation');
     }
   });
@@ -52,7 +63,8 @@ describe('OpenAPI v3', () => {
     for (const gv of Object.keys(r.v3Index().paths)) {
       const body = r.v3(gv)!.body;
       const doc = JSON.parse(body);
-      for (const m of body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components.schemas[m[1]], `${gv}: ${m[1]}`).toBeDefined();
+      for (const m of body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+        expect(doc.components.schemas[m[1]], `${gv}: ${m[1]}`).toBeDefined();
     }
     const v2 = r.v2Document() as any;
     for (const m of r.v2().body.matchAll(/"\$ref":"#\/definitions\/([^"]+)"/g)) expect(v2.definitions[m[1]], m[1]).toBeDefined();
@@ -63,8 +75,14 @@ describe('OpenAPI v3', () => {
     expect(doc.components.schemas['io.k8s.api.core.v1.PodSpec'].required).toEqual(['containers']);
     expect(doc.components.schemas['io.k8s.api.core.v1.Container'].required).toEqual(['name']);
     expect(doc.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].required).toEqual(['selector', 'template']);
-    expect(doc.components.schemas['io.k8s.api.autoscaling.v1.Scale']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'Scale', version: 'v1' }]);
-    expect(doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    expect(doc.components.schemas['io.k8s.api.autoscaling.v1.Scale']['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'autoscaling', kind: 'Scale', version: 'v1' },
+    ]);
+    expect(doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    });
   });
 
   it('publishes CRD schemas as kube does: apiVersion/kind/metadata, list kind, descriptions, no strategic merge patch', () => {
@@ -74,9 +92,15 @@ describe('OpenAPI v3', () => {
     expect(cert.properties.metadata.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
     expect(cert.properties.apiVersion.type).toBe('string');
     expect(cert.properties.spec.description).toBe(certSchema.properties.spec.description);
-    expect(doc.components.schemas['io.cert-manager.v1.CertificateList'].properties.items.items.$ref).toBe('#/components/schemas/io.cert-manager.v1.Certificate');
+    expect(doc.components.schemas['io.cert-manager.v1.CertificateList'].properties.items.items.$ref).toBe(
+      '#/components/schemas/io.cert-manager.v1.Certificate',
+    );
     const patch = doc.paths['/apis/cert-manager.io/v1/namespaces/{namespace}/certificates/{name}'].patch;
-    expect(Object.keys(patch.requestBody.content)).toEqual(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+    expect(Object.keys(patch.requestBody.content)).toEqual([
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      'application/apply-patch+yaml',
+    ]);
     expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
   });
 
@@ -88,11 +112,17 @@ describe('OpenAPI v3', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers).toMatchObject({ ETag: `"${before}"`, 'Cache-Control': 'public, immutable' });
     expect(r.v3Response('apis/cert-manager.io/v1', new URLSearchParams(), `"${before}"`)!.status).toBe(304);
-    r.addCustom({ ...certDescriptor, resource: 'certificates' }, { type: 'object', properties: { spec: { type: 'object', description: 'changed' } } });
+    r.addCustom(
+      { ...certDescriptor, resource: 'certificates' },
+      { type: 'object', properties: { spec: { type: 'object', description: 'changed' } } },
+    );
     const after = r.v3('apis/cert-manager.io/v1')!.hash;
     expect(after).not.toBe(before);
     expect(r.v3('apis/apps/v1')!.hash).toBe(apps);
-    expect(r.v3Response('apis/cert-manager.io/v1', new URLSearchParams(`hash=${before}`))).toEqual({ status: 301, headers: { Location: `/openapi/v3/apis/cert-manager.io/v1?hash=${after}` } });
+    expect(r.v3Response('apis/cert-manager.io/v1', new URLSearchParams(`hash=${before}`))).toEqual({
+      status: 301,
+      headers: { Location: `/openapi/v3/apis/cert-manager.io/v1?hash=${after}` },
+    });
     expect(r.etag('/openapi/v3/apis/cert-manager.io/v1')).toBe(`"${after}"`);
     r.remove(certDescriptor);
     expect(r.v3('apis/cert-manager.io/v1')).toBeUndefined();
@@ -106,9 +136,15 @@ describe('OpenAPI v3', () => {
   it('v2 has definitions and paths for every kind', () => {
     const v2 = registry().v2Document() as any;
     expect(v2.swagger).toBe('2.0');
-    expect(v2.definitions['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
-    expect(v2.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
-    expect(v2.definitions['io.k8s.api.core.v1.ConfigMap'].properties.metadata.$ref).toBe('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+    expect(v2.definitions['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' },
+    ]);
+    expect(
+      v2.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch.parameters.map((p: any) => p.name),
+    ).toContain('fieldValidation');
+    expect(v2.definitions['io.k8s.api.core.v1.ConfigMap'].properties.metadata.$ref).toBe(
+      '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    );
   });
 });
 
@@ -130,27 +166,66 @@ describe('OpenAPI v2 watch paths', () => {
       'x-kubernetes-action': 'watchlist',
       'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'ConfigMap' },
       tags: ['core_v1'],
-      responses: { 200: { description: 'OK', schema: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent' } }, 401: { description: 'Unauthorized' } },
+      responses: {
+        200: { description: 'OK', schema: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent' } },
+        401: { description: 'Unauthorized' },
+      },
     });
     expect(list.get.produces).toContain('application/json;stream=watch');
-    expect(list.parameters.map((p: any) => p.name).sort()).toEqual(['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'namespace', 'pretty', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch']);
+    expect(list.parameters.map((p: any) => p.name).sort()).toEqual([
+      'allowWatchBookmarks',
+      'continue',
+      'fieldSelector',
+      'labelSelector',
+      'limit',
+      'namespace',
+      'pretty',
+      'resourceVersion',
+      'resourceVersionMatch',
+      'sendInitialEvents',
+      'timeoutSeconds',
+      'watch',
+    ]);
     const one = v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps/{name}'];
     expect(one.get).toMatchObject({ operationId: 'watchCoreV1NamespacedConfigMap', 'x-kubernetes-action': 'watch' });
-    expect(one.get.description).toBe("watch changes to an object of kind ConfigMap. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.");
+    expect(one.get.description).toBe(
+      "watch changes to an object of kind ConfigMap. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.",
+    );
     expect(one.parameters.map((p: any) => p.name)).toContain('name');
-    expect(v2.paths['/api/v1/watch/configmaps'].get).toMatchObject({ operationId: 'watchCoreV1ConfigMapListForAllNamespaces', 'x-kubernetes-action': 'watchlist' });
-    expect(v2.paths['/apis/coordination.k8s.io/v1/watch/namespaces/{namespace}/leases'].get).toMatchObject({ operationId: 'watchCoordinationV1NamespacedLeaseList', tags: ['coordination_v1'] });
+    expect(v2.paths['/api/v1/watch/configmaps'].get).toMatchObject({
+      operationId: 'watchCoreV1ConfigMapListForAllNamespaces',
+      'x-kubernetes-action': 'watchlist',
+    });
+    expect(v2.paths['/apis/coordination.k8s.io/v1/watch/namespaces/{namespace}/leases'].get).toMatchObject({
+      operationId: 'watchCoordinationV1NamespacedLeaseList',
+      tags: ['coordination_v1'],
+    });
     const cr = v2.paths['/apis/cert-manager.io/v1/watch/namespaces/{namespace}/certificates'].get;
-    expect(cr).toMatchObject({ operationId: 'watchCertManagerIoV1NamespacedCertificateList', tags: ['certManagerIo_v1'], 'x-kubernetes-action': 'watchlist', 'x-kubernetes-group-version-kind': { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' } });
-    expect(v2.paths['/apis/cert-manager.io/v1/watch/certificates'].get.operationId).toBe('watchCertManagerIoV1CertificateListForAllNamespaces');
+    expect(cr).toMatchObject({
+      operationId: 'watchCertManagerIoV1NamespacedCertificateList',
+      tags: ['certManagerIo_v1'],
+      'x-kubernetes-action': 'watchlist',
+      'x-kubernetes-group-version-kind': { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' },
+    });
+    expect(v2.paths['/apis/cert-manager.io/v1/watch/certificates'].get.operationId).toBe(
+      'watchCertManagerIoV1CertificateListForAllNamespaces',
+    );
     // The operations around them carry kube's ids too.
     expect(v2.paths['/api/v1/namespaces/{namespace}/configmaps'].get.operationId).toBe('listCoreV1NamespacedConfigMap');
     expect(v2.paths['/api/v1/namespaces/{namespace}/configmaps'].delete.operationId).toBe('deleteCoreV1CollectionNamespacedConfigMap');
-    expect(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch.operationId).toBe('patchAppsV1NamespacedDeploymentScale');
+    expect(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch.operationId).toBe(
+      'patchAppsV1NamespacedDeploymentScale',
+    );
     const event = v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent'];
-    expect(event).toMatchObject({ type: 'object', required: ['type', 'object'], properties: { type: { type: 'string' }, object: { $ref: '#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension' } } });
+    expect(event).toMatchObject({
+      type: 'object',
+      required: ['type', 'object'],
+      properties: { type: { type: 'string' }, object: { $ref: '#/definitions/io.k8s.apimachinery.pkg.runtime.RawExtension' } },
+    });
     expect(event['x-kubernetes-group-version-kind']).toEqual([
-      { group: '', kind: 'WatchEvent', version: 'v1' }, { group: 'apps', kind: 'WatchEvent', version: 'v1' }, { group: 'coordination.k8s.io', kind: 'WatchEvent', version: 'v1' },
+      { group: '', kind: 'WatchEvent', version: 'v1' },
+      { group: 'apps', kind: 'WatchEvent', version: 'v1' },
+      { group: 'coordination.k8s.io', kind: 'WatchEvent', version: 'v1' },
     ]);
     expect(v2.definitions['io.k8s.apimachinery.pkg.runtime.RawExtension']).toBeDefined();
   });
@@ -159,13 +234,16 @@ describe('OpenAPI v2 watch paths', () => {
     const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as any;
     const get = doc.paths['/apis/cert-manager.io/v1/watch/namespaces/{namespace}/certificates/{name}'].get;
     expect(get.operationId).toBe('watchCertManagerIoV1NamespacedCertificate');
-    expect(get.responses['200'].content['application/json;stream=watch'].schema.$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent');
+    expect(get.responses['200'].content['application/json;stream=watch'].schema.$ref).toBe(
+      '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
+    );
     expect(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent']).toBeDefined();
   });
 
   it('publishes CRD schemas in v2 as kube converts them (no junctors; nullable and preserve-unknown-fields values untyped)', () => {
     const s = toOpenAPIV2Schema({
-      type: 'object', required: ['a', 'b'],
+      type: 'object',
+      required: ['a', 'b'],
       properties: {
         a: { type: 'string', nullable: true },
         b: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { c: { type: 'string' } } },
@@ -174,7 +252,8 @@ describe('OpenAPI v2 watch paths', () => {
       },
     });
     expect(s).toEqual({
-      type: 'object', required: ['b'],
+      type: 'object',
+      required: ['b'],
       properties: {
         a: {},
         b: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
@@ -200,34 +279,73 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
       const ext = vendorExtensions(d.value.vendorExtension);
       expect(ext['x-kubernetes-group-version-kind'], d.name).toEqual(j['x-kubernetes-group-version-kind']);
       expect(d.value.type?.value?.[0], d.name).toBe(j.type);
-      expect((d.value.properties?.additionalProperties ?? []).map((p: Named<unknown>) => p.name), d.name).toEqual(Object.keys(j.properties ?? {}));
+      expect(
+        (d.value.properties?.additionalProperties ?? []).map((p: Named<unknown>) => p.name),
+        d.name,
+      ).toEqual(Object.keys(j.properties ?? {}));
       expect(d.value.required, d.name).toEqual(j.required);
     }
     const cm = defs.find((d) => d.name === 'io.k8s.api.core.v1.ConfigMap')!.value;
-    const prop = (s: GSchema, name: string): GSchema => s.properties.additionalProperties.find((p: Named<GSchema>) => p.name === name).value;
-    expect(prop(cm, 'metadata')).toMatchObject({ ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', description: expect.stringContaining("Standard object's metadata") });
-    expect(prop(cm, 'data')).toMatchObject({ type: { value: ['object'] }, additionalProperties: { schema: { type: { value: ['string'] } } } });
+    const prop = (s: GSchema, name: string): GSchema =>
+      s.properties.additionalProperties.find((p: Named<GSchema>) => p.name === name).value;
+    expect(prop(cm, 'metadata')).toMatchObject({
+      ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+      description: expect.stringContaining("Standard object's metadata"),
+    });
+    expect(prop(cm, 'data')).toMatchObject({
+      type: { value: ['object'] },
+      additionalProperties: { schema: { type: { value: ['string'] } } },
+    });
     expect(prop(cm, 'binaryData').additionalProperties.schema).toMatchObject({ type: { value: ['string'] }, format: 'byte' });
     const deploy = defs.find((d) => d.name === 'io.k8s.api.apps.v1.DeploymentSpec')!.value;
     expect(prop(deploy, 'replicas')).toMatchObject({ type: { value: ['integer'] }, format: 'int32' });
     const pod = defs.find((d) => d.name === 'io.k8s.api.core.v1.PodSpec')!.value;
-    expect(prop(pod, 'containers')).toMatchObject({ type: { value: ['array'] }, items: { schema: [{ ref: '#/definitions/io.k8s.api.core.v1.Container' }] } });
+    expect(prop(pod, 'containers')).toMatchObject({
+      type: { value: ['array'] },
+      items: { schema: [{ ref: '#/definitions/io.k8s.api.core.v1.Container' }] },
+    });
     // A custom resource: kubectl finds its model by the group-version-kind extension.
     const cert = defs.find((d) => d.name === 'io.cert-manager.v1.Certificate')!.value;
-    expect(vendorExtensions(cert.vendorExtension)['x-kubernetes-group-version-kind']).toEqual([{ group: 'cert-manager.io', kind: 'Certificate', version: 'v1' }]);
+    expect(vendorExtensions(cert.vendorExtension)['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'cert-manager.io', kind: 'Certificate', version: 'v1' },
+    ]);
     expect(prop(prop(cert, 'spec'), 'secretName').type.value).toEqual(['string']);
 
     const patch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/namespaces/{namespace}/configmaps/{name}').value.patch;
     expect(patch.operationId).toBe('patchCoreV1NamespacedConfigMap');
-    expect(vendorExtensions(patch.vendorExtension)).toEqual({ 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'ConfigMap' } });
+    expect(vendorExtensions(patch.vendorExtension)).toEqual({
+      'x-kubernetes-action': 'patch',
+      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'ConfigMap' },
+    });
     expect(patch.consumes).toEqual(json.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'].patch.consumes);
-    expect(patch.parameters[0].parameter.bodyParameter).toMatchObject({ name: 'body', in: 'body', required: true, schema: { ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch' } });
-    expect(patch.parameters.slice(1).map((p: any) => p.parameter.nonBodyParameter.queryParameterSubSchema.name)).toEqual(['dryRun', 'fieldManager', 'fieldValidation', 'force']);
-    expect(patch.responses.responseCode.find((c: Named<unknown>) => c.name === '200').value.response).toMatchObject({ description: 'OK', schema: { schema: { ref: '#/definitions/io.k8s.api.core.v1.ConfigMap' } } });
+    expect(patch.parameters[0].parameter.bodyParameter).toMatchObject({
+      name: 'body',
+      in: 'body',
+      required: true,
+      schema: { ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch' },
+    });
+    expect(patch.parameters.slice(1).map((p: any) => p.parameter.nonBodyParameter.queryParameterSubSchema.name)).toEqual([
+      'dryRun',
+      'fieldManager',
+      'fieldValidation',
+      'force',
+    ]);
+    expect(patch.responses.responseCode.find((c: Named<unknown>) => c.name === '200').value.response).toMatchObject({
+      description: 'OK',
+      schema: { schema: { ref: '#/definitions/io.k8s.api.core.v1.ConfigMap' } },
+    });
     const watch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/watch/namespaces/{namespace}/configmaps').value;
     expect(watch.get.operationId).toBe('watchCoreV1NamespacedConfigMapList');
-    expect(watch.parameters.find((p: any) => p.parameter.nonBodyParameter.pathParameterSubSchema)?.parameter.nonBodyParameter.pathParameterSubSchema).toMatchObject({ name: 'namespace', in: 'path', required: true, type: 'string' });
-    expect(pb.securityDefinitions.additionalProperties).toEqual([{ name: 'BearerToken', value: { apiKeySecurity: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer Token authentication' } } }]);
+    expect(
+      watch.parameters.find((p: any) => p.parameter.nonBodyParameter.pathParameterSubSchema)?.parameter.nonBodyParameter
+        .pathParameterSubSchema,
+    ).toMatchObject({ name: 'namespace', in: 'path', required: true, type: 'string' });
+    expect(pb.securityDefinitions.additionalProperties).toEqual([
+      {
+        name: 'BearerToken',
+        value: { apiKeySecurity: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer Token authentication' } },
+      },
+    ]);
     expect(pb.security).toEqual([{ additionalProperties: [{ name: 'BearerToken', value: {} }] }]);
   });
 
@@ -235,7 +353,10 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
     // Hand-encoded: Document.swagger=1, paths=8 (Paths.path=2 -> PathItem.get=2 -> Operation.operation_id=5,
     // parameters=8 -> ParametersItem.parameter=1 -> Parameter.non_body_parameter=2 -> NonBodyParameter.query=3
     // -> in=2, name=4, type=6), definitions=9 (NamedSchema -> Schema.type=22, vendor_extension=31 -> Any.yaml=2).
-    const tag = (field: number): number[] => { const v = (field << 3) | 2; return v < 128 ? [v] : [(v & 0x7f) | 0x80, v >> 7]; };
+    const tag = (field: number): number[] => {
+      const v = (field << 3) | 2;
+      return v < 128 ? [v] : [(v & 0x7f) | 0x80, v >> 7];
+    };
     const ld = (field: number, ...parts: Array<number[] | string>): number[] => {
       const body = parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p));
       return [...tag(field), body.length, ...body];

@@ -29,7 +29,10 @@ describe.each(BACKENDS)('client-node on %s storage', (storage) => {
 
   it('creates, reads, lists with selectors and deletes', async () => {
     const { core } = api();
-    const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn1', labels: { tier: 'a' } }, data: { k: 'v' } } });
+    const created = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'cn1', labels: { tier: 'a' } }, data: { k: 'v' } },
+    });
     expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn2', labels: { tier: 'b' } } } });
     const sel = await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'tier in (a)' });
@@ -43,13 +46,21 @@ describe.each(BACKENDS)('client-node on %s storage', (storage) => {
   it('an informer sees adds, updates and deletes exactly once', async () => {
     const { core, kc } = api();
     const seen: string[] = [];
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'inf=1' }), 'inf=1');
+    const informer = k8s.makeInformer(
+      kc,
+      '/api/v1/namespaces/default/configmaps',
+      () => core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'inf=1' }),
+      'inf=1',
+    );
     informer.on('add', (o) => seen.push(`add:${o.metadata?.name}`));
     informer.on('update', (o) => seen.push(`update:${o.metadata?.name}`));
     informer.on('delete', (o) => seen.push(`delete:${o.metadata?.name}`));
     await informer.start();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'i1', labels: { inf: '1' } } } });
-    await core.patchNamespacedConfigMap({ name: 'i1', namespace: 'default', body: { data: { x: '1' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'i1', namespace: 'default', body: { data: { x: '1' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'i2', labels: { inf: '1' } } } });
     await core.deleteNamespacedConfigMap({ name: 'i1', namespace: 'default' });
     const end = Date.now() + 10_000;
@@ -73,13 +84,20 @@ describe('client-node informer across a forced 410', () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     let lists = 0;
     const seen: string[] = [];
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => {
-      lists++;
-      return core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'inf=1' });
-    }, 'inf=1');
+    const informer = k8s.makeInformer(
+      kc,
+      '/api/v1/namespaces/default/configmaps',
+      () => {
+        lists++;
+        return core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'inf=1' });
+      },
+      'inf=1',
+    );
     informer.on('add', (o) => seen.push(`add:${o.metadata?.name}`));
     informer.on('delete', (o) => seen.push(`delete:${o.metadata?.name}`));
-    informer.on('error', () => { setTimeout(() => void informer.start(), 100); });
+    informer.on('error', () => {
+      setTimeout(() => void informer.start(), 100);
+    });
     await informer.start();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'f1', labels: { inf: '1' } } } });
     // Unrelated writes move the revision on; compaction then passes the informer's last revision.

@@ -15,7 +15,9 @@ describe.each(BACKENDS)('compaction on %s storage', (storage) => {
     for (let i = 1; i < 5; i++) await s.client.post(NS, { metadata: { name: `c${i}` } });
     await new Promise((r) => setTimeout(r, 700));
     await s.client.post(NS, { metadata: { name: 'after' } });
-    const exact = await s.client.get<{ code: number; reason: string; message: string }>(`${NS}?resourceVersion=${old}&resourceVersionMatch=Exact`);
+    const exact = await s.client.get<{ code: number; reason: string; message: string }>(
+      `${NS}?resourceVersion=${old}&resourceVersionMatch=Exact`,
+    );
     expect(exact.status).toBe(410);
     expect(exact.body).toMatchObject({ reason: 'Expired', message: 'The resourceVersion for the provided list is too old.' });
     const w = await watchH1(s.client, `${NS}?watch=true&resourceVersion=${old}`);

@@ -8,13 +8,23 @@ import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
 import { watchH1 } from '../helpers/watch.js';
 
-interface Obj { apiVersion: string; metadata: { name: string; labels?: Record<string, string> }; spec: Record<string, unknown> }
+interface Obj {
+  apiVersion: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
 
 /** v1 stores spec.color; v2 calls it spec.colour. */
 function convert(obj: Obj, to: string): Obj {
   const spec = { ...obj.spec };
-  if (to.endsWith('/v2') && 'color' in spec) { spec.colour = spec.color; delete spec.color; }
-  if (to.endsWith('/v1') && 'colour' in spec) { spec.color = spec.colour; delete spec.colour; }
+  if (to.endsWith('/v2') && 'color' in spec) {
+    spec.colour = spec.color;
+    delete spec.color;
+  }
+  if (to.endsWith('/v1') && 'colour' in spec) {
+    spec.color = spec.colour;
+    delete spec.colour;
+  }
   return { ...obj, apiVersion: to, spec };
 }
 
@@ -39,10 +49,17 @@ beforeAll(async () => {
       }
       const review = JSON.parse(body) as { request: { uid: string; desiredAPIVersion: string; objects: Obj[] } };
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview',
-        response: { uid: review.request.uid, result: { status: 'Success' }, convertedObjects: review.request.objects.map((o) => convert(o, review.request.desiredAPIVersion)) },
-      }));
+      res.end(
+        JSON.stringify({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'ConversionReview',
+          response: {
+            uid: review.request.uid,
+            result: { status: 'Success' },
+            convertedObjects: review.request.objects.map((o) => convert(o, review.request.desiredAPIVersion)),
+          },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -50,17 +67,29 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const schema = (field: string): unknown => ({ openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { [field]: { type: 'string' }, size: { type: 'integer', default: 1 } } } } } });
+const schema = (field: string): unknown => ({
+  openAPIV3Schema: {
+    type: 'object',
+    properties: { spec: { type: 'object', properties: { [field]: { type: 'string' }, size: { type: 'integer', default: 1 } } } },
+  },
+});
 
 describe.each(BACKENDS)('CRD conversion webhook on %s storage', (storage) => {
   const s = useEnv(storage);
 
   it('converts reads, writes, lists and watches through the webhook', async () => {
     const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.com' },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
       spec: {
-        group: 'example.com', scope: 'Namespaced', names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
-        conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: `https://127.0.0.1:${port}/convert`, caBundle } } },
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        conversion: {
+          strategy: 'Webhook',
+          webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: `https://127.0.0.1:${port}/convert`, caBundle } },
+        },
         versions: [
           { name: 'v1', served: true, storage: true, schema: schema('color') },
           { name: 'v2', served: true, storage: false, schema: schema('colour') },
@@ -72,7 +101,12 @@ describe.each(BACKENDS)('CRD conversion webhook on %s storage', (storage) => {
     const v1 = '/apis/example.com/v1/namespaces/default/gadgets';
     for (let i = 0; i < 200 && (await s.client.get(v2)).status !== 200; i++) await new Promise((r) => setTimeout(r, 10));
     const w = await watchH1(s.client, `${v2}?watch=true`);
-    const created = await s.client.post<Obj>(v2, { apiVersion: 'example.com/v2', kind: 'Gadget', metadata: { name: 'g1' }, spec: { colour: 'red' } });
+    const created = await s.client.post<Obj>(v2, {
+      apiVersion: 'example.com/v2',
+      kind: 'Gadget',
+      metadata: { name: 'g1' },
+      spec: { colour: 'red' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ apiVersion: 'example.com/v2', spec: { colour: 'red', size: 1 } });
     const asV1 = await s.client.get<Obj>(`${v1}/g1`);
@@ -94,9 +128,13 @@ describe.each(BACKENDS)('CRD conversion webhook on %s storage', (storage) => {
 
   it('strategy None only rewrites apiVersion', async () => {
     const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'plain.example.org' },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'plain.example.org' },
       spec: {
-        group: 'example.org', scope: 'Cluster', names: { plural: 'plain', singular: 'plain', kind: 'Plain' },
+        group: 'example.org',
+        scope: 'Cluster',
+        names: { plural: 'plain', singular: 'plain', kind: 'Plain' },
         versions: [
           { name: 'v1beta1', served: true, storage: false, schema: schema('x') },
           { name: 'v1', served: true, storage: true, schema: schema('x') },
@@ -104,12 +142,20 @@ describe.each(BACKENDS)('CRD conversion webhook on %s storage', (storage) => {
       },
     };
     expect((await s.client.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
-    for (let i = 0; i < 200 && (await s.client.get('/apis/example.org/v1beta1/plain')).status !== 200; i++) await new Promise((r) => setTimeout(r, 10));
-    const c = await s.client.post<Obj>('/apis/example.org/v1beta1/plain', { apiVersion: 'example.org/v1beta1', kind: 'Plain', metadata: { name: 'p' }, spec: { x: 'y' } });
+    for (let i = 0; i < 200 && (await s.client.get('/apis/example.org/v1beta1/plain')).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const c = await s.client.post<Obj>('/apis/example.org/v1beta1/plain', {
+      apiVersion: 'example.org/v1beta1',
+      kind: 'Plain',
+      metadata: { name: 'p' },
+      spec: { x: 'y' },
+    });
     expect(c.body.apiVersion).toBe('example.org/v1beta1');
     const got = await s.client.get<Obj>('/apis/example.org/v1/plain/p');
     expect(got.body).toMatchObject({ apiVersion: 'example.org/v1', spec: { x: 'y' } });
-    const crdNow = await s.client.get<{ status: { storedVersions: string[] } }>('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/plain.example.org');
+    const crdNow = await s.client.get<{ status: { storedVersions: string[] } }>(
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/plain.example.org',
+    );
     expect(crdNow.body.status.storedVersions).toEqual(['v1']);
   });
 });

@@ -23,7 +23,10 @@ describe.skipIf(!present).each(BACKENDS)('CRD corpus on %s storage', (storage) =
       const r = await s.kubectl(['create', '-f', path.join(CORPUS, p, 'crds')]);
       expect(r.stderr).toBe('');
     }
-    const names = JSON.parse((await s.kubectl(['get', 'crd', '-o', 'json'])).stdout).items as Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }> } }>;
+    const names = JSON.parse((await s.kubectl(['get', 'crd', '-o', 'json'])).stdout).items as Array<{
+      metadata: { name: string };
+      status: { conditions: Array<{ type: string; status: string }> };
+    }>;
     expect(names.length).toBeGreaterThanOrEqual(12);
     for (const c of names) expect(c.status.conditions.find((x) => x.type === 'Established')?.status, c.metadata.name).toBe('True');
   });
@@ -44,11 +47,16 @@ describe.skipIf(!present).each(BACKENDS)('CRD corpus on %s storage', (storage) =
   it('applies the defaults a real cluster applies', async () => {
     const routes = JSON.parse((await s.kubectl(['get', 'httproutes', '-n', 'corpus', '-o', 'json'])).stdout).items;
     expect(routes.length).toBeGreaterThan(0);
-    const ref = routes.flatMap((r: { spec: { rules?: Array<{ backendRefs?: unknown[] }> } }) => r.spec.rules ?? []).flatMap((r: { backendRefs?: unknown[] }) => r.backendRefs ?? [])[0];
+    const ref = routes
+      .flatMap((r: { spec: { rules?: Array<{ backendRefs?: unknown[] }> } }) => r.spec.rules ?? [])
+      .flatMap((r: { backendRefs?: unknown[] }) => r.backendRefs ?? [])[0];
     expect(ref).toMatchObject({ group: '', kind: 'Service', weight: 1 });
     const gw = JSON.parse((await s.kubectl(['get', 'gateway', 'prod-web', '-n', 'corpus', '-o', 'json'])).stdout);
     expect(gw.spec.listeners[0].allowedRoutes).toEqual({ namespaces: { from: 'Same' } });
-    expect(gw.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual(['Accepted=Unknown', 'Programmed=Unknown']);
+    expect(gw.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).toEqual([
+      'Accepted=Unknown',
+      'Programmed=Unknown',
+    ]);
   });
 
   it('refuses objects that break a rule, with the rule message', async () => {
@@ -66,6 +74,8 @@ spec:
 `;
     const bad = await s.kubectl(['create', '-f', '-'], route);
     expect(bad.stderr).toContain('The HTTPRoute "bad-route" is invalid');
-    expect(bad.stderr).toContain('When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified');
+    expect(bad.stderr).toContain(
+      'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+    );
   });
 });

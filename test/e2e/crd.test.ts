@@ -22,7 +22,9 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
 
   it('establishes the fixture CRD and serves it in discovery', async () => {
     const crd = JSON.parse((await s.kubectl(['get', 'crd', 'widgets.example.com', '-o', 'json'])).stdout);
-    const conds = Object.fromEntries(crd.status.conditions.map((c: { type: string; status: string; reason: string }) => [c.type, `${c.status}/${c.reason}`]));
+    const conds = Object.fromEntries(
+      crd.status.conditions.map((c: { type: string; status: string; reason: string }) => [c.type, `${c.status}/${c.reason}`]),
+    );
     expect(conds).toEqual({ NamesAccepted: 'True/NoConflicts', Established: 'True/InitialNamesAccepted' });
     expect(crd.status.storedVersions).toEqual(['v1']);
     expect(crd.metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
@@ -40,17 +42,24 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
 
   it('refuses invalid objects with kube-apiserver wording', async () => {
     // Type, enum and required errors are blocking: the CEL rules are not run and kube says so (hasBlockingErr).
-    const skipped = '* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+    const skipped =
+      '* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
     const typed = await s.kubectl(['create', '-f', '-'], widget('bad-type', '  size: small\n  replicas: "three"'));
-    expect(typed.stderr).toContain('The Widget "bad-type" is invalid: \n* spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"\n' + skipped);
+    expect(typed.stderr).toContain(
+      'The Widget "bad-type" is invalid: \n* spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"\n' +
+        skipped,
+    );
     const enumErr = await s.kubectl(['create', '-f', '-'], widget('bad-enum', '  size: huge'));
     expect(enumErr.stderr).toContain('spec.size: Unsupported value: "huge": supported values: "small", "medium", "large"');
     expect(enumErr.stderr).toContain(skipped);
     const required = await s.kubectl(['create', '-f', '-'], widget('bad-req', '  replicas: 1'));
-    expect(required.stderr).toContain('The Widget "bad-req" is invalid: \n* spec.size: Required value\n' + skipped);
+    expect(required.stderr).toContain(`The Widget "bad-req" is invalid: \n* spec.size: Required value\n${skipped}`);
     const cel = await s.kubectl(['create', '-f', '-'], widget('bad-cel', '  size: small\n  replicas: 1\n  minReplicas: 4'));
     expect(cel.stderr).toContain('The Widget "bad-cel" is invalid: spec: Invalid value: "object": replicas must be at least minReplicas');
-    const dup = await s.kubectl(['create', '-f', '-'], widget('bad-map', '  size: small\n  ports: [{name: a, port: 1}, {name: a, port: 2}]'));
+    const dup = await s.kubectl(
+      ['create', '-f', '-'],
+      widget('bad-map', '  size: small\n  ports: [{name: a, port: 1}, {name: a, port: 2}]'),
+    );
     expect(dup.stderr).toContain('spec.ports[1]: Duplicate value: map[string]interface {}{"name":"a"}');
     const unknown = await s.kubectl(['create', '-f', '-'], widget('bad-field', '  size: small\n  bogus: true'));
     expect(unknown.stderr).toContain('unknown field "spec.bogus"');
@@ -60,16 +69,29 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
     const r = await s.kubectl(['patch', 'widget', 'small-one', '-n', 'demo', '--type=merge', '-p', '{"spec":{"color":"green"}}']);
     expect(r.stderr).toContain('The Widget "small-one" is invalid: spec.color: Invalid value: "string": color is immutable');
     const smp = await s.kubectl(['patch', 'widget', 'small-one', '-n', 'demo', '-p', '{"spec":{"size":"medium"}}']);
-    expect(smp.stderr).toContain('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json');
+    expect(smp.stderr).toContain(
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
+    );
   });
 
   it('serves status and scale subresources', async () => {
-    expect((await s.kubectl(['scale', 'widget', 'big-one', '-n', 'demo', '--replicas=5'])).stdout).toContain('widget.example.com/big-one scaled');
+    expect((await s.kubectl(['scale', 'widget', 'big-one', '-n', 'demo', '--replicas=5'])).stdout).toContain(
+      'widget.example.com/big-one scaled',
+    );
     const scaled = JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout);
     expect(scaled.spec.replicas).toBe(5);
     expect(scaled.metadata.generation).toBe(2);
-    const st = await s.kubectl(['patch', 'widget', 'big-one', '-n', 'demo', '--subresource=status', '--type=merge', '-p',
-      '{"status":{"replicas":5,"selector":"app=big","conditions":[{"type":"Ready","status":"True"}]},"spec":{"replicas":9}}']);
+    const st = await s.kubectl([
+      'patch',
+      'widget',
+      'big-one',
+      '-n',
+      'demo',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"replicas":5,"selector":"app=big","conditions":[{"type":"Ready","status":"True"}]},"spec":{"replicas":9}}',
+    ]);
     expect(st.code).toBe(0);
     const after = JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout);
     expect(after.spec.replicas).toBe(5);
@@ -80,7 +102,9 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
     expect(JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout).status.replicas).toBe(5);
     const table = await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '--no-headers']);
     expect(table.stdout).toMatch(/^big-one\s+large\s+5\s+True\s+\d+s$/m);
-    const scale = await s.client.get<{ kind: string; spec: { replicas: number }; status: { replicas: number; selector: string } }>('/apis/example.com/v1/namespaces/demo/widgets/big-one/scale');
+    const scale = await s.client.get<{ kind: string; spec: { replicas: number }; status: { replicas: number; selector: string } }>(
+      '/apis/example.com/v1/namespaces/demo/widgets/big-one/scale',
+    );
     expect(scale.body).toMatchObject({ kind: 'Scale', spec: { replicas: 5 }, status: { replicas: 5, selector: 'app=big' } });
   });
 

@@ -20,17 +20,25 @@ describe('HTTP/2 watch churn', () => {
     let session = connect();
     session.on('goaway', (code) => goaways.push(code));
     // A long-lived watch on the first connection, like an informer's.
-    const longLived = session.request({ ':path': '/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dsurvivor' });
+    const longLived = session.request({
+      ':path': '/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dsurvivor',
+    });
     let survivorEvents = '';
     longLived.setEncoding('utf8');
-    longLived.on('data', (d: string) => { survivorEvents += d; });
+    longLived.on('data', (d: string) => {
+      survivorEvents += d;
+    });
     let reconnects = 0;
     let refused = 0;
-    const cancelOne = (): Promise<'ok' | 'refused'> => new Promise((resolve, reject) => {
-      const st = session.request({ ':path': '/api/v1/namespaces/default/configmaps?watch=true' });
-      st.on('response', () => { st.close(http2.constants.NGHTTP2_CANCEL); resolve('ok'); });
-      st.on('error', (e: NodeJS.ErrnoException) => (/REFUSED_STREAM|GOAWAY/.test(e.message) ? resolve('refused') : reject(e)));
-    });
+    const cancelOne = (): Promise<'ok' | 'refused'> =>
+      new Promise((resolve, reject) => {
+        const st = session.request({ ':path': '/api/v1/namespaces/default/configmaps?watch=true' });
+        st.on('response', () => {
+          st.close(http2.constants.NGHTTP2_CANCEL);
+          resolve('ok');
+        });
+        st.on('error', (e: NodeJS.ErrnoException) => (/REFUSED_STREAM|GOAWAY/.test(e.message) ? resolve('refused') : reject(e)));
+      });
     for (let i = 0; i < 2500; i++) {
       if (session.closed || session.destroyed || goaways.length > reconnects) {
         // What Go's transport does on GOAWAY: new requests go to a new connection.

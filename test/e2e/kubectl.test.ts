@@ -20,7 +20,12 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
   it('lists the system namespaces', async () => {
     const r = await s.kubectl(['get', 'ns', '-o', 'name']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').sort()).toEqual(['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
+    expect(r.stdout.trim().split('\n').sort()).toEqual([
+      'namespace/default',
+      'namespace/kube-node-lease',
+      'namespace/kube-public',
+      'namespace/kube-system',
+    ]);
   });
 
   it('prints api-resources and api-versions like a cluster', async () => {
@@ -56,7 +61,9 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
     // A replace with the stale resourceVersion is a Conflict.
     const stale = await s.kubectl(['replace', '-f', '-'], JSON.stringify(obj));
     expect(stale.code).not.toBe(0);
-    expect(stale.stderr).toContain('Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "life": the object has been modified; please apply your changes to the latest version and try again');
+    expect(stale.stderr).toContain(
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "life": the object has been modified; please apply your changes to the latest version and try again',
+    );
     const del = await s.kubectl(['delete', 'cm', 'life']);
     expect(del.stdout).toContain('configmap "life" deleted');
     const gone = await s.kubectl(['get', 'cm', 'life']);
@@ -65,7 +72,9 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
 
   it('reports errors exactly as kube-apiserver words them', async () => {
     const bad = await s.kubectl(['create', '-f', '-'], cmYaml('Bad_Name'));
-    expect(bad.stderr).toContain(`The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`);
+    expect(bad.stderr).toContain(
+      `The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    );
     await s.kubectl(['create', '-f', '-'], cmYaml('twice'));
     const dup = await s.kubectl(['create', '-f', '-'], cmYaml('twice'));
     expect(dup.stderr).toContain('Error from server (AlreadyExists): error when creating "STDIN": configmaps "twice" already exists');
@@ -73,7 +82,7 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
     expect(missingNs.stderr).toContain('Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found');
     const sys = await s.kubectl(['delete', 'ns', 'kube-system']);
     expect(sys.stderr).toContain('Error from server (Forbidden): namespaces "kube-system" is forbidden: this namespace may not be deleted');
-    const strict = await s.kubectl(['create', '-f', '-'], cmYaml('strict') + 'bogus: 1\n');
+    const strict = await s.kubectl(['create', '-f', '-'], `${cmYaml('strict')}bogus: 1\n`);
     expect(strict.stderr).toContain('unknown field "bogus"');
   });
 
@@ -91,7 +100,9 @@ describe.each(BACKENDS)('kubectl on %s storage', (storage) => {
     const ns = await s.kubectl(['get', 'ns', 'gen', '--no-headers']);
     expect(ns.stdout).toMatch(/^gen\s+Terminating/);
     const refused = await s.kubectl(['create', 'cm', 'late', '-n', 'gen']);
-    expect(refused.stderr).toContain('configmaps "late" is forbidden: unable to create new content in namespace gen because it is being terminated');
+    expect(refused.stderr).toContain(
+      'configmaps "late" is forbidden: unable to create new content in namespace gen because it is being terminated',
+    );
   });
 
   it('waits on conditions and streams watch events', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { decodeOpenAPIV2Protobuf } from '../../src/server/api/openapi/gnostic.js';
+import { decodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { useEnv, type SuiteEnv } from '../helpers/env.js';
 
@@ -20,7 +20,11 @@ const cm = (name: string, extra = ''): string => `- apiVersion: v1
 ${extra}`;
 
 /** GET with the admin certificate, body as bytes (the protobuf must not go through text decoding). */
-async function raw(s: SuiteEnv, p: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function raw(
+  s: SuiteEnv,
+  p: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const res = await request(s.client.creds.server + p, { method: 'GET', dispatcher: s.client.agent, headers });
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
@@ -36,14 +40,18 @@ describe.each(BACKENDS)('OpenAPI clients on %s storage', (storage) => {
     // An unknown field inside a List item is found by kubectl's own validation, worded as against a cluster.
     const bad = await s.kubectl(['create', '-f', '-'], `apiVersion: v1\nkind: List\nitems:\n${cm('list-c', '  bogus: 1\n')}`);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('error validating data: ValidationError(ConfigMap): unknown field "bogus" in io.k8s.api.core.v1.ConfigMap');
+    expect(bad.stderr).toContain(
+      'error validating data: ValidationError(ConfigMap): unknown field "bogus" in io.k8s.api.core.v1.ConfigMap',
+    );
     expect((await s.client.get('/api/v1/namespaces/default/configmaps/list-c')).status).toBe(404);
   });
 
   it('an unknown kind is a mapping error, not a content-type error', async () => {
     const r = await s.kubectl(['create', '-f', '-'], 'apiVersion: example.com/v1\nkind: Nope\nmetadata: {name: x, namespace: default}\n');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('error: resource mapping not found for name: "x" namespace: "default" from "STDIN": no matches for kind "Nope" in version "example.com/v1"');
+    expect(r.stderr).toContain(
+      'error: resource mapping not found for name: "x" namespace: "default" from "STDIN": no matches for kind "Nope" in version "example.com/v1"',
+    );
     expect(r.stderr).toContain('ensure CRDs are installed first');
     expect(r.stderr).not.toContain('content type');
   });
@@ -51,14 +59,16 @@ describe.each(BACKENDS)('OpenAPI clients on %s storage', (storage) => {
   it('--validate=strict refuses unknown fields with the strict decoding error (create and apply)', async () => {
     const obj = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: strict-x, namespace: default}\nbogus: 1\n';
     const create = await s.kubectl(['create', '--validate=strict', '-f', '-'], obj);
-    expect(create.stderr).toContain('Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"');
+    expect(create.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"',
+    );
     const apply = await s.kubectl(['apply', '--validate=strict', '-f', '-'], obj);
     expect(apply.stderr).toContain('strict decoding error: unknown field "bogus"');
     const explain = await s.kubectl(['explain', 'widgets.spec']);
     expect(explain.code).toBe(0);
   });
 
-  it('serves /openapi/v2 as gnostic protobuf with the JSON document\'s ETag, 304 and gzip; 406 for other types', async () => {
+  it("serves /openapi/v2 as gnostic protobuf with the JSON document's ETag, 304 and gzip; 406 for other types", async () => {
     const json = await raw(s, '/openapi/v2', { accept: 'application/json' });
     const etag = json.headers.etag;
     expect(etag).toMatch(/^"[0-9A-F]{128}"$/);
@@ -68,7 +78,10 @@ describe.each(BACKENDS)('OpenAPI clients on %s storage', (storage) => {
     expect(pb.headers.etag).toBe(etag);
     expect(pb.headers.vary).toContain('Accept');
     expect(pb.headers['last-modified']).toBeDefined();
-    const doc = decodeOpenAPIV2Protobuf(pb.body) as { paths: { path: Array<{ name: string }> }; definitions: { additionalProperties: Array<{ name: string }> } };
+    const doc = decodeOpenAPIV2Protobuf(pb.body) as {
+      paths: { path: Array<{ name: string }> };
+      definitions: { additionalProperties: Array<{ name: string }> };
+    };
     const paths = doc.paths.path.map((p) => p.name);
     expect(paths).toEqual(Object.keys((JSON.parse(json.body.toString()) as { paths: object }).paths));
     expect(paths).toContain('/apis/example.com/v1/watch/namespaces/{namespace}/widgets');
@@ -84,11 +97,25 @@ describe.each(BACKENDS)('OpenAPI clients on %s storage', (storage) => {
   });
 
   it('/openapi/v2 lists the watch paths of built-in and custom resources, and they serve watches', async () => {
-    const v2 = (await s.client.get<{ paths: Record<string, { get?: { operationId: string; 'x-kubernetes-action': string } }>; definitions: Record<string, unknown> }>('/openapi/v2')).body;
-    expect(v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps'].get).toMatchObject({ operationId: 'watchCoreV1NamespacedConfigMapList', 'x-kubernetes-action': 'watchlist' });
-    expect(v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps/{name}'].get).toMatchObject({ operationId: 'watchCoreV1NamespacedConfigMap', 'x-kubernetes-action': 'watch' });
+    const v2 = (
+      await s.client.get<{
+        paths: Record<string, { get?: { operationId: string; 'x-kubernetes-action': string } }>;
+        definitions: Record<string, unknown>;
+      }>('/openapi/v2')
+    ).body;
+    expect(v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps'].get).toMatchObject({
+      operationId: 'watchCoreV1NamespacedConfigMapList',
+      'x-kubernetes-action': 'watchlist',
+    });
+    expect(v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps/{name}'].get).toMatchObject({
+      operationId: 'watchCoreV1NamespacedConfigMap',
+      'x-kubernetes-action': 'watch',
+    });
     expect(v2.paths['/api/v1/watch/configmaps'].get?.operationId).toBe('watchCoreV1ConfigMapListForAllNamespaces');
-    expect(v2.paths['/apis/example.com/v1/watch/namespaces/{namespace}/widgets'].get).toMatchObject({ operationId: 'watchExampleComV1NamespacedWidgetList', 'x-kubernetes-action': 'watchlist' });
+    expect(v2.paths['/apis/example.com/v1/watch/namespaces/{namespace}/widgets'].get).toMatchObject({
+      operationId: 'watchExampleComV1NamespacedWidgetList',
+      'x-kubernetes-action': 'watchlist',
+    });
     expect(v2.paths['/apis/example.com/v1/watch/widgets'].get?.operationId).toBe('watchExampleComV1WidgetListForAllNamespaces');
     expect(v2.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent']).toBeDefined();
     // The published path answers a watch stream (closed by the server's timeout).

@@ -10,7 +10,9 @@ try {
   execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore' });
   available = true;
 } catch {
-  console.warn('[kapi-env tests] /usr/bin/python3 has no kubernetes module (apt-get install python3-kubernetes): the Python client suite is skipped');
+  console.warn(
+    '[kapi-env tests] /usr/bin/python3 has no kubernetes module (apt-get install python3-kubernetes): the Python client suite is skipped',
+  );
 }
 
 describe.skipIf(!available)('Python client', () => {
@@ -18,10 +20,15 @@ describe.skipIf(!available)('Python client', () => {
 
   it('lists, creates, reads, watches and gets errors and discovery', async () => {
     const out = await new Promise<string>((resolve, reject) => {
-      execFile('/usr/bin/python3', [path.resolve(__dirname, '../python/smoke.py'), s.env.kubeconfigPath], { timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${err.message}\n${stderr}`));
-        else resolve(stdout);
-      });
+      execFile(
+        '/usr/bin/python3',
+        [path.resolve(__dirname, '../python/smoke.py'), s.env.kubeconfigPath],
+        { timeout: 60_000 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`${err.message}\n${stderr}`));
+          else resolve(stdout);
+        },
+      );
     });
     expect(out.split('\n').filter(Boolean)).toEqual([
       "['default', 'kube-node-lease', 'kube-public', 'kube-system']",

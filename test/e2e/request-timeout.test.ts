@@ -12,7 +12,13 @@ import { MemoryStorage } from '../../src/server/storage/memory/index.js';
 import type { Storage } from '../../src/server/storage/interface.js';
 import { watchH1 } from '../helpers/watch.js';
 
-interface Status { kind: string; code: number; reason: string; message: string; details?: Record<string, unknown> }
+interface Status {
+  kind: string;
+  code: number;
+  reason: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
 
 /** A memory store whose reads and writes hang while `stalled` is set, as etcd's client does when etcd is unreachable. */
 function stallable(inner: MemoryStorage): { storage: Storage; stall(on: boolean): void } {
@@ -21,20 +27,47 @@ function stallable(inner: MemoryStorage): { storage: Storage; stall(on: boolean)
   const gate = (): Promise<void> => (stalled ? new Promise<void>((r) => parked.push(r)) : Promise.resolve());
   const storage: Storage = {
     kind: 'memory',
-    create: async (...a) => { await gate(); return inner.create(...a); },
-    get: async (...a) => { await gate(); return inner.get(...a); },
-    list: async (...a) => { await gate(); return inner.list(...a); },
-    guaranteedUpdate: async (...a) => { await gate(); return inner.guaranteedUpdate(...a); },
-    delete: async (...a) => { await gate(); return inner.delete(...a); },
-    count: async (...a) => { await gate(); return inner.count(...a); },
+    create: async (...a) => {
+      await gate();
+      return inner.create(...a);
+    },
+    get: async (...a) => {
+      await gate();
+      return inner.get(...a);
+    },
+    list: async (...a) => {
+      await gate();
+      return inner.list(...a);
+    },
+    guaranteedUpdate: async (...a) => {
+      await gate();
+      return inner.guaranteedUpdate(...a);
+    },
+    delete: async (...a) => {
+      await gate();
+      return inner.delete(...a);
+    },
+    count: async (...a) => {
+      await gate();
+      return inner.count(...a);
+    },
     watch: (...a) => inner.watch(...a),
-    currentRevision: async () => { await gate(); return inner.currentRevision(); },
+    currentRevision: async () => {
+      await gate();
+      return inner.currentRevision();
+    },
     compact: (r) => inner.compact(r),
     compactedRevision: () => inner.compactedRevision(),
     healthy: async () => !stalled,
     close: () => inner.close(),
   };
-  return { storage, stall: (on) => { stalled = on; if (!on) for (const r of parked.splice(0)) r(); } };
+  return {
+    storage,
+    stall: (on) => {
+      stalled = on;
+      if (!on) for (const r of parked.splice(0)) r();
+    },
+  };
 }
 
 describe('request deadline', () => {
@@ -50,8 +83,13 @@ describe('request deadline', () => {
     stall = s.stall;
     listenersBefore = process.listeners('unhandledRejection');
     server = await createApiServer({
-      storage: s.storage, tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress: '127.0.0.1', port: 0, watchCache: true, compactionIntervalMs: 0, requestTimeoutMs: 1_000,
+      storage: s.storage,
+      tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
+      bindAddress: '127.0.0.1',
+      port: 0,
+      watchCache: true,
+      compactionIntervalMs: 0,
+      requestTimeoutMs: 1_000,
     });
     guard = process.listeners('unhandledRejection').find((l) => !listenersBefore.includes(l));
     client = new RestClient({ server: server.url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem });
@@ -75,13 +113,21 @@ describe('request deadline', () => {
         const r = await call();
         expect(r.status).toBe(504);
         expect(r.body).toEqual({
-          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-          message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504,
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Timeout: request did not complete within the allotted timeout',
+          reason: 'Timeout',
+          details: {},
+          code: 504,
         });
         expect(Date.now() - t).toBeLessThan(5_000);
       }
       // resourceVersion=0 is served by the watch cache without storage.
-      const cached = await client.get<{ items: Array<{ metadata: { name: string } }> }>('/api/v1/namespaces/default/configmaps?resourceVersion=0');
+      const cached = await client.get<{ items: Array<{ metadata: { name: string } }> }>(
+        '/api/v1/namespaces/default/configmaps?resourceVersion=0',
+      );
       expect(cached.status).toBe(200);
       expect(cached.body.items.map((i) => i.metadata.name)).toEqual(['cached']);
     } finally {
@@ -139,8 +185,12 @@ describe('request deadline', () => {
     const pki = await createPki();
     const before = process.listeners('unhandledRejection').length;
     const other = await createApiServer({
-      storage: new MemoryStorage(), tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress: '127.0.0.1', port: 0, watchCache: true, compactionIntervalMs: 0,
+      storage: new MemoryStorage(),
+      tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
+      bindAddress: '127.0.0.1',
+      port: 0,
+      watchCache: true,
+      compactionIntervalMs: 0,
     });
     // Shared with the suite's server: still one guard.
     expect(process.listeners('unhandledRejection').length).toBe(before);

@@ -9,8 +9,18 @@ import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
 
 const NS = '/api/v1/namespaces/default';
-interface Obj { metadata: { name: string; uid: string; resourceVersion: string; generation?: number; deletionTimestamp?: string; finalizers?: string[] }; [k: string]: unknown }
-interface StatusBody { kind: string; code: number; reason: string; message: string; status: string; details?: Record<string, unknown> }
+interface Obj {
+  metadata: { name: string; uid: string; resourceVersion: string; generation?: number; deletionTimestamp?: string; finalizers?: string[] };
+  [k: string]: unknown;
+}
+interface StatusBody {
+  kind: string;
+  code: number;
+  reason: string;
+  message: string;
+  status: string;
+  details?: Record<string, unknown>;
+}
 
 describe.each(BACKENDS)('server basics on %s storage', (storage) => {
   const s = useEnv(storage);
@@ -27,14 +37,23 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
     expect(text.trim().endsWith('readyz check passed')).toBe(true);
     const api = await request(`${s.env.server}/api`, { dispatcher: anon });
     expect(api.statusCode).toBe(403);
-    expect(await api.body.json()).toMatchObject({ reason: 'Forbidden', message: 'forbidden: User "system:anonymous" cannot get path "/api"' });
+    expect(await api.body.json()).toMatchObject({
+      reason: 'Forbidden',
+      message: 'forbidden: User "system:anonymous" cannot get path "/api"',
+    });
     const cms = await request(`${s.env.server}${NS}/configmaps`, { dispatcher: anon });
-    expect((await cms.body.json() as StatusBody).message).toBe('configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"');
+    expect(((await cms.body.json()) as StatusBody).message).toBe(
+      'configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"',
+    );
     await anon.destroy();
   });
 
   it('sets server-owned metadata, generateName and Audit-Id', async () => {
-    const r = await s.client.post<Obj>(`${NS}/configmaps`, { metadata: { generateName: 'gen-', uid: 'mine', resourceVersion: '7' } }, { 'audit-id': 'abc-123' });
+    const r = await s.client.post<Obj>(
+      `${NS}/configmaps`,
+      { metadata: { generateName: 'gen-', uid: 'mine', resourceVersion: '7' } },
+      { 'audit-id': 'abc-123' },
+    );
     expect(r.status).toBe(201);
     expect(r.headers['audit-id']).toBe('abc-123');
     expect(r.body.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
@@ -47,14 +66,23 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
     const bad = await s.client.call<StatusBody>('POST', `${NS}/configmaps`, '{"metadata": {', { 'content-type': 'application/json' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'BadRequest' });
-    const big = await s.client.post<StatusBody>(`${NS}/configmaps`, { metadata: { name: 'big' }, data: { x: 'a'.repeat(4 * 1024 * 1024) } });
+    const big = await s.client.post<StatusBody>(`${NS}/configmaps`, {
+      metadata: { name: 'big' },
+      data: { x: 'a'.repeat(4 * 1024 * 1024) },
+    });
     expect(big.status).toBe(413);
     expect(big.body.reason).toBe('RequestEntityTooLarge');
-    const deep = await s.client.call<StatusBody>('POST', `${NS}/configmaps`, '['.repeat(20_000) + ']'.repeat(20_000), { 'content-type': 'application/json' });
+    const deep = await s.client.call<StatusBody>('POST', `${NS}/configmaps`, '['.repeat(20_000) + ']'.repeat(20_000), {
+      'content-type': 'application/json',
+    });
     expect(deep.status).toBe(400);
     const wrongNs = await s.client.post<StatusBody>(`${NS}/configmaps`, { metadata: { name: 'x', namespace: 'other' } });
     expect(wrongNs.body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
-    const wrongVersion = await s.client.post<StatusBody>(`${NS}/configmaps`, { apiVersion: 'v2', kind: 'ConfigMap', metadata: { name: 'x' } });
+    const wrongVersion = await s.client.post<StatusBody>(`${NS}/configmaps`, {
+      apiVersion: 'v2',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+    });
     expect(wrongVersion.body.message).toBe('the API version in the data (v2) does not match the expected API version (v1)');
     await s.client.post(`${NS}/configmaps`, { metadata: { name: 'named' } });
     const wrongName = await s.client.call<StatusBody>('PUT', `${NS}/configmaps/named`, { metadata: { name: 'other' } });
@@ -72,7 +100,10 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
   });
 
   it('speaks YAML and gzip', async () => {
-    const y = await s.client.call('POST', `${NS}/configmaps`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yml\ndata:\n  a: b\n', { 'content-type': 'application/yaml', accept: 'application/yaml' });
+    const y = await s.client.call('POST', `${NS}/configmaps`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yml\ndata:\n  a: b\n', {
+      'content-type': 'application/yaml',
+      accept: 'application/yaml',
+    });
     expect(y.status).toBe(201);
     expect(y.text).toContain('name: yml');
     for (let i = 0; i < 40; i++) await s.client.post(`${NS}/configmaps`, { metadata: { name: `gz${i}` }, data: { k: 'x'.repeat(5000) } });
@@ -92,22 +123,39 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
 
   it('marks objects with finalizers and deletes them when the last one goes', async () => {
     const c = await s.client.post<Obj>(`${NS}/configmaps`, { metadata: { name: 'fin', finalizers: ['example.com/hold'] } });
-    const pre = await s.client.call<StatusBody>('DELETE', `${NS}/configmaps/fin`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'nope' } });
+    const pre = await s.client.call<StatusBody>('DELETE', `${NS}/configmaps/fin`, {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      preconditions: { uid: 'nope' },
+    });
     expect(pre.status).toBe(409);
-    expect(pre.body.message).toBe(`Operation cannot be fulfilled on ConfigMap "fin": the UID in the precondition (nope) does not match the UID in record (${c.body.metadata.uid}). The object might have been deleted and then recreated`);
+    expect(pre.body.message).toBe(
+      `Operation cannot be fulfilled on ConfigMap "fin": the UID in the precondition (nope) does not match the UID in record (${c.body.metadata.uid}). The object might have been deleted and then recreated`,
+    );
     const del = await s.client.call<Obj>('DELETE', `${NS}/configmaps/fin`);
     expect(del.status).toBe(200);
     expect(del.body.metadata.deletionTimestamp).toBeTruthy();
-    const add = await s.client.call<StatusBody>('PATCH', `${NS}/configmaps/fin`, { metadata: { finalizers: ['example.com/hold', 'x.io/new'] } }, { 'content-type': 'application/merge-patch+json' });
+    const add = await s.client.call<StatusBody>(
+      'PATCH',
+      `${NS}/configmaps/fin`,
+      { metadata: { finalizers: ['example.com/hold', 'x.io/new'] } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(add.status).toBe(422);
     expect(add.body.message).toContain('no new finalizers can be added if the object is being deleted');
-    const rm = await s.client.call('PATCH', `${NS}/configmaps/fin`, { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+    const rm = await s.client.call(
+      'PATCH',
+      `${NS}/configmaps/fin`,
+      { metadata: { finalizers: null } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(rm.status).toBe(200);
     expect((await s.client.get(`${NS}/configmaps/fin`)).status).toBe(404);
   });
 
   it('deletes collections by selector and answers delete with a Status', async () => {
-    for (const n of ['dc1', 'dc2', 'dc3']) await s.client.post(`${NS}/configmaps`, { metadata: { name: n, labels: { batch: n === 'dc3' ? 'b' : 'a' } } });
+    for (const n of ['dc1', 'dc2', 'dc3'])
+      await s.client.post(`${NS}/configmaps`, { metadata: { name: n, labels: { batch: n === 'dc3' ? 'b' : 'a' } } });
     const r = await s.client.call<{ items: Obj[] }>('DELETE', `${NS}/configmaps?labelSelector=batch%3Da`);
     expect(r.status).toBe(200);
     expect(r.body.items.map((i) => i.metadata.name).sort()).toEqual(['dc1', 'dc2']);
@@ -116,13 +164,22 @@ describe.each(BACKENDS)('server basics on %s storage', (storage) => {
   });
 
   it('folds Secret stringData into data and serves Leases', async () => {
-    const sec = await s.client.post<{ data: Record<string, string>; stringData?: unknown; type: string }>(`${NS}/secrets`, { metadata: { name: 'sd' }, stringData: { pw: 'hunter2' } });
+    const sec = await s.client.post<{ data: Record<string, string>; stringData?: unknown; type: string }>(`${NS}/secrets`, {
+      metadata: { name: 'sd' },
+      stringData: { pw: 'hunter2' },
+    });
     expect(sec.body.data).toEqual({ pw: Buffer.from('hunter2').toString('base64') });
     expect(sec.body.stringData).toBeUndefined();
     expect(sec.body.type).toBe('Opaque');
-    const lease = await s.client.post<Obj>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'node-a' }, spec: { holderIdentity: 'node-a', leaseDurationSeconds: 40 } });
+    const lease = await s.client.post<Obj>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+      metadata: { name: 'node-a' },
+      spec: { holderIdentity: 'node-a', leaseDurationSeconds: 40 },
+    });
     expect(lease.status).toBe(201);
-    const up = await s.client.call<Obj>('PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b', { metadata: { name: 'node-b' }, spec: { holderIdentity: 'node-b' } });
+    const up = await s.client.call<Obj>('PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-b', {
+      metadata: { name: 'node-b' },
+      spec: { holderIdentity: 'node-b' },
+    });
     expect(up.status).toBe(201);
   });
 });

@@ -37,18 +37,31 @@ interface StuckWatch {
 
 function rawTls(s: SuiteEnv, requestLines: string[]): Promise<tls.TLSSocket> {
   const url = new URL(s.env.server);
-  const sock = tls.connect({ host: url.hostname, port: Number(url.port), ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey, ALPNProtocols: ['http/1.1'] });
+  const sock = tls.connect({
+    host: url.hostname,
+    port: Number(url.port),
+    ca: s.env.ca,
+    cert: s.env.clientCert,
+    key: s.env.clientKey,
+    ALPNProtocols: ['http/1.1'],
+  });
   sock.on('error', () => undefined);
-  return new Promise((resolve) => sock.once('secureConnect', () => {
-    sock.write([...requestLines, `Host: ${url.host}`, '', ''].join('\r\n'));
-    // Nothing is read from here on: the kernel buffers fill, then the server's.
-    sock.pause();
-    resolve(sock);
-  }));
+  return new Promise((resolve) =>
+    sock.once('secureConnect', () => {
+      sock.write([...requestLines, `Host: ${url.host}`, '', ''].join('\r\n'));
+      // Nothing is read from here on: the kernel buffers fill, then the server's.
+      sock.pause();
+      resolve(sock);
+    }),
+  );
 }
 
 /** Reads a paused socket until `done(chunk, tail)` says the server ended the watch, or it closes. */
-function drain(sock: tls.TLSSocket, done: (chunk: Buffer, tail: Buffer) => boolean, withinMs: number): Promise<{ received: number; ended: boolean }> {
+function drain(
+  sock: tls.TLSSocket,
+  done: (chunk: Buffer, tail: Buffer) => boolean,
+  withinMs: number,
+): Promise<{ received: number; ended: boolean }> {
   return new Promise((resolve) => {
     let received = 0;
     let tail = Buffer.alloc(0);
@@ -110,7 +123,13 @@ function closeFrameDetector(): (d: Buffer) => boolean {
 }
 
 async function stuckWebSocket(s: SuiteEnv, path: string): Promise<StuckWatch> {
-  const sock = await rawTls(s, [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']);
+  const sock = await rawTls(s, [
+    `GET ${path} HTTP/1.1`,
+    'Connection: Upgrade',
+    'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  ]);
   return {
     resume: (ms) => {
       const sawClose = closeFrameDetector();
@@ -129,18 +148,19 @@ async function stuckH2(s: SuiteEnv, path: string): Promise<StuckWatch> {
   // A paused stream grants no flow-control window: the server cannot send past it.
   stream.pause();
   return {
-    resume: (ms) => new Promise((resolve) => {
-      let received = 0;
-      const finish = (ended: boolean): void => {
-        clearTimeout(timer);
-        resolve({ received, ended });
-      };
-      const timer = setTimeout(() => finish(false), ms);
-      stream.on('data', (d: Buffer) => (received += d.length));
-      stream.on('end', () => finish(true));
-      stream.on('close', () => finish(true));
-      stream.resume();
-    }),
+    resume: (ms) =>
+      new Promise((resolve) => {
+        let received = 0;
+        const finish = (ended: boolean): void => {
+          clearTimeout(timer);
+          resolve({ received, ended });
+        };
+        const timer = setTimeout(() => finish(false), ms);
+        stream.on('data', (d: Buffer) => (received += d.length));
+        stream.on('end', () => finish(true));
+        stream.on('close', () => finish(true));
+        stream.resume();
+      }),
     destroy: () => session.destroy(),
   };
 }
@@ -190,9 +210,14 @@ describe.each(BACKENDS)('slow watchers on %s storage', (storage) => {
         for (let round = 0; round < ROUNDS; round++) {
           for (let i = 0; i < OBJECTS; i++) {
             const body = { metadata: { name: `big${i}` }, data: { v: VALUE, round: String(round) } };
-            const r = round === 0
-              ? await s.client.post<{ metadata: { resourceVersion: string } }>(`/api/v1/namespaces/${ns}/configmaps`, body)
-              : await s.client.call<{ metadata: { resourceVersion: string } }>('PUT', `/api/v1/namespaces/${ns}/configmaps/big${i}`, body);
+            const r =
+              round === 0
+                ? await s.client.post<{ metadata: { resourceVersion: string } }>(`/api/v1/namespaces/${ns}/configmaps`, body)
+                : await s.client.call<{ metadata: { resourceVersion: string } }>(
+                    'PUT',
+                    `/api/v1/namespaces/${ns}/configmaps/big${i}`,
+                    body,
+                  );
             expect(r.status, r.text.slice(0, 200)).toBeLessThan(300);
             expected.push(`${round === 0 ? 'ADDED' : 'MODIFIED'} big${i}@${r.body.metadata.resourceVersion}`);
             written += VALUE.length;
@@ -205,7 +230,10 @@ describe.each(BACKENDS)('slow watchers on %s storage', (storage) => {
         expect(reader.seen).toEqual(expected);
         // What the stuck watch held is gone: its backlog was dropped when it was cut off.
         const grown = rssAfterGc() - rss0;
-        expect(grown / MiB, `RSS grew by ${(grown / MiB).toFixed(0)} MiB while ${(written / MiB).toFixed(0)} MiB of events were written`).toBeLessThan(200);
+        expect(
+          grown / MiB,
+          `RSS grew by ${(grown / MiB).toFixed(0)} MiB while ${(written / MiB).toFixed(0)} MiB of events were written`,
+        ).toBeLessThan(200);
         // Once it reads again, the stuck client gets what was in flight and then the end of the watch:
         // well under the 16 MiB cut-off, so the server did not keep its backlog.
         const { received, ended } = await stuck.resume(20_000);

@@ -10,7 +10,10 @@ import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
 import { watchH1 } from '../helpers/watch.js';
 
-interface List { metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> }
+interface List {
+  metadata: { resourceVersion: string };
+  items: Array<{ metadata: { name: string } }>;
+}
 
 describe.each(BACKENDS)('watch from a revision reached through another resource on %s storage', (storage) => {
   const s = useEnv(storage);
@@ -30,9 +33,14 @@ describe.each(BACKENDS)('watch from a revision reached through another resource 
     const w = await watchH1(s.client, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
     try {
       expect(w.status).toBe(200);
-      const created = await s.client.post<{ metadata: { resourceVersion: string } }>('/api/v1/namespaces/default/configmaps', { metadata: { name: 'wp-after' } });
+      const created = await s.client.post<{ metadata: { resourceVersion: string } }>('/api/v1/namespaces/default/configmaps', {
+        metadata: { name: 'wp-after' },
+      });
       const [ev] = await w.next(1, 2_500);
-      expect(ev).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'wp-after', resourceVersion: created.body.metadata.resourceVersion } } });
+      expect(ev).toMatchObject({
+        type: 'ADDED',
+        object: { metadata: { name: 'wp-after', resourceVersion: created.body.metadata.resourceVersion } },
+      });
       // Nothing at or before the start revision is replayed.
       expect(w.events.filter((e) => e.type !== 'BOOKMARK').map((e) => e.object.metadata?.name)).toEqual(['wp-after']);
     } finally {
@@ -53,11 +61,15 @@ describe.each(BACKENDS)('watch from a revision reached through another resource 
   it('a WatchList from that revision sends the current state and the initial-events-end bookmark', async () => {
     await s.client.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'wp-list' } });
     const rv = await lastWriteElsewhere('default');
-    const w = await watchH1(s.client, `/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=${rv}&allowWatchBookmarks=true`);
+    const w = await watchH1(
+      s.client,
+      `/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=${rv}&allowWatchBookmarks=true`,
+    );
     try {
       expect(w.status).toBe(200);
       const end = Date.now() + 2_500;
-      while (!w.events.some((e) => e.type === 'BOOKMARK' || e.type === 'ERROR') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      while (!w.events.some((e) => e.type === 'BOOKMARK' || e.type === 'ERROR') && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
       const bookmark = w.events.find((e) => e.type === 'BOOKMARK');
       expect(bookmark?.object.metadata?.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
       expect(Number(bookmark!.object.metadata!.resourceVersion)).toBeGreaterThanOrEqual(Number(rv));
@@ -76,7 +88,9 @@ describe.each(BACKENDS)('watch from a revision reached through another resource 
     await lastWriteElsewhere('wp-informer');
     const seen: string[] = [];
     const errors: unknown[] = [];
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/wp-informer/configmaps', () => core.listNamespacedConfigMap({ namespace: 'wp-informer' }));
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/wp-informer/configmaps', () =>
+      core.listNamespacedConfigMap({ namespace: 'wp-informer' }),
+    );
     informer.on('add', (o) => seen.push(`add:${o.metadata?.name}`));
     informer.on('error', (e) => errors.push(e));
     await informer.start();

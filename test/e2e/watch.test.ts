@@ -8,10 +8,25 @@ import { useEnv } from '../helpers/env.js';
 import { watchH1, watchH2 } from '../helpers/watch.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
-const cm = (name: string, labels: Record<string, string> = {}): unknown => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { v: '0' } });
+const cm = (name: string, labels: Record<string, string> = {}): unknown => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, labels },
+  data: { v: '0' },
+});
 
-interface ListBody { metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number }; items: Array<{ metadata: { name: string } }>; kind: string }
-interface StatusBody { code: number; reason: string; message: string; details?: { causes?: Array<{ reason: string; message: string }> }; metadata?: { continue?: string } }
+interface ListBody {
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+  items: Array<{ metadata: { name: string } }>;
+  kind: string;
+}
+interface StatusBody {
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: Array<{ reason: string; message: string }> };
+  metadata?: { continue?: string };
+}
 
 describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
   const s = useEnv(storage, { apiserverArgs: ['--default-watch-cache-size=20'], bookmarkIntervalMs: 300 });
@@ -67,17 +82,25 @@ describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
     const w = await watchH1(s.client, `${CMS}?watch=true&resourceVersion=0&allowWatchBookmarks=true&labelSelector=bm%3D1`);
     await s.client.post(CMS, cm('bm1', { bm: '1' }));
     const end = Date.now() + 3000;
-    while (!(w.events.some((e) => e.type === 'ADDED') && w.events.some((e) => e.type === 'BOOKMARK')) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while (!(w.events.some((e) => e.type === 'ADDED') && w.events.some((e) => e.type === 'BOOKMARK')) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
     expect(w.events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata!.name)).toEqual(['bm1']);
     const bm = w.events.find((e) => e.type === 'BOOKMARK')!;
-    expect(bm.object).toEqual({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: bm.object.metadata!.resourceVersion, creationTimestamp: null } });
+    expect(bm.object).toEqual({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: bm.object.metadata!.resourceVersion, creationTimestamp: null },
+    });
     w.close();
   });
 
   it('WatchList: initial events then the initial-events-end bookmark', async () => {
     await s.client.post(CMS, cm('wl1', { wl: '1' }));
     await s.client.post(CMS, cm('wl2', { wl: '1' }));
-    const w = await watchH1(s.client, `${CMS}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=wl%3D1`);
+    const w = await watchH1(
+      s.client,
+      `${CMS}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=wl%3D1`,
+    );
     const evs = await w.next(3);
     expect(evs.map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'BOOKMARK']);
     expect(evs[2].object.metadata!.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
@@ -90,7 +113,8 @@ describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
   it('turns a change in matching into ADDED and DELETED', async () => {
     await s.client.post(CMS, cm('sel', { tier: 'a' }));
     const w = await watchH1(s.client, `${CMS}?watch=true&labelSelector=tier%3Db`);
-    const relabel = (tier: string): Promise<unknown> => s.client.call('PATCH', `${CMS}/sel`, { metadata: { labels: { tier } } }, { 'content-type': 'application/merge-patch+json' });
+    const relabel = (tier: string): Promise<unknown> =>
+      s.client.call('PATCH', `${CMS}/sel`, { metadata: { labels: { tier } } }, { 'content-type': 'application/merge-patch+json' });
     await relabel('b');
     await relabel('b2');
     const evs = await w.next(2);
@@ -129,7 +153,9 @@ describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
     expect(badToken.body.message).toContain('continue key is not valid');
     const match = await s.client.get<StatusBody>(`${CMS}?resourceVersionMatch=Exact`);
     expect(match.status).toBe(422);
-    expect(match.body.message).toBe('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    expect(match.body.message).toBe(
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
     const field = await s.client.get<StatusBody>(`${CMS}?fieldSelector=spec.foo%3Dx`);
     expect(field.status).toBe(400);
     expect(field.body.message).toBe('field label not supported: spec.foo');
@@ -148,7 +174,10 @@ describe.each(BACKENDS)('list and watch on %s storage', (storage) => {
     const ws = new WebSocket(url, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey });
     const frames: Array<{ type: string; object: { metadata: { name: string } } }> = [];
     ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
-    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
     await s.client.post(CMS, cm('ws1'));
     const end = Date.now() + 5000;
     while (frames.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));

@@ -40,8 +40,21 @@ function privateTmp(): string {
 describe('kapi-env CLI', () => {
   it('up --detach, status, env and down (memory storage)', async () => {
     const state = path.join(work, 'detached');
-    const up = await run(['up', '--storage', 'memory', '--detach', '--state-dir', state, '--kubeconfig', path.join(state, 'kubeconfig'),
-      '--crds', path.join(FIXTURES, 'crds'), '--manifests', path.join(FIXTURES, 'manifests'), '--json']);
+    const up = await run([
+      'up',
+      '--storage',
+      'memory',
+      '--detach',
+      '--state-dir',
+      state,
+      '--kubeconfig',
+      path.join(state, 'kubeconfig'),
+      '--crds',
+      path.join(FIXTURES, 'crds'),
+      '--manifests',
+      path.join(FIXTURES, 'manifests'),
+      '--json',
+    ]);
     expect(up.code).toBe(0);
     const info = JSON.parse(up.stdout);
     expect(info).toMatchObject({ storage: 'memory', kubeconfig: path.join(state, 'kubeconfig') });
@@ -62,7 +75,11 @@ describe('kapi-env CLI', () => {
 
   it.skipIf(!etcdBinary)('up with native etcd stops etcd and removes its data on SIGINT', async () => {
     const tmp = privateTmp();
-    const child = spawn(process.execPath, [BIN, 'up', '--storage', 'etcd', '--json', '--state-dir', path.join(work, 'fg'), '--kubeconfig', path.join(work, 'fg', 'kc')], { cwd: work, env: { ...process.env, TMPDIR: tmp } });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'up', '--storage', 'etcd', '--json', '--state-dir', path.join(work, 'fg'), '--kubeconfig', path.join(work, 'fg', 'kc')],
+      { cwd: work, env: { ...process.env, TMPDIR: tmp } },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await until(() => out.includes('\n'), 30_000);
@@ -80,10 +97,13 @@ describe('kapi-env CLI', () => {
   it.skipIf(!etcdBinary)('a killed parent leaves no etcd and no temp dir behind', async () => {
     const tmp = privateTmp();
     const script = path.join(work, 'crash.mjs');
-    writeFileSync(script, `import { startEnv } from ${JSON.stringify(path.resolve(__dirname, '../../dist/index.js'))};
+    writeFileSync(
+      script,
+      `import { startEnv } from ${JSON.stringify(path.resolve(__dirname, '../../dist/index.js'))};
 const env = await startEnv({ storage: 'etcd' });
 console.log(JSON.stringify(env.pids));
-setInterval(() => {}, 1000);`);
+setInterval(() => {}, 1000);`,
+    );
     const child = spawn(process.execPath, [script], { env: { ...process.env, TMPDIR: tmp } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -112,14 +132,37 @@ setInterval(() => {}, 1000);`);
     expect(noEtcd.stderr).toContain('apt-get install etcd-server');
     expect(noEtcd.stderr).not.toMatch(/^\s+at /m);
     const bad = path.join(work, 'bad.yaml');
-    writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Not_Valid}\n');
-    const fix = await run(['up', '--storage', 'memory', '--manifests', bad, '--state-dir', path.join(work, 'x2'), '--kubeconfig', path.join(work, 'x2', 'kc')]);
+    writeFileSync(
+      bad,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Not_Valid}\n',
+    );
+    const fix = await run([
+      'up',
+      '--storage',
+      'memory',
+      '--manifests',
+      bad,
+      '--state-dir',
+      path.join(work, 'x2'),
+      '--kubeconfig',
+      path.join(work, 'x2', 'kc'),
+    ]);
     expect(fix.code).toBe(1);
     expect(fix.stderr).toContain(`${bad}: document 1: ConfigMap Not_Valid: ConfigMap "Not_Valid" is invalid`);
     const srv = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => srv.once('listening', r));
     const port = (srv.address() as net.AddressInfo).port;
-    const busy = await run(['up', '--storage', 'memory', '--port', String(port), '--state-dir', path.join(work, 'x3'), '--kubeconfig', path.join(work, 'x3', 'kc')]);
+    const busy = await run([
+      'up',
+      '--storage',
+      'memory',
+      '--port',
+      String(port),
+      '--state-dir',
+      path.join(work, 'x3'),
+      '--kubeconfig',
+      path.join(work, 'x3', 'kc'),
+    ]);
     srv.close();
     expect(busy.code).toBe(1);
     expect(busy.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);

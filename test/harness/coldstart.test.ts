@@ -37,16 +37,31 @@ try {
 
 function probe(storage: string): Promise<{ files: string[]; reflectMetadata: boolean }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', PROBE, root, storage], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as { files: string[]; reflectMetadata: boolean });
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', PROBE, root, storage],
+      { cwd: root, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as { files: string[]; reflectMetadata: boolean });
+      },
+    );
   });
 }
 
 const packageOf = (file: string): string | undefined => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
 
-const NOT_AT_START = ['undici', 'yaml', 'protobufjs', '@marcbachmann/cel-js', '@peculiar/x509', 'reflect-metadata', 'tsyringe', 'execa', 'ws'];
+const NOT_AT_START = [
+  'undici',
+  'yaml',
+  'protobufjs',
+  '@marcbachmann/cel-js',
+  '@peculiar/x509',
+  'reflect-metadata',
+  'tsyringe',
+  'execa',
+  'ws',
+];
 
 describe.each(BACKENDS)('cold start (%s)', (storage) => {
   it('loads no library a plain start does not use', async () => {
@@ -72,12 +87,23 @@ describe('the bundled CLI', () => {
     try {
       await bundleCli(outdir);
       expect(existsSync(path.join(outdir, 'reaper-main.js'))).toBe(true);
-      const run = (args: string[]): ReturnType<typeof spawn> => spawn(process.execPath,
-        ['--input-type=module', '-e', 'const { main } = await import(process.argv[1]); process.exitCode = await main(["node", "kapi-env", ...process.argv.slice(2)]);', path.join(outdir, 'main.js'), ...args],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = (args: string[]): ReturnType<typeof spawn> =>
+        spawn(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            'const { main } = await import(process.argv[1]); process.exitCode = await main(["node", "kapi-env", ...process.argv.slice(2)]);',
+            path.join(outdir, 'main.js'),
+            ...args,
+          ],
+          { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
       const version = run(['--version']);
       let printed = '';
-      version.stdout!.on('data', (d: Buffer) => { printed += d.toString(); });
+      version.stdout!.on('data', (d: Buffer) => {
+        printed += d.toString();
+      });
       expect(await new Promise((r) => version.once('exit', r))).toBe(0);
       expect(printed.trim()).toBe((JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version);
 
@@ -87,9 +113,14 @@ describe('the bundled CLI', () => {
       try {
         let out = '';
         let err = '';
-        up.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+        up.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+        });
         await new Promise<void>((resolve, reject) => {
-          up.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('kapi-env ready')) resolve(); });
+          up.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('kapi-env ready')) resolve();
+          });
           void exited.then((code) => reject(new Error(`up exited ${code} before ready: ${err}`)));
         });
         expect((await kubectl(kc, ['get', 'ns', 'kube-system', '-o', 'name'])).stdout.trim()).toBe('namespace/kube-system');

@@ -18,7 +18,10 @@ if (docker) {
     image = false;
   }
 }
-if (!docker || !image) console.warn(`[kapi-env tests] ${!docker ? 'no Docker engine answers' : 'image kapi-env/etcd:local missing (run scripts/ci/docker-etcd-image.sh)'}: container storage suite skipped`);
+if (!docker || !image)
+  console.warn(
+    `[kapi-env tests] ${!docker ? 'no Docker engine answers' : 'image kapi-env/etcd:local missing (run scripts/ci/docker-etcd-image.sh)'}: container storage suite skipped`,
+  );
 
 describe.skipIf(!docker || !image)('container storage', () => {
   it('starts etcd in a container, serves kubectl, and removes the container on stop', async () => {

@@ -8,18 +8,28 @@ import { startEnv } from '../../src/env/index.js';
 import { etcdBinary } from '../helpers/backends.js';
 import { restartableEtcd } from '../helpers/restartable-etcd.js';
 
-interface Status { kind: string; code: number; reason: string; message: string }
-interface List { items: Array<{ metadata: { name: string } }> }
+interface Status {
+  kind: string;
+  code: number;
+  reason: string;
+  message: string;
+}
+interface List {
+  items: Array<{ metadata: { name: string } }>;
+}
 
 describe.skipIf(!etcdBinary)('etcd outage', () => {
   it('keeps serving: cached lists, timely Status answers, recovery', async () => {
     const etcd = await restartableEtcd();
-    const env = await startEnv({ etcdServers: [etcd.endpoint], apiserverArgs: ['--etcd-compaction-interval=500ms', '--request-timeout=2s'] });
+    const env = await startEnv({
+      etcdServers: [etcd.endpoint],
+      apiserverArgs: ['--etcd-compaction-interval=500ms', '--request-timeout=2s'],
+    });
     const c = env.client();
     try {
       expect((await c.post('/api/v1/namespaces/default/configmaps', { metadata: { name: 'kept' } })).status).toBe(201);
       let names: string[] = [];
-      for (const end = Date.now() + 5_000; !names.includes('kept') && Date.now() < end;) {
+      for (const end = Date.now() + 5_000; !names.includes('kept') && Date.now() < end; ) {
         names = (await c.get<List>('/api/v1/namespaces/default/configmaps?resourceVersion=0')).body.items.map((i) => i.metadata.name);
       }
       expect(names).toContain('kept');
@@ -50,7 +60,10 @@ describe.skipIf(!etcdBinary)('etcd outage', () => {
       t = Date.now();
       const timedOut = await c.get<Status>('/api/v1/namespaces/default/configmaps/kept?timeout=1s');
       if (timedOut.status === 504) {
-        expect(timedOut.body).toMatchObject({ reason: 'Timeout', message: 'Timeout: request did not complete within the allotted timeout' });
+        expect(timedOut.body).toMatchObject({
+          reason: 'Timeout',
+          message: 'Timeout: request did not complete within the allotted timeout',
+        });
       } else {
         expect(timedOut.status).toBe(503);
       }
@@ -73,11 +86,21 @@ describe.skipIf(!etcdBinary)('etcd outage', () => {
 
       // The CRD controller watched through the outage too: a CRD created now is served.
       const crd = {
-        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
         metadata: { name: 'gadgets.outage.example.com' },
         spec: {
-          group: 'outage.example.com', scope: 'Namespaced', names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+          group: 'outage.example.com',
+          scope: 'Namespaced',
+          names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
         },
       };
       expect((await c.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);

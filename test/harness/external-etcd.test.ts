@@ -31,11 +31,18 @@ describe.skipIf(!etcdBinary || !etcdctl)('an existing etcd', () => {
       expect(env.storage).toBe('external');
       expect(env.pids.etcd).toBeUndefined();
       expect((await kubectl(env.kubeconfigPath, ['create', 'cm', 'in-etcd', '--from-literal=a=b'])).code).toBe(0);
-      const keys = execFileSync('etcdctl', ['--endpoints', etcd.endpoint, 'get', '--prefix', '/registry', '--keys-only'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+      const keys = execFileSync('etcdctl', ['--endpoints', etcd.endpoint, 'get', '--prefix', '/registry', '--keys-only'], {
+        encoding: 'utf8',
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
       const list = keys.split('\n').filter(Boolean);
       expect(list).toContain('/registry/configmaps/default/in-etcd');
       expect(list).toContain('/registry/namespaces/kube-system');
-      const value = execFileSync('etcdctl', ['--endpoints', etcd.endpoint, 'get', '/registry/configmaps/default/in-etcd', '--print-value-only'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+      const value = execFileSync(
+        'etcdctl',
+        ['--endpoints', etcd.endpoint, 'get', '/registry/configmaps/default/in-etcd', '--print-value-only'],
+        { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } },
+      );
       expect(JSON.parse(value)).toMatchObject({ kind: 'ConfigMap', data: { a: 'b' } });
     } finally {
       await env.stop();

@@ -25,7 +25,17 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 async function upDetached(state: string): Promise<{ code: number; stdout: string; stderr: string; pid?: number }> {
   stateDirs.add(state);
-  const r = await run(['up', '--storage', 'memory', '--detach', '--json', '--state-dir', state, '--kubeconfig', path.join(state, 'kubeconfig')]);
+  const r = await run([
+    'up',
+    '--storage',
+    'memory',
+    '--detach',
+    '--json',
+    '--state-dir',
+    state,
+    '--kubeconfig',
+    path.join(state, 'kubeconfig'),
+  ]);
   if (r.code !== 0) return r;
   const pid = (JSON.parse(r.stdout) as { pids: { server: number } }).pids.server;
   pids.add(pid);
@@ -91,7 +101,10 @@ describe('state directory lock', () => {
   }, 120_000);
 
   it('cleans a stale lock left by a dead process (or an unreadable one)', async () => {
-    for (const [name, content] of [['stale', JSON.stringify({ pid: await deadPid() })], ['garbage', 'not a lock']] as const) {
+    for (const [name, content] of [
+      ['stale', JSON.stringify({ pid: await deadPid() })],
+      ['garbage', 'not a lock'],
+    ] as const) {
       const state = path.join(work, name);
       stateDirs.add(state);
       rmSync(state, { recursive: true, force: true });

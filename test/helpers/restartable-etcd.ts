@@ -22,9 +22,15 @@ export async function restartableEtcd(): Promise<RestartableEtcd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-etcd-test-'));
   const [cp, pp] = await Promise.all([freePort(), freePort()]);
   const endpoint = `http://127.0.0.1:${cp}`;
-  const args = [`--data-dir=${dir}`, `--listen-client-urls=${endpoint}`, `--advertise-client-urls=${endpoint}`,
-    `--listen-peer-urls=http://127.0.0.1:${pp}`, `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
-    `--initial-cluster=default=http://127.0.0.1:${pp}`, '--log-level=error'];
+  const args = [
+    `--data-dir=${dir}`,
+    `--listen-client-urls=${endpoint}`,
+    `--advertise-client-urls=${endpoint}`,
+    `--listen-peer-urls=http://127.0.0.1:${pp}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
+    `--initial-cluster=default=http://127.0.0.1:${pp}`,
+    '--log-level=error',
+  ];
   let proc: ChildProcess | undefined;
   const etcd: RestartableEtcd = {
     endpoint,

@@ -7,7 +7,15 @@ import type { RestClient } from '../../src/env/client.js';
 
 export interface WatchEventLine {
   type: string;
-  object: { kind?: string; apiVersion?: string; metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> }; code?: number; reason?: string; message?: string; [k: string]: unknown };
+  object: {
+    kind?: string;
+    apiVersion?: string;
+    metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+    code?: number;
+    reason?: string;
+    message?: string;
+    [k: string]: unknown;
+  };
 }
 
 export interface OpenWatch {
@@ -62,12 +70,22 @@ export async function watchH2(env: Env, path: string): Promise<OpenWatch & { ses
   const session = http2.connect(env.server, { ca: env.ca, cert: env.clientCert, key: env.clientKey });
   const c = collector();
   const stream = session.request({ ':path': path, accept: 'application/json' });
-  const headers = await new Promise<Record<string, unknown>>((resolve) => stream.once('response', (h) => resolve(h as Record<string, unknown>)));
+  const headers = await new Promise<Record<string, unknown>>((resolve) =>
+    stream.once('response', (h) => resolve(h as Record<string, unknown>)),
+  );
   stream.setEncoding('utf8');
   stream.on('data', (d: string) => c.push(d));
   const ended = new Promise<void>((resolve) => stream.on('close', () => resolve()));
   return {
-    events: c.events, ended, status: Number(headers[':status']), headers, next: c.next, session,
-    close: () => { stream.close(); session.close(); },
+    events: c.events,
+    ended,
+    status: Number(headers[':status']),
+    headers,
+    next: c.next,
+    session,
+    close: () => {
+      stream.close();
+      session.close();
+    },
   };
 }

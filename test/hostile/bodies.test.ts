@@ -18,7 +18,12 @@ const PATCH_JSON = { 'content-type': 'application/json-patch+json' };
 const PATCH_MERGE = { 'content-type': 'application/merge-patch+json' };
 const PATCH_SMP = { 'content-type': 'application/strategic-merge-patch+json' };
 
-interface StatusBody { kind: string; code: number; reason: string; message: string }
+interface StatusBody {
+  kind: string;
+  code: number;
+  reason: string;
+  message: string;
+}
 
 /** JSON text of `{"a":{"a":...leaf...}}` with `levels` objects. */
 function nestedText(levels: number, leaf = '1'): string {
@@ -44,17 +49,29 @@ function depthOf(v: unknown): number {
 
 async function installBlobs(s: SuiteEnv): Promise<void> {
   const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'blobs.hostile.example.com' },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'blobs.hostile.example.com' },
     spec: {
-      group: 'hostile.example.com', scope: 'Namespaced',
+      group: 'hostile.example.com',
+      scope: 'Namespaced',
       names: { plural: 'blobs', singular: 'blob', kind: 'Blob', listKind: 'BlobList' },
-      versions: [{
-        name: 'v1', served: true, storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: {
-          spec: { type: 'object', properties: { size: { type: 'integer' } } },
-          data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        } } },
-      }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
     },
   };
   const r = await s.client.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
@@ -118,7 +135,9 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     ]) {
       const text = `{"apiVersion":"v1","kind":"ConfigMap",${inner}}`;
       const r = await expectRefused(s, [CMS], () => s.client.post(CMS, text), [400]);
-      expect(r.body.message).toMatch(/^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: invalid character '\{' exceeded max depth \(/);
+      expect(r.body.message).toMatch(
+        /^the object provided is unrecognized \(must be of type ConfigMap\): couldn't get version\/kind; json parse error: invalid character '\{' exceeded max depth \(/,
+      );
     }
   });
 
@@ -133,7 +152,7 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     }
   });
 
-  it('answers a JSON Patch copy bomb quickly with kube\'s 422, memory bounded', async () => {
+  it("answers a JSON Patch copy bomb quickly with kube's 422, memory bounded", async () => {
     expect((await s.client.post(CMS, { metadata: { name: 'copy-target' }, data: { a: 'b' } })).status).toBe(201);
     const ops: unknown[] = [{ op: 'add', path: '/a', value: { v: 'y'.repeat(100) } }];
     for (let i = 0; i < 30; i++) ops.push({ op: 'copy', from: '/a', path: `/a/c${i}` });
@@ -154,10 +173,18 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     const r1 = await expectRefused(s, [CMS], () => s.client.call('PATCH', `${CMS}/ops-target`, many, PATCH_JSON), [413]);
     expect(r1.body.message).toBe('Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001');
     // A value almost at the limit added under a deep path: the result is too deep to serve.
-    const deep = [{ op: 'add', path: '/x', value: nested(10) }, { op: 'add', path: `/x${'/a'.repeat(9)}/b`, value: nested(MAX_NESTING_DEPTH - 5) }];
+    const deep = [
+      { op: 'add', path: '/x', value: nested(10) },
+      { op: 'add', path: `/x${'/a'.repeat(9)}/b`, value: nested(MAX_NESTING_DEPTH - 5) },
+    ];
     const r2 = await expectRefused(s, [CMS], () => s.client.call('PATCH', `${CMS}/ops-target`, deep, PATCH_JSON), [422]);
     expect(r2.body.message).toContain('exceeded max depth');
-    for (const bad of [[{ op: 'remove', path: '/nope/deeper' }], [{ op: 'frobnicate', path: '/x' }], [{ op: 'move', from: '/missing', path: '/x' }], [null]]) {
+    for (const bad of [
+      [{ op: 'remove', path: '/nope/deeper' }],
+      [{ op: 'frobnicate', path: '/x' }],
+      [{ op: 'move', from: '/missing', path: '/x' }],
+      [null],
+    ]) {
       const r = await expectRefused(s, [CMS], () => s.client.call('PATCH', `${CMS}/ops-target`, bad, PATCH_JSON), [422]);
       expect(r.body.message).toBe('the server rejected our request due to an error in our request');
     }
@@ -165,9 +192,16 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     expect(r3.body.message).toBe('json: cannot unmarshal string into Go value of type jsonpatch.Operation');
     // test and move over a large array stay linear.
     const big = Array.from({ length: 50_000 }, (_, i) => `v${i}`);
-    const ok = await s.client.call('PATCH', `${CMS}/ops-target`, [
-      { op: 'add', path: '/big', value: big }, { op: 'test', path: '/big', value: big }, { op: 'move', from: '/big', path: '/big2' },
-    ], PATCH_JSON);
+    const ok = await s.client.call(
+      'PATCH',
+      `${CMS}/ops-target`,
+      [
+        { op: 'add', path: '/big', value: big },
+        { op: 'test', path: '/big', value: big },
+        { op: 'move', from: '/big', path: '/big2' },
+      ],
+      PATCH_JSON,
+    );
     expect(ok.status).toBe(200);
     await expectAlive(s);
   });
@@ -186,8 +220,12 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     expect(cm.status, cm.text.slice(0, 200)).toBe(201);
     const drop = Array.from({ length: 120_000 }, (_, i) => (i < 20_000 ? finalizers[i] : `example.com/x${Math.floor(rand() * 1e9)}`));
     const t0 = performance.now();
-    const r = await s.client.call<{ metadata: { finalizers?: string[] } }>('PATCH', `${CMS}/smp-bomb`,
-      { metadata: { '$deleteFromPrimitiveList/finalizers': drop } }, PATCH_SMP);
+    const r = await s.client.call<{ metadata: { finalizers?: string[] } }>(
+      'PATCH',
+      `${CMS}/smp-bomb`,
+      { metadata: { '$deleteFromPrimitiveList/finalizers': drop } },
+      PATCH_SMP,
+    );
     const took = performance.now() - t0;
     expect(r.status, r.text.slice(0, 200)).toBe(200);
     expect(r.body.metadata.finalizers ?? []).toEqual([]);
@@ -196,24 +234,31 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
   });
 
   it('warns on duplicate keys by default, refuses them under Strict and says nothing under Ignore', async () => {
-    const text = (name: string): string => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}","name":"${name}"},"data":{"a":"1","a":"2"}}`;
+    const text = (name: string): string =>
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}","name":"${name}"},"data":{"a":"1","a":"2"}}`;
     const warn = await s.client.post<{ data: Record<string, string> }>(CMS, text('dup-warn'));
     expect(warn.status).toBe(201);
     expect(warn.body.data.a).toBe('2');
     expect([warn.headers.warning].flat()).toEqual(['299 - "duplicate field \\"metadata.name\\""', '299 - "duplicate field \\"data.a\\""']);
     const strict = await expectRefused(s, [CMS], () => s.client.post(`${CMS}?fieldValidation=Strict`, text('dup-strict')), [400]);
-    expect(strict.body.message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", duplicate field "data.a"');
+    expect(strict.body.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", duplicate field "data.a"',
+    );
     const ignore = await s.client.post(`${CMS}?fieldValidation=Ignore`, text('dup-ignore'));
     expect(ignore.status).toBe(201);
     expect(ignore.headers.warning).toBeUndefined();
     await installBlobs(s);
-    const cr = await s.client.post(BLOBS, '{"apiVersion":"hostile.example.com/v1","kind":"Blob","metadata":{"name":"dup"},"spec":{"size":1,"size":2}}');
+    const cr = await s.client.post(
+      BLOBS,
+      '{"apiVersion":"hostile.example.com/v1","kind":"Blob","metadata":{"name":"dup"},"spec":{"size":1,"size":2}}',
+    );
     expect(cr.status).toBe(201);
     expect([cr.headers.warning].flat()).toEqual(['299 - "duplicate field \\"spec.size\\""']);
   });
 
   it('prunes unknown fields named like Object.prototype members', async () => {
-    const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto","__proto__":{"x":1},"constructor":"c"},' +
+    const text =
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto","__proto__":{"x":1},"constructor":"c"},' +
       '"__proto__":{"polluted":true},"toString":"t","hasOwnProperty":1,"data":{"__proto__":"kept","constructor":"kept"}}';
     const r = await s.client.post<Record<string, unknown>>(CMS, text);
     expect(r.status, r.text.slice(0, 300)).toBe(201);
@@ -227,25 +272,44 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     expect(Object.hasOwn(got.body.metadata, 'constructor')).toBe(false);
     expect(Object.hasOwn(got.body.data, '__proto__') && got.body.data.__proto__).toBe('kept');
     expect(got.body.data.constructor).toBe('kept');
-    const strict = await expectRefused(s, [CMS], () => s.client.post(`${CMS}?fieldValidation=Strict`, text.replace('"proto"', '"proto2"')), [400]);
+    const strict = await expectRefused(
+      s,
+      [CMS],
+      () => s.client.post(`${CMS}?fieldValidation=Strict`, text.replace('"proto"', '"proto2"')),
+      [400],
+    );
     expect(strict.body.message).toContain('strict decoding error: unknown field "metadata.__proto__"');
     await installBlobs(s);
-    const cr = await s.client.post<Record<string, Record<string, unknown>>>(BLOBS,
-      '{"apiVersion":"hostile.example.com/v1","kind":"Blob","metadata":{"name":"proto"},"spec":{"size":1,"__proto__":{"a":1},"constructor":2},"toString":3}');
+    const cr = await s.client.post<Record<string, Record<string, unknown>>>(
+      BLOBS,
+      '{"apiVersion":"hostile.example.com/v1","kind":"Blob","metadata":{"name":"proto"},"spec":{"size":1,"__proto__":{"a":1},"constructor":2},"toString":3}',
+    );
     expect(cr.status).toBe(201);
     expect(Object.keys(cr.body.spec)).toEqual(['size']);
     expect(Object.hasOwn(cr.body, 'toString')).toBe(false);
   });
 
-  it('answers limit=abc and bad continue tokens with kube\'s 400s', async () => {
+  it("answers limit=abc and bad continue tokens with kube's 400s", async () => {
     const r = await expectRefused(s, [CMS], () => s.client.get(`${CMS}?limit=abc`), [400]);
     expect(r.body.message).toBe('strconv.ParseInt: parsing "abc": invalid syntax');
     const token = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
     const cases: Array<[string, string]> = [
-      [token({ v: 'meta.k8s.io/v1', rv: 0, start: 'default/a' }), 'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'],
-      [token({ v: 'meta.k8s.io/v1', rv: 5, start: '' }), 'invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)'],
-      [token({ v: 'meta.k8s.io/v1', rv: 5, start: '../../secrets/default/x' }), 'invalid continue token: continue key is not valid: ../../secrets/default/x'],
-      [token({ v: 'meta.k8s.io/v9', rv: 5, start: 'default/a' }), 'invalid continue token: continue key is not valid: server does not recognize this encoded version meta.k8s.io/v9'],
+      [
+        token({ v: 'meta.k8s.io/v1', rv: 0, start: 'default/a' }),
+        'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      ],
+      [
+        token({ v: 'meta.k8s.io/v1', rv: 5, start: '' }),
+        'invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)',
+      ],
+      [
+        token({ v: 'meta.k8s.io/v1', rv: 5, start: '../../secrets/default/x' }),
+        'invalid continue token: continue key is not valid: ../../secrets/default/x',
+      ],
+      [
+        token({ v: 'meta.k8s.io/v9', rv: 5, start: 'default/a' }),
+        'invalid continue token: continue key is not valid: server does not recognize this encoded version meta.k8s.io/v9',
+      ],
     ];
     for (const [c, message] of cases) {
       const bad = await expectRefused(s, [CMS], () => s.client.get(`${CMS}?limit=1&continue=${encodeURIComponent(c)}`), [400]);
@@ -259,7 +323,12 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
   });
 
   it('refuses a PUT whose body names another object before looking anything up', async () => {
-    const r = await expectRefused(s, [CMS], () => s.client.call('PUT', `${CMS}/no-such-object`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }), [400]);
+    const r = await expectRefused(
+      s,
+      [CMS],
+      () => s.client.call('PUT', `${CMS}/no-such-object`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }),
+      [400],
+    );
     expect(r.body.message).toBe('the name of the object (other) does not match the name on the URL (no-such-object)');
   });
 
@@ -268,7 +337,7 @@ describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {
     await ok.body.text();
     expect(ok.statusCode).toBe(200);
     const big = await request(`${s.env.server}${CMS}`, { dispatcher: s.client.agent, headers: { 'x-filler': 'a'.repeat(1_100_000) } });
-    const body = await big.body.json() as StatusBody;
+    const body = (await big.body.json()) as StatusBody;
     expect(big.statusCode).toBe(431);
     expect(body).toMatchObject({ kind: 'Status', code: 431 });
     await expectAlive(s);

@@ -7,7 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { useEnv } from '../helpers/env.js';
 import { expectAlive, seeded } from './helpers.js';
 
-const PIECES = ['application/json', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', '*/*', 'application/*', 'text/html', '*', '', ';', ';q=', ';q=abc', ';q=0', ';q=-1', ';q=1e309', ',', '/', 'application/', '"', '\\', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf;q=0.5'];
+const PIECES = [
+  'application/json',
+  'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+  '*/*',
+  'application/*',
+  'text/html',
+  '*',
+  '',
+  ';',
+  ';q=',
+  ';q=abc',
+  ';q=0',
+  ';q=-1',
+  ';q=1e309',
+  ',',
+  '/',
+  'application/',
+  '"',
+  '\\',
+  'application/com.github.proto-openapi.spec.v2.v1.0+protobuf;q=0.5',
+];
 
 describe('hostile /openapi/v2 requests', () => {
   const s = useEnv('memory');
@@ -22,7 +42,10 @@ describe('hostile /openapi/v2 requests', () => {
     const rnd = seeded(9);
     for (let i = 0; i < 60; i++) {
       const n = 1 + Math.floor(rnd() * 4);
-      const accept = Array.from({ length: n }, () => PIECES[Math.floor(rnd() * PIECES.length)] + (rnd() < 0.3 ? PIECES[Math.floor(rnd() * PIECES.length)] : '')).join(rnd() < 0.5 ? ',' : '');
+      const accept = Array.from(
+        { length: n },
+        () => PIECES[Math.floor(rnd() * PIECES.length)] + (rnd() < 0.3 ? PIECES[Math.floor(rnd() * PIECES.length)] : ''),
+      ).join(rnd() < 0.5 ? ',' : '');
       const r = await get({ accept });
       expect([200, 406], `Accept: ${accept}`).toContain(r.status);
       if (r.status === 406) expect(r.length, `Accept: ${accept}`).toBe(0);
@@ -32,8 +55,16 @@ describe('hostile /openapi/v2 requests', () => {
   });
 
   it('ignores malformed conditional headers and serves a 64 KiB Accept header', async () => {
-    for (const h of [{ 'if-none-match': '"' }, { 'if-none-match': ',,,' }, { 'if-modified-since': 'not a date' }, { 'if-modified-since': '' }, { 'accept-encoding': 'gzip;q=0,,gzip' }]) {
-      expect((await get({ accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', ...h })).status, JSON.stringify(h)).toBe(200);
+    for (const h of [
+      { 'if-none-match': '"' },
+      { 'if-none-match': ',,,' },
+      { 'if-modified-since': 'not a date' },
+      { 'if-modified-since': '' },
+      { 'accept-encoding': 'gzip;q=0,,gzip' },
+    ]) {
+      expect((await get({ accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', ...h })).status, JSON.stringify(h)).toBe(
+        200,
+      );
     }
     const long = Array.from({ length: 4000 }, (_, i) => `x/y${i};q=0.${i % 10}`).join(',');
     expect((await get({ accept: long.slice(0, 65_000) })).status).toBe(406);
@@ -41,7 +72,9 @@ describe('hostile /openapi/v2 requests', () => {
   });
 
   it('serves concurrent protobuf requests from one encoding, the event loop free', async () => {
-    const all = await Promise.all(Array.from({ length: 16 }, () => get({ accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' })));
+    const all = await Promise.all(
+      Array.from({ length: 16 }, () => get({ accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' })),
+    );
     expect(new Set(all.map((r) => `${r.status}:${r.length}`)).size).toBe(1);
     expect(all[0].status).toBe(200);
     await expectAlive(s);

@@ -15,15 +15,24 @@ const HOSTILE = `${'a'.repeat(99)}!`;
 
 function crd(name: string, plural: string, kind: string, spec: Record<string, unknown>): Record<string, unknown> {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.${name}` },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${name}` },
     spec: {
-      group: name, scope: 'Namespaced', names: { plural, singular: plural.replace(/s$/, ''), kind },
+      group: name,
+      scope: 'Namespaced',
+      names: { plural, singular: plural.replace(/s$/, ''), kind },
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }],
     },
   };
 }
 
-const item = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'hostile.example.com/v1', kind: 'Pattern', metadata: { name }, spec });
+const item = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({
+  apiVersion: 'hostile.example.com/v1',
+  kind: 'Pattern',
+  metadata: { name },
+  spec,
+});
 
 async function established(s: SuiteEnv, path: string): Promise<void> {
   for (let i = 0; i < 500 && (await s.client.get(path)).status !== 200; i++) await new Promise((r) => setTimeout(r, 10));
@@ -35,14 +44,23 @@ async function established(s: SuiteEnv, path: string): Promise<void> {
  * collection unchanged) and bounds the request itself: a backtracking engine
  * would not answer before the test times out.
  */
-async function refusedWithin(s: SuiteEnv, boundMs: number, send: () => Promise<{ status: number; body: unknown }>): Promise<Awaited<ReturnType<typeof expectRefused>>> {
+async function refusedWithin(
+  s: SuiteEnv,
+  boundMs: number,
+  send: () => Promise<{ status: number; body: unknown }>,
+): Promise<Awaited<ReturnType<typeof expectRefused>>> {
   let took = 0;
-  const r = await expectRefused(s, [ITEMS], async () => {
-    const t0 = performance.now();
-    const res = await send();
-    took = performance.now() - t0;
-    return res;
-  }, [422]);
+  const r = await expectRefused(
+    s,
+    [ITEMS],
+    async () => {
+      const t0 = performance.now();
+      const res = await send();
+      took = performance.now() - t0;
+      return res;
+    },
+    [422],
+  );
   expect(took, `answered in ${took.toFixed(0)} ms`).toBeLessThan(boundMs);
   return r;
 }
@@ -51,21 +69,30 @@ describe.each(BACKENDS)('hostile regular expressions on %s storage', (storage) =
   const s = useEnv(storage);
 
   it('validates a ReDoS pattern and CEL matches() on a hostile value at once', async () => {
-    const created = await s.client.post(CRDS, crd('hostile.example.com', 'patterns', 'Pattern', {
-      type: 'object',
-      properties: {
-        p: { type: 'string', pattern: '^(a+)+$' },
-        c: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('^(a+)+$')", message: 'c must be a run of a' }] },
-        f: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.find('(a|aa)+$') == self", message: 'f must end in a run of a' }] },
-      },
-    }));
+    const created = await s.client.post(
+      CRDS,
+      crd('hostile.example.com', 'patterns', 'Pattern', {
+        type: 'object',
+        properties: {
+          p: { type: 'string', pattern: '^(a+)+$' },
+          c: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('^(a+)+$')", message: 'c must be a run of a' }] },
+          f: {
+            type: 'string',
+            'x-kubernetes-validations': [{ rule: "self.find('(a|aa)+$') == self", message: 'f must end in a run of a' }],
+          },
+        },
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await established(s, ITEMS);
 
     expect((await s.client.post(ITEMS, item('good', { p: 'aaaa', c: 'aaaa', f: 'aaaa' }))).status).toBe(201);
 
     for (const [field, message] of [
-      ['p', "spec.p: Invalid value: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\": spec.p in body should match '^(a+)+$'"],
+      [
+        'p',
+        'spec.p: Invalid value: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!": spec.p in body should match \'^(a+)+$\'',
+      ],
       ['c', 'spec.c: Invalid value: "string": c must be a run of a'],
       ['f', 'spec.f: Invalid value: "string": f must end in a run of a'],
     ]) {
@@ -84,13 +111,26 @@ describe.each(BACKENDS)('hostile regular expressions on %s storage', (storage) =
   it('refuses patterns Go cannot compile when the CRD is created, with kube wording', async () => {
     const path = 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[x]';
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ type: 'string', pattern: '(?=x)' }, `${path}.pattern: Invalid value: "(?=x)": must be a valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl syntax: \`(?=\``],
-      [{ type: 'string', pattern: '(a' }, `${path}.pattern: Invalid value: "(a": must be a valid regular expression, but isn't: error parsing regexp: missing closing ): \`(a\``],
-      [{ type: 'string', pattern: '(a)\\1' }, `${path}.pattern: Invalid value: "(a)\\\\1": must be a valid regular expression, but isn't: error parsing regexp: invalid escape sequence: \`\\1\``],
-      [{ type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('(?=x)')" }] },
-        `${path}.x-kubernetes-validations[0].rule: Invalid value: "self.matches('(?=x)')": compilation failed: ERROR: <input>:1:14: invalid matches argument\n | self.matches('(?=x)')\n | .............^`],
-      [{ type: 'string', 'x-kubernetes-validations': [{ rule: "self.find('(a') == ''" }] },
-        `${path}.x-kubernetes-validations[0].rule: Invalid value: "self.find('(a') == ''": program instantiation failed: error parsing regexp: missing closing ): \`(a\``],
+      [
+        { type: 'string', pattern: '(?=x)' },
+        `${path}.pattern: Invalid value: "(?=x)": must be a valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl syntax: \`(?=\``,
+      ],
+      [
+        { type: 'string', pattern: '(a' },
+        `${path}.pattern: Invalid value: "(a": must be a valid regular expression, but isn't: error parsing regexp: missing closing ): \`(a\``,
+      ],
+      [
+        { type: 'string', pattern: '(a)\\1' },
+        `${path}.pattern: Invalid value: "(a)\\\\1": must be a valid regular expression, but isn't: error parsing regexp: invalid escape sequence: \`\\1\``,
+      ],
+      [
+        { type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('(?=x)')" }] },
+        `${path}.x-kubernetes-validations[0].rule: Invalid value: "self.matches('(?=x)')": compilation failed: ERROR: <input>:1:14: invalid matches argument\n | self.matches('(?=x)')\n | .............^`,
+      ],
+      [
+        { type: 'string', 'x-kubernetes-validations': [{ rule: "self.find('(a') == ''" }] },
+        `${path}.x-kubernetes-validations[0].rule: Invalid value: "self.find('(a') == ''": program instantiation failed: error parsing regexp: missing closing ): \`(a\``,
+      ],
     ];
     for (const [i, [schema, message]] of cases.entries()) {
       const body = crd('refused.example.com', `things${i}s`, `Thing${i}`, { type: 'object', properties: { x: schema } });

@@ -16,7 +16,8 @@ describe.each(BACKENDS)('hostile deadlines and revisions on %s storage', (storag
   it('refuses malformed ?timeout= values with 400', async () => {
     const rnd = seeded(9);
     const junk = ['-', '1', '1x', '1e9s', ' 1s', '1s ', '\u00001s', 'ms', '--1s', '1.s.', '2562048h', `${'9'.repeat(400)}h`];
-    for (let i = 0; i < 5; i++) junk.push(Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => String.fromCharCode(33 + Math.floor(rnd() * 90))).join('') + 'q');
+    for (let i = 0; i < 5; i++)
+      junk.push(`${Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => String.fromCharCode(33 + Math.floor(rnd() * 90))).join('')}q`);
     for (const t of junk) {
       const r = await expectRefused(s, [CMS], () => s.client.get(`${CMS}?timeout=${encodeURIComponent(t)}`), [400]);
       expect(r.body.reason).toBe('BadRequest');
@@ -31,7 +32,12 @@ describe.each(BACKENDS)('hostile deadlines and revisions on %s storage', (storag
 
   it('answers a list or watch from a revision far past the store with 504 Too large resource version', async () => {
     const far = '9007199254740000';
-    const list = await expectRefused(s, [CMS], () => s.client.get(`${CMS}?resourceVersion=${far}&resourceVersionMatch=NotOlderThan`), [504]);
+    const list = await expectRefused(
+      s,
+      [CMS],
+      () => s.client.get(`${CMS}?resourceVersion=${far}&resourceVersionMatch=NotOlderThan`),
+      [504],
+    );
     expect(list.body.message).toMatch(/^Timeout: Too large resource version: 9007199254740000, current: \d+$/);
     const w = await watchH1(s.client, `${CMS}?watch=true&resourceVersion=${far}`);
     try {

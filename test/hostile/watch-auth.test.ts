@@ -13,7 +13,7 @@ import { createApiServer, type ApiServer } from '../../src/server/index.js';
 import { createStorage } from '../../src/server/storage/factory.js';
 import type { Storage } from '../../src/server/storage/interface.js';
 import { BACKENDS } from '../helpers/backends.js';
-import { useEnv, type SuiteEnv } from '../helpers/env.js';
+import { useEnv } from '../helpers/env.js';
 import { expectAlive, expectRefused } from './helpers.js';
 
 const NS = '/api/v1/namespaces/default';
@@ -21,15 +21,34 @@ const CMS = `${NS}/configmaps`;
 const ADMIN = 'kapi-env-admin';
 const NOT_ENABLED = 'impersonation is not enabled on this server';
 
-interface StatusBody { kind?: string; apiVersion?: string; status?: string; code?: number; reason?: string; message?: string; details?: Record<string, unknown> }
+interface StatusBody {
+  kind?: string;
+  apiVersion?: string;
+  status?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+}
 
-interface RawResponse { status: number; headers: Record<string, string>; body: string }
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 /** Sends one HTTP/1.1 request on a fresh TLS connection and reads until the server closes it. */
 function rawRequest(server: string, opts: { ca: string; cert?: string; key?: string }, lines: string[]): Promise<RawResponse> {
   const url = new URL(server);
   return new Promise((resolve, reject) => {
-    const sock = tls.connect({ host: url.hostname, port: Number(url.port), ca: opts.ca, cert: opts.cert, key: opts.key, ALPNProtocols: ['http/1.1'] });
+    const sock = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      ALPNProtocols: ['http/1.1'],
+    });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       sock.destroy();
@@ -57,8 +76,12 @@ function rawRequest(server: string, opts: { ca: string; cert?: string; key?: str
 /** A WebSocket watch handshake, as client-go's WebSocket watch client sends it. */
 function websocketWatch(path: string, extra: string[] = []): string[] {
   return [
-    `GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13',
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...extra,
+    `GET ${path} HTTP/1.1`,
+    'Connection: Upgrade',
+    'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ...extra,
   ];
 }
 
@@ -77,8 +100,18 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
     await anon?.destroy();
   });
 
-  async function anonymous(path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; body: unknown }> {
-    const r = await request(s.env.server + path, { method: method as 'GET', dispatcher: anon, headers: { accept: 'application/json', ...headers }, body });
+  async function anonymous(
+    path: string,
+    headers: Record<string, string>,
+    method = 'GET',
+    body?: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const r = await request(s.env.server + path, {
+      method: method as 'GET',
+      dispatcher: anon,
+      headers: { accept: 'application/json', ...headers },
+      body,
+    });
     return { status: r.statusCode, body: await r.body.json() };
   }
 
@@ -87,15 +120,28 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
       const r = await expectRefused(s, [CMS], () => s.client.get(CMS, { 'impersonate-user': 'system:anonymous' }), [403]);
       expect(r.body).toMatchObject({ reason: 'Forbidden', details: { name: 'system:anonymous', kind: 'users' } });
       expect(r.body.message).toBe(
-        `users "system:anonymous" is forbidden: User "${ADMIN}" cannot impersonate resource "users" in API group "" at the cluster scope: ${NOT_ENABLED}`);
+        `users "system:anonymous" is forbidden: User "${ADMIN}" cannot impersonate resource "users" in API group "" at the cluster scope: ${NOT_ENABLED}`,
+      );
     });
 
     it('refuses every Impersonate-* header, writes nothing', async () => {
       const cases: Array<[Record<string, string>, string]> = [
-        [{ 'impersonate-group': 'system:masters' }, `groups "system:masters" is forbidden: User "${ADMIN}" cannot impersonate resource "groups" in API group "" at the cluster scope`],
-        [{ 'impersonate-uid': '1234' }, `uids.authentication.k8s.io "1234" is forbidden: User "${ADMIN}" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope`],
-        [{ 'impersonate-extra-scopes': 'view' }, `userextras.authentication.k8s.io "view" is forbidden: User "${ADMIN}" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`],
-        [{ 'impersonate-user': 'system:serviceaccount:default:builder' }, `serviceaccounts "builder" is forbidden: User "${ADMIN}" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"`],
+        [
+          { 'impersonate-group': 'system:masters' },
+          `groups "system:masters" is forbidden: User "${ADMIN}" cannot impersonate resource "groups" in API group "" at the cluster scope`,
+        ],
+        [
+          { 'impersonate-uid': '1234' },
+          `uids.authentication.k8s.io "1234" is forbidden: User "${ADMIN}" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope`,
+        ],
+        [
+          { 'impersonate-extra-scopes': 'view' },
+          `userextras.authentication.k8s.io "view" is forbidden: User "${ADMIN}" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`,
+        ],
+        [
+          { 'impersonate-user': 'system:serviceaccount:default:builder' },
+          `serviceaccounts "builder" is forbidden: User "${ADMIN}" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"`,
+        ],
       ];
       for (const [headers, message] of cases) {
         const r = await expectRefused(s, [CMS], () => s.client.post(CMS, { metadata: { name: 'impersonated' } }, headers), [403]);
@@ -113,22 +159,36 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
       const r = await s.kubectl(['--as=someone', 'get', 'cm']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(
-        `Error from server (Forbidden): users "someone" is forbidden: User "${ADMIN}" cannot impersonate resource "users" in API group "" at the cluster scope: ${NOT_ENABLED}`);
+        `Error from server (Forbidden): users "someone" is forbidden: User "${ADMIN}" cannot impersonate resource "users" in API group "" at the cluster scope: ${NOT_ENABLED}`,
+      );
       expect(r.stdout).toBe('');
     });
 
     it('refuses a WebSocket watch that asks to impersonate, with a Status body', async () => {
-      const r = await rawRequest(s.env.server, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey },
-        websocketWatch(`${CMS}?watch=true`, ['Impersonate-User: system:anonymous']));
+      const r = await rawRequest(
+        s.env.server,
+        { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey },
+        websocketWatch(`${CMS}?watch=true`, ['Impersonate-User: system:anonymous']),
+      );
       expect(r.status).toBe(403);
-      expect(parseStatus(r)).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden', message: expect.stringContaining(NOT_ENABLED) });
+      expect(parseStatus(r)).toMatchObject({
+        kind: 'Status',
+        code: 403,
+        reason: 'Forbidden',
+        message: expect.stringContaining(NOT_ENABLED),
+      });
     });
   });
 
   describe('bearer tokens and other credentials', () => {
     it('answers an invalid bearer token with 401 Unauthorized, not as anonymous', async () => {
       for (const token of ['garbage', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln']) {
-        const r = await expectRefused(s, [CMS], () => anonymous(CMS, { authorization: `Bearer ${token}` }, 'POST', '{"metadata":{"name":"tok"}}'), [401]);
+        const r = await expectRefused(
+          s,
+          [CMS],
+          () => anonymous(CMS, { authorization: `Bearer ${token}` }, 'POST', '{"metadata":{"name":"tok"}}'),
+          [401],
+        );
         expect(r.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', message: 'Unauthorized', code: 401 });
       }
       // Even where anonymous users are let in (kube's system:public-info-viewer).
@@ -139,7 +199,9 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
     it('passes over what is not a bearer credential, as kube does: Basic and empty tokens are anonymous', async () => {
       for (const authorization of ['Basic YWRtaW46YWRtaW4=', 'Bearer ', 'Bearer']) {
         const r = await expectRefused(s, [CMS], () => anonymous(CMS, { authorization }), [403]);
-        expect(r.body.message, authorization).toBe('configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"');
+        expect(r.body.message, authorization).toBe(
+          'configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"',
+        );
       }
     });
 
@@ -156,15 +218,24 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
       expect(r.headers['audit-id']).toBe('ws-anon');
       expect(r.headers.upgrade).toBeUndefined();
       expect(parseStatus(r)).toMatchObject({
-        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403,
-        message: 'configmaps is forbidden: User "system:anonymous" cannot watch resource "configmaps" in API group "" in the namespace "default"',
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'configmaps is forbidden: User "system:anonymous" cannot watch resource "configmaps" in API group "" in the namespace "default"',
         details: { kind: 'configmaps' },
       });
     });
 
     it('answers a WebSocket watch with an invalid bearer token (header or subprotocol) with 401', async () => {
       const token = Buffer.from('garbage').toString('base64url');
-      for (const extra of [['Authorization: Bearer garbage'], [`Sec-WebSocket-Protocol: base64url.bearer.authorization.k8s.io.${token}, base64.binary.k8s.io`]]) {
+      for (const extra of [
+        ['Authorization: Bearer garbage'],
+        [`Sec-WebSocket-Protocol: base64url.bearer.authorization.k8s.io.${token}, base64.binary.k8s.io`],
+      ]) {
         const r = await rawRequest(s.env.server, { ca: s.env.ca }, websocketWatch(`${CMS}?watch=true`, extra));
         expect(r.status, extra[0]).toBe(401);
         expect(parseStatus(r)).toMatchObject({ kind: 'Status', code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
@@ -172,7 +243,11 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
     });
 
     it('answers a WebSocket request for something that is not a served watch with its plain Status', async () => {
-      const r = await rawRequest(s.env.server, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey }, websocketWatch(`${NS}/nothings?watch=true`));
+      const r = await rawRequest(
+        s.env.server,
+        { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey },
+        websocketWatch(`${NS}/nothings?watch=true`),
+      );
       expect(r.status).toBe(404);
       expect(parseStatus(r)).toMatchObject({ kind: 'Status', code: 404, reason: 'NotFound' });
       await expectAlive(s);
@@ -180,7 +255,14 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
 
     it('still upgrades an authorized WebSocket watch', async () => {
       const url = new URL(s.env.server);
-      const sock = tls.connect({ host: url.hostname, port: Number(url.port), ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey, ALPNProtocols: ['http/1.1'] });
+      const sock = tls.connect({
+        host: url.hostname,
+        port: Number(url.port),
+        ca: s.env.ca,
+        cert: s.env.clientCert,
+        key: s.env.clientKey,
+        ALPNProtocols: ['http/1.1'],
+      });
       try {
         await new Promise((r) => sock.once('secureConnect', r));
         sock.write([...websocketWatch(`${CMS}?watch=true`), `Host: ${url.host}`, '', ''].join('\r\n'));
@@ -208,8 +290,12 @@ describe('client certificates signed by the cluster CA', () => {
     pki = await createPki();
     store = await createStorage({ kind: 'memory' });
     server = await createApiServer({
-      storage: store, tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress: '127.0.0.1', port: 0, watchCache: true, compactionIntervalMs: 0,
+      storage: store,
+      tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
+      bindAddress: '127.0.0.1',
+      port: 0,
+      watchCache: true,
+      compactionIntervalMs: 0,
     });
   });
   afterAll(async () => {
@@ -222,7 +308,10 @@ describe('client certificates signed by the cluster CA', () => {
     try {
       const r = await request(server.url + path, { dispatcher: agent, headers: { accept: 'application/json' } });
       const text = await r.body.text();
-      return { status: r.statusCode, body: (r.headers['content-type'] === 'application/json' ? JSON.parse(text) : { message: text }) as StatusBody };
+      return {
+        status: r.statusCode,
+        body: (r.headers['content-type'] === 'application/json' ? JSON.parse(text) : { message: text }) as StatusBody,
+      };
     } finally {
       await agent.destroy();
     }
@@ -231,11 +320,16 @@ describe('client certificates signed by the cluster CA', () => {
   /** A client certificate whose subject has no CN attribute at all. */
   async function withoutCommonName(): Promise<{ certPem: string; keyPem: string }> {
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-    const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: '01a2b3c4', subject: 'O=system:masters', issuer: pki.authority.cert.subject,
-      notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000),
-      publicKey: keys.publicKey, signingKey: pki.authority.key, signingAlgorithm: alg,
+      serialNumber: '01a2b3c4',
+      subject: 'O=system:masters',
+      issuer: pki.authority.cert.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      publicKey: keys.publicKey,
+      signingKey: pki.authority.key,
+      signingAlgorithm: alg,
       extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
     });
     const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
@@ -246,7 +340,9 @@ describe('client certificates signed by the cluster CA', () => {
     for (const cert of [await withoutCommonName(), await signClientCert(pki.authority, { user: '', groups: ['system:masters'] })]) {
       const r = await get(`${NS}/configmaps`, cert);
       expect(r.status).toBe(403);
-      expect(r.body.message).toBe('configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"');
+      expect(r.body.message).toBe(
+        'configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"',
+      );
       // Its O=system:masters grants nothing: what anonymous may read, it may read.
       expect((await get('/readyz', cert)).status).toBe(200);
     }

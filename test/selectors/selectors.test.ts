@@ -30,12 +30,31 @@ function fieldError(s: string): string {
 describe('label selectors', () => {
   const l = { app: 'web', tier: 'front', n: '5' };
   it.each([
-    ['app=web', true], ['app==web', true], ['app!=web', false], ['app!=db', true], ['missing!=x', true],
-    ['app in (web,db)', true], ['app in (db)', false], ['app notin (db)', true], ['app notin (web)', false], ['missing notin (x)', true],
-    ['app', true], ['missing', false], ['!missing', true], ['!app', false],
-    ['n>4', true], ['n>5', false], ['n<6', true], ['missing>1', false], ['app>1', false],
-    ['app=web,tier=front', true], ['app=web,tier=back', false], [' app = web , tier in ( front ) ', true],
-    ['', true], ['app=', false], ['app in ()', false],
+    ['app=web', true],
+    ['app==web', true],
+    ['app!=web', false],
+    ['app!=db', true],
+    ['missing!=x', true],
+    ['app in (web,db)', true],
+    ['app in (db)', false],
+    ['app notin (db)', true],
+    ['app notin (web)', false],
+    ['missing notin (x)', true],
+    ['app', true],
+    ['missing', false],
+    ['!missing', true],
+    ['!app', false],
+    ['n>4', true],
+    ['n>5', false],
+    ['n<6', true],
+    ['missing>1', false],
+    ['app>1', false],
+    ['app=web,tier=front', true],
+    ['app=web,tier=back', false],
+    [' app = web , tier in ( front ) ', true],
+    ['', true],
+    ['app=', false],
+    ['app in ()', false],
   ])('%s matches: %s', (sel, want) => {
     expect(parseLabelSelector(sel).matches(l)).toBe(want);
   });
@@ -63,12 +82,16 @@ describe('label selectors', () => {
     expect(labelError('a=(')).toBe("unable to parse requirement: found '(', expected: identifier");
     expect(labelError('!=a')).toBe("found '!=', expected: !, identifier, or 'end of string'");
     expect(labelError('!(a')).toBe("unable to parse requirement: found '(', expected: identifier");
-    expect(labelError('a>b')).toBe(`unable to parse requirement: values[0]: Invalid value: "b": for 'Gt', 'Lt' operators, the value must be an integer`);
+    expect(labelError('a>b')).toBe(
+      `unable to parse requirement: values[0]: Invalid value: "b": for 'Gt', 'Lt' operators, the value must be an integer`,
+    );
     expect(labelError('a=b=c')).toBe("found '=', expected: ',' or 'end of string'");
     expect(labelError('k@y=v')).toBe(
-      `unable to parse requirement: <nil>: Invalid value: "k@y": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`);
+      `unable to parse requirement: <nil>: Invalid value: "k@y": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+    );
     expect(labelError('k=v@l')).toBe(
-      `unable to parse requirement: values[0][k]: Invalid value: "v@l": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`);
+      `unable to parse requirement: values[0][k]: Invalid value: "v@l": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+    );
   });
 });
 

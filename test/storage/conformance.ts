@@ -8,8 +8,12 @@ import type { KubeObject } from '../../src/server/api/types.js';
 import type { Backend, BackendEvent } from '../../src/server/storage/backend.js';
 import { isStorageError, type Storage, type WatchEvent } from '../../src/server/storage/interface.js';
 
-const cm = (name: string, data: Record<string, string> = {}, ns = 'default'): KubeObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { app: name } }, data });
+const cm = (name: string, data: Record<string, string> = {}, ns = 'default'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns, labels: { app: name } },
+  data,
+});
 
 function collect(storage: Storage, prefix: string, fromRevision: number): { events: WatchEvent[]; errors: string[]; stop(): void } {
   const events: WatchEvent[] = [];
@@ -67,13 +71,21 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
     it('guaranteedUpdate retries conflicting writers, skips no-ops, honours preconditions', async () => {
       const { s, p } = await fresh();
       const first = await s.create(`${p}n`, { ...cm('n'), data: { v: '0' } });
-      await Promise.all(Array.from({ length: 20 }, () => s.guaranteedUpdate(`${p}n`, (cur) => ({ ...cur!, data: { v: String(Number(cur!.data && (cur!.data as Record<string, string>).v) + 1) } }))));
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          s.guaranteedUpdate(`${p}n`, (cur) => ({
+            ...cur!,
+            data: { v: String(Number(cur!.data && (cur!.data as Record<string, string>).v) + 1) },
+          })),
+        ),
+      );
       const after = await s.get(`${p}n`);
       expect((after!.data as Record<string, string>).v).toBe('20');
       const same = await s.guaranteedUpdate(`${p}n`, (cur) => cur!);
       expect(same.metadata!.resourceVersion).toBe(after!.metadata!.resourceVersion);
-      await expect(s.guaranteedUpdate(`${p}n`, (c) => c!, { preconditions: { resourceVersion: first.metadata!.resourceVersion } }))
-        .rejects.toSatisfy((e: unknown) => isStorageError(e, 'ResourceVersionConflicts'));
+      await expect(
+        s.guaranteedUpdate(`${p}n`, (c) => c!, { preconditions: { resourceVersion: first.metadata!.resourceVersion } }),
+      ).rejects.toSatisfy((e: unknown) => isStorageError(e, 'ResourceVersionConflicts'));
       await expect(s.guaranteedUpdate(`${p}missing`, (c) => c!)).rejects.toSatisfy((e: unknown) => isStorageError(e, 'KeyNotFound'));
       await s.close();
     });
@@ -93,8 +105,16 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
     it('deletes with preconditions and validation, returning the last state at the deletion revision', async () => {
       const { s, p } = await fresh();
       const c = await s.create(`${p}x`, cm('x', { k: 'v' }));
-      await expect(s.delete(`${p}x`, { preconditions: { uid: 'other' } })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'ResourceVersionConflicts'));
-      await expect(s.delete(`${p}x`, { validateDeletion: () => { throw new Error('refused'); } })).rejects.toThrow('refused');
+      await expect(s.delete(`${p}x`, { preconditions: { uid: 'other' } })).rejects.toSatisfy((e: unknown) =>
+        isStorageError(e, 'ResourceVersionConflicts'),
+      );
+      await expect(
+        s.delete(`${p}x`, {
+          validateDeletion: () => {
+            throw new Error('refused');
+          },
+        }),
+      ).rejects.toThrow('refused');
       const gone = await s.delete(`${p}x`);
       expect(gone.data).toEqual({ k: 'v' });
       expect(Number(gone.metadata!.resourceVersion)).toBeGreaterThan(Number(c.metadata!.resourceVersion));
@@ -141,7 +161,9 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
       await s.guaranteedUpdate(`${p}a`, (c) => ({ ...c!, data: { n: '2' } }));
       const now = await s.currentRevision();
       await s.compact(now);
-      await expect(s.list(p, { revision: Number(a.metadata!.resourceVersion) })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'Compacted'));
+      await expect(s.list(p, { revision: Number(a.metadata!.resourceVersion) })).rejects.toSatisfy((e: unknown) =>
+        isStorageError(e, 'Compacted'),
+      );
       await expect(s.list(p, { revision: now + 1000 })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'TooLargeResourceVersion'));
       const w = collect(s, p, Number(a.metadata!.resourceVersion));
       await until(() => w.errors.length > 0);
@@ -155,23 +177,34 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
       const v1 = await s.create(`${p}c`, cm('c', { v: '1' }));
       const v2 = await s.guaranteedUpdate(`${p}c`, (c) => ({ ...c!, data: { v: '2' } }));
       const seen: string[] = [];
-      const v3 = await s.guaranteedUpdate(`${p}c`, (c) => {
-        seen.push(c!.metadata!.resourceVersion!);
-        return { ...c!, data: { v: String(Number((c!.data as Record<string, string>).v) + 1) } };
-      }, { cachedExisting: v1 });
+      const v3 = await s.guaranteedUpdate(
+        `${p}c`,
+        (c) => {
+          seen.push(c!.metadata!.resourceVersion!);
+          return { ...c!, data: { v: String(Number((c!.data as Record<string, string>).v) + 1) } };
+        },
+        { cachedExisting: v1 },
+      );
       // The stale copy loses the compare-and-swap; the retry works on the stored state.
       expect(seen).toEqual([v1.metadata!.resourceVersion, v2.metadata!.resourceVersion]);
       expect(v3.data).toEqual({ v: '3' });
       // A precondition that fails on the stale copy but holds on the stored state succeeds.
-      const v4 = await s.guaranteedUpdate(`${p}c`, (c) => ({ ...c!, data: { v: '4' } }),
-        { cachedExisting: v1, preconditions: { resourceVersion: v3.metadata!.resourceVersion } });
+      const v4 = await s.guaranteedUpdate(`${p}c`, (c) => ({ ...c!, data: { v: '4' } }), {
+        cachedExisting: v1,
+        preconditions: { resourceVersion: v3.metadata!.resourceVersion },
+      });
       expect(v4.data).toEqual({ v: '4' });
       // A no-op against a stale copy is checked against storage, not returned stale.
       const same = await s.guaranteedUpdate(`${p}c`, (c) => c!, { cachedExisting: v2 });
       expect(same.metadata!.resourceVersion).toBe(v4.metadata!.resourceVersion);
       // Delete with a stale copy: validation sees the stored state in the end.
       const validated: string[] = [];
-      const gone = await s.delete(`${p}c`, { cachedExisting: v1, validateDeletion: (c) => { validated.push(c.metadata!.resourceVersion!); } });
+      const gone = await s.delete(`${p}c`, {
+        cachedExisting: v1,
+        validateDeletion: (c) => {
+          validated.push(c.metadata!.resourceVersion!);
+        },
+      });
       expect(validated.at(-1)).toBe(v4.metadata!.resourceVersion);
       expect(gone.data).toEqual({ v: '4' });
       await s.close();
@@ -187,8 +220,9 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
       expect(dry.metadata!.resourceVersion).toBe(a.metadata!.resourceVersion);
       const created = await s.guaranteedUpdate(`${p}new`, () => cm('new'), { dryRun: true, ignoreNotFound: true });
       expect(created.metadata!.resourceVersion).toBe(String(await s.currentRevision()));
-      await expect(s.delete(`${p}a`, { dryRun: true, preconditions: { resourceVersion: '1' } }))
-        .rejects.toSatisfy((e: unknown) => isStorageError(e, 'ResourceVersionConflicts'));
+      await expect(s.delete(`${p}a`, { dryRun: true, preconditions: { resourceVersion: '1' } })).rejects.toSatisfy((e: unknown) =>
+        isStorageError(e, 'ResourceVersionConflicts'),
+      );
       expect((await s.delete(`${p}a`, { dryRun: true })).metadata!.resourceVersion).toBe(a.metadata!.resourceVersion);
       await s.create(`${p}b`, cm('b'));
       await until(() => w.events.length >= 2);
@@ -226,8 +260,11 @@ export function runStorageConformance(name: string, make: () => Promise<Storage>
       const w = collect(s, p, Number(a.metadata!.resourceVersion) - 1);
       await until(() => w.events.length >= 4);
       expect(w.events.map((e) => `${e.type}@${e.object.metadata!.resourceVersion}`)).toEqual([
-        `ADDED@${a.metadata!.resourceVersion}`, `MODIFIED@${b.metadata!.resourceVersion}`, `DELETED@${gone.metadata!.resourceVersion}`,
-        `ADDED@${Number(gone.metadata!.resourceVersion) + 1}`]);
+        `ADDED@${a.metadata!.resourceVersion}`,
+        `MODIFIED@${b.metadata!.resourceVersion}`,
+        `DELETED@${gone.metadata!.resourceVersion}`,
+        `ADDED@${Number(gone.metadata!.resourceVersion) + 1}`,
+      ]);
       expect(w.events[0].prevObject).toBeUndefined();
       expect(w.events[1].prevObject).toMatchObject({ data: { v: '1' }, metadata: { resourceVersion: a.metadata!.resourceVersion } });
       expect(w.events[2].object.data).toEqual({ v: '2' });
@@ -300,7 +337,9 @@ export function runBackendConformance(name: string, make: () => Promise<Backend>
       expect(now.kvs.map((kv) => kv.value.toString())).toEqual(['C']);
       expect(now).toMatchObject({ more: true, count: 2 });
       expect(await b.count(p)).toBe(4);
-      await expect(b.list(p, { revision: (await b.currentRevision()) + 100 })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'TooLargeResourceVersion'));
+      await expect(b.list(p, { revision: (await b.currentRevision()) + 100 })).rejects.toSatisfy((e: unknown) =>
+        isStorageError(e, 'TooLargeResourceVersion'),
+      );
       await b.close();
     });
 
@@ -314,8 +353,9 @@ export function runBackendConformance(name: string, make: () => Promise<Backend>
       const r2 = up.succeeded ? up.revision : 0;
       await b.delete(`${p}a`, r2);
       await until(() => events.length >= 3);
-      expect(events.map((e) => `${e.type} ${e.kv.modRevision} ${e.kv.value.toString()} prev=${e.prevKv?.value.toString() ?? '-'}`)).toEqual([
-        `put ${r1} 1 prev=-`, `put ${r2} 2 prev=1`, `delete ${r2 + 1}  prev=2`]);
+      expect(events.map((e) => `${e.type} ${e.kv.modRevision} ${e.kv.value.toString()} prev=${e.prevKv?.value.toString() ?? '-'}`)).toEqual(
+        [`put ${r1} 1 prev=-`, `put ${r2} 2 prev=1`, `delete ${r2 + 1}  prev=2`],
+      );
       expect(events[1].kv.createRevision).toBe(r1);
       w.stop();
       const now = await b.currentRevision();

@@ -37,12 +37,19 @@ describe('DER encodings', () => {
 
   it('names IPv4, IPv6 (compressed, with an IPv4 tail) and DNS SANs', () => {
     const names = der.generalNames(['10.1.2.3', '::1', 'fe80::1:2', '::ffff:10.0.0.1', 'example.test']);
-    expect(hex(names)).toBe('30' + '4a'
-      + '87040a010203'
-      + '8710' + '00000000000000000000000000000001'
-      + '8710' + 'fe800000000000000000000000010002'
-      + '8710' + '00000000000000000000ffff0a000001'
-      + '820c' + hex(Buffer.from('example.test')));
+    expect(hex(names)).toBe(
+      '30' +
+        '4a' +
+        '87040a010203' +
+        '8710' +
+        '00000000000000000000000000000001' +
+        '8710' +
+        'fe800000000000000000000000010002' +
+        '8710' +
+        '00000000000000000000ffff0a000001' +
+        '820c' +
+        hex(Buffer.from('example.test')),
+    );
   });
 
   it('picks PrintableString when the characters allow it, else UTF8String', () => {
@@ -70,7 +77,9 @@ describe('createPki', () => {
       expect(c.serialNumber).toMatch(/^[1-7][0-9A-F]{31}$/);
     }
     expect(serving.subject).toBe('CN=kapi-env-apiserver');
-    expect(serving.subjectAltName).toBe('IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:example.test, IP Address:10.1.2.3');
+    expect(serving.subjectAltName).toBe(
+      'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:example.test, IP Address:10.1.2.3',
+    );
     expect(serving.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(admin.subject).toBe('CN=kapi-env-admin\nO=system:masters');
     expect(admin.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
@@ -94,18 +103,33 @@ describe('buildKubeconfig', () => {
   it('embeds every credential as *-data under one name', () => {
     const kc = parse(buildKubeconfig(creds)) as Record<string, unknown>;
     expect(kc).toEqual({
-      apiVersion: 'v1', kind: 'Config',
-      clusters: [{ name: 'kapi-env', cluster: { server: creds.server, 'certificate-authority-data': Buffer.from('CA').toString('base64') } }],
-      users: [{ name: 'kapi-env', user: { 'client-certificate-data': Buffer.from('CERT').toString('base64'), 'client-key-data': Buffer.from('KEY').toString('base64') } }],
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'kapi-env', cluster: { server: creds.server, 'certificate-authority-data': Buffer.from('CA').toString('base64') } },
+      ],
+      users: [
+        {
+          name: 'kapi-env',
+          user: {
+            'client-certificate-data': Buffer.from('CERT').toString('base64'),
+            'client-key-data': Buffer.from('KEY').toString('base64'),
+          },
+        },
+      ],
       contexts: [{ name: 'kapi-env', context: { cluster: 'kapi-env', user: 'kapi-env', namespace: 'default' } }],
-      'current-context': 'kapi-env', preferences: {},
+      'current-context': 'kapi-env',
+      preferences: {},
     });
   });
 
   it('quotes names a YAML 1.1 reader (kubectl) would read as something else', () => {
     for (const name of ['yes', 'off', '123', '1e3', 'a: b', 'x #y', 'end:', '', '-', '[x]', 'née']) {
       for (const version of ['1.1', '1.2'] as const) {
-        const kc = parse(buildKubeconfig({ ...creds, server: `https://[::1]:6443`, name }), { version }) as { 'current-context': unknown; clusters: Array<{ name: unknown; cluster: { server: unknown } }> };
+        const kc = parse(buildKubeconfig({ ...creds, server: `https://[::1]:6443`, name }), { version }) as {
+          'current-context': unknown;
+          clusters: Array<{ name: unknown; cluster: { server: unknown } }>;
+        };
         expect(kc['current-context'], `${name} (YAML ${version})`).toBe(name);
         expect(kc.clusters[0].name).toBe(name);
         expect(kc.clusters[0].cluster.server).toBe('https://[::1]:6443');

@@ -21,8 +21,30 @@ const matches = (pattern: string, s: string): boolean => matchString(re(pattern)
 
 describe('Go regexp syntax', () => {
   it('accepts what Go accepts', () => {
-    for (const p of ['\\pL', '\\p{Greek}', '\\PN', '[[:alpha:]]', '[^[:space:]]', '(?i)abc', 'a(?i:b)c', '(?s).', '(?m)^a$', '(?U)a+', '\\Aab\\z',
-      '(?P<name>a)', '(?<name>a)', '(?P<n>a)(?P<n>b)', '\\Qa.b\\E', '\\x{41}\\x41\\101', 'a{,5}', 'x{2,}', '\\_', '[\\d-z]', '\\v', 'a{1000}']) {
+    for (const p of [
+      '\\pL',
+      '\\p{Greek}',
+      '\\PN',
+      '[[:alpha:]]',
+      '[^[:space:]]',
+      '(?i)abc',
+      'a(?i:b)c',
+      '(?s).',
+      '(?m)^a$',
+      '(?U)a+',
+      '\\Aab\\z',
+      '(?P<name>a)',
+      '(?<name>a)',
+      '(?P<n>a)(?P<n>b)',
+      '\\Qa.b\\E',
+      '\\x{41}\\x41\\101',
+      'a{,5}',
+      'x{2,}',
+      '\\_',
+      '[\\d-z]',
+      '\\v',
+      'a{1000}',
+    ]) {
       expect(regexpError(p), p).toBeUndefined();
     }
   });
@@ -124,7 +146,9 @@ describe('OpenAPI pattern', () => {
     expect(errs({ type: 'string', pattern: '^[a-z]+$' }, 'Abc')).toEqual(["spec.x in body should match '^[a-z]+$'"]);
     expect(errs({ type: 'string', pattern: '^\\s$' }, '\u00a0')).toEqual(["spec.x in body should match '^\\s$'"]);
     expect(errs({ type: 'string', pattern: '^(a+)+$' }, `${'a'.repeat(99)}!`)).toEqual(["spec.x in body should match '^(a+)+$'"]);
-    expect(errs({ type: 'string', pattern: '(a' }, 'a')).toEqual(["spec.x in body should match '(a, but pattern is invalid: error parsing regexp: missing closing ): `(a`'"]);
+    expect(errs({ type: 'string', pattern: '(a' }, 'a')).toEqual([
+      "spec.x in body should match '(a, but pattern is invalid: error parsing regexp: missing closing ): `(a`'",
+    ]);
   });
 
   it('is refused at CRD write time when Go cannot compile it, at its field path', () => {
@@ -181,19 +205,30 @@ describe('CEL regex functions', () => {
   });
 
   it('reports a bad pattern from the object as cel-go and the regex library do', () => {
-    expect(evaluate('self.s.matches(self.p)', { s: 'a', p: '(a' })).toEqual(['error parsing regexp: missing closing ): `(a` evaluating rule: self.s.matches(self.p)']);
-    expect(evaluate("self.s.find(self.p) == ''", { s: 'a', p: '(?=a)' })).toEqual(["Illegal regex: error parsing regexp: invalid or unsupported Perl syntax: `(?=` evaluating rule: self.s.find(self.p) == ''"]);
-    expect(evaluate('self.s.findAll(self.p).size() == 0', { s: 'a', p: '[' })).toEqual(['Illegal regex: error parsing regexp: missing closing ]: `[` evaluating rule: self.s.findAll(self.p).size() == 0']);
+    expect(evaluate('self.s.matches(self.p)', { s: 'a', p: '(a' })).toEqual([
+      'error parsing regexp: missing closing ): `(a` evaluating rule: self.s.matches(self.p)',
+    ]);
+    expect(evaluate("self.s.find(self.p) == ''", { s: 'a', p: '(?=a)' })).toEqual([
+      "Illegal regex: error parsing regexp: invalid or unsupported Perl syntax: `(?=` evaluating rule: self.s.find(self.p) == ''",
+    ]);
+    expect(evaluate('self.s.findAll(self.p).size() == 0', { s: 'a', p: '[' })).toEqual([
+      'Illegal regex: error parsing regexp: missing closing ]: `[` evaluating rule: self.s.findAll(self.p).size() == 0',
+    ]);
   });
 
   it('refuses constant patterns Go cannot compile when the rule is compiled', () => {
-    expect(compileDetail("self.matches('(a')")).toBe("compilation failed: ERROR: <input>:1:14: invalid matches argument\n | self.matches('(a')\n | .............^");
+    expect(compileDetail("self.matches('(a')")).toBe(
+      "compilation failed: ERROR: <input>:1:14: invalid matches argument\n | self.matches('(a')\n | .............^",
+    );
     expect(compileDetail("self.matches('(?=x)') || self.matches('ok') || self.matches('a)')")).toBe(
       "compilation failed: ERROR: <input>:1:14: invalid matches argument\n | self.matches('(?=x)') || self.matches('ok') || self.matches('a)')\n | .............^\n" +
-      "ERROR: <input>:1:61: invalid matches argument\n | self.matches('(?=x)') || self.matches('ok') || self.matches('a)')\n | ............................................................^");
-    expect(compileDetail("has(self.s) &&\n  self.s.matches('é(')")).toBe("compilation failed: ERROR: <input>:2:18: invalid matches argument\n |   self.s.matches('é(')\n | .................^");
+        "ERROR: <input>:1:61: invalid matches argument\n | self.matches('(?=x)') || self.matches('ok') || self.matches('a)')\n | ............................................................^",
+    );
+    expect(compileDetail("has(self.s) &&\n  self.s.matches('é(')")).toBe(
+      "compilation failed: ERROR: <input>:2:18: invalid matches argument\n |   self.s.matches('é(')\n | .................^",
+    );
     expect(compileDetail("self.find('(a') == ''")).toBe('program instantiation failed: error parsing regexp: missing closing ): `(a`');
-    expect(compileDetail('self.findAll(\'[\', 2) == []')).toBe('program instantiation failed: error parsing regexp: missing closing ]: `[`');
+    expect(compileDetail("self.findAll('[', 2) == []")).toBe('program instantiation failed: error parsing regexp: missing closing ]: `[`');
     // The global form: cel-go's literal check looks at its first argument, the pattern is compiled with the program.
     expect(compileDetail("matches(self, '(')")).toBe('program instantiation failed: error parsing regexp: missing closing ): `(`');
     expect(compileDetail("self.matches('^(a+)+$') && self.find('[0-9]+') != ''")).toBeUndefined();

@@ -23,7 +23,7 @@ class FakeTransport extends EventEmitter {
   }
 }
 
-const line = (s: string): Buffer => Buffer.from(s + '\n');
+const line = (s: string): Buffer => Buffer.from(`${s}\n`);
 
 describe('BoundedWatchWriter', () => {
   it('queues behind a transport that wants a drain and sends in order when it drains', () => {

@@ -7,19 +7,39 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../src/server/storage/memory/index.js';
 import { StorageError, type WatchHandler } from '../../src/server/storage/interface.js';
 import type { KubeObject } from '../../src/server/api/types.js';
-import { createWatchSource, defaultBookmarkObject, WatchCache, type WatchEventOut, type WatchSink, type WatchSource } from '../../src/server/watch/index.js';
+import {
+  createWatchSource,
+  defaultBookmarkObject,
+  WatchCache,
+  type WatchEventOut,
+  type WatchSink,
+  type WatchSource,
+} from '../../src/server/watch/index.js';
 
 const P = '/configmaps/';
-const cm = (name: string, labels: Record<string, string> = {}, ns = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels } });
+const cm = (name: string, labels: Record<string, string> = {}, ns = 'default'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns, labels },
+});
 const key = (name: string, ns = 'default'): string => `${P}${ns}/${name}`;
 const bookmarkObject = defaultBookmarkObject('v1', 'ConfigMap');
 
-interface Rec extends WatchSink { events: WatchEventOut[]; closed: boolean; summary(): string[] }
+interface Rec extends WatchSink {
+  events: WatchEventOut[];
+  closed: boolean;
+  summary(): string[];
+}
 function recorder(backlog?: () => number): Rec {
   const r: Rec = {
-    events: [], closed: false,
-    event: (e) => { r.events.push(e); },
-    close: () => { r.closed = true; },
+    events: [],
+    closed: false,
+    event: (e) => {
+      r.events.push(e);
+    },
+    close: () => {
+      r.closed = true;
+    },
     summary: () => r.events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}@${e.object.metadata?.resourceVersion ?? ''}`.trim()),
   };
   if (backlog) r.backlog = backlog;
@@ -45,7 +65,9 @@ class NoProgressRequests extends MemoryStorage {
 }
 
 const sources: WatchSource[] = [];
-afterEach(() => { for (const s of sources.splice(0)) s.stop(); });
+afterEach(() => {
+  for (const s of sources.splice(0)) s.stop();
+});
 async function cached(storage: MemoryStorage, opts: ConstructorParameters<typeof WatchCache>[2] = {}): Promise<WatchCache> {
   const c = new WatchCache(storage, P, { bookmarkObject, ...opts });
   sources.push(c);
@@ -76,8 +98,17 @@ describe('WatchCache', () => {
     const r = recorder();
     await c.watch({ fromRevision: Number(first.metadata!.resourceVersion) }, r);
     expect(r.events).toHaveLength(1);
-    expect(r.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired',
-      message: `too old resource version: ${first.metadata!.resourceVersion} (${oldest - 1})` } });
+    expect(r.events[0]).toMatchObject({
+      type: 'ERROR',
+      object: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 410,
+        reason: 'Expired',
+        message: `too old resource version: ${first.metadata!.resourceVersion} (${oldest - 1})`,
+      },
+    });
     expect(r.closed).toBe(true);
     expect(c.watcherCount).toBe(0);
     // The oldest-1 start point is still served.
@@ -134,8 +165,11 @@ describe('WatchCache', () => {
     await c.watch({ fromRevision: 0, sendInitialEvents: true, allowBookmarks: true, minRevision: rev }, r);
     await s.create(key('c'), cm('c'));
     expect(r.events.map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'BOOKMARK', 'ADDED']);
-    expect(r.events[2].object).toEqual({ kind: 'ConfigMap', apiVersion: 'v1',
-      metadata: { resourceVersion: String(rev), creationTimestamp: null, annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    expect(r.events[2].object).toEqual({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: String(rev), creationTimestamp: null, annotations: { 'k8s.io/initial-events-end': 'true' } },
+    });
     expect(JSON.stringify(r.events[2].object)).toMatch(/^\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"resourceVersion"/);
   });
 
@@ -149,7 +183,10 @@ describe('WatchCache', () => {
     await c.watch({ fromRevision: 0 }, no);
     await new Promise((r) => setTimeout(r, 70));
     expect(yes.events.length).toBeGreaterThanOrEqual(2);
-    expect(yes.events[0]).toEqual({ type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(c.currentRevision), creationTimestamp: null } } });
+    expect(yes.events[0]).toEqual({
+      type: 'BOOKMARK',
+      object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(c.currentRevision), creationTimestamp: null } },
+    });
     expect(no.events).toEqual([]);
   });
 
@@ -159,7 +196,19 @@ describe('WatchCache', () => {
     let queued = 0;
     const slow = recorder(() => queued);
     const fast = recorder();
-    await c.watch({ fromRevision: 0, bufferSize: 3 }, { ...slow, event: (e) => { queued++; slow.events.push(e); }, close: () => { slow.closed = true; } });
+    await c.watch(
+      { fromRevision: 0, bufferSize: 3 },
+      {
+        ...slow,
+        event: (e) => {
+          queued++;
+          slow.events.push(e);
+        },
+        close: () => {
+          slow.closed = true;
+        },
+      },
+    );
     await c.watch({ fromRevision: 0 }, fast);
     for (let i = 0; i < 10; i++) await s.create(key(`o${i}`), cm(`o${i}`));
     expect(slow.closed).toBe(true);
@@ -204,9 +253,14 @@ describe('WatchCache', () => {
     const pending = c.list({ resourceVersion: rev + 1, resourceVersionMatch: 'NotOlderThan' });
     await s.create(key('f'), cm('f'));
     expect((await pending).items).toHaveLength(6);
-    await expect(c.list({ resourceVersion: rev + 100 })).rejects.toMatchObject({ status: { code: 504, reason: 'Timeout',
-      message: `Timeout: Too large resource version: ${rev + 100}, current: ${rev + 1}`,
-      details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 } } });
+    await expect(c.list({ resourceVersion: rev + 100 })).rejects.toMatchObject({
+      status: {
+        code: 504,
+        reason: 'Timeout',
+        message: `Timeout: Too large resource version: ${rev + 100}, current: ${rev + 1}`,
+        details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+      },
+    });
   });
 
   it('hands storage the lists it does not answer: consistent reads, limits, Exact, continue tokens (kube shouldDelegateList)', async () => {
@@ -260,7 +314,10 @@ describe('storage-backed source (--watch-cache=false)', () => {
     expect((await src.list({})).items).toHaveLength(1);
     expect(src.cached(key('a'))).toBeUndefined();
     const r = recorder();
-    await src.watch({ fromRevision: 0, sendInitialEvents: true, allowBookmarks: true, predicate: (o) => o.metadata?.labels?.app === 'web' }, r);
+    await src.watch(
+      { fromRevision: 0, sendInitialEvents: true, allowBookmarks: true, predicate: (o) => o.metadata?.labels?.app === 'web' },
+      r,
+    );
     await s.guaranteedUpdate(key('a'), (o) => ({ ...o!, metadata: { ...o!.metadata, labels: { app: 'db' } } }));
     await s.create(key('b'), cm('b', { app: 'web' }));
     expect(r.events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK', 'DELETED', 'ADDED']);
@@ -276,7 +333,11 @@ describe('storage-backed source (--watch-cache=false)', () => {
     sources.push(src);
     const r = recorder();
     await src.watch({ fromRevision: 1 }, r);
-    expect(r.events[0].object).toMatchObject({ code: 410, reason: 'Expired', message: 'The resourceVersion for the provided watch is too old.' });
+    expect(r.events[0].object).toMatchObject({
+      code: 410,
+      reason: 'Expired',
+      message: 'The resourceVersion for the provided watch is too old.',
+    });
     expect(r.closed).toBe(true);
   });
 });
@@ -328,7 +389,9 @@ describe('WatchCache progress', () => {
     const storage = new NoProgressRequests();
     const c = await cached(storage, { freshnessTimeoutMs: 100 });
     const rev = await storage.currentRevision();
-    await expect(c.watch({ fromRevision: rev + 5 }, recorder())).rejects.toMatchObject({ status: { code: 504, message: `Timeout: Too large resource version: ${rev + 5}, current: ${rev}` } });
+    await expect(c.watch({ fromRevision: rev + 5 }, recorder())).rejects.toMatchObject({
+      status: { code: 504, message: `Timeout: Too large resource version: ${rev + 5}, current: ${rev}` },
+    });
   });
 
   it('serves resourceVersion=0 lists from its state while relisting after the upstream failed', async () => {

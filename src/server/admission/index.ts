@@ -3,7 +3,7 @@
 // arrive later as plugins behind this interface.
 
 import type { KubeObject, UserInfo } from '../api/types.js';
-import type { ResourceDescriptor } from '../registry/strategy.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 

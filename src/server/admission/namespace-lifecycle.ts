@@ -37,7 +37,10 @@ export class NamespaceLifecycle implements MutatingPlugin, ValidatingPlugin {
       // Events about the namespace's own cleanup are still let in, as kube does.
       if (a.resource.resource === 'events' && a.resource.group === '') return;
       const e = forbidden(gr, a.name, `unable to create new content in namespace ${a.namespace} because it is being terminated`);
-      e.status.details = { ...(e.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }] };
+      e.status.details = {
+        ...(e.status.details ?? {}),
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }],
+      };
       throw e;
     }
   }

@@ -120,8 +120,7 @@ export function conflict(gr: GroupResource, name: string, why: string): StatusEr
   });
 }
 
-export const OPTIMISTIC_LOCK_MESSAGE =
-  'the object has been modified; please apply your changes to the latest version and try again';
+export const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 
 /** One field error, as field.Error in k8s.io/apimachinery/pkg/util/validation/field. */
 export type FieldErrorType =
@@ -163,18 +162,30 @@ export function formatBadValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return '[]interface {}{' + v.map(formatBadValue).join(', ') + '}';
+  if (Array.isArray(v)) return `[]interface {}{${v.map(formatBadValue).join(', ')}}`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return 'map[string]interface {}{' + Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${formatBadValue(o[k])}`).join(', ') + '}';
+    return (
+      'map[string]interface {}{' +
+      Object.keys(o)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${formatBadValue(o[k])}`)
+        .join(', ') +
+      '}'
+    );
   }
   return JSON.stringify(v);
 }
 
 export function fieldErrorMessage(e: FieldError): string {
   let s = `${e.field}: ${fieldErrorPhrase[e.type]}`;
-  const withValue = e.hasBadValue ?? (e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' ||
-    e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueNotFound');
+  const withValue =
+    e.hasBadValue ??
+    (e.type === 'FieldValueInvalid' ||
+      e.type === 'FieldValueNotSupported' ||
+      e.type === 'FieldValueDuplicate' ||
+      e.type === 'FieldValueTypeInvalid' ||
+      e.type === 'FieldValueNotFound');
   if (withValue) s += `: ${formatBadValue(e.badValue)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
@@ -188,16 +199,28 @@ export const fieldErrors = {
     type: 'FieldValueNotSupported',
     field,
     badValue,
-    detail: valid.length ? 'supported values: ' + valid.map((v) => JSON.stringify(v)).join(', ') : '',
+    detail: valid.length ? `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}` : '',
   }),
   duplicate: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue }),
   tooLong: (field: string, maxLength: number): FieldError => ({
-    type: 'FieldValueTooLong', field, hasBadValue: false, detail: `may not be more than ${maxLength} bytes`,
+    type: 'FieldValueTooLong',
+    field,
+    hasBadValue: false,
+    detail: `may not be more than ${maxLength} bytes`,
   }),
   tooMany: (field: string, actual: number, max: number): FieldError => ({
-    type: 'FieldValueTooMany', field, hasBadValue: true, detail: `must have at most ${max} items`, badValue: actual,
+    type: 'FieldValueTooMany',
+    field,
+    hasBadValue: true,
+    detail: `must have at most ${max} items`,
+    badValue: actual,
   }),
-  typeInvalid: (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail }),
+  typeInvalid: (field: string, badValue: unknown, detail: string): FieldError => ({
+    type: 'FieldValueTypeInvalid',
+    field,
+    badValue,
+    detail,
+  }),
   notFound: (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueNotFound', field, badValue }),
   internal: (field: string, detail: string): FieldError => ({ type: 'InternalError', field, hasBadValue: false, detail }),
 };
@@ -242,9 +265,12 @@ export function notAcceptable(supported: string[]): StatusError {
 }
 
 export function unsupportedMediaType(contentType: string, supported: string[]): StatusError {
-  return new StatusError(415, 'UnsupportedMediaType',
+  return new StatusError(
+    415,
+    'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${supported.join(', ')}`,
-    contentType ? undefined : undefined);
+    contentType ? undefined : undefined,
+  );
 }
 
 export function requestEntityTooLarge(limit: number): StatusError {

@@ -110,7 +110,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function compare(op: FilterOp, left: unknown, right: unknown): boolean {
-  if (op === '==') return left === right || (typeof left !== 'object' && typeof right !== 'object' && String(left) === String(right) && typeof left === typeof right);
+  if (op === '==')
+    return (
+      left === right ||
+      (typeof left !== 'object' && typeof right !== 'object' && String(left) === String(right) && typeof left === typeof right)
+    );
   if (op === '!=') return !compare('==', left, right);
   if (typeof left === 'number' && typeof right === 'number') {
     return op === '<' ? left < right : op === '<=' ? left <= right : op === '>' ? left > right : left >= right;
@@ -141,7 +145,8 @@ function apply(values: unknown[], step: Step, root: unknown): unknown[] {
         break;
       case 'slice':
         if (Array.isArray(v)) {
-          const norm = (x: number | undefined, dflt: number): number => (x === undefined ? dflt : x < 0 ? Math.max(0, v.length + x) : Math.min(x, v.length));
+          const norm = (x: number | undefined, dflt: number): number =>
+            x === undefined ? dflt : x < 0 ? Math.max(0, v.length + x) : Math.min(x, v.length);
           const by = step.step && step.step > 0 ? step.step : 1;
           for (let i = norm(step.start, 0); i < norm(step.end, v.length); i += by) out.push(v[i]);
         }
@@ -154,7 +159,13 @@ function apply(values: unknown[], step: Step, root: unknown): unknown[] {
         descend(v, out);
         break;
       case 'filter': {
-        const items = Array.isArray(v) ? v : isObject(v) ? Object.keys(v).sort().map((k) => v[k]) : [];
+        const items = Array.isArray(v)
+          ? v
+          : isObject(v)
+            ? Object.keys(v)
+                .sort()
+                .map((k) => v[k])
+            : [];
         for (const item of items) {
           const got = evaluate(item, step.path, root);
           if (step.op === 'exists') {

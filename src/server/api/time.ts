@@ -19,12 +19,33 @@ type Elem = { lit: string } | { std: '2006' | '01' | '02' | '15' | '04' | '05' |
 
 const LAYOUTS: Record<string, Elem[]> = {
   [RFC3339_LAYOUT]: [
-    { std: '2006' }, { lit: '-' }, { std: '01' }, { lit: '-' }, { std: '02' }, { lit: 'T' }, { std: '15' }, { lit: ':' },
-    { std: '04' }, { lit: ':' }, { std: '05' }, { std: 'Z07:00' },
+    { std: '2006' },
+    { lit: '-' },
+    { std: '01' },
+    { lit: '-' },
+    { std: '02' },
+    { lit: 'T' },
+    { std: '15' },
+    { lit: ':' },
+    { std: '04' },
+    { lit: ':' },
+    { std: '05' },
+    { std: 'Z07:00' },
   ],
   [RFC3339_MICRO_LAYOUT]: [
-    { std: '2006' }, { lit: '-' }, { std: '01' }, { lit: '-' }, { std: '02' }, { lit: 'T' }, { std: '15' }, { lit: ':' },
-    { std: '04' }, { lit: ':' }, { std: '05' }, { std: '.000000' }, { std: 'Z07:00' },
+    { std: '2006' },
+    { lit: '-' },
+    { std: '01' },
+    { lit: '-' },
+    { std: '02' },
+    { lit: 'T' },
+    { std: '15' },
+    { lit: ':' },
+    { std: '04' },
+    { lit: ':' },
+    { std: '05' },
+    { std: '.000000' },
+    { std: 'Z07:00' },
   ],
 };
 
@@ -43,7 +64,7 @@ function getnum(s: string, fixed: boolean): [number, string] | undefined {
 }
 
 function daysIn(month: number, year: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
@@ -57,11 +78,19 @@ function fraction(s: string): number {
 export function parseTime(value: string, layout: string = RFC3339_LAYOUT): ParsedTime {
   const elems = LAYOUTS[layout];
   const fail = (layoutElem: string, valueElem: string): ParsedTime => ({
-    ok: false, error: `parsing time ${goQuote(value)} as ${goQuote(layout)}: cannot parse ${goQuote(valueElem)} as ${goQuote(layoutElem)}`,
+    ok: false,
+    error: `parsing time ${goQuote(value)} as ${goQuote(layout)}: cannot parse ${goQuote(valueElem)} as ${goQuote(layoutElem)}`,
   });
   const failMsg = (msg: string): ParsedTime => ({ ok: false, error: `parsing time ${goQuote(value)}${msg}` });
   let rest = value;
-  let year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanos = 0, offset = 0;
+  let year = 0,
+    month = 1,
+    day = 1,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    nanos = 0,
+    offset = 0;
   for (let i = 0; i < elems.length; i++) {
     const e = elems[i];
     if ('lit' in e) {
@@ -78,17 +107,33 @@ export function parseTime(value: string, layout: string = RFC3339_LAYOUT): Parse
         rest = rest.slice(4);
         break;
       }
-      case '01': case '02': case '15': case '04': case '05': {
+      case '01':
+      case '02':
+      case '15':
+      case '04':
+      case '05': {
         const n = getnum(rest, e.std !== '15');
         if (!n) return fail(e.std, hold);
         [rest] = [n[1]];
-        if (e.std === '01') { month = n[0]; if (month < 1 || month > 12) range = 'month'; }
+        if (e.std === '01') {
+          month = n[0];
+          if (month < 1 || month > 12) range = 'month';
+        }
         if (e.std === '02') day = n[0];
-        if (e.std === '15') { hour = n[0]; if (hour >= 24) range = 'hour'; }
-        if (e.std === '04') { minute = n[0]; if (minute >= 60) range = 'minute'; }
+        if (e.std === '15') {
+          hour = n[0];
+          if (hour >= 24) range = 'hour';
+        }
+        if (e.std === '04') {
+          minute = n[0];
+          if (minute >= 60) range = 'minute';
+        }
         if (e.std === '05') {
           second = n[0];
-          if (second >= 60) { range = 'second'; break; }
+          if (second >= 60) {
+            range = 'second';
+            break;
+          }
           // A fraction the layout does not name is accepted (Go's special case for seconds).
           const next = elems[i + 1];
           const layoutHasFraction = next !== undefined && 'std' in next && next.std === '.000000';
@@ -102,7 +147,8 @@ export function parseTime(value: string, layout: string = RFC3339_LAYOUT): Parse
         break;
       }
       case '.000000': {
-        if (rest.length < 7 || (rest[0] !== '.' && rest[0] !== ',') || ![1, 2, 3, 4, 5, 6].every((k) => isDigit(rest, k))) return fail(e.std, hold);
+        if (rest.length < 7 || (rest[0] !== '.' && rest[0] !== ',') || ![1, 2, 3, 4, 5, 6].every((k) => isDigit(rest, k)))
+          return fail(e.std, hold);
         nanos = fraction(rest.slice(0, 7));
         rest = rest.slice(7);
         break;

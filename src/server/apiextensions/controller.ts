@@ -5,19 +5,19 @@
 // custom resources are removed, the API uninstalled and the cleanup finalizer
 // dropped so the CRD goes.
 
-import { compareVersions } from '../api/discovery.js';
+import { compareVersions } from '../endpoints/discovery.js';
 import type { KubeObject } from '../api/types.js';
 import type { AdmissionChain } from '../admission/index.js';
-import type { OpenAPIRegistry } from '../api/openapi/registry.js';
+import type { OpenAPIRegistry } from '../endpoints/openapi/registry.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
 import { createLister, type ResourceLister } from '../registry/lister.js';
 import { nowRFC3339 } from '../registry/meta.js';
 import { Store } from '../registry/store.js';
-import type { ResourceDescriptor } from '../registry/strategy.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
 import { CLEANUP_FINALIZER, crdStrategy, customResourceStrategy } from './strategy.js';
 import type { CRD, CRDCondition } from './types.js';
 import { makeConverter } from './conversion.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export const CRD_KEY_PREFIX = '/apiextensions.k8s.io/customresourcedefinitions';
 
@@ -71,11 +71,25 @@ export class CRDController {
 
   async start(): Promise<void> {
     const descriptor: ResourceDescriptor = {
-      group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', singular: 'customresourcedefinition',
-      kind: 'CustomResourceDefinition', listKind: 'CustomResourceDefinitionList', namespaced: false, verbs: CR_VERBS,
-      shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: { status: true },
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      resource: 'customresourcedefinitions',
+      singular: 'customresourcedefinition',
+      kind: 'CustomResourceDefinition',
+      listKind: 'CustomResourceDefinitionList',
+      namespaced: false,
+      verbs: CR_VERBS,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      subresources: { status: true },
     };
-    const store = new Store({ descriptor, strategy: crdStrategy, storage: this.opts.storage, keyPrefix: CRD_KEY_PREFIX, admission: this.opts.admission });
+    const store = new Store({
+      descriptor,
+      strategy: crdStrategy,
+      storage: this.opts.storage,
+      keyPrefix: CRD_KEY_PREFIX,
+      admission: this.opts.admission,
+    });
     this.crdLister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
     this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
     this.opts.openapi.addBuiltin(descriptor, 'V1CustomResourceDefinition');
@@ -88,10 +102,14 @@ export class CRDController {
     const present = new Set(list.items.map((o) => o.metadata?.name));
     for (const [name, crd] of this.crds) if (!present.has(name)) this.enqueue(crd as unknown as KubeObject, true);
     for (const obj of list.items) this.enqueue(obj, false);
-    this.watch = this.opts.storage.watch(`${CRD_KEY_PREFIX}/`, { fromRevision: list.revision }, {
-      event: (ev) => this.enqueue(ev.object, ev.type === 'DELETED'),
-      error: () => this.resync(),
-    });
+    this.watch = this.opts.storage.watch(
+      `${CRD_KEY_PREFIX}/`,
+      { fromRevision: list.revision },
+      {
+        event: (ev) => this.enqueue(ev.object, ev.type === 'DELETED'),
+        error: () => this.resync(),
+      },
+    );
     await this.queue;
     this.synced = true;
   }
@@ -117,9 +135,11 @@ export class CRDController {
 
   /** Reconciles strictly in order, one CRD change at a time. */
   private enqueue(obj: KubeObject, deleted: boolean): void {
-    this.queue = this.queue.then(() => this.reconcile(obj as unknown as CRD, deleted)).catch((e) => {
-      console.error('kapi-env: reconciling CustomResourceDefinition failed:', e);
-    });
+    this.queue = this.queue
+      .then(() => this.reconcile(obj as unknown as CRD, deleted))
+      .catch((e) => {
+        console.error('kapi-env: reconciling CustomResourceDefinition failed:', e);
+      });
   }
 
   /** Resolves once all changes seen so far are reconciled (tests, fixtures). */
@@ -168,23 +188,27 @@ export class CRDController {
       if (!accepted?.plural) continue;
       const n = crd.spec.names;
       if (accepted.plural === n.plural) return { reason: 'PluralConflict', message: `"${n.plural}" is already in use` };
-      if (n.singular && accepted.singular === n.singular) return { reason: 'SingularConflict', message: `"${n.singular}" is already in use` };
+      if (n.singular && accepted.singular === n.singular)
+        return { reason: 'SingularConflict', message: `"${n.singular}" is already in use` };
       const short = (n.shortNames ?? []).find((s) => (accepted.shortNames ?? []).includes(s));
       if (short) return { reason: 'ShortNamesConflict', message: `"${short}" is already in use` };
       if (accepted.kind === n.kind) return { reason: 'KindConflict', message: `"${n.kind}" is already in use` };
-      if (n.listKind && accepted.listKind === n.listKind) return { reason: 'ListKindConflict', message: `"${n.listKind}" is already in use` };
+      if (n.listKind && accepted.listKind === n.listKind)
+        return { reason: 'ListKindConflict', message: `"${n.listKind}" is already in use` };
     }
     return undefined;
   }
 
   private async writeStatus(name: string, change: (s: NonNullable<CRD['status']>) => NonNullable<CRD['status']>): Promise<void> {
-    await this.opts.storage.guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
-      if (!cur) throw new Error('gone');
-      const c = cur as unknown as CRD;
-      const next = change(structuredClone(c.status ?? {}));
-      if (JSON.stringify(next) === JSON.stringify(c.status ?? {})) return cur;
-      return { ...cur, status: next } as KubeObject;
-    }).catch(() => undefined);
+    await this.opts.storage
+      .guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
+        if (!cur) throw new Error('gone');
+        const c = cur as unknown as CRD;
+        const next = change(structuredClone(c.status ?? {}));
+        if (JSON.stringify(next) === JSON.stringify(c.status ?? {})) return cur;
+        return { ...cur, status: next } as KubeObject;
+      })
+      .catch(() => undefined);
   }
 
   private async install(crd: CRD): Promise<void> {
@@ -203,14 +227,25 @@ export class CRDController {
       if (!v.served) continue;
       const { strategy, compiled, table } = customResourceStrategy(crd, v);
       const descriptor: ResourceDescriptor = {
-        group, version: v.name, resource: n.plural, singular: n.singular ?? n.kind.toLowerCase(), kind: n.kind,
-        listKind: n.listKind ?? `${n.kind}List`, namespaced: crd.spec.scope === 'Namespaced', verbs: CR_VERBS,
-        shortNames: n.shortNames, categories: n.categories,
+        group,
+        version: v.name,
+        resource: n.plural,
+        singular: n.singular ?? n.kind.toLowerCase(),
+        kind: n.kind,
+        listKind: n.listKind ?? `${n.kind}List`,
+        namespaced: crd.spec.scope === 'Namespaced',
+        verbs: CR_VERBS,
+        shortNames: n.shortNames,
+        categories: n.categories,
         subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
       };
       const apiVersion = `${group}/${v.name}`;
       const store = new Store({
-        descriptor, strategy, storage: this.opts.storage, keyPrefix: `/${group}/${n.plural}`, admission: this.opts.admission,
+        descriptor,
+        strategy,
+        storage: this.opts.storage,
+        keyPrefix: `/${group}/${n.plural}`,
+        admission: this.opts.admission,
         storageApiVersion: storageAPIVersion,
         // Stored objects are converted to the requested version (None: apiVersion only; Webhook: a
         // ConversionReview) and defaulted on read; writes are converted back to the storage version.
@@ -223,13 +258,20 @@ export class CRDController {
       });
       const lister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
       const served: ServedResource = {
-        descriptor, store, lister, allowStrategicMerge: false, table,
+        descriptor,
+        store,
+        lister,
+        allowStrategicMerge: false,
+        table,
         decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),
         warnings: v.deprecated ? [v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name)] : undefined,
       };
       inst.versions.set(v.name, { served, lister });
       this.opts.router.add(served);
-      this.opts.openapi.addCustom(descriptor, v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+      this.opts.openapi.addCustom(
+        descriptor,
+        v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      );
     }
     this.installed.set(name, inst);
   }
@@ -253,9 +295,11 @@ export class CRDController {
     this.uninstall(name);
     await this.writeStatus(name, (s) => ({
       ...s,
-      conditions: [...(s.conditions ?? []).filter((c) => c.type !== 'Terminating' && c.type !== 'Established'),
+      conditions: [
+        ...(s.conditions ?? []).filter((c) => c.type !== 'Terminating' && c.type !== 'Established'),
         condition('Established', 'False', 'Terminating', 'the CustomResourceDefinition is being deleted', s.conditions),
-        condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress', s.conditions)],
+        condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress', s.conditions),
+      ],
     }));
     const prefix = `/${crd.spec.group}/${crd.spec.names.plural}/`;
     for (;;) {
@@ -267,13 +311,15 @@ export class CRDController {
       }
       if (!page.more) break;
     }
-    await this.opts.storage.guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
-      if (!cur) throw new Error('gone');
-      const fins = (cur.metadata?.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
-      return { ...cur, metadata: { ...cur.metadata, finalizers: fins } };
-    }).catch(() => undefined);
+    await this.opts.storage
+      .guaranteedUpdate(`${CRD_KEY_PREFIX}/${name}`, (cur) => {
+        if (!cur) throw new Error('gone');
+        const fins = (cur.metadata?.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+        return { ...cur, metadata: { ...cur.metadata, finalizers: fins } };
+      })
+      .catch(() => undefined);
     const after = await this.opts.storage.get(`${CRD_KEY_PREFIX}/${name}`);
-    if (after && after.metadata?.deletionTimestamp && (after.metadata.finalizers ?? []).length === 0) {
+    if (after?.metadata?.deletionTimestamp && (after.metadata.finalizers ?? []).length === 0) {
       await this.opts.storage.delete(`${CRD_KEY_PREFIX}/${name}`).catch(() => undefined);
     }
   }

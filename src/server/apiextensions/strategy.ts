@@ -5,11 +5,12 @@
 import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import { ageColumn, nameColumn, objName } from '../registry/resources/printers.js';
-import type { Strategy, TableColumn } from '../registry/strategy.js';
-import { crdTableConvertor } from '../api/tables.js';
+import type { Strategy } from '../registry/strategy.js';
+import { crdTableConvertor } from '../endpoints/tables/convertor.js';
 import { compileVersionSchema, type CompiledSchema } from '../schema/index.js';
 import type { CRD, CRDVersion } from './types.js';
 import { validateCRDSpec } from './validation.js';
+import type { TableColumn } from '../api/descriptor.js';
 
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
@@ -53,7 +54,8 @@ export const crdStrategy: Strategy = {
     const prev = old as unknown as CRD;
     const errs = validateCRDSpec(crd, schemaErrors);
     if (crd.spec?.group !== prev.spec?.group) errs.push(fieldErrors.invalid('spec.group', crd.spec?.group, 'field is immutable'));
-    if (crd.spec?.names?.plural !== prev.spec?.names?.plural) errs.push(fieldErrors.invalid('spec.names.plural', crd.spec?.names?.plural, 'field is immutable'));
+    if (crd.spec?.names?.plural !== prev.spec?.names?.plural)
+      errs.push(fieldErrors.invalid('spec.names.plural', crd.spec?.names?.plural, 'field is immutable'));
     if (crd.spec?.scope !== prev.spec?.scope) errs.push(fieldErrors.invalid('spec.scope', crd.spec?.scope, 'field is immutable'));
     const stored = prev.status?.storedVersions ?? [];
     for (const v of stored) {
@@ -68,8 +70,14 @@ export const crdStrategy: Strategy = {
 };
 
 /** The strategy for the custom resources of one served version. */
-export function customResourceStrategy(crd: CRD, version: CRDVersion): { strategy: Strategy; compiled: CompiledSchema; table: { columns: TableColumn[]; row(obj: KubeObject): unknown[] } } {
-  const compiled = compileVersionSchema(version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, '');
+export function customResourceStrategy(
+  crd: CRD,
+  version: CRDVersion,
+): { strategy: Strategy; compiled: CompiledSchema; table: { columns: TableColumn[]; row(obj: KubeObject): unknown[] } } {
+  const compiled = compileVersionSchema(
+    version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    '',
+  );
   const selectable = (version.selectableFields ?? []).map((f) => f.jsonPath.replace(/^\./, ''));
   const hasStatus = !!version.subresources?.status;
   const strategy: Strategy = {

@@ -1,6 +1,6 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinition, the parts the server reads.
 
-import type { PrinterColumnSpec } from '../api/tables.js';
+import type { PrinterColumnSpec } from '../endpoints/tables/convertor.js';
 
 export interface CRDNames {
   plural: string;
@@ -40,7 +40,15 @@ export interface CRDCondition {
 export interface CRD {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string | null; finalizers?: string[]; generation?: number; [k: string]: unknown };
+  metadata: {
+    name: string;
+    uid?: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string | null;
+    finalizers?: string[];
+    generation?: number;
+    [k: string]: unknown;
+  };
   spec: {
     group: string;
     names: CRDNames;

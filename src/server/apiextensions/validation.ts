@@ -4,7 +4,7 @@
 
 import { fieldErrors, type FieldError } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
-import { isDNS1123Label, isDNS1123Subdomain } from '../registry/validation/names.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../api/names.js';
 import type { CRD, CRDVersion } from './types.js';
 
 const dns1035Fmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
@@ -14,7 +14,9 @@ function isDNS1035Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push('must be no more than 63 characters');
   if (!dns1035Re.test(v)) {
-    errs.push(`a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '${dns1035Fmt}')`);
+    errs.push(
+      `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '${dns1035Fmt}')`,
+    );
   }
   return errs;
 }
@@ -31,19 +33,23 @@ export function validateCRDSpec(crd: CRD, schemaErrors: (v: CRDVersion, path: st
   if (!spec.group) errs.push(fieldErrors.required('spec.group'));
   else {
     for (const m of isDNS1123Subdomain(spec.group)) errs.push(fieldErrors.invalid('spec.group', spec.group, m));
-    if (spec.group.split('.').length < 2) errs.push(fieldErrors.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
+    if (spec.group.split('.').length < 2)
+      errs.push(fieldErrors.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
   }
   if (!spec.scope) errs.push(fieldErrors.required('spec.scope'));
-  else if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errs.push(fieldErrors.notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
+  else if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    errs.push(fieldErrors.notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
 
   if (!names.plural) errs.push(fieldErrors.required('spec.names.plural'));
   else for (const m of isDNS1123Label(names.plural)) errs.push(fieldErrors.invalid('spec.names.plural', names.plural, m));
-  if (names.singular) for (const m of isDNS1123Label(names.singular)) errs.push(fieldErrors.invalid('spec.names.singular', names.singular, m));
+  if (names.singular)
+    for (const m of isDNS1123Label(names.singular)) errs.push(fieldErrors.invalid('spec.names.singular', names.singular, m));
   if (!names.kind) errs.push(fieldErrors.required('spec.names.kind'));
   else for (const m of isDNS1035Label(names.kind.toLowerCase())) errs.push(fieldErrors.invalid('spec.names.kind', names.kind, m));
   if (names.listKind) {
     for (const m of isDNS1035Label(names.listKind.toLowerCase())) errs.push(fieldErrors.invalid('spec.names.listKind', names.listKind, m));
-    if (names.kind && names.listKind === names.kind) errs.push(fieldErrors.invalid('spec.names.listKind', names.listKind, 'kind and listKind cannot be the same'));
+    if (names.kind && names.listKind === names.kind)
+      errs.push(fieldErrors.invalid('spec.names.listKind', names.listKind, 'kind and listKind cannot be the same'));
   }
   (names.shortNames ?? []).forEach((s, i) => {
     for (const m of isDNS1123Label(s)) errs.push(fieldErrors.invalid(`spec.names.shortNames[${i}]`, s, m));
@@ -53,7 +59,8 @@ export function validateCRDSpec(crd: CRD, schemaErrors: (v: CRDVersion, path: st
   });
 
   const versions = Array.isArray(spec.versions) ? spec.versions : [];
-  if (versions.length === 0) errs.push(fieldErrors.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
+  if (versions.length === 0)
+    errs.push(fieldErrors.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
   else {
     const seen = new Set<string>();
     let storage = 0;
@@ -89,17 +96,26 @@ export function validateCRDSpec(crd: CRD, schemaErrors: (v: CRDVersion, path: st
 
   const conv = spec.conversion;
   if (conv) {
-    if (conv.strategy !== 'None' && conv.strategy !== 'Webhook') errs.push(fieldErrors.notSupported('spec.conversion.strategy', conv.strategy, ['None', 'Webhook']));
+    if (conv.strategy !== 'None' && conv.strategy !== 'Webhook')
+      errs.push(fieldErrors.notSupported('spec.conversion.strategy', conv.strategy, ['None', 'Webhook']));
     if (conv.strategy === 'Webhook') {
-      if (!conv.webhook?.clientConfig) errs.push(fieldErrors.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
+      if (!conv.webhook?.clientConfig)
+        errs.push(fieldErrors.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
       else {
         const cc = conv.webhook.clientConfig;
-        if (!!cc.url === !!cc.service) errs.push(fieldErrors.required('spec.conversion.webhook.clientConfig', 'exactly one of url or service is required'));
+        if (!!cc.url === !!cc.service)
+          errs.push(fieldErrors.required('spec.conversion.webhook.clientConfig', 'exactly one of url or service is required'));
       }
-      if (!conv.webhook?.conversionReviewVersions?.length) errs.push(fieldErrors.required('spec.conversion.webhook.conversionReviewVersions'));
+      if (!conv.webhook?.conversionReviewVersions?.length)
+        errs.push(fieldErrors.required('spec.conversion.webhook.conversionReviewVersions'));
       else if (!conv.webhook.conversionReviewVersions.some((v) => v === 'v1' || v === 'v1beta1')) {
-        errs.push(fieldErrors.invalid('spec.conversion.webhook.conversionReviewVersions', conv.webhook.conversionReviewVersions,
-          'must include at least one of v1, v1beta1'));
+        errs.push(
+          fieldErrors.invalid(
+            'spec.conversion.webhook.conversionReviewVersions',
+            conv.webhook.conversionReviewVersions,
+            'must include at least one of v1, v1beta1',
+          ),
+        );
       }
     } else if (conv.strategy === 'None' && conv.webhook) {
       errs.push(fieldErrors.forbidden('spec.conversion.webhook', 'should not be set when strategy is not set to Webhook'));

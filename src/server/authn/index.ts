@@ -68,10 +68,13 @@ export class BearerTokenAuthenticator implements Authenticator {
     const header = String(req.headers.authorization ?? '').trim();
     if (header) {
       const parts = header.split(' ');
-      if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer' && parts[1] !== '') return { kind: 'invalid', reason: 'invalid bearer token' };
+      if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer' && parts[1] !== '')
+        return { kind: 'invalid', reason: 'invalid bearer token' };
     }
     if (isWebSocketRequest(req)) {
-      const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim());
       const token = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
       // An empty token is no credential; anything else cannot be a valid token here.
       if (token !== undefined && token.length > BEARER_PROTOCOL_PREFIX.length) return { kind: 'invalid', reason: 'invalid bearer token' };

@@ -53,7 +53,8 @@ function impersonationRequests(req: ServerRequest): ImpersonationRequest[] {
       out.push({ ...none, apiGroup: 'authentication.k8s.io', resource: 'userextras', subresource: extraKey(header), name: value });
     }
   }
-  for (const uid of values(req.headers['impersonate-uid'])) out.push({ ...none, apiGroup: 'authentication.k8s.io', resource: 'uids', name: uid });
+  for (const uid of values(req.headers['impersonate-uid']))
+    out.push({ ...none, apiGroup: 'authentication.k8s.io', resource: 'uids', name: uid });
   return out;
 }
 
@@ -67,8 +68,16 @@ export function refuseImpersonation(req: ServerRequest, user: UserInfo): StatusE
   const [first] = impersonationRequests(req);
   if (!first) return undefined;
   const attrs: Attributes = {
-    user, verb: 'impersonate', isResourceRequest: true, path: '', apiGroup: first.apiGroup, apiVersion: '',
-    namespace: first.namespace, resource: first.resource, subresource: first.subresource, name: first.name,
+    user,
+    verb: 'impersonate',
+    isResourceRequest: true,
+    path: '',
+    apiGroup: first.apiGroup,
+    apiVersion: '',
+    namespace: first.namespace,
+    resource: first.resource,
+    subresource: first.subresource,
+    name: first.name,
   };
   return forbidden({ group: first.apiGroup, resource: first.resource }, first.name, `${forbiddenMessage(attrs)}: ${NOT_ENABLED}`);
 }

@@ -25,8 +25,16 @@ export interface Authorizer {
 
 export function attributesFor(user: UserInfo, info: RequestInfo): Attributes {
   return {
-    user, verb: info.verb, isResourceRequest: info.isResourceRequest, path: info.path, apiGroup: info.apiGroup,
-    apiVersion: info.apiVersion, namespace: info.namespace, resource: info.resource, subresource: info.subresource, name: info.name,
+    user,
+    verb: info.verb,
+    isResourceRequest: info.isResourceRequest,
+    path: info.path,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    namespace: info.namespace,
+    resource: info.resource,
+    subresource: info.subresource,
+    name: info.name,
   };
 }
 
@@ -42,7 +50,11 @@ export class AlwaysAllowAuthenticated implements Authorizer {
     if (attrs.user.groups.includes('system:authenticated') || attrs.user.groups.includes('system:masters')) {
       return { decision: 'allow', reason: '' };
     }
-    if (!attrs.isResourceRequest && attrs.verb === 'get' && (PUBLIC_PATHS.has(attrs.path) || /^\/(healthz|livez|readyz)\//.test(attrs.path))) {
+    if (
+      !attrs.isResourceRequest &&
+      attrs.verb === 'get' &&
+      (PUBLIC_PATHS.has(attrs.path) || /^\/(healthz|livez|readyz)\//.test(attrs.path))
+    ) {
       return { decision: 'allow', reason: '' };
     }
     return { decision: 'noOpinion', reason: '' };

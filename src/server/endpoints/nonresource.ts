@@ -1,7 +1,15 @@
 // Non-resource endpoints: discovery and OpenAPI documents.
 
-import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroup, apiGroupList, apiResourceList, apiVersions, negotiateDiscovery } from '../api/discovery.js';
-import type { OpenAPIRegistry } from '../api/openapi/registry.js';
+import {
+  aggregatedDiscovery,
+  AGGREGATED_CONTENT_TYPE,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  negotiateDiscovery,
+} from './discovery.js';
+import type { OpenAPIRegistry } from './openapi/registry.js';
 import type { ServerRequest } from '../http/body.js';
 import { parseMediaRanges, type MediaRange } from '../http/negotiation.js';
 import { writeBody, writeObject, type AnyResponse } from '../http/response.js';
@@ -19,7 +27,10 @@ const OPENAPI_V2_MEDIA_TYPES: Array<{ subtype: string; encoding: 'json' | 'proto
 /** goautoneg's order: higher q first, then concrete types before wildcards; stable otherwise. */
 function sortAcceptClauses(ranges: MediaRange[]): MediaRange[] {
   const rank = (r: MediaRange): number => (r.type.startsWith('*/') ? 2 : r.type.endsWith('/*') ? 1 : 0);
-  return ranges.map((r, i) => ({ r, i })).sort((a, b) => b.r.q - a.r.q || rank(a.r) - rank(b.r) || a.i - b.i).map((x) => x.r);
+  return ranges
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.q - a.r.q || rank(a.r) - rank(b.r) || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** http.ServeContent's conditional GET: If-None-Match first, else If-Modified-Since (second precision). */
@@ -102,7 +113,9 @@ export class NonResourceHandler {
     let encoding: 'json' | 'protobuf' | undefined;
     for (const c of clauses) {
       const [type, subtype = ''] = c.type.split('/');
-      encoding = OPENAPI_V2_MEDIA_TYPES.find((m) => (type === '*' || type === 'application') && (subtype === '*' || subtype === m.subtype))?.encoding;
+      encoding = OPENAPI_V2_MEDIA_TYPES.find(
+        (m) => (type === '*' || type === 'application') && (subtype === '*' || subtype === m.subtype),
+      )?.encoding;
       if (encoding) break;
     }
     if (!encoding) {

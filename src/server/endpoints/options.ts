@@ -2,11 +2,9 @@
 // metav1 option types are (k8s.io/apimachinery/pkg/apis/meta/v1/validation).
 
 import { fieldErrors, invalid, badRequest, type FieldError } from '../api/errors.js';
-import { isPlainObject } from '../api/types.js';
+import { isPlainObject, type FieldValidation } from '../api/types.js';
 import { queryBool } from '../http/query.js';
 import type { DeleteParams, PropagationPolicy } from '../registry/store.js';
-
-export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 function optionsInvalid(kind: string, errs: FieldError[]): never {
   throw invalid({ group: 'meta.k8s.io', kind }, '', errs);
@@ -33,7 +31,8 @@ const POLICIES: PropagationPolicy[] = ['Orphan', 'Background', 'Foreground'];
 /** DeleteOptions from the body (if any) overlaid with query parameters, as kube's delete handler merges them. */
 export function parseDeleteOptions(body: unknown, q: URLSearchParams): { params: DeleteParams; dryRun: boolean } {
   const o: Record<string, unknown> = isPlainObject(body) ? { ...body } : {};
-  if (body !== undefined && body !== null && !isPlainObject(body)) throw badRequest('the body of the request was not a DeleteOptions object');
+  if (body !== undefined && body !== null && !isPlainObject(body))
+    throw badRequest('the body of the request was not a DeleteOptions object');
   if (q.has('gracePeriodSeconds')) o.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) o.propagationPolicy = q.get('propagationPolicy');
   if (q.has('orphanDependents')) o.orphanDependents = queryBool(q, 'orphanDependents');
@@ -75,6 +74,7 @@ export function parseLimit(q: URLSearchParams): number | undefined {
   if (raw === null || raw === '') return undefined;
   if (!/^[+-]?\d+$/.test(raw)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
   const n = BigInt(raw);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
+  if (n > 9223372036854775807n || n < -9223372036854775808n)
+    throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
   return n > 0n ? Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n) : undefined;
 }

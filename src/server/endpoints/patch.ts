@@ -13,7 +13,12 @@
 // the prototype instead of adding the field).
 
 import {
-  badRequest, fieldErrors, invalid, requestEntityTooLargeMessage, unprocessableEntity, unsupportedMediaType,
+  badRequest,
+  fieldErrors,
+  invalid,
+  requestEntityTooLargeMessage,
+  unprocessableEntity,
+  unsupportedMediaType,
 } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES, valueDepth } from '../http/body.js';
@@ -28,7 +33,11 @@ export const JSON_PATCH_MAX_COPY_BYTES = MAX_REQUEST_BODY_BYTES;
 export function patchTypeFor(contentType: string | undefined, allowStrategic: boolean): PatchType {
   const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const pt = PATCH_MEDIA_TYPES[t];
-  const accepted = ['application/json-patch+json', 'application/merge-patch+json', ...(allowStrategic ? ['application/strategic-merge-patch+json'] : [])];
+  const accepted = [
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    ...(allowStrategic ? ['application/strategic-merge-patch+json'] : []),
+  ];
   if (!pt || pt === 'apply' || (pt === 'strategic' && !allowStrategic)) throw unsupportedMediaType(t, accepted);
   return pt;
 }
@@ -156,10 +165,13 @@ function jsonEqual(a: Json, b: Json): boolean {
 function decodeJsonPatch(patch: unknown): JsonObject[] {
   if (!Array.isArray(patch)) throw badRequest(`json: cannot unmarshal ${goKind(patch)} into Go value of type jsonpatch.Patch`);
   for (const op of patch) {
-    if (op !== null && !isPlainObject(op)) throw badRequest(`json: cannot unmarshal ${goKind(op)} into Go value of type jsonpatch.Operation`);
+    if (op !== null && !isPlainObject(op))
+      throw badRequest(`json: cannot unmarshal ${goKind(op)} into Go value of type jsonpatch.Operation`);
   }
   if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw requestEntityTooLargeMessage(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
+    throw requestEntityTooLargeMessage(
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+    );
   }
   return patch.map((op) => (op ?? {}) as JsonObject);
 }
@@ -199,7 +211,9 @@ function applyJsonPatch(doc: Json, ops: JsonObject[]): Json {
         const c = copyJSON(value);
         copied += c.size;
         if (copied > JSON_PATCH_MAX_COPY_BYTES) {
-          fail(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${JSON_PATCH_MAX_COPY_BYTES}`);
+          fail(
+            `Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${JSON_PATCH_MAX_COPY_BYTES}`,
+          );
         }
         addAt(doc, to, c.value);
         break;
@@ -300,7 +314,11 @@ function strategicMerge(target: JsonObject, patch: JsonObject, path: string): Js
       const cur = has(target, field) ? target[field] : undefined;
       if (Array.isArray(cur) && Array.isArray(v)) {
         const drop = new Set(v.map(primitiveKey));
-        setOwn(target, field, cur.filter((x) => !drop.has(primitiveKey(x))));
+        setOwn(
+          target,
+          field,
+          cur.filter((x) => !drop.has(primitiveKey(x))),
+        );
       }
       continue;
     }
@@ -317,21 +335,29 @@ function strategicMerge(target: JsonObject, patch: JsonObject, path: string): Js
         const merged = [...cur];
         for (const x of v) {
           const key = primitiveKey(x);
-          if (!seen.has(key)) { seen.add(key); merged.push(x); }
+          if (!seen.has(key)) {
+            seen.add(key);
+            merged.push(x);
+          }
         }
         setOwn(target, k, merged);
       } else if (has(MERGE_KEYS, p) && Array.isArray(cur)) {
         const mergeKey = MERGE_KEYS[p];
         const out: Json[] = [...cur];
         const index = new Map<string, number>();
-        out.forEach((o, i) => { if (isPlainObject(o) && !index.has(primitiveKey(o[mergeKey]))) index.set(primitiveKey(o[mergeKey]), i); });
+        out.forEach((o, i) => {
+          if (isPlainObject(o) && !index.has(primitiveKey(o[mergeKey]))) index.set(primitiveKey(o[mergeKey]), i);
+        });
         const deleted = new Set<number>();
         for (const item of v) {
           if (!isPlainObject(item)) continue;
           const key = primitiveKey(item[mergeKey]);
           const idx = index.get(key);
           if (has(item, '$patch') && item.$patch === 'delete') {
-            if (idx !== undefined) { deleted.add(idx); index.delete(key); }
+            if (idx !== undefined) {
+              deleted.add(idx);
+              index.delete(key);
+            }
           } else if (idx !== undefined) {
             out[idx] = strategicMerge(out[idx] as JsonObject, item, p);
           } else {

@@ -1,11 +1,9 @@
 // REST verb handlers: RequestInfo -> registry -> response, as
 // k8s.io/apiserver/pkg/endpoints/handlers does for get/list/create/update/patch/delete.
 
-import {
-  badRequest, methodNotAllowed, pathNotFound, successStatus, StatusError, type Status,
-} from '../api/errors.js';
+import { badRequest, methodNotAllowed, pathNotFound, successStatus, StatusError, type Status } from '../api/errors.js';
 import { isPlainObject, type KubeObject, type UserInfo } from '../api/types.js';
-import { findDuplicateFields } from '../api/openapi/fields.js';
+import { findDuplicateFields } from '../schema/builtin/fields.js';
 import { decodeBody, readBody, type ServerRequest } from '../http/body.js';
 import { negotiateOutput, requestBodyFormat, type Negotiated } from '../http/negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';
@@ -15,7 +13,7 @@ import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } fro
 import { applyPatchBody, patchTypeFor } from './patch.js';
 import { scaleOf, updateScale } from './scale.js';
 import type { ResourceRouter, ServedResource } from './router.js';
-import type { TableRenderer } from './table.js';
+import type { TableRenderer } from './tables/renderer.js';
 import type { WatchServer } from './watch.js';
 
 export interface ResourceHandlerDeps {
@@ -64,22 +62,37 @@ export class ResourceHandler {
     } else if (!d.verbs.includes(info.verb)) {
       throw methodNotAllowed(req.method ?? '', d.kind);
     }
-    const ctx: RequestContext = { user, namespace: info.namespace, dryRun: false, warnings: [...(served.warnings ?? [])], subresource: info.subresource || undefined };
+    const ctx: RequestContext = {
+      user,
+      namespace: info.namespace,
+      dryRun: false,
+      warnings: [...(served.warnings ?? [])],
+      subresource: info.subresource || undefined,
+    };
     const call: Call = { req, res, info, query, served, ctx };
     // Warnings go out with every answer, watches and errors included, as kube's
     // warning recorder puts them in the response headers when they are added.
     setWarnings(res, ctx.warnings);
     try {
       switch (info.verb) {
-        case 'get': return await this.get(call);
-        case 'list': return await this.list(call);
-        case 'watch': return await this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
-        case 'create': return await this.create(call);
-        case 'update': return await this.update(call);
-        case 'patch': return await this.patch(call);
-        case 'delete': return await this.delete(call);
-        case 'deletecollection': return await this.deleteCollection(call);
-        default: throw methodNotAllowed(req.method ?? '', d.kind);
+        case 'get':
+          return await this.get(call);
+        case 'list':
+          return await this.list(call);
+        case 'watch':
+          return await this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
+        case 'create':
+          return await this.create(call);
+        case 'update':
+          return await this.update(call);
+        case 'patch':
+          return await this.patch(call);
+        case 'delete':
+          return await this.delete(call);
+        case 'deletecollection':
+          return await this.deleteCollection(call);
+        default:
+          throw methodNotAllowed(req.method ?? '', d.kind);
       }
     } catch (e) {
       if (!res.headersSent) setWarnings(res, ctx.warnings);
@@ -137,7 +150,8 @@ export class ResourceHandler {
     const format = requestBodyFormat(call.req.headers['content-type']);
     const buf = await readBody(call.req);
     const body = decodeBody(buf, format, { kind: this.expectedKind(call) });
-    if (!isPlainObject(body)) throw badRequest(`the object provided is unrecognized: expected an object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
+    if (!isPlainObject(body))
+      throw badRequest(`the object provided is unrecognized: expected an object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
     // kube's strict JSON decoder reports repeated keys (`duplicate field "x"`); only fieldValidation Ignore skips the check.
     const wantsDuplicates = format === 'json' && call.query.get('fieldValidation') !== 'Ignore';
     const duplicates = wantsDuplicates ? findDuplicateFields(buf.toString('utf8')).slice(0, MAX_DUPLICATES_REPORTED) : [];
@@ -156,7 +170,9 @@ export class ResourceHandler {
       throw badRequest(`the API version in the data (${av}) does not match the expected API version (${expectedAV})`);
     }
     if (kind && kind !== expectedKind) {
-      throw badRequest(`${kind} in version "${av || expectedAV}" cannot be handled as a ${expectedKind}: no kind "${kind}" is registered for version "${av || expectedAV}"`);
+      throw badRequest(
+        `${kind} in version "${av || expectedAV}" cannot be handled as a ${expectedKind}: no kind "${kind}" is registered for version "${av || expectedAV}"`,
+      );
     }
   }
 
@@ -259,6 +275,12 @@ export class ResourceHandler {
         throw e;
       }
     }
-    writeObject(call.req, call.res, 200, { ...list, items: deleted }, negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType);
+    writeObject(
+      call.req,
+      call.res,
+      200,
+      { ...list, items: deleted },
+      negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType,
+    );
   }
 }

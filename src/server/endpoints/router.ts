@@ -2,8 +2,9 @@
 // and removed at run time by the CRD controller. Discovery and OpenAPI read it.
 
 import type { Store } from '../registry/store.js';
-import type { ResourceDescriptor } from '../registry/strategy.js';
 import type { Lister } from '../registry/list.js';
+import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
+import type { KubeObject } from '../api/types.js';
 
 export interface ServedResource {
   descriptor: ResourceDescriptor;
@@ -12,11 +13,14 @@ export interface ServedResource {
   /** Strategic merge patch is only for built-in types. */
   allowStrategicMerge: boolean;
   /** Turns the decoded body into what the store expects (defaulting, pruning, fieldValidation). */
-  decode?: (obj: Record<string, unknown>, opts: { fieldValidation: 'Strict' | 'Warn' | 'Ignore'; warnings: string[]; duplicates?: string[]; patched?: boolean }) => void;
+  decode?: (
+    obj: Record<string, unknown>,
+    opts: { fieldValidation: 'Strict' | 'Warn' | 'Ignore'; warnings: string[]; duplicates?: string[]; patched?: boolean },
+  ) => void;
   /** Warnings every request to this resource answers with (a deprecated CRD version's deprecationWarning). */
   warnings?: string[];
   /** Table conversion for `kubectl get`; default uses the strategy's columns. */
-  table?: { columns: import('../registry/strategy.js').TableColumn[]; row(obj: import('../api/types.js').KubeObject): unknown[] };
+  table?: { columns: TableColumn[]; row(obj: KubeObject): unknown[] };
 }
 
 export class ResourceRouter {

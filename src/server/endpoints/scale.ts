@@ -45,22 +45,34 @@ export function scaleOf(served: ServedResource, obj: KubeObject): KubeObject {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
     metadata: {
-      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp,
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
     },
     spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
     status,
   };
 }
 
-export async function updateScale(served: ServedResource, ctx: RequestContext, name: string, scale: Record<string, unknown>): Promise<KubeObject> {
+export async function updateScale(
+  served: ServedResource,
+  ctx: RequestContext,
+  name: string,
+  scale: Record<string, unknown>,
+): Promise<KubeObject> {
   const s = served.descriptor.subresources?.scale;
   if (!s) throw badRequest('scale is not supported');
   const spec = isPlainObject(scale.spec) ? scale.spec : {};
   const replicas = spec.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw invalid({ group: 'autoscaling', kind: 'Scale' }, name, [fieldErrors.invalid('spec.replicas', replicas ?? null, 'must be greater than or equal to 0')]);
+    throw invalid({ group: 'autoscaling', kind: 'Scale' }, name, [
+      fieldErrors.invalid('spec.replicas', replicas ?? null, 'must be greater than or equal to 0'),
+    ]);
   }
-  const rv = isPlainObject(scale.metadata) && typeof scale.metadata.resourceVersion === 'string' ? scale.metadata.resourceVersion : undefined;
+  const rv =
+    isPlainObject(scale.metadata) && typeof scale.metadata.resourceVersion === 'string' ? scale.metadata.resourceVersion : undefined;
   const { object } = await served.store.update({ ...ctx, subresource: undefined }, name, (current) => {
     if (!current) throw served.store.mapStorageError(new Error('missing'), name);
     const next = structuredClone(current) as Record<string, unknown>;

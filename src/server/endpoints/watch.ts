@@ -17,7 +17,7 @@ import { isTrue, queryBool } from '../http/query.js';
 import { eventLine } from '../watch/encode.js';
 import type { WatchEventOut, WatchRequest } from '../registry/list.js';
 import type { ResourceRouter, ServedResource } from './router.js';
-import type { TableRenderer } from './table.js';
+import type { TableRenderer } from './tables/renderer.js';
 
 /** kube-apiserver's --min-request-timeout: watches last a random time between it and twice it. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
@@ -53,7 +53,12 @@ export class BoundedWatchWriter {
   private queued = 0;
   private blocked = false;
 
-  constructor(private readonly out: WatchTransport, drains: EventEmitter, private readonly onOverflow: () => void, private readonly limit = MAX_BUFFERED_BYTES) {
+  constructor(
+    private readonly out: WatchTransport,
+    drains: EventEmitter,
+    private readonly onOverflow: () => void,
+    private readonly limit = MAX_BUFFERED_BYTES,
+  ) {
     drains.on('drain', () => this.flush());
   }
 
@@ -137,22 +142,35 @@ export class WatchServer {
     if (neg.format !== 'table') return (ev) => eventLine(ev);
     let first = true;
     return (ev) => {
-      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return Buffer.from(JSON.stringify(ev) + '\n');
+      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return Buffer.from(`${JSON.stringify(ev)}\n`);
       const table = this.opts.tables.objectTable(served, ev.object, q, !first);
       first = false;
-      return Buffer.from(JSON.stringify({ type: ev.type, object: table }) + '\n');
+      return Buffer.from(`${JSON.stringify({ type: ev.type, object: table })}\n`);
     };
   }
 
-  async serve(req: ServerRequest, res: AnyResponse, served: ServedResource, info: RequestInfo, q: URLSearchParams, neg: Negotiated): Promise<void> {
+  async serve(
+    req: ServerRequest,
+    res: AnyResponse,
+    served: ServedResource,
+    info: RequestInfo,
+    q: URLSearchParams,
+    neg: Negotiated,
+  ): Promise<void> {
     const encode = this.encoder(served, neg, q);
     let started = false;
     let closed = false;
     let handle: { stop(): void } | undefined;
-    const writer = new BoundedWatchWriter({
-      write: (line) => (res as ServerResponse).write(line),
-      get writableLength() { return res.writableLength; },
-    }, res, () => finish());
+    const writer = new BoundedWatchWriter(
+      {
+        write: (line) => (res as ServerResponse).write(line),
+        get writableLength() {
+          return res.writableLength;
+        },
+      },
+      res,
+      () => finish(),
+    );
     const finish = (): void => {
       if (closed) return;
       closed = true;
@@ -209,7 +227,12 @@ export class WatchServer {
 
   /** Whether a WebSocket upgrade of this request is a watch we serve (anything else is answered as plain HTTP). */
   canUpgrade(router: ResourceRouter, info: RequestInfo): boolean {
-    return info.isResourceRequest && info.verb === 'watch' && !info.subresource && router.get(info.apiGroup, info.apiVersion, info.resource) !== undefined;
+    return (
+      info.isResourceRequest &&
+      info.verb === 'watch' &&
+      !info.subresource &&
+      router.get(info.apiGroup, info.apiVersion, info.resource) !== undefined
+    );
   }
 
   /** WebSocket watches: the same events, one JSON text frame each. */
@@ -219,49 +242,65 @@ export class WatchServer {
       socket.destroy();
       return;
     }
-    const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const base64 = protocols.includes('base64.binary.k8s.io');
     this.wss ??= import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, perMessageDeflate: false }));
-    void this.wss.then((wss) => wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const encode = this.encoder(served, negotiateOutput('application/json', { tableAllowed: false }), q);
-      let handle: { stop(): void } | undefined;
-      let closed = false;
-      // ws writes each frame straight to the socket: its queue is the socket's, and so is its 'drain'.
-      const writer = new BoundedWatchWriter({
-        write: (line) => {
-          const frame = line.subarray(0, line.length - 1);
-          ws.send(base64 ? frame.toString('base64') : frame.toString('utf8'));
-          return !socket.writableNeedDrain;
-        },
-        get writableLength() { return ws.bufferedAmount; },
-      }, socket, () => finish());
-      const finish = (): void => {
-        if (closed) return;
-        closed = true;
-        this.active.delete(finish);
-        handle?.stop();
-        writer.drop();
-        // A close frame behind the bytes in flight; ws tears the socket down if the client never answers it.
-        ws.close(1000);
-      };
-      this.active.add(finish);
-      ws.on('close', finish);
-      const timer = setTimeout(finish, timeoutMs(q, this.opts.minRequestTimeoutS));
-      ws.on('close', () => clearTimeout(timer));
-      served.lister.watch(watchRequest(info, q), {
-        event: (ev) => {
+    void this.wss.then((wss) =>
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        const encode = this.encoder(served, negotiateOutput('application/json', { tableAllowed: false }), q);
+        let handle: { stop(): void } | undefined;
+        let closed = false;
+        // ws writes each frame straight to the socket: its queue is the socket's, and so is its 'drain'.
+        const writer = new BoundedWatchWriter(
+          {
+            write: (line) => {
+              const frame = line.subarray(0, line.length - 1);
+              ws.send(base64 ? frame.toString('base64') : frame.toString('utf8'));
+              return !socket.writableNeedDrain;
+            },
+            get writableLength() {
+              return ws.bufferedAmount;
+            },
+          },
+          socket,
+          () => finish(),
+        );
+        const finish = (): void => {
           if (closed) return;
-          writer.write(encode(ev));
-        },
-        close: () => setImmediate(finish),
-      }).then((h) => {
-        handle = h;
-        if (closed) h.stop();
-      }, (e: unknown) => {
-        ws.send(JSON.stringify({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }));
-        finish();
-      });
-    }));
+          closed = true;
+          this.active.delete(finish);
+          handle?.stop();
+          writer.drop();
+          // A close frame behind the bytes in flight; ws tears the socket down if the client never answers it.
+          ws.close(1000);
+        };
+        this.active.add(finish);
+        ws.on('close', finish);
+        const timer = setTimeout(finish, timeoutMs(q, this.opts.minRequestTimeoutS));
+        ws.on('close', () => clearTimeout(timer));
+        served.lister
+          .watch(watchRequest(info, q), {
+            event: (ev) => {
+              if (closed) return;
+              writer.write(encode(ev));
+            },
+            close: () => setImmediate(finish),
+          })
+          .then(
+            (h) => {
+              handle = h;
+              if (closed) h.stop();
+            },
+            (e: unknown) => {
+              ws.send(JSON.stringify({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }));
+              finish();
+            },
+          );
+      }),
+    );
   }
 
   closeAll(): void {

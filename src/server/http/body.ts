@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { yaml } from './yaml.js';
-import { badRequest, requestEntityTooLarge, StatusError } from '../api/errors.js';
+import { badRequest, requestEntityTooLarge, type StatusError } from '../api/errors.js';
 import type { BodyFormat } from './negotiation.js';
 import { decodeProtobuf } from './protobuf.js';
 
@@ -46,8 +46,15 @@ export function readBody(req: ServerRequest, limit = MAX_REQUEST_BODY_BYTES): Pr
       }
       chunks.push(c);
     });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
-    req.on('error', (e) => { if (!failed) { failed = true; reject(e); } });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+    });
   });
 }
 
@@ -64,7 +71,8 @@ export function tooDeepAt(text: string, limit = MAX_NESTING_DEPTH): '{' | '[' | 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash escapes the next character
+      if (c === 92)
+        i++; // backslash escapes the next character
       else if (c === 34) inString = false;
       continue;
     }
@@ -123,9 +131,10 @@ function tooDeep(buf: Buffer, format: 'json' | 'yaml', at: '{' | '[', target?: D
   const scanner = `invalid character '${at}' exceeded max depth`;
   // Without a target (patch documents, options) kube reports the decoder's own error.
   if (!target) return badRequest(format === 'json' ? scanner : `yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
-  const cause = format === 'json'
-    ? `couldn't get version/kind; json parse error: ${scanner}`
-    : `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`;
+  const cause =
+    format === 'json'
+      ? `couldn't get version/kind; json parse error: ${scanner}`
+      : `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`;
   return badRequest(`the object provided is unrecognized (must be of type ${target.kind}): ${cause} (${summarizeData(buf)})`);
 }
 

@@ -22,7 +22,10 @@ export function parseMediaRanges(header: string | undefined): MediaRange[] {
       const eq = p.indexOf('=');
       if (eq < 0) continue;
       const k = p.slice(0, eq).trim().toLowerCase();
-      const v = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+      const v = p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
       if (k === 'q') q = Number(v);
       else params[k] = v;
     }
@@ -46,15 +49,21 @@ export function negotiateOutput(accept: string | undefined, opts: { tableAllowed
   const ranges = parseMediaRanges(accept);
   if (ranges.length === 0) return { format: 'json', contentType: 'application/json' };
   for (const r of ranges) {
-    const as = r.params['as'];
+    const as = r.params.as;
     if (as) {
-      if (as === 'Table' && opts.tableAllowed && r.params['g'] === 'meta.k8s.io' && (r.params['v'] === 'v1' || r.params['v'] === 'v1beta1') &&
-        (r.type === 'application/json' || r.type === '*/*')) {
+      if (
+        as === 'Table' &&
+        opts.tableAllowed &&
+        r.params.g === 'meta.k8s.io' &&
+        (r.params.v === 'v1' || r.params.v === 'v1beta1') &&
+        (r.type === 'application/json' || r.type === '*/*')
+      ) {
         return { format: 'table', contentType: 'application/json' };
       }
       continue; // other transformations (PartialObjectMetadata) are not served; fall through to the next range
     }
-    if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*') return { format: 'json', contentType: 'application/json' };
+    if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*')
+      return { format: 'json', contentType: 'application/json' };
     if (r.type === 'application/yaml') return { format: 'yaml', contentType: 'application/yaml' };
   }
   throw notAcceptable(SUPPORTED_MEDIA_TYPES);

@@ -21,28 +21,86 @@ const f = (name: string, kind: FieldKind, extra: Partial<FieldSpec> = {}): Field
 
 const MESSAGES: Record<string, MessageSpec> = {
   ObjectMeta: {
-    1: f('name', 'string'), 2: f('generateName', 'string'), 3: f('namespace', 'string'), 5: f('uid', 'string'),
-    6: f('resourceVersion', 'string'), 7: f('generation', 'int'), 8: f('creationTimestamp', 'time'), 9: f('deletionTimestamp', 'time'),
-    10: f('deletionGracePeriodSeconds', 'int'), 11: f('labels', 'map'), 12: f('annotations', 'map'),
-    13: f('ownerReferences', 'message', { repeated: true, message: 'OwnerReference' }), 14: f('finalizers', 'string', { repeated: true }),
+    1: f('name', 'string'),
+    2: f('generateName', 'string'),
+    3: f('namespace', 'string'),
+    5: f('uid', 'string'),
+    6: f('resourceVersion', 'string'),
+    7: f('generation', 'int'),
+    8: f('creationTimestamp', 'time'),
+    9: f('deletionTimestamp', 'time'),
+    10: f('deletionGracePeriodSeconds', 'int'),
+    11: f('labels', 'map'),
+    12: f('annotations', 'map'),
+    13: f('ownerReferences', 'message', { repeated: true, message: 'OwnerReference' }),
+    14: f('finalizers', 'string', { repeated: true }),
   },
-  OwnerReference: { 1: f('kind', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('controller', 'bool'), 7: f('blockOwnerDeletion', 'bool') },
-  ConfigMap: { 1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('data', 'map'), 3: f('binaryData', 'bytesmap'), 4: f('immutable', 'bool') },
-  Secret: { 1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('data', 'bytesmap'), 3: f('type', 'string'), 4: f('stringData', 'map'), 5: f('immutable', 'bool') },
-  Namespace: { 1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('spec', 'message', { message: 'NamespaceSpec' }), 3: f('status', 'message', { message: 'NamespaceStatus' }) },
+  OwnerReference: {
+    1: f('kind', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+    5: f('apiVersion', 'string'),
+    6: f('controller', 'bool'),
+    7: f('blockOwnerDeletion', 'bool'),
+  },
+  ConfigMap: {
+    1: f('metadata', 'message', { message: 'ObjectMeta' }),
+    2: f('data', 'map'),
+    3: f('binaryData', 'bytesmap'),
+    4: f('immutable', 'bool'),
+  },
+  Secret: {
+    1: f('metadata', 'message', { message: 'ObjectMeta' }),
+    2: f('data', 'bytesmap'),
+    3: f('type', 'string'),
+    4: f('stringData', 'map'),
+    5: f('immutable', 'bool'),
+  },
+  Namespace: {
+    1: f('metadata', 'message', { message: 'ObjectMeta' }),
+    2: f('spec', 'message', { message: 'NamespaceSpec' }),
+    3: f('status', 'message', { message: 'NamespaceStatus' }),
+  },
   NamespaceSpec: { 1: f('finalizers', 'string', { repeated: true }) },
   NamespaceStatus: { 1: f('phase', 'string') },
   ServiceAccount: {
-    1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('secrets', 'message', { repeated: true, message: 'ObjectReference' }),
-    3: f('imagePullSecrets', 'message', { repeated: true, message: 'LocalObjectReference' }), 4: f('automountServiceAccountToken', 'bool'),
+    1: f('metadata', 'message', { message: 'ObjectMeta' }),
+    2: f('secrets', 'message', { repeated: true, message: 'ObjectReference' }),
+    3: f('imagePullSecrets', 'message', { repeated: true, message: 'LocalObjectReference' }),
+    4: f('automountServiceAccountToken', 'bool'),
   },
-  ObjectReference: { 1: f('kind', 'string'), 2: f('namespace', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('resourceVersion', 'string'), 7: f('fieldPath', 'string') },
+  ObjectReference: {
+    1: f('kind', 'string'),
+    2: f('namespace', 'string'),
+    3: f('name', 'string'),
+    4: f('uid', 'string'),
+    5: f('apiVersion', 'string'),
+    6: f('resourceVersion', 'string'),
+    7: f('fieldPath', 'string'),
+  },
   LocalObjectReference: { 1: f('name', 'string') },
   Lease: { 1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('spec', 'message', { message: 'LeaseSpec' }) },
-  LeaseSpec: { 1: f('holderIdentity', 'string'), 2: f('leaseDurationSeconds', 'int'), 3: f('acquireTime', 'time'), 4: f('renewTime', 'time'), 5: f('leaseTransitions', 'int') },
-  DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { message: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
+  LeaseSpec: {
+    1: f('holderIdentity', 'string'),
+    2: f('leaseDurationSeconds', 'int'),
+    3: f('acquireTime', 'time'),
+    4: f('renewTime', 'time'),
+    5: f('leaseTransitions', 'int'),
+  },
+  DeleteOptions: {
+    1: f('gracePeriodSeconds', 'int'),
+    2: f('preconditions', 'message', { message: 'Preconditions' }),
+    3: f('orphanDependents', 'bool'),
+    4: f('propagationPolicy', 'string'),
+    5: f('dryRun', 'string', { repeated: true }),
+  },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
-  Unknown: { 1: f('typeMeta', 'message', { message: 'TypeMeta' }), 2: f('raw', 'bytes'), 3: f('contentEncoding', 'string'), 4: f('contentType', 'string') },
+  Unknown: {
+    1: f('typeMeta', 'message', { message: 'TypeMeta' }),
+    2: f('raw', 'bytes'),
+    3: f('contentEncoding', 'string'),
+    4: f('contentType', 'string'),
+  },
   TypeMeta: { 1: f('apiVersion', 'string'), 2: f('kind', 'string') },
   Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
   MapEntry: { 1: f('key', 'string'), 2: f('value', 'bytes') },
@@ -101,17 +159,28 @@ function decodeMessage(buf: Buffer, type: string): Record<string, unknown> {
     }
     let value: unknown;
     switch (fs.kind) {
-      case 'string': value = r.bytes().toString('utf8'); break;
-      case 'bytes': value = Buffer.from(r.bytes()); break;
-      case 'int': value = toSigned(r.varint()); break;
-      case 'bool': value = r.varint() !== 0n; break;
+      case 'string':
+        value = r.bytes().toString('utf8');
+        break;
+      case 'bytes':
+        value = Buffer.from(r.bytes());
+        break;
+      case 'int':
+        value = toSigned(r.varint());
+        break;
+      case 'bool':
+        value = r.varint() !== 0n;
+        break;
       case 'time': {
         const t = decodeMessage(r.bytes(), 'Time');
         value = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
         break;
       }
-      case 'message': value = decodeMessage(r.bytes(), fs.message!); break;
-      case 'map': case 'bytesmap': {
+      case 'message':
+        value = decodeMessage(r.bytes(), fs.message!);
+        break;
+      case 'map':
+      case 'bytesmap': {
         const e = decodeMessage(r.bytes(), 'MapEntry');
         const m = (out[fs.name] ??= {}) as Record<string, string>;
         const v = (e.value as Buffer | undefined) ?? Buffer.alloc(0);
@@ -129,7 +198,8 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Decodes a protobuf body whose kind is one we know; anything else is a 415-worthy unknown. */
 export function decodeProtobuf(buf: Buffer): Record<string, unknown> {
-  if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC)) throw badRequest('provided protobuf data is missing the Kubernetes magic prefix');
+  if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC))
+    throw badRequest('provided protobuf data is missing the Kubernetes magic prefix');
   try {
     const unknown = decodeMessage(buf.subarray(4), 'Unknown');
     const tm = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };

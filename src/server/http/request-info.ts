@@ -24,21 +24,40 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 
 function methodVerb(method: string): string {
   switch (method) {
-    case 'POST': return 'create';
-    case 'GET': case 'HEAD': return 'get';
-    case 'PUT': return 'update';
-    case 'PATCH': return 'patch';
-    case 'DELETE': return 'delete';
-    default: return '';
+    case 'POST':
+      return 'create';
+    case 'GET':
+    case 'HEAD':
+      return 'get';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return '';
   }
 }
 
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const info: RequestInfo = {
-    isResourceRequest: false, path, verb: method.toLowerCase(), apiPrefix: '', apiGroup: '', apiVersion: '',
-    namespace: '', resource: '', subresource: '', name: '', parts: [],
+    isResourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    apiPrefix: '',
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
   };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p, _i, all) => p !== '' || all.length === 1);
+  let parts = path
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p, _i, all) => p !== '' || all.length === 1);
   if (parts.length < 3 || !apiPrefixes.has(parts[0])) return info;
   info.apiPrefix = parts[0];
   parts = parts.slice(1);

@@ -25,7 +25,7 @@ const YAML_BLOCK_MAX_DEPTH = 200;
 
 export function encode(value: unknown, contentType: string): string {
   if (contentType === 'application/yaml') {
-    if (valueDepth(value, YAML_BLOCK_MAX_DEPTH) > YAML_BLOCK_MAX_DEPTH) return JSON.stringify(value) + '\n';
+    if (valueDepth(value, YAML_BLOCK_MAX_DEPTH) > YAML_BLOCK_MAX_DEPTH) return `${JSON.stringify(value)}\n`;
     return yaml().stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
   }
   return JSON.stringify(value);

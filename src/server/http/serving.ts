@@ -26,7 +26,11 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 /** An HTTP/1.1 `Upgrade: websocket` request (k8s.io/apimachinery wsstream.IsWebSocketRequest). */
 export function isWebSocketRequest(req: { headers: Record<string, string | string[] | undefined> }): boolean {
   const upgrade = req.headers.upgrade;
-  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket' && /(^|,)\s*upgrade\s*($|,)/i.test(String(req.headers.connection ?? ''));
+  return (
+    typeof upgrade === 'string' &&
+    upgrade.toLowerCase() === 'websocket' &&
+    /(^|,)\s*upgrade\s*($|,)/i.test(String(req.headers.connection ?? ''))
+  );
 }
 
 /**
@@ -95,33 +99,38 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     const body = JSON.stringify(requestHeaderFieldsTooLarge().status);
-    socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     return;
   }
   socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
 }
 
 export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: UpgradeHandler): Promise<Serving> {
-  const server = http2.createSecureServer({
-    cert: opts.certPem,
-    key: opts.keyPem,
-    ca: opts.clientCaPem,
-    requestCert: !!opts.clientCaPem,
-    rejectUnauthorized: false,
-    allowHTTP1: true,
-    // Watches are long-lived streams; Go clients open many per connection and
-    // reset one each time they cancel a watch.
-    settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 250, maxHeaderListSize: MAX_HEADER_BYTES },
-    // nghttp2 counts RST_STREAMs towards its flood protection; raise the session memory ceiling for watch churn.
-    maxSessionMemory: 64,
-    maxSessionRejectedStreams: 10_000,
-    maxSessionInvalidFrames: 10_000,
-    minVersion: 'TLSv1.2',
-    // Go clients reset a stream each time they cancel a watch; nghttp2's rapid-reset guard would
-    // close the connection after 1000 resets at 33/s. Node >= 22 exposes the limit (Node 20 ignores it).
-    streamResetBurst: 100_000,
-    streamResetRate: 10_000,
-  } as http2.SecureServerOptions, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  const server = http2.createSecureServer(
+    {
+      cert: opts.certPem,
+      key: opts.keyPem,
+      ca: opts.clientCaPem,
+      requestCert: !!opts.clientCaPem,
+      rejectUnauthorized: false,
+      allowHTTP1: true,
+      // Watches are long-lived streams; Go clients open many per connection and
+      // reset one each time they cancel a watch.
+      settings: { maxConcurrentStreams: opts.maxConcurrentStreams ?? 250, maxHeaderListSize: MAX_HEADER_BYTES },
+      // nghttp2 counts RST_STREAMs towards its flood protection; raise the session memory ceiling for watch churn.
+      maxSessionMemory: 64,
+      maxSessionRejectedStreams: 10_000,
+      maxSessionInvalidFrames: 10_000,
+      minVersion: 'TLSv1.2',
+      // Go clients reset a stream each time they cancel a watch; nghttp2's rapid-reset guard would
+      // close the connection after 1000 resets at 33/s. Node >= 22 exposes the limit (Node 20 ignores it).
+      streamResetBurst: 100_000,
+      streamResetRate: 10_000,
+    } as http2.SecureServerOptions,
+    handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+  );
   // Go's http.Server default MaxHeaderBytes (1 MiB), which kube-apiserver keeps, for both protocols:
   // the HTTP/1.1 parser reads the server's maxHeaderSize, HTTP/2 advertises SETTINGS_MAX_HEADER_LIST_SIZE.
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
@@ -142,7 +151,10 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
   server.on('tlsClientError', () => {});
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      if (e.code === 'EADDRINUSE') reject(new Error(`port ${opts.port} on ${opts.bindAddress} is already in use: choose another with --port (or 0 for a random free port)`));
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new Error(`port ${opts.port} on ${opts.bindAddress} is already in use: choose another with --port (or 0 for a random free port)`),
+        );
       else reject(e);
     };
     server.once('error', onError);
@@ -152,11 +164,12 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
       resolve({
         server,
         port,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          for (const s of sessions) s.destroy();
-          for (const s of sockets) s.destroy();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const s of sessions) s.destroy();
+            for (const s of sockets) s.destroy();
+          }),
       });
     });
   });

@@ -4,7 +4,8 @@
 
 import { leaseStrategy } from './resources/coordination.js';
 import { configMapStrategy, eventStrategy, namespaceStrategy, secretStrategy, serviceAccountStrategy } from './resources/core.js';
-import type { ResourceDescriptor, Strategy } from './strategy.js';
+import type { Strategy } from './strategy.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export interface BuiltinResource {
   descriptor: ResourceDescriptor;
@@ -17,7 +18,12 @@ export interface BuiltinResource {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function resource(d: Omit<ResourceDescriptor, 'verbs' | 'listKind'> & { verbs?: string[] }, strategy: Strategy, model: string, keyPrefix?: string): BuiltinResource {
+function resource(
+  d: Omit<ResourceDescriptor, 'verbs' | 'listKind'> & { verbs?: string[] },
+  strategy: Strategy,
+  model: string,
+  keyPrefix?: string,
+): BuiltinResource {
   return {
     descriptor: { verbs: ALL_VERBS, listKind: `${d.kind}List`, ...d },
     strategy,
@@ -27,15 +33,52 @@ function resource(d: Omit<ResourceDescriptor, 'verbs' | 'listKind'> & { verbs?: 
 }
 
 export const BUILTIN_RESOURCES: BuiltinResource[] = [
-  resource({ group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false,
-    shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: { status: true } }, namespaceStrategy, 'V1Namespace'),
-  resource({ group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true,
-    shortNames: ['cm'] }, configMapStrategy, 'V1ConfigMap'),
-  resource({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true }, secretStrategy, 'V1Secret'),
-  resource({ group: '', version: 'v1', resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true,
-    shortNames: ['sa'] }, serviceAccountStrategy, 'V1ServiceAccount'),
-  resource({ group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true,
-    shortNames: ['ev'] }, eventStrategy, 'CoreV1Event'),
-  resource({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true },
-    leaseStrategy, 'V1Lease'),
+  resource(
+    {
+      group: '',
+      version: 'v1',
+      resource: 'namespaces',
+      singular: 'namespace',
+      kind: 'Namespace',
+      namespaced: false,
+      shortNames: ['ns'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      subresources: { status: true },
+    },
+    namespaceStrategy,
+    'V1Namespace',
+  ),
+  resource(
+    { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+    configMapStrategy,
+    'V1ConfigMap',
+  ),
+  resource(
+    { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true },
+    secretStrategy,
+    'V1Secret',
+  ),
+  resource(
+    {
+      group: '',
+      version: 'v1',
+      resource: 'serviceaccounts',
+      singular: 'serviceaccount',
+      kind: 'ServiceAccount',
+      namespaced: true,
+      shortNames: ['sa'],
+    },
+    serviceAccountStrategy,
+    'V1ServiceAccount',
+  ),
+  resource(
+    { group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+    eventStrategy,
+    'CoreV1Event',
+  ),
+  resource(
+    { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true },
+    leaseStrategy,
+    'V1Lease',
+  ),
 ];

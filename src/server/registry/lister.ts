@@ -28,7 +28,10 @@ function listOptionsInvalid(errs: FieldError[]): never {
 }
 
 export class ResourceLister implements ManagedLister {
-  constructor(private readonly store: Store, private readonly source: WatchSource) {
+  constructor(
+    private readonly store: Store,
+    private readonly source: WatchSource,
+  ) {
     store.attachCache((key) => source.cached(key));
   }
 
@@ -57,7 +60,11 @@ export class ResourceLister implements ManagedLister {
     };
   }
 
-  private async listBody(items: KubeObject[], rv: number, extra: { continue?: string; remainingItemCount?: number } = {}): Promise<KubeList> {
+  private async listBody(
+    items: KubeObject[],
+    rv: number,
+    extra: { continue?: string; remainingItemCount?: number } = {},
+  ): Promise<KubeList> {
     const d = this.store.descriptor;
     const metadata: KubeList['metadata'] = { resourceVersion: String(rv) };
     if (extra.continue) metadata.continue = extra.continue;
@@ -71,17 +78,25 @@ export class ResourceLister implements ManagedLister {
     const predicate = this.predicate(req.labelSelector, req.fieldSelector);
     const match = req.resourceVersionMatch ?? '';
     const errs: FieldError[] = [];
-    if (match && req.resourceVersion === undefined) errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
-    if (match && req.continue) errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
-    if (match === 'Exact' && req.resourceVersion === '0') errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
-    if (match && match !== 'Exact' && match !== 'NotOlderThan') errs.push(fieldErrors.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan']));
+    if (match && req.resourceVersion === undefined)
+      errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    if (match && req.continue)
+      errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    if (match === 'Exact' && req.resourceVersion === '0')
+      errs.push(fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+    if (match && match !== 'Exact' && match !== 'NotOlderThan')
+      errs.push(fieldErrors.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan']));
     if (errs.length) listOptionsInvalid(errs);
     if (req.continue && req.resourceVersion !== undefined && req.resourceVersion !== '' && req.resourceVersion !== '0') {
       throw badRequest('specifying resource version is not allowed when using continue');
     }
     const r = await this.source.list({
-      keyPrefix: prefix, predicate, limit: req.limit && req.limit > 0 ? req.limit : 0, continue: req.continue,
-      resourceVersion: parseRV(req.resourceVersion), resourceVersionMatch: match as ResourceVersionMatch,
+      keyPrefix: prefix,
+      predicate,
+      limit: req.limit && req.limit > 0 ? req.limit : 0,
+      continue: req.continue,
+      resourceVersion: parseRV(req.resourceVersion),
+      resourceVersionMatch: match as ResourceVersionMatch,
     });
     return this.listBody(r.items, r.revision, { continue: r.continue, remainingItemCount: r.remainingItemCount });
   }
@@ -90,32 +105,52 @@ export class ResourceLister implements ManagedLister {
     const predicate = this.predicate(req.labelSelector, req.fieldSelector);
     const match = req.resourceVersionMatch ?? '';
     if (req.sendInitialEvents !== undefined && match !== 'NotOlderThan') {
-      listOptionsInvalid([fieldErrors.forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan')]);
+      listOptionsInvalid([
+        fieldErrors.forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'),
+      ]);
     }
     if (match && req.sendInitialEvents === undefined) {
-      listOptionsInvalid([fieldErrors.forbidden('resourceVersionMatch', `resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`)]);
+      listOptionsInvalid([
+        fieldErrors.forbidden('resourceVersionMatch', `resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`),
+      ]);
     }
     const rv = parseRV(req.resourceVersion);
     const keyPrefix = this.store.listPrefix(req.namespace);
     // unset or "0": synthetic ADDED for the current state, then live (legacy "Get State and Start at Most Recent/Any").
     const initialEvents = req.sendInitialEvents ?? (rv === undefined || rv === 0);
-    const fromRevision = initialEvents ? 0 : rv ?? 0;
+    const fromRevision = initialEvents ? 0 : (rv ?? 0);
     if (this.store.converts) {
       // Conversion may be asynchronous (a webhook): keep each watcher's events in order.
       const out = sink;
       let chain = Promise.resolve();
       sink = {
         event: (ev) => {
-          chain = chain.then(async () => out.event(ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev : { type: ev.type, object: await this.store.out(ev.object) }))
-            .catch((e: unknown) => { out.event({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }); out.close(); });
+          chain = chain
+            .then(async () =>
+              out.event(ev.type === 'ERROR' || ev.type === 'BOOKMARK' ? ev : { type: ev.type, object: await this.store.out(ev.object) }),
+            )
+            .catch((e: unknown) => {
+              out.event({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject });
+              out.close();
+            });
         },
-        close: () => { chain = chain.then(() => out.close()); },
+        close: () => {
+          chain = chain.then(() => out.close());
+        },
       };
     }
-    const handle = await this.source.watch({
-      keyPrefix, predicate, fromRevision, initialEvents: initialEvents && !req.sendInitialEvents, sendInitialEvents: req.sendInitialEvents === true,
-      allowBookmarks: req.allowWatchBookmarks, minRevision: req.sendInitialEvents || !initialEvents ? rv : undefined,
-    }, sink);
+    const handle = await this.source.watch(
+      {
+        keyPrefix,
+        predicate,
+        fromRevision,
+        initialEvents: initialEvents && !req.sendInitialEvents,
+        sendInitialEvents: req.sendInitialEvents === true,
+        allowBookmarks: req.allowWatchBookmarks,
+        minRevision: req.sendInitialEvents || !initialEvents ? rv : undefined,
+      },
+      sink,
+    );
     return { stop: () => handle.stop() };
   }
 
@@ -131,7 +166,9 @@ export class ResourceLister implements ManagedLister {
 /** The lister over the watch cache (--watch-cache, started on return) or storage; the server's timer drives its bookmarks. */
 export async function createLister(store: Store, opts: { watchCache: boolean; watchCacheSize?: number }): Promise<ResourceLister> {
   const source = await createWatchSource(store.storage, `${store.keyPrefix}/`, {
-    cache: opts.watchCache, capacity: opts.watchCacheSize, bookmarkIntervalMs: 0,
+    cache: opts.watchCache,
+    capacity: opts.watchCacheSize,
+    bookmarkIntervalMs: 0,
     bookmarkObject: defaultBookmarkObject(store.apiVersion, store.descriptor.kind),
   });
   return new ResourceLister(store, source);

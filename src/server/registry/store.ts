@@ -3,16 +3,26 @@
 // a small Strategy. List and watch live in list.ts beside it.
 
 import {
-  alreadyExists, badRequest, conflict, fieldErrors, forbidden, invalid, notFound, OPTIMISTIC_LOCK_MESSAGE,
-  StatusError, type FieldError, type GroupResource,
+  alreadyExists,
+  badRequest,
+  conflict,
+  fieldErrors,
+  forbidden,
+  invalid,
+  notFound,
+  OPTIMISTIC_LOCK_MESSAGE,
+  StatusError,
+  type FieldError,
+  type GroupResource,
 } from '../api/errors.js';
-import type { KubeObject } from '../api/types.js';
+import { deepEqual, type KubeObject } from '../api/types.js';
 import type { AdmissionAttributes, AdmissionChain, Operation } from '../admission/index.js';
 import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
-import { clone, deepEqual, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
-import type { RequestContext, ResourceDescriptor, Strategy } from './strategy.js';
-import { nameIsDNSSubdomain } from './validation/names.js';
+import { clone, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
+import type { RequestContext, Strategy } from './strategy.js';
+import { nameIsDNSSubdomain } from '../api/names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectmeta.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export interface StoreConfig {
   descriptor: ResourceDescriptor;
@@ -115,8 +125,15 @@ export class Store {
 
   private attrs(op: Operation, ctx: RequestContext, name: string, obj: KubeObject | null, old: KubeObject | null): AdmissionAttributes {
     return {
-      operation: op, resource: this.descriptor, subresource: ctx.subresource ?? '', namespace: ctx.namespace ?? '',
-      name, object: obj, oldObject: old, user: ctx.user, dryRun: ctx.dryRun,
+      operation: op,
+      resource: this.descriptor,
+      subresource: ctx.subresource ?? '',
+      namespace: ctx.namespace ?? '',
+      name,
+      object: obj,
+      oldObject: old,
+      user: ctx.user,
+      dryRun: ctx.dryRun,
     };
   }
 
@@ -136,7 +153,8 @@ export class Store {
 
   private validateMeta(obj: KubeObject): FieldError[] {
     return validateObjectMeta(obj.metadata, {
-      namespaced: this.strategy.namespaced, nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
+      namespaced: this.strategy.namespaced,
+      nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
     });
   }
 
@@ -148,7 +166,9 @@ export class Store {
     await this.beforeCreate(ctx, obj);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.out(await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj), { dryRun: ctx.dryRun }));
+        return await this.out(
+          await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj), { dryRun: ctx.dryRun }),
+        );
       } catch (e) {
         if (isStorageError(e, 'KeyExists')) {
           if (generate && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -172,28 +192,40 @@ export class Store {
    * PUT and PATCH: `objInfo` turns the stored object into the desired one inside
    * the storage's optimistic-concurrency loop, as rest.UpdatedObjectInfo does.
    */
-  async update(ctx: RequestContext, name: string, objInfo: UpdatedObjectInfo, opts: { forceAllowCreate?: boolean } = {}): Promise<{ object: KubeObject; created: boolean }> {
+  async update(
+    ctx: RequestContext,
+    name: string,
+    objInfo: UpdatedObjectInfo,
+    opts: { forceAllowCreate?: boolean } = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
     const key = this.key(ctx.namespace ?? '', name);
     let created = false;
     let deleteAfter: { rv: string } | null = null;
-    const result = await this.storage.guaranteedUpdate(key, async (current) => {
-      created = false;
-      deleteAfter = null;
-      if (!current) {
-        if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
-        const obj = await objInfo(null);
-        created = true;
-        return await this.toStorage(await this.createFromUpdate(ctx, name, obj));
-      }
-      const presented = await this.out(clone(current));
-      const obj = await objInfo(clone(presented));
-      const next = await this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
-      const nm = meta(next);
-      if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next)) deleteAfter = { rv: current.metadata!.resourceVersion! };
-      return next;
-    }, { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached?.(key) }).catch((e) => {
-      throw this.mapStorageError(e, name);
-    });
+    const result = await this.storage
+      .guaranteedUpdate(
+        key,
+        async (current) => {
+          created = false;
+          deleteAfter = null;
+          if (!current) {
+            if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
+            const obj = await objInfo(null);
+            created = true;
+            return await this.toStorage(await this.createFromUpdate(ctx, name, obj));
+          }
+          const presented = await this.out(clone(current));
+          const obj = await objInfo(clone(presented));
+          const next = await this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
+          const nm = meta(next);
+          if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next))
+            deleteAfter = { rv: current.metadata!.resourceVersion! };
+          return next;
+        },
+        { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached?.(key) },
+      )
+      .catch((e) => {
+        throw this.mapStorageError(e, name);
+      });
     if (deleteAfter !== null) {
       // The update emptied the finalizers of an object being deleted: it goes now (store.go shouldDeleteDuringUpdate).
       const pre = { resourceVersion: result.metadata?.resourceVersion };
@@ -255,7 +287,9 @@ export class Store {
     m.name = name;
     if (!m.resourceVersion) {
       if (this.strategy.requireResourceVersionOnUpdate) {
-        throw invalid(this.qualifiedKind(), name, [fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+        throw invalid(this.qualifiedKind(), name, [
+          fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update'),
+        ]);
       }
     } else if (m.resourceVersion !== cm.resourceVersion) {
       throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
@@ -294,7 +328,8 @@ export class Store {
     this.strategy.prepareForUpdate?.(obj, current, ctx);
     await this.admission.admit(this.attrs('UPDATE', ctx, name, obj, current));
     const errs = validateObjectMetaUpdate(obj, current, {
-      namespaced: this.strategy.namespaced, nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
+      namespaced: this.strategy.namespaced,
+      nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
     });
     if (errs.length === 0) errs.push(...(this.strategy.validateUpdate?.(obj, current, ctx) ?? []));
     this.invalidIfAny(name, errs);
@@ -309,8 +344,12 @@ export class Store {
    */
   async delete(ctx: RequestContext, name: string, params: DeleteParams): Promise<{ object: KubeObject; immediate: boolean }> {
     const key = this.key(ctx.namespace ?? '', name);
-    const finalizerFor = params.propagationPolicy === 'Foreground' ? 'foregroundDeletion'
-      : params.propagationPolicy === 'Orphan' || params.orphanDependents === true ? 'orphan' : undefined;
+    const finalizerFor =
+      params.propagationPolicy === 'Foreground'
+        ? 'foregroundDeletion'
+        : params.propagationPolicy === 'Orphan' || params.orphanDependents === true
+          ? 'orphan'
+          : undefined;
     const pending = (o: KubeObject): boolean => (o.metadata?.finalizers ?? []).length > 0 || !!this.strategy.pendingFinalization?.(o);
     // Objects without finalizers go in one read and one conditional delete; the
     // others are only marked (below). The check runs against the state the delete compares with.
@@ -329,27 +368,37 @@ export class Store {
     } catch (e) {
       if (e !== markInstead) throw this.mapStorageError(e, name);
     }
-    const marked = await this.storage.guaranteedUpdate(key, (cur) => {
-      if (!cur) throw notFound(this.groupResource, name);
-      this.checkPreconditions(name, cur, params.preconditions);
-      const next = clone(cur);
-      const m = meta(next);
-      const fins = m.finalizers ?? [];
-      if (finalizerFor && !fins.includes(finalizerFor)) {
-        const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
-        m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
-      }
-      if (!m.deletionTimestamp) {
-        m.deletionTimestamp = nowRFC3339();
-        m.deletionGracePeriodSeconds = 0;
-        if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
-        this.strategy.prepareForDeletion?.(next);
-      }
-      return deepEqual(next, cur) ? cur : next;
-    }, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
+    const marked = await this.storage
+      .guaranteedUpdate(
+        key,
+        (cur) => {
+          if (!cur) throw notFound(this.groupResource, name);
+          this.checkPreconditions(name, cur, params.preconditions);
+          const next = clone(cur);
+          const m = meta(next);
+          const fins = m.finalizers ?? [];
+          if (finalizerFor && !fins.includes(finalizerFor)) {
+            const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
+            m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
+          }
+          if (!m.deletionTimestamp) {
+            m.deletionTimestamp = nowRFC3339();
+            m.deletionGracePeriodSeconds = 0;
+            if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
+            this.strategy.prepareForDeletion?.(next);
+          }
+          return deepEqual(next, cur) ? cur : next;
+        },
+        { dryRun: ctx.dryRun },
+      )
+      .catch((e) => {
+        throw this.mapStorageError(e, name);
+      });
     if (pending(marked)) return { object: await this.out(marked), immediate: false };
     // A policy finalizer alone on an object nothing else holds: it goes now.
-    const deleted = await this.storage.delete(key, { dryRun: ctx.dryRun }).catch((e) => { throw this.mapStorageError(e, name); });
+    const deleted = await this.storage.delete(key, { dryRun: ctx.dryRun }).catch((e) => {
+      throw this.mapStorageError(e, name);
+    });
     return { object: await this.out(deleted), immediate: true };
   }
 
@@ -359,10 +408,18 @@ export class Store {
     const m = cur.metadata ?? {};
     const gk = { group: this.descriptor.group, resource: this.descriptor.kind };
     if (pre.uid !== undefined && pre.uid !== m.uid) {
-      throw conflict(gk, name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${m.uid ?? ''}). The object might have been deleted and then recreated`);
+      throw conflict(
+        gk,
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${m.uid ?? ''}). The object might have been deleted and then recreated`,
+      );
     }
     if (pre.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
-      throw conflict(gk, name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${m.resourceVersion ?? ''}). The object might have been modified`);
+      throw conflict(
+        gk,
+        name,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${m.resourceVersion ?? ''}). The object might have been modified`,
+      );
     }
   }
 
@@ -370,11 +427,14 @@ export class Store {
     if (e instanceof StatusError) return e;
     if (isStorageError(e)) {
       switch (e.code) {
-        case 'KeyNotFound': return notFound(this.groupResource, name);
-        case 'KeyExists': return alreadyExists(this.groupResource, name);
+        case 'KeyNotFound':
+          return notFound(this.groupResource, name);
+        case 'KeyExists':
+          return alreadyExists(this.groupResource, name);
         case 'ResourceVersionConflicts':
           return conflict(this.groupResource, name, e.message.startsWith('Precondition failed') ? e.message : OPTIMISTIC_LOCK_MESSAGE);
-        default: return e;
+        default:
+          return e;
       }
     }
     return e;

@@ -13,8 +13,32 @@ export const PER_EXPRESSION_LIMIT = 10_000_000;
 export const PER_CRD_LIMIT = 100_000_000;
 const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
 const MACROS = new Set(['all', 'exists', 'exists_one', 'filter', 'map']);
-const STRING_TRAVERSAL = new Set(['__match', 'matches', 'contains', 'startsWith', 'endsWith', 'find', 'findAll', 'split', 'replace',
-  'lowerAscii', 'upperAscii', 'trim', 'indexOf', 'lastIndexOf', 'substring', 'join', 'quantity', 'url', 'ip', 'cidr', 'isURL', 'isIP', 'isCIDR', 'isQuantity']);
+const STRING_TRAVERSAL = new Set([
+  '__match',
+  'matches',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'find',
+  'findAll',
+  'split',
+  'replace',
+  'lowerAscii',
+  'upperAscii',
+  'trim',
+  'indexOf',
+  'lastIndexOf',
+  'substring',
+  'join',
+  'quantity',
+  'url',
+  'ip',
+  'cidr',
+  'isURL',
+  'isIP',
+  'isCIDR',
+  'isQuantity',
+]);
 
 interface AstNode {
   op: string;
@@ -30,12 +54,19 @@ function minSize(s: SchemaNode | undefined): number {
   if (!s) return 1;
   if (s['x-kubernetes-int-or-string'] === true) return 1;
   switch (s.type) {
-    case 'string': return 2;
-    case 'integer': case 'number': return 1;
-    case 'boolean': return 4;
-    case 'array': return 2;
-    case 'object': return 2;
-    default: return 1;
+    case 'string':
+      return 2;
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return 4;
+    case 'array':
+      return 2;
+    case 'object':
+      return 2;
+    default:
+      return 1;
   }
 }
 
@@ -87,14 +118,18 @@ class Estimator {
     const n = node as unknown as AstNode;
     const args = n.args;
     switch (n.op) {
-      case 'value': return [0, {}];
-      case 'id': return [1, this.vars.get(String(args)) ?? {}];
-      case '.': case '.?': {
+      case 'value':
+        return [0, {}];
+      case 'id':
+        return [1, this.vars.get(String(args)) ?? {}];
+      case '.':
+      case '.?': {
         const [obj, field] = args as [unknown, string];
         const [c, sym] = this.walk(obj);
         return [c + 1, { schema: child(sym.schema, field) }];
       }
-      case '[]': case '[?]': {
+      case '[]':
+      case '[?]': {
         const [obj, idx] = args as [unknown, unknown];
         const [c1, sym] = this.walk(obj);
         const [c2] = this.walk(idx);
@@ -123,7 +158,8 @@ class Estimator {
         for (const a of callArgs ?? []) cost += this.walk(a)[0];
         return [cost, {}];
       }
-      case '==': case '!=': {
+      case '==':
+      case '!=': {
         const [a, b] = args as [unknown, unknown];
         const [ca, sa] = this.walk(a);
         const [cb, sb] = this.walk(b);
@@ -152,7 +188,11 @@ class Estimator {
 
 /** The estimated cost of one rule evaluated at `schema` (self); oldSelf has the same shape. */
 export function estimateCost(ast: unknown, schema: SchemaNode): number {
-  const vars = new Map<string, Sym>([['self', { schema }], ['oldSelf', { schema }], ['__old', { schema }]]);
+  const vars = new Map<string, Sym>([
+    ['self', { schema }],
+    ['oldSelf', { schema }],
+    ['__old', { schema }],
+  ]);
   return new Estimator(vars).walk(ast)[0];
 }
 
@@ -176,7 +216,10 @@ export function sizedTo(value: unknown, s: SchemaNode | undefined): SchemaNode |
     let largestLen = -1;
     for (const v of value) {
       const len = JSON.stringify(v)?.length ?? 0;
-      if (len > largestLen) { largest = v; largestLen = len; }
+      if (len > largestLen) {
+        largest = v;
+        largestLen = len;
+      }
     }
     return { ...s, maxItems: value.length, items: sizedTo(largest, s.items as SchemaNode | undefined) };
   }
@@ -187,7 +230,11 @@ export function sizedTo(value: unknown, s: SchemaNode | undefined): SchemaNode |
     if (props) out.properties = Object.fromEntries(Object.entries(props).map(([k, ps]) => [k, sizedTo(value[k], ps) ?? ps]));
     if (isPlainObject(s.additionalProperties)) {
       const vals = Object.values(value);
-      out.additionalProperties = sizedTo(vals.sort((a, b) => (JSON.stringify(b)?.length ?? 0) - (JSON.stringify(a)?.length ?? 0))[0], s.additionalProperties as SchemaNode) ?? s.additionalProperties;
+      out.additionalProperties =
+        sizedTo(
+          vals.sort((a, b) => (JSON.stringify(b)?.length ?? 0) - (JSON.stringify(a)?.length ?? 0))[0],
+          s.additionalProperties as SchemaNode,
+        ) ?? s.additionalProperties;
     }
     return out;
   }

@@ -33,13 +33,37 @@ type Program = ((ctx: Record<string, unknown>) => unknown) & { ast?: unknown };
  * program is built).
  */
 export class RuleCompileError extends Error {
-  constructor(readonly stage: 'compilation' | 'program instantiation', readonly issues: string) {
+  constructor(
+    readonly stage: 'compilation' | 'program instantiation',
+    readonly issues: string,
+  ) {
     super(`${stage} failed: ${issues}`);
   }
 }
 
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+]);
 
 /** Property names as CEL sees them (apiextensions-apiserver's cel.Escape). */
 export function escapeName(name: string): string | undefined {
@@ -51,7 +75,22 @@ export function escapeName(name: string): string | undefined {
 function quantityValue(s: string): number {
   const m = /^([+-]?[0-9.]+)([a-zA-Z]*)$/.exec(s);
   if (!m) throw new Error(`invalid quantity ${s}`);
-  const suffixes: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6 };
+  const suffixes: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    Pi: 1024 ** 5,
+    Ei: 1024 ** 6,
+  };
   if (!(m[2] in suffixes)) throw new Error(`invalid quantity ${s}`);
   return Number(m[1]) * suffixes[m[2]];
 }
@@ -81,7 +120,7 @@ function buildEnvironment(): Environment {
   fn(`${MATCHES}(string, string): bool`, matches);
   fn('__has(dyn, string): bool', (o: unknown, field: string) => {
     if (o instanceof Map) return o.has(field);
-    return isPlainObject(o) && Object.prototype.hasOwnProperty.call(o, escapeName(field) ?? field);
+    return isPlainObject(o) && Object.hasOwn(o, escapeName(field) ?? field);
   });
   // Kubernetes strings extension.
   fn('string.lowerAscii(): string', (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase()));
@@ -106,10 +145,12 @@ function buildEnvironment(): Environment {
   fn('string.charAt(int): string', (s: string, i: bigint) => s.charAt(Number(i)));
   // Kubernetes lists library.
   fn('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || (l[i - 1] as number) <= (x as number)));
-  fn('list.sum(): dyn', (l: unknown[]) => l.reduce((a: unknown, b: unknown) => (a as number) + (b as number), typeof l[0] === 'bigint' ? 0n : 0));
-  fn('list.min(): dyn', (l: unknown[]) => l.reduce((a, b) => ((b as number) < (a as number) ? b : a)));
-  fn('list.max(): dyn', (l: unknown[]) => l.reduce((a, b) => ((b as number) > (a as number) ? b : a)));
-  fn('list.indexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.findIndex((y) => y === x)));
+  fn('list.sum(): dyn', (l: unknown[]) =>
+    l.reduce((a: unknown, b: unknown) => (a as number) + (b as number), typeof l[0] === 'bigint' ? 0n : 0),
+  );
+  fn('list.min(): dyn', (l: unknown[]) => l.reduce((a, b) => Math.min(b as number, a as number)));
+  fn('list.max(): dyn', (l: unknown[]) => l.reduce((a, b) => Math.max(b as number, a as number)));
+  fn('list.indexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.indexOf(x)));
   fn('list.lastIndexOf(dyn): int', (l: unknown[], x: unknown) => {
     for (let i = l.length - 1; i >= 0; i--) if (l[i] === x) return BigInt(i);
     return -1n;
@@ -117,12 +158,31 @@ function buildEnvironment(): Environment {
   // Kubernetes regex library (k8s.io/apiserver/pkg/cel/library/regex.go), Go's regexp.
   fn('string.find(string): string', (s: string, re: string) => findString(regexpOrThrow(re, 'Illegal regex: '), s));
   fn('string.findAll(string): list<string>', (s: string, re: string) => findAllString(regexpOrThrow(re, 'Illegal regex: '), s, -1));
-  fn('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => findAllString(regexpOrThrow(re, 'Illegal regex: '), s, Number(n)));
+  fn('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) =>
+    findAllString(regexpOrThrow(re, 'Illegal regex: '), s, Number(n)),
+  );
   // Kubernetes url, ip, cidr and quantity libraries (value checks).
-  fn('isURL(string): bool', (s: string) => { try { new URL(s); return true; } catch { return false; } });
+  fn('isURL(string): bool', (s: string) => {
+    try {
+      new URL(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
   fn('isIP(string): bool', (s: string) => net.isIP(s) !== 0);
-  fn('isCIDR(string): bool', (s: string) => { const [ip, bits] = s.split('/'); return net.isIP(ip) !== 0 && /^\d+$/.test(bits ?? ''); });
-  fn('isQuantity(string): bool', (s: string) => { try { quantityValue(s); return true; } catch { return false; } });
+  fn('isCIDR(string): bool', (s: string) => {
+    const [ip, bits] = s.split('/');
+    return net.isIP(ip) !== 0 && /^\d+$/.test(bits ?? '');
+  });
+  fn('isQuantity(string): bool', (s: string) => {
+    try {
+      quantityValue(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
   // Sets library.
   fn('sets.contains(list, list): bool', (a: unknown[], b: unknown[]) => b.every((x) => a.includes(x)));
   fn('sets.equivalent(list, list): bool', (a: unknown[], b: unknown[]) => a.every((x) => b.includes(x)) && b.every((x) => a.includes(x)));
@@ -188,11 +248,21 @@ function matchingParen(s: string, open: number): number {
     const c = s[i];
     if (quote) {
       if (c === '\\') i++;
-      else if (s.startsWith(quote, i)) { i += quote.length - 1; quote = ''; }
+      else if (s.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = '';
+      }
       continue;
     }
-    if (s.startsWith('"""', i) || s.startsWith("'''", i)) { quote = s.slice(i, i + 3); i += 2; continue; }
-    if (c === '"' || c === "'") { quote = c; continue; }
+    if (s.startsWith('"""', i) || s.startsWith("'''", i)) {
+      quote = s.slice(i, i + 3);
+      i += 2;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
     if (c === '(') depth++;
     else if (c === ')' && --depth === 0) return i;
   }
@@ -259,7 +329,8 @@ function postOrder(n: CelNode, out: CelNode[] = []): CelNode[] {
 /** A call's name, and its arguments with the receiver first (cel-go's interpreter view). */
 function callParts(n: CelNode): { name: string; member: boolean; args: CelNode[] } | undefined {
   const a = n.args as unknown[];
-  if (n.op === 'rcall' && isNode(a[1]) && Array.isArray(a[2])) return { name: a[0] as string, member: true, args: [a[1], ...(a[2] as CelNode[])] };
+  if (n.op === 'rcall' && isNode(a[1]) && Array.isArray(a[2]))
+    return { name: a[0] as string, member: true, args: [a[1], ...(a[2] as CelNode[])] };
   if (n.op === 'call' && Array.isArray(a[1])) return { name: a[0] as string, member: false, args: a[1] as CelNode[] };
   return undefined;
 }
@@ -349,7 +420,7 @@ export function toCEL(v: unknown, s: SchemaNode | undefined): unknown {
     const additional = isPlainObject(s?.additionalProperties) ? (s!.additionalProperties as SchemaNode) : undefined;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      if (props && props[k]) {
+      if (props?.[k]) {
         const name = escapeName(k);
         if (name) out[name] = toCEL(x, props[k]);
       } else out[k] = toCEL(x, additional);
@@ -360,7 +431,10 @@ export function toCEL(v: unknown, s: SchemaNode | undefined): unknown {
 }
 
 const REASONS: Record<string, FieldErrorType> = {
-  FieldValueInvalid: 'FieldValueInvalid', FieldValueForbidden: 'FieldValueForbidden', FieldValueRequired: 'FieldValueRequired', FieldValueDuplicate: 'FieldValueDuplicate',
+  FieldValueInvalid: 'FieldValueInvalid',
+  FieldValueForbidden: 'FieldValueForbidden',
+  FieldValueRequired: 'FieldValueRequired',
+  FieldValueDuplicate: 'FieldValueDuplicate',
 };
 
 function relativePath(base: string, fieldPath: string | undefined): string {
@@ -370,7 +444,15 @@ function relativePath(base: string, fieldPath: string | undefined): string {
 }
 
 /** Evaluates the rules at one node; `oldValue` undefined means no correlated old value. */
-export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, hasOld: boolean, schema: SchemaNode, path: string, errs: FieldError[]): void {
+export function evaluateRules(
+  rules: Rule[],
+  value: unknown,
+  oldValue: unknown,
+  hasOld: boolean,
+  schema: SchemaNode,
+  path: string,
+  errs: FieldError[],
+): void {
   const self = toCEL(value, schema);
   const oldSelf = hasOld ? toCEL(oldValue, schema) : undefined;
   for (const r of rules) {
@@ -379,7 +461,10 @@ export function evaluateRules(rules: Rule[], value: unknown, oldValue: unknown, 
     const program = compileRule(r.rule, transition && r.optionalOldSelf === true);
     if (program instanceof Error) continue;
     // The per-call budget: only rules whose worst case could exceed it are sized against the actual value.
-    if (estimateCost(program.ast, schema) > PER_CALL_LIMIT && estimateCost(program.ast, sizedTo(value, schema) ?? schema) > PER_CALL_LIMIT) {
+    if (
+      estimateCost(program.ast, schema) > PER_CALL_LIMIT &&
+      estimateCost(program.ast, sizedTo(value, schema) ?? schema) > PER_CALL_LIMIT
+    ) {
       errs.push(fieldErrors.invalid(path || '<root>', jsonType(value), `call cost exceeds limit for rule: ${r.rule}`));
       continue;
     }

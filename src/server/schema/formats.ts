@@ -19,7 +19,8 @@ const checks: Record<string, (v: string) => boolean> = {
     return (net.isIPv4(ip) && Number(bits) <= 32) || (net.isIPv6(ip) && Number(bits) <= 128);
   },
   email: (v) => /^[^@\s]+@[^@\s]+$/.test(v),
-  hostname: (v) => v.length <= 255 && /^([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(v),
+  hostname: (v) =>
+    v.length <= 255 && /^([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(v),
   uri: (v) => /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v),
   mac: (v) => /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/.test(v),
 };

@@ -4,20 +4,23 @@
 
 import type { FieldError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
-import { strictDecodingError, strictDecodingIssues } from '../api/openapi/fields.js';
-import type { FieldValidation } from '../endpoints/options.js';
+import { strictDecodingError, strictDecodingIssues } from './builtin/fields.js';
 import { evaluateRules, type Rule } from './cel.js';
 import { applyDefaults } from './defaults.js';
 import { pruneUnknown, type SchemaNode } from './prune.js';
 import { validateStructural } from './structural.js';
 import { validateValue } from './validate.js';
 import { ratchet } from './ratchet.js';
+import type { FieldValidation } from '../api/types.js';
 
 export interface CompiledSchema {
   schema: SchemaNode;
   errors: FieldError[];
   /** Prune (per fieldValidation) and default a request body in place. */
-  decode(obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[]; kind: string; version: string; duplicates?: string[] }): void;
+  decode(
+    obj: Record<string, unknown>,
+    opts: { fieldValidation: FieldValidation; warnings: string[]; kind: string; version: string; duplicates?: string[] },
+  ): void;
   /** Defaults on read (kube defaults objects read from storage too). */
   defaultOnRead(obj: KubeObject): void;
   validate(obj: KubeObject, old: KubeObject | undefined): FieldError[];
@@ -62,12 +65,18 @@ function celWalk(v: unknown, old: unknown, hasOld: boolean, s: SchemaNode | unde
 
 /** hasBlockingErr: the schema error types after which CEL rules are not evaluated. */
 const BLOCKING_ERRORS = new Set<FieldError['type']>([
-  'FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid',
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
 ]);
 
 /** The error kube adds in their place: field.Invalid(nil, nil, ...), printed `<nil>: Invalid value: "null": ...`. */
 const CEL_SKIPPED: FieldError = {
-  type: 'FieldValueInvalid', field: '<nil>', badValue: 'null',
+  type: 'FieldValueInvalid',
+  field: '<nil>',
+  badValue: 'null',
   detail: 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
 };
 

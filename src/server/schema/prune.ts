@@ -30,7 +30,7 @@ function join(path: string, key: string): string {
 
 function walk(value: unknown, schema: SchemaNode | undefined, path: string, opts: PruneOptions, out: string[], isRoot: boolean): void {
   const s = deref(schema, opts);
-  if (!s || s['x-kubernetes-preserve-unknown-fields'] === true && !s.properties) return;
+  if (!s || (s['x-kubernetes-preserve-unknown-fields'] === true && !s.properties)) return;
   if (s['x-kubernetes-int-or-string'] === true) return;
   if (Array.isArray(value)) {
     const items = s.items as SchemaNode | undefined;

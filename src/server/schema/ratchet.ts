@@ -4,8 +4,7 @@
 // to its parent object, which must be unchanged for it to ratchet.
 
 import type { FieldError } from '../api/errors.js';
-import { isPlainObject } from '../api/types.js';
-import { deepEqual } from '../registry/meta.js';
+import { deepEqual, isPlainObject } from '../api/types.js';
 
 const MISSING = Symbol('missing');
 

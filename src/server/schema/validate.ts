@@ -18,13 +18,20 @@ export function jsonType(v: unknown): string {
 
 function typeMatches(expected: string, v: unknown): boolean {
   switch (expected) {
-    case 'integer': return typeof v === 'number' && Number.isInteger(v);
-    case 'number': return typeof v === 'number';
-    case 'string': return typeof v === 'string';
-    case 'boolean': return typeof v === 'boolean';
-    case 'array': return Array.isArray(v);
-    case 'object': return isPlainObject(v);
-    default: return true;
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'array':
+      return Array.isArray(v);
+    case 'object':
+      return isPlainObject(v);
+    default:
+      return true;
   }
 }
 
@@ -32,7 +39,7 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
   if (!s) return;
   const p = path || '<root>';
   if (v === null) {
-    if (s.nullable === true || s['x-kubernetes-preserve-unknown-fields'] === true && !s.type) return;
+    if (s.nullable === true || (s['x-kubernetes-preserve-unknown-fields'] === true && !s.type)) return;
     if (s.type) errs.push(fieldErrors.typeInvalid(path, 'null', `${p} in body must be of type ${s.type as string}: "null"`));
     return;
   }
@@ -46,15 +53,23 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
     return;
   }
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
-    errs.push(fieldErrors.notSupported(path, v, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+    errs.push(
+      fieldErrors.notSupported(
+        path,
+        v,
+        s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))),
+      ),
+    );
   }
   if (typeof v === 'string') {
     if (typeof s.maxLength === 'number' && [...v].length > s.maxLength) errs.push(fieldErrors.tooLong(path, s.maxLength));
-    if (typeof s.minLength === 'number' && [...v].length < s.minLength) errs.push(fieldErrors.invalid(path, v, `${p} in body should be at least ${s.minLength} chars long`));
+    if (typeof s.minLength === 'number' && [...v].length < s.minLength)
+      errs.push(fieldErrors.invalid(path, v, `${p} in body should be at least ${s.minLength} chars long`));
     if (typeof s.pattern === 'string') {
       // kube-openapi validate.Pattern: Go's regexp (linear time), an unanchored MatchString.
       const re = compileRegexp(s.pattern);
-      if (re instanceof GoRegexpError) errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}, but pattern is invalid: ${re.message}'`));
+      if (re instanceof GoRegexpError)
+        errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}, but pattern is invalid: ${re.message}'`));
       else if (!matchString(re, v)) errs.push(fieldErrors.invalid(path, v, `${p} in body should match '${s.pattern}'`));
     }
     if (typeof s.format === 'string') {
@@ -65,12 +80,20 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
   if (typeof v === 'number') {
     if (typeof s.maximum === 'number') {
       if (s.exclusiveMaximum === true ? v >= s.maximum : v > s.maximum) {
-        errs.push(fieldErrors.invalid(path, v, `${p} in body should be less than ${s.exclusiveMaximum === true ? '' : 'or equal to '}${s.maximum}`));
+        errs.push(
+          fieldErrors.invalid(path, v, `${p} in body should be less than ${s.exclusiveMaximum === true ? '' : 'or equal to '}${s.maximum}`),
+        );
       }
     }
     if (typeof s.minimum === 'number') {
       if (s.exclusiveMinimum === true ? v <= s.minimum : v < s.minimum) {
-        errs.push(fieldErrors.invalid(path, v, `${p} in body should be greater than ${s.exclusiveMinimum === true ? '' : 'or equal to '}${s.minimum}`));
+        errs.push(
+          fieldErrors.invalid(
+            path,
+            v,
+            `${p} in body should be greater than ${s.exclusiveMinimum === true ? '' : 'or equal to '}${s.minimum}`,
+          ),
+        );
       }
     }
     if (typeof s.multipleOf === 'number' && s.multipleOf > 0 && Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9) {
@@ -79,7 +102,8 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
   }
   if (Array.isArray(v)) {
     if (typeof s.maxItems === 'number' && v.length > s.maxItems) errs.push(fieldErrors.tooMany(path, v.length, s.maxItems));
-    if (typeof s.minItems === 'number' && v.length < s.minItems) errs.push(fieldErrors.invalid(path, v, `${p} in body should have at least ${s.minItems} items`));
+    if (typeof s.minItems === 'number' && v.length < s.minItems)
+      errs.push(fieldErrors.invalid(path, v, `${p} in body should have at least ${s.minItems} items`));
     const listType = s['x-kubernetes-list-type'];
     if (s.uniqueItems === true || listType === 'set') {
       const seen = new Set<string>();
@@ -115,10 +139,12 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
     }
     const n = Object.keys(v).length;
     if (typeof s.maxProperties === 'number' && n > s.maxProperties) errs.push(fieldErrors.tooMany(path, n, s.maxProperties));
-    if (typeof s.minProperties === 'number' && n < s.minProperties) errs.push(fieldErrors.invalid(path, n, `${p} in body should have at least ${s.minProperties} properties`));
+    if (typeof s.minProperties === 'number' && n < s.minProperties)
+      errs.push(fieldErrors.invalid(path, n, `${p} in body should have at least ${s.minProperties} properties`));
     const additional = s.additionalProperties;
     for (const [k, x] of Object.entries(v)) {
-      const child = (Object.hasOwn(props, k) ? props[k] : undefined) ?? (isPlainObject(additional) ? (additional as SchemaNode) : undefined);
+      const child =
+        (Object.hasOwn(props, k) ? props[k] : undefined) ?? (isPlainObject(additional) ? (additional as SchemaNode) : undefined);
       if (child) validateValue(x, child, path ? `${path}.${k}` : k, errs);
     }
   }
@@ -147,4 +173,3 @@ function junctors(v: unknown, s: SchemaNode, path: string, p: string, errs: Fiel
     errs.push(fieldErrors.invalid(path, v, `${p} in body should not validate the schema`));
   }
 }
-

@@ -30,10 +30,17 @@ export function checkPreconditions(key: string, obj: KubeObject, pre: Preconditi
   if (!pre) return;
   const m = obj.metadata ?? {};
   if (pre.uid !== undefined && pre.uid !== m.uid) {
-    throw new StorageError('ResourceVersionConflicts', key, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid ?? ''}`);
+    throw new StorageError(
+      'ResourceVersionConflicts',
+      key,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid ?? ''}`,
+    );
   }
   if (pre.resourceVersion !== undefined && pre.resourceVersion !== m.resourceVersion) {
-    throw new StorageError('ResourceVersionConflicts', key,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`);
+    throw new StorageError(
+      'ResourceVersionConflicts',
+      key,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion ?? ''}`,
+    );
   }
 }

@@ -7,8 +7,18 @@
 
 import type { KubeObject } from '../api/types.js';
 import {
-  StorageError, type DeleteOptions, type ListOptions, type ListResult, type Storage, type StorageWatch, type TryUpdate,
-  type UpdateOptions, type WatchEvent, type WatchEventType, type WatchHandler, type WatchOptions,
+  StorageError,
+  type DeleteOptions,
+  type ListOptions,
+  type ListResult,
+  type Storage,
+  type StorageWatch,
+  type TryUpdate,
+  type UpdateOptions,
+  type WatchEvent,
+  type WatchEventType,
+  type WatchHandler,
+  type WatchOptions,
 } from './interface.js';
 import type { Backend, BackendEvent, KeyValue } from './backend.js';
 import { checkPreconditions, decode, encode } from './codec.js';
@@ -35,8 +45,13 @@ function decodeKV(kv: KeyValue, revision = kv.modRevision): KubeObject {
 class DecodedEvent implements WatchEvent {
   private prev?: KubeObject;
 
-  constructor(readonly type: WatchEventType, readonly key: string, readonly object: KubeObject, readonly revision: number,
-    private readonly prevKv: KeyValue | undefined) {}
+  constructor(
+    readonly type: WatchEventType,
+    readonly key: string,
+    readonly object: KubeObject,
+    readonly revision: number,
+    private readonly prevKv: KeyValue | undefined,
+  ) {}
 
   get prevObject(): KubeObject | undefined {
     if (this.prev === undefined && this.prevKv) this.prev = decodeKV(this.prevKv);
@@ -83,13 +98,16 @@ export class ObjectStorage implements Storage {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const predicate = opts.predicate;
-    let startKey = opts.startAfterKey !== undefined ? opts.startAfterKey + '\0' : undefined;
+    let startKey = opts.startAfterKey !== undefined ? `${opts.startAfterKey}\0` : undefined;
     let revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
     const items: KubeObject[] = [];
     let lastKey: string | undefined;
     for (;;) {
       const page = await this.backend.list(prefix, {
-        revision, startKey, limit: limit && predicate ? Math.max(limit, PREDICATE_PAGE) : limit, count: limit > 0 && !predicate,
+        revision,
+        startKey,
+        limit: limit && predicate ? Math.max(limit, PREDICATE_PAGE) : limit,
+        count: limit > 0 && !predicate,
       });
       revision = page.revision;
       const kvs = page.kvs;
@@ -106,7 +124,7 @@ export class ObjectStorage implements Storage {
         }
       }
       if (!page.more || !kvs.length) return { items, revision, more: false, lastKey };
-      startKey = kvs[kvs.length - 1].key + '\0';
+      startKey = `${kvs[kvs.length - 1].key}\0`;
     }
   }
 

@@ -22,12 +22,18 @@
 import type { KubeObject } from '../api/types.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
 import { EventRing } from './ring.js';
-import { SortedKeys } from '../storage/memory/sorted-keys.js';
+import { SortedKeys } from '../api/sorted-keys.js';
 import { StorageWatchSource } from './storage-source.js';
 import type { Predicate, SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
 import { defaultBookmarkObject } from './types.js';
 import {
-  addedEvent, DEFAULT_WATCHER_BUFFER_BYTES, initialEventsEndBookmark, tooLargeResourceVersion, tooOldStatus, Watcher, type CacheEvent,
+  addedEvent,
+  DEFAULT_WATCHER_BUFFER_BYTES,
+  initialEventsEndBookmark,
+  tooLargeResourceVersion,
+  tooOldStatus,
+  Watcher,
+  type CacheEvent,
 } from './watcher.js';
 
 export interface WatchCacheOptions {
@@ -66,7 +72,11 @@ export class WatchCache implements WatchSource {
   /** Storage read directly, for what the cache does not answer. */
   private readonly delegate: StorageWatchSource;
 
-  constructor(private readonly storage: Storage, readonly prefix: string, opts: WatchCacheOptions = {}) {
+  constructor(
+    private readonly storage: Storage,
+    readonly prefix: string,
+    opts: WatchCacheOptions = {},
+  ) {
     this.opts = {
       capacity: opts.capacity ?? 10_000,
       freshnessTimeoutMs: opts.freshnessTimeoutMs ?? 3_000,
@@ -102,13 +112,17 @@ export class WatchCache implements WatchSource {
     this.evicted = false;
     this.revision = this.listRevision = list.revision;
     this.listed = true;
-    const upstream: StorageWatch = this.storage.watch(this.prefix, { fromRevision: list.revision, prevObject: true }, {
-      event: (ev) => this.apply(ev),
-      error: () => this.upstreamFailed(),
-      progress: (rev) => {
-        if (this.upstream === upstream) this.progress(rev);
+    const upstream: StorageWatch = this.storage.watch(
+      this.prefix,
+      { fromRevision: list.revision, prevObject: true },
+      {
+        event: (ev) => this.apply(ev),
+        error: () => this.upstreamFailed(),
+        progress: (rev) => {
+          if (this.upstream === upstream) this.progress(rev);
+        },
       },
-    });
+    );
     this.upstream = upstream;
     this.notifyWaiters();
   }
@@ -119,11 +133,15 @@ export class WatchCache implements WatchSource {
     this.failWatchers();
     this.upstream?.stop();
     this.upstream = undefined;
-    const attempt = (): Promise<void> => this.relist().catch(() => new Promise<void>((resolve) => {
-      if (this.stopped) return resolve();
-      this.relistTimer = setTimeout(() => resolve(attempt()), this.opts.relistBackoffMs);
-      this.relistTimer.unref();
-    }));
+    const attempt = (): Promise<void> =>
+      this.relist().catch(
+        () =>
+          new Promise<void>((resolve) => {
+            if (this.stopped) return resolve();
+            this.relistTimer = setTimeout(() => resolve(attempt()), this.opts.relistBackoffMs);
+            this.relistTimer.unref();
+          }),
+      );
     this.ready = attempt();
   }
 
@@ -174,7 +192,7 @@ export class WatchCache implements WatchSource {
   private notifyWaiters(): void {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (w.rev <= this.revision ? w.resolve() : still.push(w));
+    for (const w of this.waiters) w.rev <= this.revision ? w.resolve() : still.push(w);
     this.waiters = still;
   }
 
@@ -202,7 +220,13 @@ export class WatchCache implements WatchSource {
     this.upstream?.requestProgress?.();
     if (rev <= this.revision) return;
     await new Promise<void>((resolve, reject) => {
-      const entry = { rev, resolve: () => { clearTimeout(timer); resolve(); } };
+      const entry = {
+        rev,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== entry);
         reject(tooLargeResourceVersion(rev, this.revision));
@@ -233,7 +257,7 @@ export class WatchCache implements WatchSource {
   /** The matching objects in key order. */
   private snapshot(keyPrefix = this.prefix, predicate?: Predicate): KubeObject[] {
     const items: KubeObject[] = [];
-    for (let i = this.keys.lowerBound(keyPrefix), key = this.keys.at(i); key !== undefined && key.startsWith(keyPrefix); key = this.keys.at(++i)) {
+    for (let i = this.keys.lowerBound(keyPrefix), key = this.keys.at(i); key?.startsWith(keyPrefix); key = this.keys.at(++i)) {
       const obj = this.state.get(key)!;
       if (!predicate || predicate(obj)) items.push(obj);
     }
@@ -246,10 +270,11 @@ export class WatchCache implements WatchSource {
    */
   async watch(opts: SourceWatchOptions, sink: WatchSink): Promise<WatchHandle> {
     const min = opts.minRevision ?? 0;
-    if (opts.sendInitialEvents && min > 0 && !(await this.reached(min)) && (await this.storeReached(min))) return this.delegate.watch(opts, sink);
+    if (opts.sendInitialEvents && min > 0 && !(await this.reached(min)) && (await this.storeReached(min)))
+      return this.delegate.watch(opts, sink);
     const initial = !!(opts.sendInitialEvents || opts.initialEvents);
     const resume = !initial && opts.fromRevision > 0;
-    await this.waitFresh(resume ? 0 : opts.minRevision ?? 0);
+    await this.waitFresh(resume ? 0 : (opts.minRevision ?? 0));
     if (resume && opts.fromRevision > this.revision) await this.waitResumable(opts.fromRevision);
     // From here to registration nothing awaits: no event can slip between the snapshot/replay and the live stream.
     const make = opts.bookmarkObject ?? this.opts.bookmarkObject;
@@ -265,10 +290,12 @@ export class WatchCache implements WatchSource {
     });
     if (initial) {
       for (const obj of this.snapshot(opts.keyPrefix, opts.predicate)) w.send(addedEvent(obj));
-      if (opts.sendInitialEvents && opts.allowBookmarks) w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(make, this.revision) });
+      if (opts.sendInitialEvents && opts.allowBookmarks)
+        w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(make, this.revision) });
     } else if (opts.fromRevision > 0) {
       // watchCache.getAllEventsSinceLocked: complete since the list unless events were evicted.
-      const oldest = this.listRevision > 0 && !this.evicted ? this.listRevision + 1 : this.ring.size ? this.ring.at(0).revision : this.revision + 1;
+      const oldest =
+        this.listRevision > 0 && !this.evicted ? this.listRevision + 1 : this.ring.size ? this.ring.at(0).revision : this.revision + 1;
       if (opts.fromRevision < oldest - 1) {
         w.fail(tooOldStatus(opts.fromRevision, oldest - 1));
         return w;

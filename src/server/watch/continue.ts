@@ -29,7 +29,7 @@ function cleanPath(p: string): string {
     if (seg === '..') out.pop();
     else out.push(seg);
   }
-  return '/' + out.join('/');
+  return `/${out.join('/')}`;
 }
 
 /**
@@ -50,12 +50,13 @@ export function decodeContinue(token: string): ContinueToken {
   const v = typeof t.v === 'string' ? t.v : '';
   if (v !== 'meta.k8s.io/v1') throw invalidToken(`: server does not recognize this encoded version ${v}`);
   const rv = t.rv ?? 0;
-  if (typeof rv !== 'number' || !Number.isSafeInteger(rv)) throw invalidToken(`: json: cannot unmarshal ${JSON.stringify(rv)} into Go struct field continueToken.rv of type int64`);
+  if (typeof rv !== 'number' || !Number.isSafeInteger(rv))
+    throw invalidToken(`: json: cannot unmarshal ${JSON.stringify(rv)} into Go struct field continueToken.rv of type int64`);
   if (rv === 0) throw invalidToken(': incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   const start = typeof t.start === 'string' ? t.start : '';
   if (start === '') throw invalidToken(': encoded start key empty (version meta.k8s.io/v1)');
   // Defends against ranging outside the resource's key prefix: the key must already be clean.
-  const key = start.startsWith('/') ? start : '/' + start;
+  const key = start.startsWith('/') ? start : `/${start}`;
   if (cleanPath(key) !== key) throw invalidToken(`: ${start}`);
   return { rv, start: key.slice(1) };
 }

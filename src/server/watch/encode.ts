@@ -15,7 +15,7 @@ export function eventJSON(ev: WatchEventOut): string {
 export function eventLine(ev: WatchEventOut): Buffer {
   let b = lines.get(ev);
   if (!b) {
-    b = Buffer.from(eventJSON(ev) + '\n');
+    b = Buffer.from(`${eventJSON(ev)}\n`);
     lines.set(ev, b);
   }
   return b;

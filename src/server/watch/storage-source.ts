@@ -25,7 +25,11 @@ export class StorageWatchSource implements WatchSource {
   private readonly watchers = new Map<Watcher, StorageWatch | undefined>();
   private readonly make: (rv: number) => KubeObject;
 
-  constructor(private readonly storage: Storage, readonly prefix: string, private readonly opts: StorageWatchSourceOptions = {}) {
+  constructor(
+    private readonly storage: Storage,
+    readonly prefix: string,
+    private readonly opts: StorageWatchSourceOptions = {},
+  ) {
     this.make = opts.bookmarkObject ?? defaultBookmarkObject(undefined, undefined);
   }
 
@@ -39,7 +43,7 @@ export class StorageWatchSource implements WatchSource {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     if (opts.continue) {
       const token = decodeContinue(opts.continue);
-      return this.read(keyPrefix, opts.predicate, limit, token.rv > 0 ? token.rv : 0, this.prefix + token.start);
+      return this.read(keyPrefix, opts.predicate, limit, Math.max(token.rv, 0), this.prefix + token.start);
     }
     const rv = opts.resourceVersion;
     const match = opts.resourceVersionMatch ?? '';
@@ -51,7 +55,13 @@ export class StorageWatchSource implements WatchSource {
     return this.read(keyPrefix, opts.predicate, limit, exact ? rv : 0, undefined);
   }
 
-  private async read(keyPrefix: string, predicate: Predicate | undefined, limit: number, revision: number, startAfterKey: string | undefined): Promise<SourceListResult> {
+  private async read(
+    keyPrefix: string,
+    predicate: Predicate | undefined,
+    limit: number,
+    revision: number,
+    startAfterKey: string | undefined,
+  ): Promise<SourceListResult> {
     try {
       const r = await this.storage.list(keyPrefix, { revision, limit, predicate, startAfterKey });
       const out: SourceListResult = { items: r.items, revision: r.revision };
@@ -68,7 +78,8 @@ export class StorageWatchSource implements WatchSource {
         }
         throw expired(`The resourceVersion for the provided list is too old.`);
       }
-      if (isStorageError(e, 'TooLargeResourceVersion')) throw tooLargeResourceVersion(revision, e.revision ?? (await this.storage.currentRevision()));
+      if (isStorageError(e, 'TooLargeResourceVersion'))
+        throw tooLargeResourceVersion(revision, e.revision ?? (await this.storage.currentRevision()));
       throw e;
     }
   }
@@ -92,16 +103,21 @@ export class StorageWatchSource implements WatchSource {
     }
     const w = this.watcher(sink, opts, start, keyPrefix);
     for (const obj of items) w.send(addedEvent(obj));
-    if (opts.sendInitialEvents && opts.allowBookmarks) w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(w.opts.bookmarkObject, start) });
+    if (opts.sendInitialEvents && opts.allowBookmarks)
+      w.send({ type: 'BOOKMARK', object: initialEventsEndBookmark(w.opts.bookmarkObject, start) });
     if (w.closed) return w;
     this.watchers.set(w, undefined);
-    const upstream = this.storage.watch(keyPrefix, { fromRevision: start, prevObject: true }, {
-      event: (ev) => w.deliver(ev),
-      error: (err) => {
-        const status = isStorageError(err, 'Compacted') ? expired(WATCH_TOO_OLD).status : toStatus(err);
-        w.fail(status as unknown as KubeObject);
+    const upstream = this.storage.watch(
+      keyPrefix,
+      { fromRevision: start, prevObject: true },
+      {
+        event: (ev) => w.deliver(ev),
+        error: (err) => {
+          const status = isStorageError(err, 'Compacted') ? expired(WATCH_TOO_OLD).status : toStatus(err);
+          w.fail(status as unknown as KubeObject);
+        },
       },
-    });
+    );
     if (w.closed) upstream.stop();
     else this.watchers.set(w, upstream);
     return w;

@@ -97,7 +97,11 @@ export interface WatchSource {
 /** kube's empty object of the watched kind carrying only a resourceVersion (creationTimestamp null as Go's ObjectMeta encodes). */
 export function defaultBookmarkObject(apiVersion: string | undefined, kind: string | undefined): (rv: number) => KubeObject {
   // Key order as Go encodes TypeMeta then ObjectMeta.
-  return (rv) => ({ ...(kind ? { kind } : {}), ...(apiVersion ? { apiVersion } : {}), metadata: { resourceVersion: String(rv), creationTimestamp: null } });
+  return (rv) => ({
+    ...(kind ? { kind } : {}),
+    ...(apiVersion ? { apiVersion } : {}),
+    metadata: { resourceVersion: String(rv), creationTimestamp: null },
+  });
 }
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';

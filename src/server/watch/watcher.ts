@@ -26,7 +26,9 @@ export const DEFAULT_WATCHER_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** 504 for a revision not reached in time (kube's waitUntilFreshAndBlock and the etcd3 store's NotOlderThan check). */
 export function tooLargeResourceVersion(rv: number, current: number): StatusError {
-  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
+  return timeout(`Too large resource version: ${rv}, current: ${current}`, 1, [
+    { reason: 'ResourceVersionTooLarge', message: 'Too large resource version' },
+  ]);
 }
 
 /** kube's watch_cache message for a start point older than the history kept. */
@@ -53,7 +55,7 @@ function outEvent(ev: CacheEvent, type: 'ADDED' | 'MODIFIED' | 'DELETED'): Watch
 export function convertToWatchEvent(ev: CacheEvent, predicate: Predicate | undefined): WatchEventOut | null {
   if (!predicate) return outEvent(ev, ev.type);
   const cur = ev.type !== 'DELETED' && predicate(ev.object);
-  const prevObj = ev.type === 'DELETED' ? ev.prevObject ?? ev.object : ev.prevObject;
+  const prevObj = ev.type === 'DELETED' ? (ev.prevObject ?? ev.object) : ev.prevObject;
   const prev = prevObj !== undefined && predicate(prevObj);
   if (cur && prev) return outEvent(ev, 'MODIFIED');
   if (cur) return outEvent(ev, 'ADDED');
@@ -93,7 +95,10 @@ export class Watcher implements WatchHandle {
   /** The newest revision this client has been told about (events or bookmarks). */
   lastRevision: number;
 
-  constructor(private readonly sink: WatchSink, readonly opts: WatcherOptions) {
+  constructor(
+    private readonly sink: WatchSink,
+    readonly opts: WatcherOptions,
+  ) {
     this.lastRevision = opts.afterRevision;
   }
 

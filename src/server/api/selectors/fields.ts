@@ -80,7 +80,7 @@ class Selector implements FieldSelector {
   }
   matches(fields: Record<string, string>): boolean {
     for (const r of this.requirements) {
-      const v = Object.prototype.hasOwnProperty.call(fields, r.field) ? fields[r.field] : '';
+      const v = Object.hasOwn(fields, r.field) ? fields[r.field] : '';
       if ((v === r.value) !== (r.op === '=')) return false;
     }
     return true;

@@ -5,7 +5,7 @@
 // values deduplicated and sorted, as labels.Parse does.
 
 import { badRequest } from '../errors.js';
-import { isQualifiedName, isValidLabelValue } from '../../registry/validation/names.js';
+import { isQualifiedName, isValidLabelValue } from '../names.js';
 
 export type LabelOperator = '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -111,11 +111,19 @@ class Parser {
     if (op === '!' || next === 'EOS' || next === ',') return newRequirement(key, op ?? 'exists', []);
     const [opTok, opLit] = this.consume(false);
     switch (opTok) {
-      case 'in': case 'notin': return newRequirement(key, opTok, this.valueSet());
-      case '=': case '==': case '!=': return newRequirement(key, opTok, this.exactValue());
-      case '>': return newRequirement(key, 'gt', this.exactValue());
-      case '<': return newRequirement(key, 'lt', this.exactValue());
-      default: return fail(`found '${opLit}', expected: in, notin, =, ==, !=, gt, lt`);
+      case 'in':
+      case 'notin':
+        return newRequirement(key, opTok, this.valueSet());
+      case '=':
+      case '==':
+      case '!=':
+        return newRequirement(key, opTok, this.exactValue());
+      case '>':
+        return newRequirement(key, 'gt', this.exactValue());
+      case '<':
+        return newRequirement(key, 'lt', this.exactValue());
+      default:
+        return fail(`found '${opLit}', expected: in, notin, =, ==, !=, gt, lt`);
     }
   }
 
@@ -193,10 +201,12 @@ function newRequirement(key: string, operator: LabelOperator, raw: string[]): La
   const errs: string[] = [];
   const k = keyErrors(key, 'key');
   if (k) errs.push(k);
-  if ((operator === 'gt' || operator === 'lt')) {
-    if (values.length !== 1) errs.push(`values: Invalid value: ${goStrings(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
+  if (operator === 'gt' || operator === 'lt') {
+    if (values.length !== 1)
+      errs.push(`values: Invalid value: ${goStrings(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
     values.forEach((v, i) => {
-      if (!isInt64(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+      if (!isInt64(v))
+        errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
     });
   }
   values.forEach((v, i) => {
@@ -210,13 +220,21 @@ function newRequirement(key: string, operator: LabelOperator, raw: string[]): La
 }
 
 function matchOne(r: LabelRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   switch (r.operator) {
-    case '=': case '==': case 'in': return has && r.values.includes(labels[r.key]);
-    case '!=': case 'notin': return !has || !r.values.includes(labels[r.key]);
-    case 'exists': return has;
-    case '!': return !has;
-    case 'gt': case 'lt': {
+    case '=':
+    case '==':
+    case 'in':
+      return has && r.values.includes(labels[r.key]);
+    case '!=':
+    case 'notin':
+      return !has || !r.values.includes(labels[r.key]);
+    case 'exists':
+      return has;
+    case '!':
+      return !has;
+    case 'gt':
+    case 'lt': {
       const v = labels[r.key];
       if (!has || !isInt64(v)) return false;
       const a = BigInt(v);
@@ -228,12 +246,19 @@ function matchOne(r: LabelRequirement, labels: Record<string, string>): boolean 
 
 function requirementString(r: LabelRequirement): string {
   switch (r.operator) {
-    case 'exists': return r.key;
-    case '!': return `!${r.key}`;
-    case 'in': case 'notin': return `${r.key} ${r.operator} (${r.values.join(',')})`;
-    case 'gt': return `${r.key}>${r.values[0]}`;
-    case 'lt': return `${r.key}<${r.values[0]}`;
-    default: return `${r.key}${r.operator}${r.values[0]}`;
+    case 'exists':
+      return r.key;
+    case '!':
+      return `!${r.key}`;
+    case 'in':
+    case 'notin':
+      return `${r.key} ${r.operator} (${r.values.join(',')})`;
+    case 'gt':
+      return `${r.key}>${r.values[0]}`;
+    case 'lt':
+      return `${r.key}<${r.values[0]}`;
+    default:
+      return `${r.key}${r.operator}${r.values[0]}`;
   }
 }
 

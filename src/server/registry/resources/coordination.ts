@@ -11,7 +11,9 @@ function validateLease(obj: KubeObject): FieldError[] {
   for (const f of ['leaseDurationSeconds', 'leaseTransitions']) {
     const v = spec[f];
     if (typeof v === 'number' && v < (f === 'leaseDurationSeconds' ? 1 : 0)) {
-      errs.push(fieldErrors.invalid(`spec.${f}`, v, f === 'leaseDurationSeconds' ? 'must be greater than 0' : 'must be greater than or equal to 0'));
+      errs.push(
+        fieldErrors.invalid(`spec.${f}`, v, f === 'leaseDurationSeconds' ? 'must be greater than 0' : 'must be greater than or equal to 0'),
+      );
     }
   }
   return errs;
@@ -26,7 +28,13 @@ export const leaseStrategy: Strategy = {
   validate: validateLease,
   validateUpdate: validateLease,
   // Lease.spec is a struct in Go: always serialised, `{}` when empty.
-  canonicalize: (obj) => { obj.spec ??= {}; },
+  canonicalize: (obj) => {
+    obj.spec ??= {};
+  },
   tableColumns: [nameColumn, column('Holder', 'string', 'The holder of the lease'), ageColumn],
-  tableRow: (obj) => [objName(obj), String((obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''), age(obj.metadata?.creationTimestamp)],
+  tableRow: (obj) => [
+    objName(obj),
+    String((obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''),
+    age(obj.metadata?.creationTimestamp),
+  ],
 };

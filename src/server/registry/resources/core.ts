@@ -2,10 +2,9 @@
 // secrets, serviceaccounts, events. Each is a few lines on the generic store.
 
 import { fieldErrors, type FieldError } from '../../api/errors.js';
-import { isPlainObject, type KubeObject } from '../../api/types.js';
-import { deepEqual } from '../meta.js';
+import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
-import { nameIsDNSLabel } from '../validation/names.js';
+import { nameIsDNSLabel } from '../../api/names.js';
 import { age, ageColumn, column, countKeys, nameColumn, objName } from './printers.js';
 
 const configKeyFmt = '[-._a-zA-Z0-9]+';
@@ -17,7 +16,9 @@ function configKeyErrors(key: string): string[] {
   const errs: string[] = [];
   if (key.length > 253) errs.push('must be no more than 253 characters');
   if (!configKeyRe.test(key)) {
-    errs.push(`a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '${configKeyFmt}')`);
+    errs.push(
+      `a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '${configKeyFmt}')`,
+    );
   }
   if (key === '.') errs.push(`must not be '.'`);
   else if (key === '..') errs.push(`must not be '..'`);
@@ -97,7 +98,10 @@ export const configMapStrategy: Strategy = {
   ...plain,
   namespaced: true,
   validate: (obj) => validateDataMaps(obj, ['data', 'binaryData']),
-  validateUpdate: (obj, old) => [...validateDataMaps(obj, ['data', 'binaryData']), ...immutableDataErrors(obj, old, ['data', 'binaryData'])],
+  validateUpdate: (obj, old) => [
+    ...validateDataMaps(obj, ['data', 'binaryData']),
+    ...immutableDataErrors(obj, old, ['data', 'binaryData']),
+  ],
   tableColumns: [nameColumn, column('Data', 'integer', 'Data contains the configuration data.'), ageColumn],
   tableRow: (obj) => [objName(obj), countKeys(obj.data, obj.binaryData), age(obj.metadata?.creationTimestamp)],
 };
@@ -149,7 +153,12 @@ export const secretStrategy: Strategy = {
   },
   fieldLabels: (obj) => ({ type: String(obj.type ?? '') }),
   supportedFieldLabels: ['type'],
-  tableColumns: [nameColumn, column('Type', 'string', 'The type of the secret'), column('Data', 'integer', 'The number of entries in the data'), ageColumn],
+  tableColumns: [
+    nameColumn,
+    column('Type', 'string', 'The type of the secret'),
+    column('Data', 'integer', 'The number of entries in the data'),
+    ageColumn,
+  ],
   tableRow: (obj) => [objName(obj), String(obj.type ?? ''), countKeys(obj.data), age(obj.metadata?.creationTimestamp)],
 };
 
@@ -157,7 +166,15 @@ export const serviceAccountStrategy: Strategy = {
   ...plain,
   namespaced: true,
   returnDeletedObject: true,
-  tableColumns: [nameColumn, column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), ageColumn],
+  tableColumns: [
+    nameColumn,
+    column(
+      'Secrets',
+      'string',
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+    ),
+    ageColumn,
+  ],
   tableRow: (obj) => [objName(obj), Array.isArray(obj.secrets) ? obj.secrets.length : 0, age(obj.metadata?.creationTimestamp)],
 };
 
@@ -179,10 +196,17 @@ function eventFields(obj: KubeObject): Record<string, string> {
   const io = e.involvedObject ?? {};
   const s = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
   return {
-    'involvedObject.kind': s(io.kind), 'involvedObject.namespace': s(io.namespace), 'involvedObject.name': s(io.name),
-    'involvedObject.uid': s(io.uid), 'involvedObject.apiVersion': s(io.apiVersion), 'involvedObject.resourceVersion': s(io.resourceVersion),
-    'involvedObject.fieldPath': s(io.fieldPath), reason: s(e.reason), reportingComponent: s(e.reportingComponent),
-    source: s(e.source?.component), type: s(e.type),
+    'involvedObject.kind': s(io.kind),
+    'involvedObject.namespace': s(io.namespace),
+    'involvedObject.name': s(io.name),
+    'involvedObject.uid': s(io.uid),
+    'involvedObject.apiVersion': s(io.apiVersion),
+    'involvedObject.resourceVersion': s(io.resourceVersion),
+    'involvedObject.fieldPath': s(io.fieldPath),
+    reason: s(e.reason),
+    reportingComponent: s(e.reportingComponent),
+    source: s(e.source?.component),
+    type: s(e.type),
   };
 }
 
@@ -240,6 +264,17 @@ export const eventStrategy: Strategy = {
     const first = e.firstTimestamp || e.eventTime || obj.metadata?.creationTimestamp;
     const object = `${String(io.kind ?? '').toLowerCase()}/${String(io.name ?? '')}`;
     const source = [e.source?.component ?? e.reportingComponent ?? '', e.source?.host ?? ''].filter(Boolean).join(', ');
-    return [age(last), e.type ?? '', e.reason ?? '', object, String(io.fieldPath ?? ''), source, e.message ?? '', age(first), e.count ?? 1, objName(obj)];
+    return [
+      age(last),
+      e.type ?? '',
+      e.reason ?? '',
+      object,
+      String(io.fieldPath ?? ''),
+      source,
+      e.message ?? '',
+      age(first),
+      e.count ?? 1,
+      objName(obj),
+    ];
   },
 };

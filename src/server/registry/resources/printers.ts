@@ -1,7 +1,7 @@
 // Shared pieces of kube's printers (pkg/printers/internalversion) for table columns.
 
 import type { KubeObject } from '../../api/types.js';
-import type { TableColumn } from '../strategy.js';
+import type { TableColumn } from '../../api/descriptor.js';
 
 /** k8s.io/apimachinery/pkg/util/duration.HumanDuration. */
 export function humanDuration(ms: number): string {
@@ -41,13 +41,21 @@ export function age(timestamp: unknown): string {
 }
 
 export const nameColumn: TableColumn = {
-  name: 'Name', type: 'string', format: 'name', priority: 0,
-  description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  priority: 0,
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
 };
 
 export const ageColumn: TableColumn = {
-  name: 'Age', type: 'string', format: '', priority: 0,
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
+  name: 'Age',
+  type: 'string',
+  format: '',
+  priority: 0,
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
 };
 
 export function column(name: string, type: TableColumn['type'], description: string, priority = 0): TableColumn {

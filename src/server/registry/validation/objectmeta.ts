@@ -3,7 +3,7 @@
 import { fieldErrors, type FieldError } from '../../api/errors.js';
 import { goTimeString, sameTime } from '../../api/time.js';
 import { isPlainObject, type KubeObject, type ObjectMeta } from '../../api/types.js';
-import { isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
+import { isQualifiedName, isValidLabelValue, type NameValidator } from '../../api/names.js';
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
@@ -67,8 +67,17 @@ function validateOwnerReferences(refs: unknown, path: string): FieldError[] {
     if (r.controller === true) controllers++;
   });
   if (controllers > 1) {
-    errs.push(fieldErrors.invalid(path, refs, 'Only one reference can have Controller set to true. Found "true" in references for ' +
-      refs.filter((r) => isPlainObject(r) && r.controller === true).map((r) => `${(r as Record<string, unknown>).kind}/${(r as Record<string, unknown>).name}`).join(' and ')));
+    errs.push(
+      fieldErrors.invalid(
+        path,
+        refs,
+        'Only one reference can have Controller set to true. Found "true" in references for ' +
+          refs
+            .filter((r) => isPlainObject(r) && r.controller === true)
+            .map((r) => `${(r as Record<string, unknown>).kind}/${(r as Record<string, unknown>).name}`)
+            .join(' and '),
+      ),
+    );
   }
   return errs;
 }
@@ -83,7 +92,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: MetaRule
   const errs: FieldError[] = [];
   const m = meta ?? {};
   if (m.generateName) {
-    for (const msg of rules.nameValidator(m.generateName, true)) errs.push(fieldErrors.invalid('metadata.generateName', m.generateName, msg));
+    for (const msg of rules.nameValidator(m.generateName, true))
+      errs.push(fieldErrors.invalid('metadata.generateName', m.generateName, msg));
   }
   if (!m.name) errs.push(fieldErrors.required('metadata.name', 'name or generateName is required'));
   else for (const msg of rules.nameValidator(m.name, false)) errs.push(fieldErrors.invalid('metadata.name', m.name, msg));
@@ -122,7 +132,12 @@ export function validateObjectMetaUpdate(obj: KubeObject, old: KubeObject, rules
     const before = new Set(o.finalizers ?? []);
     const added = (n.finalizers ?? []).filter((f) => !before.has(f));
     if (added.length) {
-      errs.push(fieldErrors.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(', ')}}`));
+      errs.push(
+        fieldErrors.forbidden(
+          'metadata.finalizers',
+          `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(', ')}}`,
+        ),
+      );
     }
   }
   return errs;

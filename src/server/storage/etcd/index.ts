@@ -36,7 +36,11 @@ export class EtcdBackend implements Backend {
   private compacted = 0;
 
   constructor(cfg: EtcdStorageConfig) {
-    const opts: IOptions = { hosts: cfg.endpoints, dialTimeout: 3000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } };
+    const opts: IOptions = {
+      hosts: cfg.endpoints,
+      dialTimeout: 3000,
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    };
     if (cfg.tls && (cfg.tls.ca || cfg.tls.cert)) {
       opts.credentials = { rootCertificate: cfg.tls.ca ?? Buffer.alloc(0), certChain: cfg.tls.cert, privateKey: cfg.tls.key };
     }
@@ -50,8 +54,10 @@ export class EtcdBackend implements Backend {
 
   private kv(kv: IKeyValue): KeyValue {
     return {
-      key: kv.key.toString('utf8').slice(this.prefix.length), value: kv.value,
-      createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision),
+      key: kv.key.toString('utf8').slice(this.prefix.length),
+      value: kv.value,
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
     };
   }
 
@@ -60,7 +66,8 @@ export class EtcdBackend implements Backend {
     if (/required revision has been compacted/.test(msg)) throw new StorageError('Compacted', key, msg, this.compacted);
     if (/required revision is a future revision/.test(msg)) throw new StorageError('TooLargeResourceVersion', key, msg);
     // The client's circuit breaker opens after repeated connection failures and then fails calls at once.
-    if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline|circuit breaker is open/i.test(msg)) throw new StorageError('Unreachable', key, `etcd unreachable: ${msg}`);
+    if (/UNAVAILABLE|ECONNREFUSED|No connection established|deadline|circuit breaker is open/i.test(msg))
+      throw new StorageError('Unreachable', key, `etcd unreachable: ${msg}`);
     if (e instanceof StorageError) throw e;
     throw new StorageError('Internal', key, msg);
   }
@@ -108,11 +115,13 @@ export class EtcdBackend implements Backend {
   /** One transaction: `success` when the key's mod revision is `modRevision`, else the key's current version. */
   private async txn(key: string, modRevision: number, put: Buffer | null): Promise<WriteResult> {
     const k = this.full(key);
-    const res = await this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: modRevision }],
-      success: [put ? { request_put: { key: k, value: put } } : { request_delete_range: { key: k } }],
-      failure: [{ request_range: { key: k } }],
-    }).catch((e) => this.mapError(e, key));
+    const res = await this.client.kv
+      .txn({
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: modRevision }],
+        success: [put ? { request_put: { key: k, value: put } } : { request_delete_range: { key: k } }],
+        failure: [{ request_range: { key: k } }],
+      })
+      .catch((e) => this.mapError(e, key));
     if (res.succeeded) return { succeeded: true, revision: Number(res.header.revision) };
     const cur = res.responses[0]?.response_range?.kvs[0];
     return { succeeded: false, current: cur && this.kv(cur) };
@@ -120,11 +129,13 @@ export class EtcdBackend implements Backend {
 
   async create(key: string, value: Buffer): Promise<number> {
     const k = this.full(key);
-    const res = await this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
-      success: [{ request_put: { key: k, value } }],
-      failure: [],
-    }).catch((e) => this.mapError(e, key));
+    const res = await this.client.kv
+      .txn({
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
+        success: [{ request_put: { key: k, value } }],
+        failure: [],
+      })
+      .catch((e) => this.mapError(e, key));
     return res.succeeded ? Number(res.header.revision) : 0;
   }
 
@@ -150,43 +161,48 @@ export class EtcdBackend implements Backend {
       void watcher?.cancel().catch(() => undefined);
       handler.error(err);
     };
-    const b = this.client.watch().prefix(this.prefix + prefix).withPreviousKV();
+    const b = this.client
+      .watch()
+      .prefix(this.prefix + prefix)
+      .withPreviousKV();
     if (fromRevision > 0) b.startRevision(String(fromRevision + 1));
-    b.create().then((w) => {
-      watcher = w;
-      if (stopped) {
-        void w.cancel().catch(() => undefined);
-        return;
-      }
-      w.on('data', (res: IWatchResponse) => {
-        if (stopped) return;
-        if (res.compact_revision && res.compact_revision !== '0') {
-          this.compacted = Math.max(this.compacted, Number(res.compact_revision));
-          fail(new StorageError('Compacted', prefix, `required revision has been compacted`, Number(res.compact_revision)));
+    b.create()
+      .then((w) => {
+        watcher = w;
+        if (stopped) {
+          void w.cancel().catch(() => undefined);
           return;
         }
-        if (res.events.length === 0) {
-          // A progress notification: etcd sends one only for a watcher that has caught up with the store,
-          // on the watcher's own channel behind its events, so every event up to this revision has arrived
-          // (the client asks for them with progress_notify; etcd's --experimental-watch-progress-notify-interval
-          // sets how often they come). An on-demand progress request is not sent: etcd 3.4 answers it from
-          // its control channel, which can overtake events still queued for the watcher, and the etcd3
-          // client cannot route its watch_id -1 answer.
-          if (res.header?.revision) handler.progress(Number(res.header.revision));
-          return;
-        }
-        for (const ev of res.events) {
-          const out: BackendEvent = { type: ev.type === 'Delete' ? 'delete' : 'put', kv: this.kv(ev.kv) };
-          if (ev.prev_kv) out.prevKv = this.kv(ev.prev_kv);
-          handler.event(out);
-        }
-      });
-      w.on('error', (e: Error) => {
-        const compactedErr = /compact/i.test(e.message) || /Watcher canceled/.test(e.message);
-        fail(new StorageError(compactedErr ? 'Compacted' : 'Unreachable', prefix, e.message, this.compacted));
-      });
-      w.on('disconnected', (e: Error) => fail(new StorageError('Unreachable', prefix, `etcd watch disconnected: ${e.message}`)));
-    }).catch((e: Error) => fail(new StorageError('Unreachable', prefix, e.message)));
+        w.on('data', (res: IWatchResponse) => {
+          if (stopped) return;
+          if (res.compact_revision && res.compact_revision !== '0') {
+            this.compacted = Math.max(this.compacted, Number(res.compact_revision));
+            fail(new StorageError('Compacted', prefix, `required revision has been compacted`, Number(res.compact_revision)));
+            return;
+          }
+          if (res.events.length === 0) {
+            // A progress notification: etcd sends one only for a watcher that has caught up with the store,
+            // on the watcher's own channel behind its events, so every event up to this revision has arrived
+            // (the client asks for them with progress_notify; etcd's --experimental-watch-progress-notify-interval
+            // sets how often they come). An on-demand progress request is not sent: etcd 3.4 answers it from
+            // its control channel, which can overtake events still queued for the watcher, and the etcd3
+            // client cannot route its watch_id -1 answer.
+            if (res.header?.revision) handler.progress(Number(res.header.revision));
+            return;
+          }
+          for (const ev of res.events) {
+            const out: BackendEvent = { type: ev.type === 'Delete' ? 'delete' : 'put', kv: this.kv(ev.kv) };
+            if (ev.prev_kv) out.prevKv = this.kv(ev.prev_kv);
+            handler.event(out);
+          }
+        });
+        w.on('error', (e: Error) => {
+          const compactedErr = /compact/i.test(e.message) || /Watcher canceled/.test(e.message);
+          fail(new StorageError(compactedErr ? 'Compacted' : 'Unreachable', prefix, e.message, this.compacted));
+        });
+        w.on('disconnected', (e: Error) => fail(new StorageError('Unreachable', prefix, `etcd watch disconnected: ${e.message}`)));
+      })
+      .catch((e: Error) => fail(new StorageError('Unreachable', prefix, e.message)));
     return {
       stop: () => {
         if (stopped) return;
@@ -197,7 +213,7 @@ export class EtcdBackend implements Backend {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.range({ key: Buffer.from(this.prefix + '/'), limit: 1, count_only: true }, '');
+    const res = await this.range({ key: Buffer.from(`${this.prefix}/`), limit: 1, count_only: true }, '');
     return Number(res.header.revision);
   }
 

@@ -6,7 +6,7 @@
 import { StorageError, type StorageWatch } from '../interface.js';
 import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
 import { ObjectStorage } from '../objects.js';
-import { SortedKeys } from './sorted-keys.js';
+import { SortedKeys } from '../../api/sorted-keys.js';
 
 /** A version of a key; a deletion leaves a tombstone (empty value) at its revision. */
 interface Version extends KeyValue {
@@ -74,9 +74,10 @@ export class MemoryBackend implements Backend {
       this.history.set(key, h);
       this.known.add(key);
     }
-    const v: Version = value === null
-      ? { key, value: EMPTY, createRevision: prev!.createRevision, modRevision: rev, deleted: true }
-      : { key, value, createRevision: prev ? prev.createRevision : rev, modRevision: rev, deleted: false };
+    const v: Version =
+      value === null
+        ? { key, value: EMPTY, createRevision: prev!.createRevision, modRevision: rev, deleted: true }
+        : { key, value, createRevision: prev ? prev.createRevision : rev, modRevision: rev, deleted: false };
     h.push(v);
     if (value === null) this.live.delete(key);
     else this.live.add(key);
@@ -99,7 +100,13 @@ export class MemoryBackend implements Backend {
   async list(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
     this.checkOpen();
     const rev = opts.revision && opts.revision > 0 ? opts.revision : this.revision;
-    if (rev > this.revision) throw new StorageError('TooLargeResourceVersion', prefix, `too large resource version: ${rev}, current: ${this.revision}`, this.revision);
+    if (rev > this.revision)
+      throw new StorageError(
+        'TooLargeResourceVersion',
+        prefix,
+        `too large resource version: ${rev}, current: ${this.revision}`,
+        this.revision,
+      );
     if (rev < this.compacted) throw new StorageError('Compacted', prefix, `required revision ${rev} has been compacted`, this.compacted);
     const latest = rev === this.revision;
     const keys = latest ? this.live : this.known;
@@ -156,8 +163,14 @@ export class MemoryBackend implements Backend {
   watch(prefix: string, fromRevision: number, handler: BackendWatchHandler): StorageWatch {
     const w: Watch = { prefix, handler, stopped: false };
     if (fromRevision > 0 && fromRevision < this.compacted) {
-      queueMicrotask(() => handler.error(new StorageError('Compacted', prefix, `required revision ${fromRevision + 1} has been compacted`, this.compacted)));
-      return { stop: () => { w.stopped = true; } };
+      queueMicrotask(() =>
+        handler.error(new StorageError('Compacted', prefix, `required revision ${fromRevision + 1} has been compacted`, this.compacted)),
+      );
+      return {
+        stop: () => {
+          w.stopped = true;
+        },
+      };
     }
     // Replay history after `fromRevision`, then go live; both happen before any later write is dispatched.
     if (fromRevision > 0 && fromRevision < this.revision) {
@@ -165,7 +178,10 @@ export class MemoryBackend implements Backend {
     }
     this.watches.add(w);
     return {
-      stop: () => { w.stopped = true; this.watches.delete(w); },
+      stop: () => {
+        w.stopped = true;
+        this.watches.delete(w);
+      },
       // Events are dispatched synchronously inside each write, so every event up to the current revision
       // has already reached this watch's handler: the store's revision is always a correct progress mark.
       requestProgress: () => {

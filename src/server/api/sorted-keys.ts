@@ -6,7 +6,6 @@ export class SortedKeys {
   private keys: string[] = [];
   private readonly set = new Set<string>();
 
-
   /** First position whose key is >= key. */
   lowerBound(key: string): number {
     return this.index(key);

@@ -6,11 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { ResourceDescriptor } from '../../registry/strategy.js';
 import { customResourceDefinitions, toOpenAPIV2Schema } from './custom.js';
 import { encodeOpenAPIV2Protobuf } from './gnostic.js';
-import { ModelCatalog, type Schema } from './models.js';
+import { ModelCatalog, type Schema } from '../../schema/builtin/models.js';
 import { gvPath, pathsFor } from './paths.js';
+import type { ResourceDescriptor } from '../../api/descriptor.js';
 
 export interface KindSchema {
   descriptor: ResourceDescriptor;
@@ -46,7 +46,13 @@ const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
 function watchEventFor(kinds: KindSchema[], base: Schema): Schema {
   const gvs = new Map<string, { group: string; kind: string; version: string }>();
   gvs.set('/v1', { group: '', kind: 'WatchEvent', version: 'v1' });
-  for (const k of kinds) if (k.builtin) gvs.set(`${k.descriptor.group}/${k.descriptor.version}`, { group: k.descriptor.group, kind: 'WatchEvent', version: k.descriptor.version });
+  for (const k of kinds)
+    if (k.builtin)
+      gvs.set(`${k.descriptor.group}/${k.descriptor.version}`, {
+        group: k.descriptor.group,
+        kind: 'WatchEvent',
+        version: k.descriptor.version,
+      });
   const tags = [...gvs.values()].sort((a, b) => (a.group === b.group ? (a.version < b.version ? -1 : 1) : a.group < b.group ? -1 : 1));
   return { ...base, [GVK]: tags };
 }
@@ -128,8 +134,15 @@ export class OpenAPIRegistry {
     const objectMeta = this.models.load('V1ObjectMeta', '');
     const listMeta = this.models.load('V1ListMeta', '');
     const k: KindSchema = {
-      descriptor: d, name, builtin: false,
-      definitions: { ...definitions, ...this.models.closure(objectMeta), ...this.models.closure(listMeta), ...(d.subresources?.scale ? this.scaleDefinitions() : {}) },
+      descriptor: d,
+      name,
+      builtin: false,
+      definitions: {
+        ...definitions,
+        ...this.models.closure(objectMeta),
+        ...this.models.closure(listMeta),
+        ...(d.subresources?.scale ? this.scaleDefinitions() : {}),
+      },
     };
     this.set(k);
     return k;
@@ -205,13 +218,23 @@ export class OpenAPIRegistry {
     if (kinds.length === 0) return undefined;
     return this.cached(`v3:${gv}`, () => {
       const paths: Record<string, unknown> = {};
-      for (const k of kinds.sort((a, b) => (a.descriptor.resource < b.descriptor.resource ? -1 : 1))) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
-      return rewriteRefs({
-        openapi: '3.0.0',
-        info: { title: 'Kubernetes', version: 'v1.32.0' },
-        paths,
-        components: { schemas: this.definitionsFor(kinds), securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } } },
-      }, '#/components/schemas/', true);
+      for (const k of kinds.sort((a, b) => (a.descriptor.resource < b.descriptor.resource ? -1 : 1)))
+        Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v3'));
+      return rewriteRefs(
+        {
+          openapi: '3.0.0',
+          info: { title: 'Kubernetes', version: 'v1.32.0' },
+          paths,
+          components: {
+            schemas: this.definitionsFor(kinds),
+            securitySchemes: {
+              BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+            },
+          },
+        },
+        '#/components/schemas/',
+        true,
+      );
     });
   }
 
@@ -240,7 +263,7 @@ export class OpenAPIRegistry {
       headers['Cache-Control'] = 'public, immutable';
       headers.Expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString();
     }
-    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === etag)) return { status: 304, headers };
+    if (ifNoneMatch?.split(',').some((t) => t.trim() === etag)) return { status: 304, headers };
     return { status: 200, headers, body: doc.body };
   }
 
@@ -256,14 +279,20 @@ export class OpenAPIRegistry {
       const kinds = [...this.kinds.values()];
       const paths: Record<string, unknown> = {};
       for (const k of kinds) Object.assign(paths, pathsFor(k.descriptor, k.name, k.builtin, 'v2'));
-      return rewriteRefs({
-        swagger: '2.0',
-        info: { title: 'Kubernetes', version: 'v1.32.0' },
-        paths,
-        definitions: this.definitionsFor(kinds, true),
-        securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' } },
-        security: [{ BearerToken: [] }],
-      }, '#/definitions/', false);
+      return rewriteRefs(
+        {
+          swagger: '2.0',
+          info: { title: 'Kubernetes', version: 'v1.32.0' },
+          paths,
+          definitions: this.definitionsFor(kinds, true),
+          securityDefinitions: {
+            BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' },
+          },
+          security: [{ BearerToken: [] }],
+        },
+        '#/definitions/',
+        false,
+      );
     });
   }
 
@@ -301,13 +330,69 @@ export class OpenAPIRegistry {
 function commonSchemas(): Record<string, Schema> {
   const str = { type: 'string' };
   return {
-    'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
-    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': { type: 'object', description: 'Status is a return value for calls that don\'t return other objects.', properties: { apiVersion: str, kind: str, code: { type: 'integer', format: 'int32' }, details: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, message: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta' }, reason: str, status: str }, [GVK]: [{ group: '', kind: 'Status', version: 'v1' }] },
-    'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta': { type: 'object', description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.', properties: { continue: str, remainingItemCount: { type: 'integer', format: 'int64' }, resourceVersion: str, selfLink: str } },
-    'io.k8s.api.autoscaling.v1.Scale': { type: 'object', description: 'Scale represents a scaling request for a resource.', properties: { apiVersion: str, kind: str, metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, spec: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' } } }, status: { type: 'object', required: ['replicas'], properties: { replicas: { type: 'integer', format: 'int32' }, selector: str } } }, [GVK]: [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Patch': {
+      type: 'object',
+      description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+    },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': {
+      type: 'object',
+      description: "Status is a return value for calls that don't return other objects.",
+      properties: {
+        apiVersion: str,
+        kind: str,
+        code: { type: 'integer', format: 'int32' },
+        details: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        message: str,
+        metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta' },
+        reason: str,
+        status: str,
+      },
+      [GVK]: [{ group: '', kind: 'Status', version: 'v1' }],
+    },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta': {
+      type: 'object',
+      description:
+        'ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.',
+      properties: { continue: str, remainingItemCount: { type: 'integer', format: 'int64' }, resourceVersion: str, selfLink: str },
+    },
+    'io.k8s.api.autoscaling.v1.Scale': {
+      type: 'object',
+      description: 'Scale represents a scaling request for a resource.',
+      properties: {
+        apiVersion: str,
+        kind: str,
+        metadata: { $ref: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+        spec: { type: 'object', properties: { replicas: { type: 'integer', format: 'int32' } } },
+        status: { type: 'object', required: ['replicas'], properties: { replicas: { type: 'integer', format: 'int32' }, selector: str } },
+      },
+      [GVK]: [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }],
+    },
     // The response of the `/watch/` endpoints; kube tags it with every served group-version (registry adds those).
-    [WATCH_EVENT]: { description: 'Event represents a single event to a watched resource.', properties: { object: { $ref: RAW_EXTENSION, description: 'Object is:\n * If Type is Added or Modified: the new state of the object.\n * If Type is Deleted: the state of the object immediately before deletion.\n * If Type is Error: *Status is recommended; other types may make sense\n   depending on context.' }, type: str }, required: ['type', 'object'], type: 'object' },
+    [WATCH_EVENT]: {
+      description: 'Event represents a single event to a watched resource.',
+      properties: {
+        object: {
+          $ref: RAW_EXTENSION,
+          description:
+            'Object is:\n * If Type is Added or Modified: the new state of the object.\n * If Type is Deleted: the state of the object immediately before deletion.\n * If Type is Error: *Status is recommended; other types may make sense\n   depending on context.',
+        },
+        type: str,
+      },
+      required: ['type', 'object'],
+      type: 'object',
+    },
     [RAW_EXTENSION]: { description: 'RawExtension is used to hold extensions in external versions.', type: 'object' },
-    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { type: 'object', description: 'DeleteOptions may be provided when deleting an API object.', properties: { apiVersion: str, dryRun: { type: 'array', items: str }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, kind: str, orphanDependents: { type: 'boolean' }, propagationPolicy: str } },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': {
+      type: 'object',
+      description: 'DeleteOptions may be provided when deleting an API object.',
+      properties: {
+        apiVersion: str,
+        dryRun: { type: 'array', items: str },
+        gracePeriodSeconds: { type: 'integer', format: 'int64' },
+        kind: str,
+        orphanDependents: { type: 'boolean' },
+        propagationPolicy: str,
+      },
+    },
   };
 }

@@ -5,11 +5,11 @@
 // types (typed.ts). The work is in fields.ts and typed.ts; this is the seam the
 // resource handler calls.
 
-import type { FieldValidation } from '../../endpoints/options.js';
 import { applyFieldValidation, strictDecodingError as strictError, strictDecodingIssues } from './fields.js';
 import type { Schema } from './models.js';
 import { cannotBeHandledMessage, decodeTyped } from './typed.js';
-import { badRequest, fieldErrors, invalid } from '../errors.js';
+import { badRequest, fieldErrors, invalid } from '../../api/errors.js';
+import type { FieldValidation } from '../../api/types.js';
 
 /** 400 for unknown fields (`fields` are paths such as `spec.foo`). */
 export function strictDecodingError(kind: string, version: string, fields: string[]): Error {
@@ -17,7 +17,10 @@ export function strictDecodingError(kind: string, version: string, fields: strin
 }
 
 /** `patched`: the object is the result of applying a patch to the stored one, not a request body. */
-export type Decoder = (obj: Record<string, unknown>, opts: { fieldValidation: FieldValidation; warnings: string[]; duplicates?: string[]; patched?: boolean }) => void;
+export type Decoder = (
+  obj: Record<string, unknown>,
+  opts: { fieldValidation: FieldValidation; warnings: string[]; duplicates?: string[]; patched?: boolean },
+) => void;
 
 /** A decoder that validates fields against `schema` (refs resolved through `definitions`). */
 export function schemaDecoder(kind: string, version: string, schema: Schema, definitions: Record<string, Schema>): Decoder {

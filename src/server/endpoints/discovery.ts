@@ -2,8 +2,8 @@
 // aggregated (apidiscovery.k8s.io v2 / v2beta1), as kube-apiserver builds them.
 
 import { createHash } from 'node:crypto';
-import type { ResourceDescriptor } from '../registry/strategy.js';
 import { parseMediaRanges } from '../http/negotiation.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 
 /**
  * kube-apiserver's APIService priorities for built-in groups (group priority;
@@ -11,11 +11,28 @@ import { parseMediaRanges } from '../http/negotiation.js';
  * by name; versions by descending version priority, then kube-aware order.
  */
 const GROUP_PRIORITY: Record<string, number> = {
-  '': 18000, 'apiregistration.k8s.io': 18000, 'apps': 17800, 'events.k8s.io': 17750, 'authentication.k8s.io': 17700,
-  'authorization.k8s.io': 17600, 'autoscaling': 17500, 'batch': 17400, 'certificates.k8s.io': 17300, 'networking.k8s.io': 17200,
-  'policy': 17100, 'rbac.authorization.k8s.io': 17000, 'storage.k8s.io': 16800, 'admissionregistration.k8s.io': 16700,
-  'apiextensions.k8s.io': 16700, 'scheduling.k8s.io': 16600, 'coordination.k8s.io': 16500, 'node.k8s.io': 16300,
-  'discovery.k8s.io': 16200, 'resource.k8s.io': 16200, 'flowcontrol.apiserver.k8s.io': 16100, 'internal.apiserver.k8s.io': 16000,
+  '': 18000,
+  'apiregistration.k8s.io': 18000,
+  apps: 17800,
+  'events.k8s.io': 17750,
+  'authentication.k8s.io': 17700,
+  'authorization.k8s.io': 17600,
+  autoscaling: 17500,
+  batch: 17400,
+  'certificates.k8s.io': 17300,
+  'networking.k8s.io': 17200,
+  policy: 17100,
+  'rbac.authorization.k8s.io': 17000,
+  'storage.k8s.io': 16800,
+  'admissionregistration.k8s.io': 16700,
+  'apiextensions.k8s.io': 16700,
+  'scheduling.k8s.io': 16600,
+  'coordination.k8s.io': 16500,
+  'node.k8s.io': 16300,
+  'discovery.k8s.io': 16200,
+  'resource.k8s.io': 16200,
+  'flowcontrol.apiserver.k8s.io': 16100,
+  'internal.apiserver.k8s.io': 16000,
   'storagemigration.k8s.io': 15800,
 };
 
@@ -85,7 +102,9 @@ export function servedGroups(ds: ResourceDescriptor[]): GroupVersions[] {
     if (!m.has(d.group)) m.set(d.group, new Set());
     m.get(d.group)!.add(d.version);
   }
-  return [...m.entries()].sort((a, b) => compareGroups(a[0], b[0])).map(([group, vs]) => ({ group, versions: [...vs].sort(compareGroupVersions(group)) }));
+  return [...m.entries()]
+    .sort((a, b) => compareGroups(a[0], b[0]))
+    .map(([group, vs]) => ({ group, versions: [...vs].sort(compareGroupVersions(group)) }));
 }
 
 /** GET /api. Served without apiVersion (kube strips it for the legacy group). */
@@ -100,7 +119,13 @@ function groupDoc(g: GroupVersions): Record<string, unknown> {
 
 /** GET /apis. */
 export function apiGroupList(ds: ResourceDescriptor[]): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups(ds).filter((g) => g.group !== '').map(groupDoc) };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: servedGroups(ds)
+      .filter((g) => g.group !== '')
+      .map(groupDoc),
+  };
 }
 
 /** GET /apis/<group>; undefined when the group is not served (404). */
@@ -116,7 +141,13 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
   const resources: Record<string, unknown>[] = [];
   for (const d of ds) {
     if (d.group !== group || d.version !== version) continue;
-    const r: Record<string, unknown> = { name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: d.verbs };
+    const r: Record<string, unknown> = {
+      name: d.resource,
+      singularName: d.singular,
+      namespaced: d.namespaced,
+      kind: d.kind,
+      verbs: d.verbs,
+    };
     if (d.shortNames?.length) r.shortNames = d.shortNames;
     if (d.categories?.length) r.categories = d.categories;
     r.storageVersionHash = storageVersionHash(group, opts.storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
@@ -125,7 +156,15 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
       resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: SUBRESOURCE_VERBS });
     }
     if (d.subresources?.scale) {
-      resources.push({ name: `${d.resource}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUBRESOURCE_VERBS });
+      resources.push({
+        name: `${d.resource}/scale`,
+        singularName: '',
+        namespaced: d.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: SUBRESOURCE_VERBS,
+      });
     }
   }
   return resources.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : (a.name as string) > (b.name as string) ? 1 : 0));
@@ -136,7 +175,12 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
  * nothing is served there (404). The legacy group's list has no apiVersion.
  * The last parameter may also be the CRD storage-version map alone.
  */
-export function apiResourceList(ds: ResourceDescriptor[], group: string, version: string, options?: DiscoveryOptions | Map<string, string>): Record<string, unknown> | undefined {
+export function apiResourceList(
+  ds: ResourceDescriptor[],
+  group: string,
+  version: string,
+  options?: DiscoveryOptions | Map<string, string>,
+): Record<string, unknown> | undefined {
   const opts: DiscoveryOptions = options instanceof Map ? { storageVersions: options } : (options ?? {});
   const resources = apiResources(ds, group, version, opts);
   if (resources.length === 0) return undefined;
@@ -160,15 +204,17 @@ export const AGGREGATED_CONTENT_TYPE: Record<'v2' | 'v2beta1', string> = {
  * discovery is JSON only here; protobuf entries are skipped.
  */
 export function negotiateDiscovery(accept: string | undefined): DiscoveryFormat {
-  const ranges = parseMediaRanges(accept).filter((r) => r.q > 0).sort((a, b) => b.q - a.q);
+  const ranges = parseMediaRanges(accept)
+    .filter((r) => r.q > 0)
+    .sort((a, b) => b.q - a.q);
   for (const r of ranges) {
-    if (r.params['as'] === 'APIGroupDiscoveryList' && r.params['g'] === 'apidiscovery.k8s.io') {
+    if (r.params.as === 'APIGroupDiscoveryList' && r.params.g === 'apidiscovery.k8s.io') {
       if (r.type !== 'application/json') continue;
-      if (r.params['v'] === 'v2') return 'v2';
-      if (r.params['v'] === 'v2beta1') return 'v2beta1';
+      if (r.params.v === 'v2') return 'v2';
+      if (r.params.v === 'v2beta1') return 'v2beta1';
       continue;
     }
-    if (!r.params['as']) return 'legacy';
+    if (!r.params.as) return 'legacy';
   }
   return 'legacy';
 }
@@ -184,27 +230,48 @@ export function discoveryResponseType(accept: string | undefined): { format: Dis
  * is "") or /apis. Built-in resources carry responseKind with empty group and
  * version, as kube's installer converts them; custom resources carry theirs.
  */
-export function aggregatedDiscovery(ds: ResourceDescriptor[], scope: 'api' | 'apis', version: 'v2' | 'v2beta1', options: DiscoveryOptions = {}): Record<string, unknown> {
+export function aggregatedDiscovery(
+  ds: ResourceDescriptor[],
+  scope: 'api' | 'apis',
+  version: 'v2' | 'v2beta1',
+  options: DiscoveryOptions = {},
+): Record<string, unknown> {
   const isCustom = options.isCustom ?? ((d: ResourceDescriptor) => !isBuiltinGroup(d.group));
-  const items = servedGroups(ds).filter((g) => (scope === 'api' ? g.group === '' : g.group !== '')).map((g) => ({
-    metadata: g.group === '' ? { creationTimestamp: null } : { name: g.group, creationTimestamp: null },
-    versions: g.versions.map((v) => ({
-      version: v,
-      resources: ds.filter((d) => d.group === g.group && d.version === v).sort((a, b) => (a.resource < b.resource ? -1 : 1)).map((d) => {
-        const own = isCustom(d) ? { group: d.group, version: d.version, kind: d.kind } : { group: '', version: '', kind: d.kind };
-        const r: Record<string, unknown> = { resource: d.resource, responseKind: own, scope: d.namespaced ? 'Namespaced' : 'Cluster', singularResource: d.singular, verbs: d.verbs };
-        if (d.shortNames?.length) r.shortNames = d.shortNames;
-        if (d.categories?.length) r.categories = d.categories;
-        const subs: Record<string, unknown>[] = [];
-        if (d.subresources?.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUBRESOURCE_VERBS });
-        if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: own, verbs: SUBRESOURCE_VERBS });
-        // kube lists subresources in installer (name) order for built-ins; CRDs list status before scale.
-        if (isCustom(d)) subs.reverse();
-        if (subs.length) r.subresources = subs;
-        return r;
-      }),
-      freshness: 'Current',
-    })),
-  }));
+  const items = servedGroups(ds)
+    .filter((g) => (scope === 'api' ? g.group === '' : g.group !== ''))
+    .map((g) => ({
+      metadata: g.group === '' ? { creationTimestamp: null } : { name: g.group, creationTimestamp: null },
+      versions: g.versions.map((v) => ({
+        version: v,
+        resources: ds
+          .filter((d) => d.group === g.group && d.version === v)
+          .sort((a, b) => (a.resource < b.resource ? -1 : 1))
+          .map((d) => {
+            const own = isCustom(d) ? { group: d.group, version: d.version, kind: d.kind } : { group: '', version: '', kind: d.kind };
+            const r: Record<string, unknown> = {
+              resource: d.resource,
+              responseKind: own,
+              scope: d.namespaced ? 'Namespaced' : 'Cluster',
+              singularResource: d.singular,
+              verbs: d.verbs,
+            };
+            if (d.shortNames?.length) r.shortNames = d.shortNames;
+            if (d.categories?.length) r.categories = d.categories;
+            const subs: Record<string, unknown>[] = [];
+            if (d.subresources?.scale)
+              subs.push({
+                subresource: 'scale',
+                responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+                verbs: SUBRESOURCE_VERBS,
+              });
+            if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: own, verbs: SUBRESOURCE_VERBS });
+            // kube lists subresources in installer (name) order for built-ins; CRDs list status before scale.
+            if (isCustom(d)) subs.reverse();
+            if (subs.length) r.subresources = subs;
+            return r;
+          }),
+        freshness: 'Current',
+      })),
+    }));
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

@@ -10,12 +10,12 @@ const labelValueFmt = `(${qualifiedNameFmt})?`;
 const labelValueRe = new RegExp(`^${labelValueFmt}$`);
 
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  let s = msg + ' (e.g. ';
+  let s = `${msg} (e.g. `;
   examples.forEach((e, i) => {
     if (i > 0) s += ' or ';
     s += `'${e}', `;
   });
-  return s + `regex used for validation is '${fmt}')`;
+  return `${s}regex used for validation is '${fmt}')`;
 }
 
 const maxLenError = (n: number): string => `must be no more than ${n} characters`;
@@ -24,7 +24,14 @@ export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
   if (!dns1123LabelRe.test(value)) {
-    errs.push(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", dns1123LabelFmt, 'my-name', '123-abc'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        dns1123LabelFmt,
+        'my-name',
+        '123-abc',
+      ),
+    );
   }
   return errs;
 }
@@ -33,7 +40,13 @@ export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLenError(253));
   if (!dns1123SubdomainRe.test(value)) {
-    errs.push(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", dns1123SubdomainFmt, 'example.com'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        dns1123SubdomainFmt,
+        'example.com',
+      ),
+    );
   }
   return errs;
 }
@@ -47,7 +60,7 @@ export function isValidPathSegmentName(name: string): string[] {
 
 /** A name generator with a trailing `-` is checked without it, as kube's NameIsDNS* do with prefix=true. */
 export function maskTrailingDash(name: string): string {
-  return name.length > 1 && name.endsWith('-') ? name.slice(0, -1) + 'a' : name;
+  return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
 }
 
 export type NameValidator = (name: string, prefix: boolean) => string[];
@@ -65,15 +78,31 @@ export function isQualifiedName(value: string): string[] {
     const [prefix, n] = parts;
     name = n;
     if (prefix.length === 0) errs.push('prefix part ' + 'must be non-empty');
-    else for (const m of isDNS1123Subdomain(prefix)) errs.push('prefix part ' + m);
+    else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
   } else {
-    return [regexError("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", qualifiedNameFmt, 'MyName', 'my.name', '123-abc') +
-      " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+    return [
+      `${regexError(
+        "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        qualifiedNameFmt,
+        'MyName',
+        'my.name',
+        '123-abc',
+      )} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part ' + maxLenError(63));
+  else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
   if (name.length > 0 && !qualifiedNameRe.test(name)) {
-    errs.push('name part ' + regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", qualifiedNameFmt, 'MyName', 'my.name', '123-abc'));
+    errs.push(
+      'name part ' +
+        regexError(
+          "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+          qualifiedNameFmt,
+          'MyName',
+          'my.name',
+          '123-abc',
+        ),
+    );
   }
   return errs;
 }
@@ -82,7 +111,15 @@ export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLenError(63));
   if (!labelValueRe.test(value)) {
-    errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelValueFmt, 'MyValue', 'my_value', '12345'));
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        labelValueFmt,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
   }
   return errs;
 }

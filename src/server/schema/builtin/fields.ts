@@ -5,7 +5,7 @@
 // Paths are named as sigs.k8s.io/json names them: `spec.foo`,
 // `spec.containers[0].bar`, `metadata.labels` is a map (any key is known).
 
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../api/errors.js';
 import type { Schema } from './models.js';
 
 export type FieldValidationDirective = 'Strict' | 'Warn' | 'Ignore';
@@ -42,7 +42,9 @@ function walk(value: unknown, schema: Schema | undefined, path: string, resolve:
   }
   // RawExtension, JSON and friends: anything goes below them.
   if (!props || s['x-kubernetes-preserve-unknown-fields'] === true || s.additionalProperties === true) {
-    if (props) for (const [k, v] of Object.entries(value)) if (Object.hasOwn(props, k)) walk(v, props[k], path ? `${path}.${k}` : k, resolve, drop, out);
+    if (props)
+      for (const [k, v] of Object.entries(value))
+        if (Object.hasOwn(props, k)) walk(v, props[k], path ? `${path}.${k}` : k, resolve, drop, out);
     return;
   }
   for (const key of Object.keys(value)) {
@@ -108,7 +110,10 @@ export function findDuplicateFields(raw: string): string[] {
       i++;
       const seen = new Set<string>();
       ws();
-      if (raw[i] === '}') { i++; return; }
+      if (raw[i] === '}') {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         if (raw[i] !== '"') throw new Error('key');
@@ -120,24 +125,42 @@ export function findDuplicateFields(raw: string): string[] {
         if (raw[i++] !== ':') throw new Error('colon');
         value(p, depth + 1);
         ws();
-        if (raw[i] === ',') { i++; continue; }
-        if (raw[i] === '}') { i++; return; }
+        if (raw[i] === ',') {
+          i++;
+          continue;
+        }
+        if (raw[i] === '}') {
+          i++;
+          return;
+        }
         throw new Error('object');
       }
     }
     if (c === '[') {
       i++;
       ws();
-      if (raw[i] === ']') { i++; return; }
+      if (raw[i] === ']') {
+        i++;
+        return;
+      }
       for (let n = 0; ; n++) {
         value(`${path}[${n}]`, depth + 1);
         ws();
-        if (raw[i] === ',') { i++; continue; }
-        if (raw[i] === ']') { i++; return; }
+        if (raw[i] === ',') {
+          i++;
+          continue;
+        }
+        if (raw[i] === ']') {
+          i++;
+          return;
+        }
         throw new Error('array');
       }
     }
-    if (c === '"') { str(); return; }
+    if (c === '"') {
+      str();
+      return;
+    }
     while (i < raw.length && !',}] \n\r\t'.includes(raw[i])) i++;
   };
   try {

@@ -2,9 +2,9 @@
 // own printer (CRD additionalPrinterColumns), its strategy's columns, or kube's
 // default Name + Created At.
 
-import { buildTable, parseIncludeObject, type TablePrinter } from '../api/tables.js';
-import type { KubeList, KubeObject } from '../api/types.js';
-import type { ServedResource } from './router.js';
+import { buildTable, parseIncludeObject, type TablePrinter } from './convertor.js';
+import type { KubeList, KubeObject } from '../../api/types.js';
+import type { ServedResource } from '../router.js';
 
 export class TableRenderer {
   private printer(served: ServedResource): TablePrinter | undefined {
@@ -15,10 +15,18 @@ export class TableRenderer {
   }
 
   objectTable(served: ServedResource, obj: KubeObject, q: URLSearchParams, omitHeaders = false): KubeObject {
-    return buildTable([obj], { printer: this.printer(served), includeObject: parseIncludeObject(q.get('includeObject')), noHeaders: omitHeaders }) as unknown as KubeObject;
+    return buildTable([obj], {
+      printer: this.printer(served),
+      includeObject: parseIncludeObject(q.get('includeObject')),
+      noHeaders: omitHeaders,
+    }) as unknown as KubeObject;
   }
 
   listTable(served: ServedResource, list: KubeList, q: URLSearchParams): KubeObject {
-    return buildTable(list.items, { printer: this.printer(served), includeObject: parseIncludeObject(q.get('includeObject')), listMeta: list.metadata }) as unknown as KubeObject;
+    return buildTable(list.items, {
+      printer: this.printer(served),
+      includeObject: parseIncludeObject(q.get('includeObject')),
+      listMeta: list.metadata,
+    }) as unknown as KubeObject;
   }
 }

@@ -22,14 +22,34 @@ interface Attribute {
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
 const META_TYPES = new Set([
-  'ObjectMeta', 'ListMeta', 'OwnerReference', 'ManagedFieldsEntry', 'Status', 'StatusDetails', 'StatusCause', 'Condition',
-  'LabelSelector', 'LabelSelectorRequirement', 'DeleteOptions', 'Preconditions', 'APIResource', 'APIResourceList', 'APIGroup',
-  'APIGroupList', 'APIVersions', 'GroupVersionForDiscovery', 'ServerAddressByClientCIDR', 'FieldSelectorRequirement', 'WatchEvent',
+  'ObjectMeta',
+  'ListMeta',
+  'OwnerReference',
+  'ManagedFieldsEntry',
+  'Status',
+  'StatusDetails',
+  'StatusCause',
+  'Condition',
+  'LabelSelector',
+  'LabelSelectorRequirement',
+  'DeleteOptions',
+  'Preconditions',
+  'APIResource',
+  'APIResourceList',
+  'APIGroup',
+  'APIGroupList',
+  'APIVersions',
+  'GroupVersionForDiscovery',
+  'ServerAddressByClientCIDR',
+  'FieldSelectorRequirement',
+  'WatchEvent',
 ]);
 
 /** Kube's Go package per API group (`io.k8s.api.<package>.<version>.<Kind>`). */
 const GROUP_PACKAGES: Record<string, string> = {
-  '': 'io.k8s.api.core', 'events.k8s.io': 'io.k8s.api.events', 'internal.apiserver.k8s.io': 'io.k8s.api.apiserverinternal',
+  '': 'io.k8s.api.core',
+  'events.k8s.io': 'io.k8s.api.events',
+  'internal.apiserver.k8s.io': 'io.k8s.api.apiserverinternal',
   'apiextensions.k8s.io': 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions',
   'apiregistration.k8s.io': 'io.k8s.kube-aggregator.pkg.apis.apiregistration',
 };
@@ -38,7 +58,12 @@ const GROUP_PACKAGES: Record<string, string> = {
 const SPECIAL_TYPES: Record<string, { name: string; schema: Schema }> = {
   IntOrString: {
     name: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
-    schema: { description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.', type: 'string', format: 'int-or-string' },
+    schema: {
+      description:
+        'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+      type: 'string',
+      format: 'int-or-string',
+    },
   },
   V1MicroTime: {
     name: `${META}.MicroTime`,
@@ -46,13 +71,20 @@ const SPECIAL_TYPES: Record<string, { name: string; schema: Schema }> = {
   },
   Date: {
     name: `${META}.Time`,
-    schema: { description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.', type: 'string', format: 'date-time' },
+    schema: {
+      description:
+        'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.',
+      type: 'string',
+      format: 'date-time',
+    },
   },
 };
 
 const STANDARD_DESCRIPTIONS: Record<string, string> = {
-  ObjectMeta: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-  ListMeta: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+  ObjectMeta:
+    "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  ListMeta:
+    'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
 };
 
 /** V1ConfigMap -> v1 ConfigMap; CoreV1Event -> v1 Event (prefix core); AuthenticationV1TokenRequest -> authentication. */
@@ -71,8 +103,23 @@ function packageFor(group: string, prefix: string): string {
 }
 
 const CORE_KINDS = [
-  'V1Pod', 'V1PodTemplate', 'V1ReplicationController', 'V1Service', 'V1Endpoints', 'V1Node', 'V1PersistentVolume', 'V1PersistentVolumeClaim',
-  'V1Namespace', 'V1ConfigMap', 'V1Secret', 'V1ServiceAccount', 'CoreV1Event', 'V1LimitRange', 'V1ResourceQuota', 'V1Binding', 'V1ComponentStatus',
+  'V1Pod',
+  'V1PodTemplate',
+  'V1ReplicationController',
+  'V1Service',
+  'V1Endpoints',
+  'V1Node',
+  'V1PersistentVolume',
+  'V1PersistentVolumeClaim',
+  'V1Namespace',
+  'V1ConfigMap',
+  'V1Secret',
+  'V1ServiceAccount',
+  'CoreV1Event',
+  'V1LimitRange',
+  'V1ResourceQuota',
+  'V1Binding',
+  'V1ComponentStatus',
 ];
 
 let coreClasses: Set<string> | undefined;
@@ -90,7 +137,8 @@ function isCoreClass(cls: string): boolean {
       const c = queue.pop()!;
       if (coreClasses.has(c)) continue;
       coreClasses.add(c);
-      for (const a of readAttributes(c)) for (const t of a.type.match(/[A-Z][A-Za-z0-9]*V\d[A-Za-z0-9]*|V\d[A-Za-z0-9]+/g) ?? []) queue.push(t);
+      for (const a of readAttributes(c))
+        for (const t of a.type.match(/[A-Z][A-Za-z0-9]*V\d[A-Za-z0-9]*|V\d[A-Za-z0-9]+/g) ?? []) queue.push(t);
     }
   }
   return coreClasses.has(cls);
@@ -233,12 +281,18 @@ export class ModelCatalog {
     const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
     if (map) return { type: 'object', additionalProperties: this.typeSchema(map[1], format, group) };
     switch (type) {
-      case 'string': return format ? { type: 'string', format } : { type: 'string' };
-      case 'number': return INTEGER_FORMATS.has(format) ? { type: 'integer', format } : { type: 'number', format: format || 'double' };
-      case 'boolean': return { type: 'boolean' };
+      case 'string':
+        return format ? { type: 'string', format } : { type: 'string' };
+      case 'number':
+        return INTEGER_FORMATS.has(format) ? { type: 'integer', format } : { type: 'number', format: format || 'double' };
+      case 'boolean':
+        return { type: 'boolean' };
       // RawExtension, FieldsV1, JSON: any JSON value, kept as is.
-      case 'any': case 'object': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-      default: return { $ref: this.ensure(type, group) };
+      case 'any':
+      case 'object':
+        return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      default:
+        return { $ref: this.ensure(type, group) };
     }
   }
 }
@@ -275,7 +329,10 @@ export function preloadModels(roots: Array<{ cls: string; group: string }>): voi
  * that owns it). Returns definitions keyed by kube definition name and the
  * class-to-definition map.
  */
-export async function loadSchemas(roots: Array<{ cls: string; group: string }>, catalog = new ModelCatalog()): Promise<{ definitions: Record<string, Schema>; names: Map<string, string> }> {
+export async function loadSchemas(
+  roots: Array<{ cls: string; group: string }>,
+  catalog = new ModelCatalog(),
+): Promise<{ definitions: Record<string, Schema>; names: Map<string, string> }> {
   const names = new Map<string, string>();
   // Core kinds first: shared types (PodSpec, PodTemplateSpec) then get core's package, as in kube.
   const ordered = [...roots].sort((a, b) => (a.group === '' ? 0 : 1) - (b.group === '' ? 0 : 1));

@@ -27,20 +27,51 @@ const VE: FieldSpec = ['NamedAny', 'vendorExtension', 'repeated'];
 
 /** The validation keywords shared by non-body parameters, headers and primitive items. */
 const PRIMITIVE: FieldSpec[] = [
-  ['string', 'type'], ['string', 'format'], ['PrimitivesItems', 'items'], ['string', 'collectionFormat'], ['Any', 'default'],
-  ['double', 'maximum'], ['bool', 'exclusiveMaximum'], ['double', 'minimum'], ['bool', 'exclusiveMinimum'],
-  ['int64', 'maxLength'], ['int64', 'minLength'], ['string', 'pattern'], ['int64', 'maxItems'], ['int64', 'minItems'],
-  ['bool', 'uniqueItems'], ['Any', 'enum', 'repeated'], ['double', 'multipleOf'],
+  ['string', 'type'],
+  ['string', 'format'],
+  ['PrimitivesItems', 'items'],
+  ['string', 'collectionFormat'],
+  ['Any', 'default'],
+  ['double', 'maximum'],
+  ['bool', 'exclusiveMaximum'],
+  ['double', 'minimum'],
+  ['bool', 'exclusiveMinimum'],
+  ['int64', 'maxLength'],
+  ['int64', 'minLength'],
+  ['string', 'pattern'],
+  ['int64', 'maxItems'],
+  ['int64', 'minItems'],
+  ['bool', 'uniqueItems'],
+  ['Any', 'enum', 'repeated'],
+  ['double', 'multipleOf'],
 ];
 
-const PARAM_HEAD: FieldSpec[] = [['bool', 'required'], ['string', 'in'], ['string', 'description'], ['string', 'name']];
+const PARAM_HEAD: FieldSpec[] = [
+  ['bool', 'required'],
+  ['string', 'in'],
+  ['string', 'description'],
+  ['string', 'name'],
+];
 
-const named = (value: string): FieldSpec[] => [['string', 'name'], [value, 'value']];
-const oauth2 = (...middle: string[]): FieldSpec[] => [['string', 'type'], ['string', 'flow'], ['Oauth2Scopes', 'scopes'], ...middle.map((m): FieldSpec => ['string', m]), ['string', 'description'], VE];
+const named = (value: string): FieldSpec[] => [
+  ['string', 'name'],
+  [value, 'value'],
+];
+const oauth2 = (...middle: string[]): FieldSpec[] => [
+  ['string', 'type'],
+  ['string', 'flow'],
+  ['Oauth2Scopes', 'scopes'],
+  ...middle.map((m): FieldSpec => ['string', m]),
+  ['string', 'description'],
+  VE,
+];
 
 /** Plain messages. */
 const MESSAGES: Record<string, FieldSpec[]> = {
-  Any: [['google.protobuf.Any', 'value'], ['string', 'yaml']],
+  Any: [
+    ['google.protobuf.Any', 'value'],
+    ['string', 'yaml'],
+  ],
   ApiKeySecurity: [['string', 'type'], ['string', 'name'], ['string', 'in'], ['string', 'description'], VE],
   BasicAuthenticationSecurity: [['string', 'type'], ['string', 'description'], VE],
   BodyParameter: [['string', 'description'], ['string', 'name'], ['string', 'in'], ['bool', 'required'], ['Schema', 'schema'], VE],
@@ -48,24 +79,55 @@ const MESSAGES: Record<string, FieldSpec[]> = {
   Default: [['NamedAny', 'additionalProperties', 'repeated']],
   Definitions: [['NamedSchema', 'additionalProperties', 'repeated']],
   Document: [
-    ['string', 'swagger'], ['Info', 'info'], ['string', 'host'], ['string', 'basePath'], ['string', 'schemes', 'repeated'],
-    ['string', 'consumes', 'repeated'], ['string', 'produces', 'repeated'], ['Paths', 'paths'], ['Definitions', 'definitions'],
-    ['ParameterDefinitions', 'parameters'], ['ResponseDefinitions', 'responses'], ['SecurityRequirement', 'security', 'repeated'],
-    ['SecurityDefinitions', 'securityDefinitions'], ['Tag', 'tags', 'repeated'], ['ExternalDocs', 'externalDocs'], VE,
+    ['string', 'swagger'],
+    ['Info', 'info'],
+    ['string', 'host'],
+    ['string', 'basePath'],
+    ['string', 'schemes', 'repeated'],
+    ['string', 'consumes', 'repeated'],
+    ['string', 'produces', 'repeated'],
+    ['Paths', 'paths'],
+    ['Definitions', 'definitions'],
+    ['ParameterDefinitions', 'parameters'],
+    ['ResponseDefinitions', 'responses'],
+    ['SecurityRequirement', 'security', 'repeated'],
+    ['SecurityDefinitions', 'securityDefinitions'],
+    ['Tag', 'tags', 'repeated'],
+    ['ExternalDocs', 'externalDocs'],
+    VE,
   ],
   Examples: [['NamedAny', 'additionalProperties', 'repeated']],
   ExternalDocs: [['string', 'description'], ['string', 'url'], VE],
   FileSchema: [
-    ['string', 'format'], ['string', 'title'], ['string', 'description'], ['Any', 'default'], ['string', 'required', 'repeated'],
-    ['string', 'type'], ['bool', 'readOnly'], ['ExternalDocs', 'externalDocs'], ['Any', 'example'], VE,
+    ['string', 'format'],
+    ['string', 'title'],
+    ['string', 'description'],
+    ['Any', 'default'],
+    ['string', 'required', 'repeated'],
+    ['string', 'type'],
+    ['bool', 'readOnly'],
+    ['ExternalDocs', 'externalDocs'],
+    ['Any', 'example'],
+    VE,
   ],
   FormDataParameterSubSchema: [...PARAM_HEAD, ['bool', 'allowEmptyValue'], ...PRIMITIVE, VE],
   Header: [...PRIMITIVE, ['string', 'description'], VE],
   HeaderParameterSubSchema: [...PARAM_HEAD, ...PRIMITIVE, VE],
   Headers: [['NamedHeader', 'additionalProperties', 'repeated']],
-  Info: [['string', 'title'], ['string', 'version'], ['string', 'description'], ['string', 'termsOfService'], ['Contact', 'contact'], ['License', 'license'], VE],
+  Info: [
+    ['string', 'title'],
+    ['string', 'version'],
+    ['string', 'description'],
+    ['string', 'termsOfService'],
+    ['Contact', 'contact'],
+    ['License', 'license'],
+    VE,
+  ],
   ItemsItem: [['Schema', 'schema', 'repeated']],
-  JsonReference: [['string', 'ref'], ['string', 'description']],
+  JsonReference: [
+    ['string', 'ref'],
+    ['string', 'description'],
+  ],
   License: [['string', 'name'], ['string', 'url'], VE],
   NamedAny: named('Any'),
   NamedHeader: named('Header'),
@@ -83,14 +145,32 @@ const MESSAGES: Record<string, FieldSpec[]> = {
   Oauth2PasswordSecurity: oauth2('tokenUrl'),
   Oauth2Scopes: [['NamedString', 'additionalProperties', 'repeated']],
   Operation: [
-    ['string', 'tags', 'repeated'], ['string', 'summary'], ['string', 'description'], ['ExternalDocs', 'externalDocs'], ['string', 'operationId'],
-    ['string', 'produces', 'repeated'], ['string', 'consumes', 'repeated'], ['ParametersItem', 'parameters', 'repeated'], ['Responses', 'responses'],
-    ['string', 'schemes', 'repeated'], ['bool', 'deprecated'], ['SecurityRequirement', 'security', 'repeated'], VE,
+    ['string', 'tags', 'repeated'],
+    ['string', 'summary'],
+    ['string', 'description'],
+    ['ExternalDocs', 'externalDocs'],
+    ['string', 'operationId'],
+    ['string', 'produces', 'repeated'],
+    ['string', 'consumes', 'repeated'],
+    ['ParametersItem', 'parameters', 'repeated'],
+    ['Responses', 'responses'],
+    ['string', 'schemes', 'repeated'],
+    ['bool', 'deprecated'],
+    ['SecurityRequirement', 'security', 'repeated'],
+    VE,
   ],
   ParameterDefinitions: [['NamedParameter', 'additionalProperties', 'repeated']],
   PathItem: [
-    ['string', 'ref'], ['Operation', 'get'], ['Operation', 'put'], ['Operation', 'post'], ['Operation', 'delete'], ['Operation', 'options'],
-    ['Operation', 'head'], ['Operation', 'patch'], ['ParametersItem', 'parameters', 'repeated'], VE,
+    ['string', 'ref'],
+    ['Operation', 'get'],
+    ['Operation', 'put'],
+    ['Operation', 'post'],
+    ['Operation', 'delete'],
+    ['Operation', 'options'],
+    ['Operation', 'head'],
+    ['Operation', 'patch'],
+    ['ParametersItem', 'parameters', 'repeated'],
+    VE,
   ],
   PathParameterSubSchema: [...PARAM_HEAD, ...PRIMITIVE, VE],
   Paths: [VE, ['NamedPathItem', 'path', 'repeated']],
@@ -101,13 +181,37 @@ const MESSAGES: Record<string, FieldSpec[]> = {
   ResponseDefinitions: [['NamedResponse', 'additionalProperties', 'repeated']],
   Responses: [['NamedResponseValue', 'responseCode', 'repeated'], VE],
   Schema: [
-    ['string', 'ref'], ['string', 'format'], ['string', 'title'], ['string', 'description'], ['Any', 'default'], ['double', 'multipleOf'],
-    ['double', 'maximum'], ['bool', 'exclusiveMaximum'], ['double', 'minimum'], ['bool', 'exclusiveMinimum'], ['int64', 'maxLength'],
-    ['int64', 'minLength'], ['string', 'pattern'], ['int64', 'maxItems'], ['int64', 'minItems'], ['bool', 'uniqueItems'],
-    ['int64', 'maxProperties'], ['int64', 'minProperties'], ['string', 'required', 'repeated'], ['Any', 'enum', 'repeated'],
-    ['AdditionalPropertiesItem', 'additionalProperties'], ['TypeItem', 'type'], ['ItemsItem', 'items'], ['Schema', 'allOf', 'repeated'],
-    ['Properties', 'properties'], ['string', 'discriminator'], ['bool', 'readOnly'], ['Xml', 'xml'], ['ExternalDocs', 'externalDocs'],
-    ['Any', 'example'], VE,
+    ['string', 'ref'],
+    ['string', 'format'],
+    ['string', 'title'],
+    ['string', 'description'],
+    ['Any', 'default'],
+    ['double', 'multipleOf'],
+    ['double', 'maximum'],
+    ['bool', 'exclusiveMaximum'],
+    ['double', 'minimum'],
+    ['bool', 'exclusiveMinimum'],
+    ['int64', 'maxLength'],
+    ['int64', 'minLength'],
+    ['string', 'pattern'],
+    ['int64', 'maxItems'],
+    ['int64', 'minItems'],
+    ['bool', 'uniqueItems'],
+    ['int64', 'maxProperties'],
+    ['int64', 'minProperties'],
+    ['string', 'required', 'repeated'],
+    ['Any', 'enum', 'repeated'],
+    ['AdditionalPropertiesItem', 'additionalProperties'],
+    ['TypeItem', 'type'],
+    ['ItemsItem', 'items'],
+    ['Schema', 'allOf', 'repeated'],
+    ['Properties', 'properties'],
+    ['string', 'discriminator'],
+    ['bool', 'readOnly'],
+    ['Xml', 'xml'],
+    ['ExternalDocs', 'externalDocs'],
+    ['Any', 'example'],
+    VE,
   ],
   SecurityDefinitions: [['NamedSecurityDefinitionsItem', 'additionalProperties', 'repeated']],
   SecurityRequirement: [['NamedStringArray', 'additionalProperties', 'repeated']],
@@ -120,19 +224,39 @@ const MESSAGES: Record<string, FieldSpec[]> = {
 
 /** Messages that are one `oneof` (gnostic names it `oneof`) over their fields. */
 const ONEOFS: Record<string, FieldSpec[]> = {
-  AdditionalPropertiesItem: [['Schema', 'schema'], ['bool', 'boolean']],
-  NonBodyParameter: [
-    ['HeaderParameterSubSchema', 'headerParameterSubSchema'], ['FormDataParameterSubSchema', 'formDataParameterSubSchema'],
-    ['QueryParameterSubSchema', 'queryParameterSubSchema'], ['PathParameterSubSchema', 'pathParameterSubSchema'],
+  AdditionalPropertiesItem: [
+    ['Schema', 'schema'],
+    ['bool', 'boolean'],
   ],
-  Parameter: [['BodyParameter', 'bodyParameter'], ['NonBodyParameter', 'nonBodyParameter']],
-  ParametersItem: [['Parameter', 'parameter'], ['JsonReference', 'jsonReference']],
-  ResponseValue: [['Response', 'response'], ['JsonReference', 'jsonReference']],
-  SchemaItem: [['Schema', 'schema'], ['FileSchema', 'fileSchema']],
+  NonBodyParameter: [
+    ['HeaderParameterSubSchema', 'headerParameterSubSchema'],
+    ['FormDataParameterSubSchema', 'formDataParameterSubSchema'],
+    ['QueryParameterSubSchema', 'queryParameterSubSchema'],
+    ['PathParameterSubSchema', 'pathParameterSubSchema'],
+  ],
+  Parameter: [
+    ['BodyParameter', 'bodyParameter'],
+    ['NonBodyParameter', 'nonBodyParameter'],
+  ],
+  ParametersItem: [
+    ['Parameter', 'parameter'],
+    ['JsonReference', 'jsonReference'],
+  ],
+  ResponseValue: [
+    ['Response', 'response'],
+    ['JsonReference', 'jsonReference'],
+  ],
+  SchemaItem: [
+    ['Schema', 'schema'],
+    ['FileSchema', 'fileSchema'],
+  ],
   SecurityDefinitionsItem: [
-    ['BasicAuthenticationSecurity', 'basicAuthenticationSecurity'], ['ApiKeySecurity', 'apiKeySecurity'],
-    ['Oauth2ImplicitSecurity', 'oauth2ImplicitSecurity'], ['Oauth2PasswordSecurity', 'oauth2PasswordSecurity'],
-    ['Oauth2ApplicationSecurity', 'oauth2ApplicationSecurity'], ['Oauth2AccessCodeSecurity', 'oauth2AccessCodeSecurity'],
+    ['BasicAuthenticationSecurity', 'basicAuthenticationSecurity'],
+    ['ApiKeySecurity', 'apiKeySecurity'],
+    ['Oauth2ImplicitSecurity', 'oauth2ImplicitSecurity'],
+    ['Oauth2PasswordSecurity', 'oauth2PasswordSecurity'],
+    ['Oauth2ApplicationSecurity', 'oauth2ApplicationSecurity'],
+    ['Oauth2AccessCodeSecurity', 'oauth2AccessCodeSecurity'],
   ],
 };
 
@@ -140,7 +264,13 @@ function messageType(name: string, fields: FieldSpec[], oneof: boolean): protobu
   const { Type, Field, OneOf } = lib();
   const t = new Type(name);
   fields.forEach(([type, fname, rule], i) => t.add(new Field(fname, i + 1, type, rule)));
-  if (oneof) t.add(new OneOf('oneof', fields.map(([, fname]) => fname)));
+  if (oneof)
+    t.add(
+      new OneOf(
+        'oneof',
+        fields.map(([, fname]) => fname),
+      ),
+    );
   return t;
 }
 
@@ -178,7 +308,9 @@ function anyOf(v: unknown): Json {
 }
 
 function extensions(o: Json): Json[] {
-  return Object.keys(o).filter((k) => k.startsWith('x-')).map((k) => ({ name: k, value: anyOf(o[k]) }));
+  return Object.keys(o)
+    .filter((k) => k.startsWith('x-'))
+    .map((k) => ({ name: k, value: anyOf(o[k]) }));
 }
 
 function str(v: unknown): string | undefined {
@@ -200,7 +332,8 @@ function strings(v: unknown): string[] | undefined {
 /** Drops unset fields so the message carries only what the JSON had. */
 function compact(o: Json): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && !(Array.isArray(v) && v.length === 0 && k === 'vendorExtension')) out[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0 && k === 'vendorExtension')) out[k] = v;
   return out;
 }
 
@@ -236,12 +369,31 @@ export function gnosticSchema(s: Json): Json {
     enum: Array.isArray(s.enum) ? s.enum.map(anyOf) : undefined,
     additionalProperties: typeof ap === 'boolean' ? { boolean: ap } : isObject(ap) ? { schema: gnosticSchema(ap) } : undefined,
     type: typeof s.type === 'string' ? { value: [s.type] } : Array.isArray(s.type) ? { value: strings(s.type) } : undefined,
-    items: isObject(items) ? { schema: [gnosticSchema(items)] } : Array.isArray(items) ? { schema: items.filter(isObject).map(gnosticSchema) } : undefined,
+    items: isObject(items)
+      ? { schema: [gnosticSchema(items)] }
+      : Array.isArray(items)
+        ? { schema: items.filter(isObject).map(gnosticSchema) }
+        : undefined,
     allOf: Array.isArray(s.allOf) ? s.allOf.filter(isObject).map(gnosticSchema) : undefined,
-    properties: isObject(props) ? { additionalProperties: Object.entries(props).filter(([, v]) => isObject(v)).map(([name, v]) => ({ name, value: gnosticSchema(v as Json) })) } : undefined,
+    properties: isObject(props)
+      ? {
+          additionalProperties: Object.entries(props)
+            .filter(([, v]) => isObject(v))
+            .map(([name, v]) => ({ name, value: gnosticSchema(v as Json) })),
+        }
+      : undefined,
     discriminator: str(s.discriminator),
     readOnly: bool(s.readOnly),
-    xml: isObject(s.xml) ? compact({ name: str(s.xml.name), namespace: str(s.xml.namespace), prefix: str(s.xml.prefix), attribute: bool(s.xml.attribute), wrapped: bool(s.xml.wrapped), vendorExtension: extensions(s.xml) }) : undefined,
+    xml: isObject(s.xml)
+      ? compact({
+          name: str(s.xml.name),
+          namespace: str(s.xml.namespace),
+          prefix: str(s.xml.prefix),
+          attribute: bool(s.xml.attribute),
+          wrapped: bool(s.xml.wrapped),
+          vendorExtension: extensions(s.xml),
+        })
+      : undefined,
     externalDocs: externalDocs(s.externalDocs),
     example: 'example' in s ? anyOf(s.example) : undefined,
     vendorExtension: extensions(s),
@@ -271,17 +423,38 @@ function primitives(p: Json): Json {
   };
 }
 
-const NON_BODY: Record<string, string> = { header: 'headerParameterSubSchema', formData: 'formDataParameterSubSchema', query: 'queryParameterSubSchema', path: 'pathParameterSubSchema' };
+const NON_BODY: Record<string, string> = {
+  header: 'headerParameterSubSchema',
+  formData: 'formDataParameterSubSchema',
+  query: 'queryParameterSubSchema',
+  path: 'pathParameterSubSchema',
+};
 
 function parameter(p: Json): Json {
   if (p.in === 'body') {
-    return { bodyParameter: compact({ description: str(p.description), name: str(p.name), in: 'body', required: bool(p.required), schema: isObject(p.schema) ? gnosticSchema(p.schema) : undefined, vendorExtension: extensions(p) }) };
+    return {
+      bodyParameter: compact({
+        description: str(p.description),
+        name: str(p.name),
+        in: 'body',
+        required: bool(p.required),
+        schema: isObject(p.schema) ? gnosticSchema(p.schema) : undefined,
+        vendorExtension: extensions(p),
+      }),
+    };
   }
   const key = NON_BODY[String(p.in)] ?? 'queryParameterSubSchema';
   const withEmpty = key === 'queryParameterSubSchema' || key === 'formDataParameterSubSchema';
   return {
     nonBodyParameter: {
-      [key]: compact({ required: bool(p.required), in: str(p.in), description: str(p.description), name: str(p.name), allowEmptyValue: withEmpty ? bool(p.allowEmptyValue) : undefined, ...primitives(p) }),
+      [key]: compact({
+        required: bool(p.required),
+        in: str(p.in),
+        description: str(p.description),
+        name: str(p.name),
+        allowEmptyValue: withEmpty ? bool(p.allowEmptyValue) : undefined,
+        ...primitives(p),
+      }),
     },
   };
 }
@@ -300,14 +473,31 @@ function responseValue(r: unknown): Json {
   if (!isObject(r)) return {};
   if (typeof r.$ref === 'string') return { jsonReference: compact({ ref: r.$ref, description: str(r.description) }) };
   const headers = isObject(r.headers)
-    ? { additionalProperties: Object.entries(r.headers).filter(([, h]) => isObject(h)).map(([name, h]) => ({ name, value: compact({ ...primitives(h as Json), description: str((h as Json).description) }) })) }
+    ? {
+        additionalProperties: Object.entries(r.headers)
+          .filter(([, h]) => isObject(h))
+          .map(([name, h]) => ({ name, value: compact({ ...primitives(h as Json), description: str((h as Json).description) }) })),
+      }
     : undefined;
   return {
     response: compact({
       description: str(r.description),
-      schema: isObject(r.schema) ? (r.schema.type === 'file' ? { fileSchema: compact({ type: 'file', description: str(r.schema.description), format: str(r.schema.format), title: str(r.schema.title) }) } : { schema: gnosticSchema(r.schema) }) : undefined,
+      schema: isObject(r.schema)
+        ? r.schema.type === 'file'
+          ? {
+              fileSchema: compact({
+                type: 'file',
+                description: str(r.schema.description),
+                format: str(r.schema.format),
+                title: str(r.schema.title),
+              }),
+            }
+          : { schema: gnosticSchema(r.schema) }
+        : undefined,
       headers,
-      examples: isObject(r.examples) ? { additionalProperties: Object.entries(r.examples).map(([name, v]) => ({ name, value: anyOf(v) })) } : undefined,
+      examples: isObject(r.examples)
+        ? { additionalProperties: Object.entries(r.examples).map(([name, v]) => ({ name, value: anyOf(v) })) }
+        : undefined,
       vendorExtension: extensions(r),
     }),
   };
@@ -315,7 +505,9 @@ function responseValue(r: unknown): Json {
 
 function security(v: unknown): Json[] | undefined {
   if (!Array.isArray(v)) return undefined;
-  return v.filter(isObject).map((req) => ({ additionalProperties: Object.entries(req).map(([name, scopes]) => ({ name, value: { value: strings(scopes) ?? [] } })) }));
+  return v.filter(isObject).map((req) => ({
+    additionalProperties: Object.entries(req).map(([name, scopes]) => ({ name, value: { value: strings(scopes) ?? [] } })),
+  }));
 }
 
 function operation(o: Json): Json {
@@ -329,7 +521,12 @@ function operation(o: Json): Json {
     consumes: strings(o.consumes),
     parameters: parameters(o.parameters),
     responses: isObject(o.responses)
-      ? compact({ responseCode: Object.entries(o.responses).filter(([k]) => !k.startsWith('x-')).map(([name, r]) => ({ name, value: responseValue(r) })), vendorExtension: extensions(o.responses) })
+      ? compact({
+          responseCode: Object.entries(o.responses)
+            .filter(([k]) => !k.startsWith('x-'))
+            .map(([name, r]) => ({ name, value: responseValue(r) })),
+          vendorExtension: extensions(o.responses),
+        })
       : undefined,
     schemes: strings(o.schemes),
     deprecated: bool(o.deprecated),
@@ -348,23 +545,35 @@ function pathItem(item: Json): Json {
 
 function securityScheme(s: Json): Json {
   const base = { type: str(s.type), description: str(s.description), vendorExtension: extensions(s) };
-  const scopes = isObject(s.scopes) ? { additionalProperties: Object.entries(s.scopes).map(([name, value]) => ({ name, value: String(value) })) } : undefined;
+  const scopes = isObject(s.scopes)
+    ? { additionalProperties: Object.entries(s.scopes).map(([name, value]) => ({ name, value: String(value) })) }
+    : undefined;
   const oauth = { ...base, flow: str(s.flow), scopes };
   switch (s.type) {
-    case 'basic': return { basicAuthenticationSecurity: compact(base) };
-    case 'apiKey': return { apiKeySecurity: compact({ ...base, name: str(s.name), in: str(s.in) }) };
+    case 'basic':
+      return { basicAuthenticationSecurity: compact(base) };
+    case 'apiKey':
+      return { apiKeySecurity: compact({ ...base, name: str(s.name), in: str(s.in) }) };
     default:
       switch (s.flow) {
-        case 'implicit': return { oauth2ImplicitSecurity: compact({ ...oauth, authorizationUrl: str(s.authorizationUrl) }) };
-        case 'password': return { oauth2PasswordSecurity: compact({ ...oauth, tokenUrl: str(s.tokenUrl) }) };
-        case 'application': return { oauth2ApplicationSecurity: compact({ ...oauth, tokenUrl: str(s.tokenUrl) }) };
-        default: return { oauth2AccessCodeSecurity: compact({ ...oauth, authorizationUrl: str(s.authorizationUrl), tokenUrl: str(s.tokenUrl) }) };
+        case 'implicit':
+          return { oauth2ImplicitSecurity: compact({ ...oauth, authorizationUrl: str(s.authorizationUrl) }) };
+        case 'password':
+          return { oauth2PasswordSecurity: compact({ ...oauth, tokenUrl: str(s.tokenUrl) }) };
+        case 'application':
+          return { oauth2ApplicationSecurity: compact({ ...oauth, tokenUrl: str(s.tokenUrl) }) };
+        default:
+          return { oauth2AccessCodeSecurity: compact({ ...oauth, authorizationUrl: str(s.authorizationUrl), tokenUrl: str(s.tokenUrl) }) };
       }
   }
 }
 
 function namedMap<T>(v: unknown, f: (x: Json) => T): Array<{ name: string; value: T }> {
-  return isObject(v) ? Object.entries(v).filter(([k, x]) => !k.startsWith('x-') && isObject(x)).map(([name, x]) => ({ name, value: f(x as Json) })) : [];
+  return isObject(v)
+    ? Object.entries(v)
+        .filter(([k, x]) => !k.startsWith('x-') && isObject(x))
+        .map(([name, x]) => ({ name, value: f(x as Json) }))
+    : [];
 }
 
 /** The gnostic `Document` message (as a plain object for protobufjs) of a Swagger 2.0 JSON document. */
@@ -372,7 +581,15 @@ export function gnosticDocument(doc: Json): Json {
   const info = isObject(doc.info) ? doc.info : undefined;
   return compact({
     swagger: str(doc.swagger),
-    info: info && compact({ title: str(info.title), version: str(info.version), description: str(info.description), termsOfService: str(info.termsOfService), vendorExtension: extensions(info) }),
+    info:
+      info &&
+      compact({
+        title: str(info.title),
+        version: str(info.version),
+        description: str(info.description),
+        termsOfService: str(info.termsOfService),
+        vendorExtension: extensions(info),
+      }),
     host: str(doc.host),
     basePath: str(doc.basePath),
     schemes: strings(doc.schemes),
@@ -381,10 +598,23 @@ export function gnosticDocument(doc: Json): Json {
     paths: isObject(doc.paths) ? compact({ vendorExtension: extensions(doc.paths), path: namedMap(doc.paths, pathItem) }) : undefined,
     definitions: isObject(doc.definitions) ? { additionalProperties: namedMap(doc.definitions, gnosticSchema) } : undefined,
     parameters: isObject(doc.parameters) ? { additionalProperties: namedMap(doc.parameters, parameter) } : undefined,
-    responses: isObject(doc.responses) ? { additionalProperties: namedMap(doc.responses, (r) => responseValue(r).response ?? {}) } : undefined,
+    responses: isObject(doc.responses)
+      ? { additionalProperties: namedMap(doc.responses, (r) => responseValue(r).response ?? {}) }
+      : undefined,
     security: security(doc.security),
-    securityDefinitions: isObject(doc.securityDefinitions) ? { additionalProperties: namedMap(doc.securityDefinitions, securityScheme) } : undefined,
-    tags: Array.isArray(doc.tags) ? doc.tags.filter(isObject).map((t) => compact({ name: str(t.name), description: str(t.description), externalDocs: externalDocs(t.externalDocs), vendorExtension: extensions(t) })) : undefined,
+    securityDefinitions: isObject(doc.securityDefinitions)
+      ? { additionalProperties: namedMap(doc.securityDefinitions, securityScheme) }
+      : undefined,
+    tags: Array.isArray(doc.tags)
+      ? doc.tags.filter(isObject).map((t) =>
+          compact({
+            name: str(t.name),
+            description: str(t.description),
+            externalDocs: externalDocs(t.externalDocs),
+            vendorExtension: extensions(t),
+          }),
+        )
+      : undefined,
     externalDocs: externalDocs(doc.externalDocs),
     vendorExtension: extensions(doc),
   });

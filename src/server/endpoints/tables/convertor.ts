@@ -4,16 +4,18 @@
 // asks for, and CRD additionalPrinterColumns evaluated as
 // apiextensions-apiserver's tableconvertor does.
 
-import { badRequest } from './errors.js';
-import { jsonPathValues, validateJSONPath } from './jsonpath.js';
-import type { KubeObject } from './types.js';
-import type { TableColumn } from '../registry/strategy.js';
-import { humanDuration } from '../registry/resources/printers.js';
+import { badRequest } from '../../api/errors.js';
+import { jsonPathValues, validateJSONPath } from '../../api/jsonpath.js';
+import type { KubeObject } from '../../api/types.js';
+import { humanDuration } from '../../registry/resources/printers.js';
+import type { TableColumn } from '../../api/descriptor.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-const NAME_DESCRIPTION = 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
-const CREATION_TIMESTAMP_DESCRIPTION = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const CREATION_TIMESTAMP_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 export const NAME_COLUMN: TableColumn = { name: 'Name', type: 'string', format: 'name', description: NAME_DESCRIPTION, priority: 0 };
 
@@ -125,7 +127,12 @@ function goFloat(v: number): string {
 function goJSON(v: unknown): string {
   const sortKeys = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sortKeys);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sortKeys((x as Record<string, unknown>)[k])]));
+    if (x && typeof x === 'object')
+      return Object.fromEntries(
+        Object.keys(x)
+          .sort()
+          .map((k) => [k, sortKeys((x as Record<string, unknown>)[k])]),
+      );
     return x;
   };
   return JSON.stringify(sortKeys(v)).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -143,11 +150,16 @@ function printValue(v: unknown): string {
 function typedCell(type: string, v: unknown, now: number): unknown {
   if (v === null || v === undefined) return null;
   switch (type) {
-    case 'integer': return typeof v === 'number' ? Math.trunc(v) : null;
-    case 'number': return typeof v === 'number' ? v : null;
-    case 'boolean': return typeof v === 'boolean' ? v : null;
-    case 'date': return typeof v === 'string' ? ageOf(v, now) : null;
-    default: return null;
+    case 'integer':
+      return typeof v === 'number' ? Math.trunc(v) : null;
+    case 'number':
+      return typeof v === 'number' ? v : null;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    case 'date':
+      return typeof v === 'string' ? ageOf(v, now) : null;
+    default:
+      return null;
   }
 }
 
@@ -157,16 +169,19 @@ function typedCell(type: string, v: unknown, now: number): unknown {
  * (kube serves a default Age column for CRDs without any).
  */
 export function crdTableConvertor(columns: PrinterColumnSpec[] | undefined, now: () => number = Date.now): TablePrinter {
-  const cols: PrinterColumnSpec[] = columns && columns.length
+  const cols: PrinterColumnSpec[] = columns?.length
     ? columns
     : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DESCRIPTION }];
-  const headers: TableColumn[] = [NAME_COLUMN, ...cols.map((c) => ({
-    name: c.name,
-    type: c.type as TableColumn['type'],
-    format: c.format ?? '',
-    description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
-    priority: c.priority ?? 0,
-  }))];
+  const headers: TableColumn[] = [
+    NAME_COLUMN,
+    ...cols.map((c) => ({
+      name: c.name,
+      type: c.type as TableColumn['type'],
+      format: c.format ?? '',
+      description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+      priority: c.priority ?? 0,
+    })),
+  ];
   // A path kube cannot parse leaves the column empty (the CRD validation refuses such paths anyway).
   const valid = cols.map((c) => validateJSONPath(c.jsonPath) === undefined);
   return {

@@ -15,7 +15,7 @@
 // (metav1.Time, resource.Quantity, intstr.IntOrString) stop decoding at once.
 // The walk is iterative: its depth costs heap, not stack.
 
-import { formatMicroTime, formatTime, parseTime, RFC3339_LAYOUT, RFC3339_MICRO_LAYOUT } from '../time.js';
+import { formatMicroTime, formatTime, parseTime, RFC3339_LAYOUT, RFC3339_MICRO_LAYOUT } from '../../api/time.js';
 import type { Schema } from './models.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -73,16 +73,22 @@ function goKind(r: Resolved): GoKind {
   if (r.name === QUANTITY || s.format === 'quantity') return { k: 'quantity' };
   if (s['x-kubernetes-preserve-unknown-fields'] === true && !s.properties) return { k: 'any' };
   switch (s.type) {
-    case 'string': return s.format === 'byte' ? { k: 'bytes' } : { k: 'string' };
-    case 'integer': return { k: 'int', bits: s.format === 'int32' ? 32 : 64 };
-    case 'number': return { k: 'float' };
-    case 'boolean': return { k: 'bool' };
-    case 'array': return isObject(s.items) ? { k: 'slice', items: s.items as Schema } : { k: 'any' };
+    case 'string':
+      return s.format === 'byte' ? { k: 'bytes' } : { k: 'string' };
+    case 'integer':
+      return { k: 'int', bits: s.format === 'int32' ? 32 : 64 };
+    case 'number':
+      return { k: 'float' };
+    case 'boolean':
+      return { k: 'bool' };
+    case 'array':
+      return isObject(s.items) ? { k: 'slice', items: s.items as Schema } : { k: 'any' };
     case 'object':
       if (isObject(s.additionalProperties)) return { k: 'map', values: s.additionalProperties as Schema };
       if (isObject(s.properties)) return { k: 'struct', name: shortName(r.name), props: s.properties as Record<string, Schema> };
       return { k: 'any' };
-    default: return { k: 'any' };
+    default:
+      return { k: 'any' };
   }
 }
 
@@ -97,22 +103,33 @@ function goTypeName(s: Schema, lookup: Resolve, depth = 0): string {
   if (!r || depth > 8) return 'interface {}';
   const g = goKind(r);
   switch (g.k) {
-    case 'string': return 'string';
-    case 'bytes': return '[]uint8';
-    case 'int': return g.bits === 32 ? 'int32' : 'int64';
-    case 'float': return 'float64';
-    case 'bool': return 'bool';
-    case 'map': return `map[string]${goTypeName(g.values, lookup, depth + 1)}`;
-    case 'slice': return `[]${goTypeName(g.items, lookup, depth + 1)}`;
+    case 'string':
+      return 'string';
+    case 'bytes':
+      return '[]uint8';
+    case 'int':
+      return g.bits === 32 ? 'int32' : 'int64';
+    case 'float':
+      return 'float64';
+    case 'bool':
+      return 'bool';
+    case 'map':
+      return `map[string]${goTypeName(g.values, lookup, depth + 1)}`;
+    case 'slice':
+      return `[]${goTypeName(g.items, lookup, depth + 1)}`;
     case 'struct': {
       const def = r.name ?? '';
       const parts = def.split('.');
       return parts.length >= 2 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : g.name;
     }
-    case 'time': return 'string';
-    case 'intOrString': return 'intstr.IntOrString';
-    case 'quantity': return 'resource.Quantity';
-    default: return 'interface {}';
+    case 'time':
+      return 'string';
+    case 'intOrString':
+      return 'intstr.IntOrString';
+    case 'quantity':
+      return 'resource.Quantity';
+    default:
+      return 'interface {}';
   }
 }
 
@@ -128,8 +145,7 @@ function jsonValueName(v: unknown): string {
 /** The first error of Go's base64.StdEncoding.Decode, as `illegal base64 data at input byte N`; undefined when valid. */
 export function base64Error(s: string): string | undefined {
   const bytes = Buffer.from(s, 'utf8');
-  const isAlpha = (c: number): boolean =>
-    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+  const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
   const nl = (c: number): boolean => c === 10 || c === 13;
   const corrupt = (n: number): string => `illegal base64 data at input byte ${n}`;
   let si = 0;
@@ -264,7 +280,8 @@ export function decodeTyped(target: TypedTarget, obj: Record<string, unknown>): 
       continue;
     }
     switch (g.k) {
-      case 'any': break;
+      case 'any':
+        break;
       case 'string':
         if (typeof v !== 'string') save(typeError(f, jsonValueName(v), f.schema));
         break;
@@ -303,7 +320,8 @@ export function decodeTyped(target: TypedTarget, obj: Record<string, unknown>): 
         // intstr.IntOrString: a JSON string is the string form, anything else must be an int32.
         if (typeof v === 'string') break;
         if (typeof v !== 'number') return typeError(f, jsonValueName(v), { type: 'integer', format: 'int32' });
-        if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) return typeError(f, `number ${String(v)}`, { type: 'integer', format: 'int32' });
+        if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
+          return typeError(f, `number ${String(v)}`, { type: 'integer', format: 'int32' });
         break;
       case 'quantity': {
         // resource.Quantity accepts a JSON string or a bare number.
@@ -319,7 +337,15 @@ export function decodeTyped(target: TypedTarget, obj: Record<string, unknown>): 
         }
         const entries = Object.keys(v);
         for (let i = entries.length - 1; i >= 0; i--) {
-          stack.push({ value: v[entries[i]], schema: g.values, parent: v, key: entries[i], struct: f.struct, fields: f.fields, element: true });
+          stack.push({
+            value: v[entries[i]],
+            schema: g.values,
+            parent: v,
+            key: entries[i],
+            struct: f.struct,
+            fields: f.fields,
+            element: true,
+          });
         }
         break;
       }
@@ -345,7 +371,15 @@ export function decodeTyped(target: TypedTarget, obj: Record<string, unknown>): 
           const child = g.props[keys[i]];
           // Unknown fields are fieldValidation's concern.
           if (!child) continue;
-          stack.push({ value: v[keys[i]], schema: child, parent: v, key: keys[i], struct, fields: { name: keys[i], parent: f.fields }, element: false });
+          stack.push({
+            value: v[keys[i]],
+            schema: child,
+            parent: v,
+            key: keys[i],
+            struct,
+            fields: { name: keys[i], parent: f.fields },
+            element: false,
+          });
         }
         break;
       }

@@ -36,9 +36,9 @@ export async function runHealth(path: string, query: URLSearchParams, checks: He
     if (!ok) failed = true;
     lines.push(ok ? `[+]${c.name} ok` : `[-]${c.name} failed: reason withheld`);
   }
-  if (failed) return { code: 500, body: lines.join('\n') + `\n${kind} check failed\n` };
+  if (failed) return { code: 500, body: `${lines.join('\n')}\n${kind} check failed\n` };
   if (!verbose) return { code: 200, body: 'ok' };
-  return { code: 200, body: lines.join('\n') + `\n${kind} check passed\n` };
+  return { code: 200, body: `${lines.join('\n')}\n${kind} check passed\n` };
 }
 
 export const VERSION_INFO = {

@@ -1,0 +1,32 @@
+// What discovery, OpenAPI, tables and errors need to know about a served
+// resource (k8s.io/apimachinery's GroupVersionResource plus the discovery fields).
+
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** What discovery, OpenAPI and errors need to know about a served resource. */
+export interface ResourceDescriptor {
+  group: string;
+  version: string;
+  /** Plural, lower case: `configmaps`. */
+  resource: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: { status?: boolean; scale?: ScaleSubresource };
+}
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format: string;
+  description: string;
+  priority: number;
+}
