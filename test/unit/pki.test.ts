@@ -74,7 +74,7 @@ describe('createPki', () => {
       expect(c.verify(ca.publicKey)).toBe(true);
       expect(c.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
       // 16 random bytes, positive and minimally encoded.
-      expect(c.serialNumber).toMatch(/^[1-7][0-9A-F]{31}$/);
+      expect(c.serialNumber).toMatch(/^(0[1-9A-F]|[1-7][0-9A-F])[0-9A-F]{30}$/);
     }
     expect(serving.subject).toBe('CN=kapi-env-apiserver');
     expect(serving.subjectAltName).toBe(
