@@ -1,6 +1,6 @@
 // The server's floors, enforced in CI (`npm run lint`). Bottom to top:
 //   api (ground floor) -> storage -> watch -> schema, admission -> registry
-//   -> http, authn, authz -> endpoints -> apiextensions -> index/bootstrap/config.
+//   -> http, authn, authz -> filters (the handler chain) -> endpoints -> apiextensions -> index/bootstrap/config.
 // The harness (cli, env, etcd, pki, process) sits beside the server and may use it;
 // the server never imports the harness.
 const S = '^src/server/';
@@ -31,6 +31,7 @@ module.exports = {
     floor('http', ['api']),
     floor('authn', ['api', 'http']),
     floor('authz', ['api', 'http']),
+    floor('filters', ['api', 'http', 'authn', 'authz']),
     floor('endpoints', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'authn', 'authz']),
     floor('apiextensions', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'endpoints']),
   ],

@@ -75,11 +75,18 @@ export async function coldstart({ runs, warmup, etcdBin, record, log }) {
     const node = await timeExit(['-e', '0']);
     const version = await timeExit([BIN, '--version']);
     const memory = await timeUp('memory');
-    if (keep) s.node.push(node), s.version.push(version), s.memory.push(memory);
+    if (keep) {
+      s.node.push(node);
+      s.version.push(version);
+      s.memory.push(memory);
+    }
     if (etcdBin) {
       const etcd = await bareEtcd(etcdBin);
       const upEtcd = await timeUp('etcd');
-      if (keep) s.etcd.push(etcd), s.upEtcd.push(upEtcd);
+      if (keep) {
+        s.etcd.push(etcd);
+        s.upEtcd.push(upEtcd);
+      }
     }
   }
   const m = (k) => stats(s[k]).median;

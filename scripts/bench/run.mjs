@@ -9,8 +9,8 @@ import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { parseAllDocuments } from 'yaml';
 import { findEtcdBinary, startNativeEtcd } from '../../dist/etcd/index.js';
-import { createPki } from '../../dist/pki/index.js';
 import { startEnv } from '../../dist/index.js';
+import { createPki } from '../../dist/pki/index.js';
 import { coldstart } from './coldstart.mjs';
 import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
 
@@ -51,7 +51,7 @@ if (storage === 'etcd' && !etcdBin) {
 async function bareTlsFirstRequest() {
   const pki = await createPki();
   const t0 = performance.now();
-  const srv = http2.createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem, allowHTTP1: true }, (q, s) => s.end('ok'));
+  const srv = http2.createSecureServer({ cert: pki.serving.certPem, key: pki.serving.keyPem, allowHTTP1: true }, (_q, s) => s.end('ok'));
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   const c = http2.connect(`https://127.0.0.1:${srv.address().port}`, { ca: pki.ca.certPem });
   await new Promise((r) => c.request({ ':path': '/' }).on('end', r).resume());

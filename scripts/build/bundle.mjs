@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 // The CLI as one ES module (plus a chunk per lazily loaded command and the reaper), built from
 // the compiled dist/ after tsc. A cold `kapi-env up` otherwise spends about a fifth of its time
 // resolving, reading and linking a hundred small modules. Packages stay external: they load
@@ -8,9 +11,6 @@
 // The chunks sit next to each other, one directory below dist/, as dist/cli/*.js do: paths the
 // code resolves against import.meta.url (package.json, bin/kapi-env.js, reaper-main.js) still hold.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -2,8 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { UpFlags } from './up.js';
 import { reportError } from './output.js';
+import type { UpFlags } from './up.js';
 
 // Each command's module (and the server, storage clients and models behind it)
 // is loaded only when that command runs: `--help`, `--version`, `down` and

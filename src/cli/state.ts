@@ -2,8 +2,8 @@
 
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isAlive, signal, stopProcess } from '../process/index.js';
 import { CliError, printer } from './output.js';
-import { isAlive } from '../env/pid.js';
 
 export interface EnvState {
   kubeconfig: string;
@@ -117,18 +117,10 @@ export async function runDown(flags: { stateDir: string; json?: boolean }): Prom
     else out.line(`no environment running (state dir ${path.resolve(flags.stateDir)})`);
     return 0;
   }
-  process.kill(s.pids.server, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  let killed = false;
-  while (isAlive(s.pids.server)) {
-    if (Date.now() > deadline && !killed) {
-      process.kill(s.pids.server, 'SIGKILL');
-      killed = true;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // The `up` alone: a foreground one may lead its shell's pipeline, whose other members are not ours.
+  const { killed } = await stopProcess(s.pids.server, { graceMs: 10_000, group: false });
   // A killed `up` cannot stop its etcd; its reaper does, and we make sure.
-  if (killed && isAlive(s.pids.etcd)) process.kill(s.pids.etcd!, 'SIGKILL');
+  if (killed && s.pids.etcd && isAlive(s.pids.etcd)) signal(s.pids.etcd, 'SIGKILL');
   await rm(statePaths(flags.stateDir).state, { force: true });
   // A killed `up` leaves its lock behind.
   await removeStaleLock(flags.stateDir);

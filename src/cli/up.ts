@@ -1,12 +1,14 @@
 // `kapi-env up`: foreground until a signal, or --detach into the background.
 
 import { spawn } from 'node:child_process';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnv, type Env } from '../env/index.js';
+import { type Env, startEnv } from '../env/index.js';
+import { waitReady } from '../process/index.js';
+import { parseServeFlags } from '../server/config.js';
 import { CliError, printer } from './output.js';
-import { LOCK_HANDOFF_ENV, lockStateDir, readState, statePaths, writeState, type EnvState } from './state.js';
+import { type EnvState, LOCK_HANDOFF_ENV, lockStateDir, readState, statePaths, writeState } from './state.js';
 
 export interface UpFlags {
   kubeconfig: string;
@@ -50,8 +52,18 @@ function parsePort(p: string | undefined): number | undefined {
   return n;
 }
 
+/** up's etcd flags are kube-apiserver's: they join --apiserver-arg and go through the one flag parser. */
+function serverArgs(flags: UpFlags): string[] {
+  const own = (['etcdServers', 'etcdCafile', 'etcdCertfile', 'etcdKeyfile'] as const).flatMap((k) =>
+    flags[k] === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${flags[k]}`],
+  );
+  return [...own, ...flags.apiserverArg];
+}
+
 export async function runUp(flags: UpFlags): Promise<number> {
   const port = parsePort(flags.port);
+  // Flag errors exit 2 here, before a detached child or any process is started.
+  parseServeFlags(serverArgs(flags), { inlineValues: true });
   if (flags.detach) return detach(flags);
   const handoff = Number(process.env[LOCK_HANDOFF_ENV]);
   // Not inherited by etcd, the reaper or anything else this process starts.
@@ -70,20 +82,11 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     storage: flags.storage,
     etcdBinary: flags.etcdBin,
     etcdImage: flags.etcdImage,
-    etcdServers: flags.etcdServers
-      ? flags.etcdServers
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
-    etcdCaFile: flags.etcdCafile,
-    etcdCertFile: flags.etcdCertfile,
-    etcdKeyFile: flags.etcdKeyfile,
     crds: flags.crds,
     manifests: flags.manifests,
     kubeconfigPath: flags.kubeconfig,
     port,
-    apiserverArgs: flags.apiserverArg,
+    apiserverArgs: serverArgs(flags),
     onProgress: (phase, msg) => {
       // The automatic fallback to the embedded store is said in one line even off a terminal.
       if (/embedded in-memory store/.test(msg) && !flags.quiet) process.stderr.write(`kapi-env: ${msg}\n`);
@@ -99,15 +102,19 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     writeFile(path.join(dir, 'admin.crt'), env.clientCert),
     writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
   ]);
+  // Listening before the ready line: a signal sent as soon as it is read stops the environment cleanly.
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      for (const s of signals) process.removeListener(s, stop);
+      resolve();
+    };
+    for (const s of signals) process.on(s, stop);
+  });
   await writeState(flags.stateDir, state);
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state));
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
-  });
+  await stopped;
   const report = await env.stop();
   await Promise.all(['state.json', 'ca.crt', 'admin.crt', 'admin.key'].map((f) => rm(path.join(dir, f), { force: true })));
   if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
@@ -141,22 +148,31 @@ async function startDetached(flags: UpFlags): Promise<number> {
   });
   child.unref();
   await log.close();
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const s = await readState(flags.stateDir);
-    if (s && s.pids.server === child.pid) {
-      if (flags.json) out.line(JSON.stringify(s));
-      else out.line(readyLine(s));
-      return 0;
-    }
-    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
-    if (code !== null) {
-      const { readFile } = await import('node:fs/promises');
-      const text = await readFile(paths.log, 'utf8').catch(() => '');
-      process.stderr.write(text);
-      return code || 1;
-    }
-    if (Date.now() > deadline) throw new CliError('the detached environment did not become ready in 120 s', `see ${paths.log}`);
+  let exitCode: number | undefined;
+  child.once('exit', (code) => {
+    exitCode = code ?? 1;
+  });
+  const exitedEarly = new CliError('the detached environment exited before it was ready');
+  let state: EnvState | undefined;
+  const ready = async (): Promise<boolean> => {
+    state = await readState(flags.stateDir);
+    return state?.pids.server === child.pid;
+  };
+  try {
+    await waitReady(ready, {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+      stillRunning: () => exitCode === undefined,
+      onExit: () => exitedEarly,
+      onTimeout: () => new CliError('the detached environment did not become ready in 120 s', `see ${paths.log}`),
+    });
+  } catch (e) {
+    if (e !== exitedEarly) throw e;
+    // Its own words (cause and fix) are in its log.
+    process.stderr.write(await readFile(paths.log, 'utf8').catch(() => ''));
+    return exitCode || 1;
   }
+  if (flags.json) out.line(JSON.stringify(state));
+  else out.line(readyLine(state!));
+  return 0;
 }

@@ -2,6 +2,7 @@
 // YAML/JSON (multi-document, `List` kinds flattened), CRDs first and awaited
 // until Established and discoverable, then manifests with namespaces first.
 
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RestClient } from './client.js';
@@ -21,7 +22,7 @@ export class FixtureError extends Error {
 }
 
 async function listFiles(p: string): Promise<string[]> {
-  let st;
+  let st: Stats;
   try {
     st = await stat(p);
   } catch {

@@ -2,17 +2,17 @@
 // a container, an existing etcd, or the embedded memory store), a fresh PKI,
 // our API server on a free port, a kubeconfig, fixtures; stop() undoes it all.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createPki } from '../pki/index.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
-import { startStorage, type StorageChoice, type StartedStorage } from './storage.js';
+import { makeTempDir } from '../process/index.js';
+import { FlagError, parseServeFlags, readFlagFiles, type ServeFlags, serverConfigFromFlags } from '../server/config.js';
+import type { ApiServer } from '../server/index.js';
 import { RestClient } from './client.js';
 import { loadCRDs, loadManifests, readFixtures } from './fixtures.js';
-import { startReaper, type Reaper } from './reaper.js';
-import type { ApiServer } from '../server/index.js';
-import { parseServeFlags } from '../server/config.js';
+import { type Reaper, startReaper } from './reaper.js';
+import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
 
 export type Phase = 'storage' | 'certificates' | 'server' | 'crds' | 'manifests' | 'ready';
 
@@ -31,7 +31,10 @@ export interface EnvOptions {
   /** Where to write the kubeconfig; default a file in the environment's temp dir. */
   kubeconfigPath?: string;
   port?: number;
-  /** kube-apiserver flags, as envtest's APIServer.Configure(): `--watch-cache=false`, `--etcd-compaction-interval=1m`... */
+  /**
+   * kube-apiserver flags, one per element, as envtest's APIServer.Configure(): `--watch-cache=false`,
+   * `--etcd-compaction-interval=1m`... Every flag `kapi-env serve` takes, with its checks and messages.
+   */
   apiserverArgs?: string[];
   /** Extra SANs for the serving certificate. */
   hosts?: string[];
@@ -62,52 +65,32 @@ export interface Env {
   stop(): Promise<StopReport>;
 }
 
-const SERVER_ARG_PREFIXES = new Set([
-  'watch-cache',
-  'default-watch-cache-size',
-  'min-request-timeout',
-  'request-timeout',
-  'etcd-compaction-interval',
-  'etcd-prefix',
-  'bind-address',
-  'secure-port',
-]);
-
-function serverArgs(args: string[] = []): {
-  watchCache: boolean;
-  watchCacheSize?: number;
-  minRequestTimeoutS?: number;
-  requestTimeoutMs?: number;
-  compactionIntervalMs: number;
-  prefix: string;
-  bindAddress?: string;
-  port?: number;
-} {
-  for (const a of args) {
-    const name = a.replace(/^--/, '').split('=')[0];
-    if (!SERVER_ARG_PREFIXES.has(name))
-      throw new Error(`unsupported --apiserver-arg ${a}: supported are ${[...SERVER_ARG_PREFIXES].map((s) => `--${s}`).join(', ')}`);
-  }
-  const f = parseServeFlags(args.map((a) => (a.startsWith('--') ? a : `--${a}`)));
-  const explicit = (n: string): boolean => args.some((a) => a.replace(/^--/, '').startsWith(`${n}=`));
-  return {
-    watchCache: f.watchCache,
-    watchCacheSize: f.watchCacheSize,
-    minRequestTimeoutS: f.minRequestTimeoutS,
-    requestTimeoutMs: f.requestTimeoutMs,
-    compactionIntervalMs: f.etcdCompactionIntervalMs,
-    prefix: f.etcdPrefix,
-    bindAddress: explicit('bind-address') ? f.bindAddress : undefined,
-    port: explicit('secure-port') ? f.securePort : undefined,
-  };
+/** EnvOptions' etcd fields as kube-apiserver flags ahead of apiserverArgs (a later flag wins, as with pflag), parsed as `serve` parses them. */
+function serverFlags(options: EnvOptions): ServeFlags {
+  const own = [
+    options.etcdServers?.length ? `--etcd-servers=${options.etcdServers.join(',')}` : '',
+    options.etcdCaFile ? `--etcd-cafile=${options.etcdCaFile}` : '',
+    options.etcdCertFile ? `--etcd-certfile=${options.etcdCertFile}` : '',
+    options.etcdKeyFile ? `--etcd-keyfile=${options.etcdKeyFile}` : '',
+  ].filter(Boolean);
+  // An environment serves on loopback and a free port unless told otherwise.
+  const flags = parseServeFlags([...own, ...(options.apiserverArgs ?? [])], {
+    inlineValues: true,
+    defaults: { bindAddress: '127.0.0.1', securePort: 0 },
+  });
+  if (options.port !== undefined) flags.securePort = options.port;
+  if (flags.storageBackend === 'memory' && options.storage && options.storage !== 'auto' && options.storage !== 'memory')
+    throw new FlagError(`--storage-backend=memory conflicts with storage ${options.storage}`);
+  return flags;
 }
 
 export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  const sargs = serverArgs(options.apiserverArgs);
+  const flags = serverFlags(options);
+  const files = await readFlagFiles(flags);
   const reaper: Reaper = startReaper();
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'kapi-env-'));
+  const tempDir = await makeTempDir('kapi-env-');
   reaper.addDir(tempDir);
   let storage: StartedStorage | undefined;
   let server: ApiServer | undefined;
@@ -125,7 +108,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     return report;
   };
   try {
-    const bindAddress = sargs.bindAddress ?? '127.0.0.1';
+    const bindAddress = flags.bindAddress;
     const pkiP = createPki({
       hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])],
     });
@@ -142,14 +125,12 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
         return m;
       }));
     storage = await startStorage({
-      choice: options.storage ?? 'auto',
+      choice: flags.storageBackend === 'memory' ? 'memory' : (options.storage ?? 'auto'),
       etcdBinary: options.etcdBinary,
       etcdImage: options.etcdImage,
-      etcdServers: options.etcdServers,
-      etcdCaFile: options.etcdCaFile,
-      etcdCertFile: options.etcdCertFile,
-      etcdKeyFile: options.etcdKeyFile,
-      prefix: sargs.prefix,
+      etcdServers: flags.etcdServers.length ? flags.etcdServers : undefined,
+      etcdTls: files.etcdTls,
+      prefix: flags.etcdPrefix,
       reaper,
       progress: (m) => progress('storage', m),
       launched: () => void loadServer(),
@@ -157,28 +138,29 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     const { createApiServer } = await loadServer();
     const pki = await pkiP;
     progress('certificates', 'certificates generated');
-    server = await createApiServer({
-      storage: storage.storage,
-      tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem, clientCaPem: pki.ca.certPem },
-      bindAddress,
-      port: options.port ?? sargs.port ?? 0,
-      watchCache: sargs.watchCache,
-      watchCacheSize: sargs.watchCacheSize,
-      minRequestTimeoutS: sargs.minRequestTimeoutS,
-      requestTimeoutMs: sargs.requestTimeoutMs,
-      compactionIntervalMs: sargs.compactionIntervalMs,
-      bookmarkIntervalMs: options.bookmarkIntervalMs,
-    });
+    // --tls-cert-file replaces the generated serving certificate, and the kubeconfig trusts that file's chain
+    // (kube-apiserver: "CA cert, if any, concatenated after server cert"); --client-ca-file adds an authority
+    // beside the environment's own CA, so the admin certificate keeps working.
+    const serving = files.serving ?? pki.serving;
+    const caPem = files.serving ? files.serving.certPem : pki.ca.certPem;
+    const clientCaPem = files.clientCaPem ? `${pki.ca.certPem.trimEnd()}\n${files.clientCaPem}` : pki.ca.certPem;
+    server = await createApiServer(
+      serverConfigFromFlags(flags, {
+        storage: storage.storage,
+        tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem },
+        bookmarkIntervalMs: options.bookmarkIntervalMs,
+      }),
+    );
     progress('server', `API server serving on ${server.url}`);
     const kubeconfig = buildKubeconfig({
       server: server.url,
-      caPem: pki.ca.certPem,
+      caPem,
       clientCertPem: pki.admin.certPem,
       clientKeyPem: pki.admin.keyPem,
     });
     const kubeconfigPath = path.resolve(options.kubeconfigPath ?? path.join(tempDir, 'kubeconfig'));
     await writeKubeconfig(kubeconfigPath, kubeconfig);
-    const creds = { server: server.url, caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
+    const creds = { server: server.url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
     if (options.crds?.length || options.manifests?.length) {
       const client = new RestClient(creds);
       try {
@@ -201,7 +183,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
       kubeconfigPath,
       kubeconfig,
       server: server.url,
-      ca: pki.ca.certPem,
+      ca: caPem,
       clientCert: pki.admin.certPem,
       clientKey: pki.admin.keyPem,
       storage: storage.kind,

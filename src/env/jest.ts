@@ -5,7 +5,7 @@
 //
 // Options come from KAPI_ENV_CRDS / KAPI_ENV_MANIFESTS / KAPI_ENV_STORAGE, as for Vitest.
 
-import { startEnv, type Env } from './index.js';
+import { type Env, startEnv } from './index.js';
 import { optionsFromEnvironment } from './vitest.js';
 
 const KEY = Symbol.for('kapi-env.jest');

@@ -4,7 +4,7 @@
 // removes the temp directories. It is told its charges over stdin; a closed
 // stdin means the parent is gone.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface Reaper {

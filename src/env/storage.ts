@@ -1,8 +1,7 @@
 // Choosing and starting the storage behind an environment.
 
-import { readFile } from 'node:fs/promises';
-import { dockerAvailable, findEtcdBinary, startContainerEtcd, startNativeEtcd, EtcdError, type EtcdProcess } from '../etcd/index.js';
-import { createStorage } from '../server/storage/factory.js';
+import { dockerAvailable, EtcdError, type EtcdProcess, findEtcdBinary, startContainerEtcd, startNativeEtcd } from '../etcd/index.js';
+import { createStorage, type EtcdTls } from '../server/storage/factory.js';
 import type { Storage } from '../server/storage/interface.js';
 import type { Reaper } from './reaper.js';
 
@@ -13,9 +12,8 @@ export interface StorageRequest {
   etcdBinary?: string;
   etcdImage?: string;
   etcdServers?: string[];
-  etcdCaFile?: string;
-  etcdCertFile?: string;
-  etcdKeyFile?: string;
+  /** Client TLS for etcdServers. */
+  etcdTls?: EtcdTls;
   prefix: string;
   reaper: Reaper;
   progress: (message: string) => void;
@@ -36,11 +34,12 @@ async function overEtcd(
   proc: EtcdProcess | undefined,
   endpoints: string[],
   req: StorageRequest,
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer },
+  tls?: EtcdTls,
 ): Promise<StartedStorage> {
   let storage: Storage;
   try {
-    storage = await createStorage({ kind: 'etcd', endpoints, prefix: req.prefix, tls });
+    // An etcd we started has just answered /health; one we were pointed at is checked first.
+    storage = await createStorage({ kind: 'etcd', endpoints, prefix: req.prefix, tls, checkHealth: kind === 'external' });
   } catch (e) {
     await proc?.stop();
     throw e;
@@ -62,17 +61,9 @@ async function overEtcd(
 
 export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
   if (req.etcdServers?.length) {
-    const tls =
-      req.etcdCaFile || req.etcdCertFile || req.etcdKeyFile
-        ? {
-            ca: req.etcdCaFile ? await readFile(req.etcdCaFile) : undefined,
-            cert: req.etcdCertFile ? await readFile(req.etcdCertFile) : undefined,
-            key: req.etcdKeyFile ? await readFile(req.etcdKeyFile) : undefined,
-          }
-        : undefined;
     req.progress(`using etcd at ${req.etcdServers.join(',')}`);
     req.launched?.();
-    return overEtcd('external', undefined, req.etcdServers, req, tls);
+    return overEtcd('external', undefined, req.etcdServers, req, req.etcdTls);
   }
   let choice = req.choice;
   if (choice === 'auto') {

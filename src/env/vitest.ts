@@ -7,7 +7,7 @@
 // Options come from KAPI_ENV_CRDS / KAPI_ENV_MANIFESTS (comma-separated paths)
 // and KAPI_ENV_STORAGE; or write your own setup with createGlobalSetup().
 
-import { startEnv, type EnvOptions } from './index.js';
+import { type EnvOptions, startEnv } from './index.js';
 
 export function optionsFromEnvironment(): EnvOptions {
   const list = (v: string | undefined): string[] | undefined =>

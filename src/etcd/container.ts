@@ -1,9 +1,10 @@
 // etcd in a container through testcontainers, for machines without an etcd binary.
 
+import type { StartedTestContainer } from 'testcontainers';
 import { waitHealthy } from './health.js';
 import { EtcdError, type EtcdProcess } from './types.js';
 
-/** A local image built by scripts/ci/docker-etcd-image.sh; falls back to the official image name. */
+/** A local image built by .ci/docker-etcd-image.sh; falls back to the official image name. */
 export const DEFAULT_ETCD_IMAGE = process.env.KAPI_ETCD_IMAGE ?? 'kapi-env/etcd:local';
 
 export async function dockerAvailable(): Promise<boolean> {
@@ -26,7 +27,7 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const { GenericContainer, Wait } = await import('testcontainers');
   const image = opts.image ?? DEFAULT_ETCD_IMAGE;
-  let container;
+  let container: StartedTestContainer;
   try {
     container = await new GenericContainer(image)
       .withEntrypoint(['/usr/local/bin/etcd'])
@@ -47,7 +48,7 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
   } catch (e) {
     throw new EtcdError(
       `could not start the etcd container from image ${image}: ${(e as Error).message.split('\n')[0]}`,
-      'build the local image with scripts/ci/docker-etcd-image.sh, or pass --etcd-image',
+      'build the local image with .ci/docker-etcd-image.sh, or pass --etcd-image',
     );
   }
   const endpoint = `http://${container.getHost()}:${container.getMappedPort(2379)}`;

@@ -2,18 +2,18 @@
 // data dir, free ports, own process group) or in a container, wait for health
 // through its client port (never a sleep), and stop it: SIGTERM, then SIGKILL.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, signal, stopProcess } from '../process/index.js';
+import { freePort, makeTempDir, signal, stopProcess } from '../process/index.js';
 import { waitHealthy } from './health.js';
 import { EtcdError, type EtcdProcess } from './types.js';
 
-export { EtcdError, type EtcdProcess } from './types.js';
-export { waitHealthy } from './health.js';
 export { freePort } from '../process/index.js';
+export { waitHealthy } from './health.js';
+export { EtcdError, type EtcdProcess } from './types.js';
 
 function executable(p: string): boolean {
   try {
@@ -44,23 +44,56 @@ export function findEtcdBinary(explicit?: string): { path?: string; searched: st
   return { searched };
 }
 
-const flagSupport = new Map<string, Set<string>>();
+/** Flags passed only to an etcd whose --help lists them (3.4 has no --unsafe-no-fsync). */
+const OPTIONAL_FLAGS = ['unsafe-no-fsync', 'experimental-watch-progress-notify-interval', 'log-level', 'logger'];
 
-/** The flags a binary knows, from its --help (cached per binary). */
-function supportedFlags(binary: string): Set<string> {
-  let flags = flagSupport.get(binary);
+const flagSupport = new Map<string, Promise<Set<string>>>();
+
+/**
+ * Which of OPTIONAL_FLAGS a binary knows, from its --help. Running `etcd --help` is on the path of
+ * every cold start, so the answer is kept per binary (path, size and mtime) in this process and in a
+ * small file in the user's cache dir that later processes read instead.
+ */
+function supportedFlags(binary: string): Promise<Set<string>> {
+  let id: string;
+  try {
+    const st = statSync(binary);
+    id = `${path.resolve(binary)}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    id = path.resolve(binary);
+  }
+  let flags = flagSupport.get(id);
   if (!flags) {
-    let help = '';
-    try {
-      help = execFileSync(binary, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      help = `${err.stdout ?? ''}${err.stderr ?? ''}`;
-    }
-    flags = new Set([...help.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]));
-    flagSupport.set(binary, flags);
+    flags = probeFlags(binary, id);
+    flagSupport.set(id, flags);
   }
   return flags;
+}
+
+async function probeFlags(binary: string, id: string): Promise<Set<string>> {
+  // The user's cache dir, not the temp dir: an environment leaves nothing behind in TMPDIR.
+  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kapi-env');
+  const cache = path.join(dir, `etcd-flags-${path.resolve(binary).replace(/[^A-Za-z0-9]/g, '_')}.json`);
+  try {
+    const c = JSON.parse(await readFile(cache, 'utf8')) as { id?: string; flags?: string[] };
+    if (c.id === id && Array.isArray(c.flags)) return new Set(c.flags.filter((f) => OPTIONAL_FLAGS.includes(f)));
+  } catch {
+    // no cache yet, or an unreadable one: probe
+  }
+  const help = await new Promise<string>((resolve) => {
+    // etcd 3.4 prints its usage to stderr; a failing --help still lists what it knows.
+    execFile(binary, ['--help'], { encoding: 'utf8', timeout: 5000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+  const known = new Set([...help.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]));
+  const flags = OPTIONAL_FLAGS.filter((f) => known.has(f));
+  // Kept only when it was etcd's usage (a timed-out probe is asked again next time).
+  if (!known.has('data-dir')) return new Set(flags);
+  const tmp = `${cache}.${process.pid}.tmp`;
+  await mkdir(dir, { recursive: true })
+    .then(() => writeFile(tmp, JSON.stringify({ id, flags })))
+    .then(() => rename(tmp, cache))
+    .catch(() => rm(tmp, { force: true }));
+  return new Set(flags);
 }
 
 export interface NativeEtcdOptions {
@@ -73,7 +106,7 @@ export interface NativeEtcdOptions {
 
 /** Starts etcd on free loopback ports; retries once if a port was taken between choosing and binding it. */
 export async function startNativeEtcd(opts: NativeEtcdOptions): Promise<EtcdProcess> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kapi-env-etcd-')));
+  const dataDir = opts.dataDir ?? (await makeTempDir('kapi-env-etcd-'));
   try {
     return await startOnce(opts, dataDir);
   } catch (e) {
@@ -90,11 +123,10 @@ export async function startNativeEtcd(opts: NativeEtcdOptions): Promise<EtcdProc
 }
 
 async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<EtcdProcess> {
-  const [clientPort, peerPort] = await Promise.all([freePort(), freePort()]);
+  const [clientPort, peerPort, flags] = await Promise.all([freePort(), freePort(), supportedFlags(opts.binary)]);
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const name = `kapi-env-${process.pid}-${clientPort}`;
-  const flags = supportedFlags(opts.binary);
   const args = [
     `--name=${name}`,
     `--data-dir=${dataDir}`,

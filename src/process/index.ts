@@ -1,10 +1,14 @@
 // The harness's processes, in one place: start in an own process group, wait
-// until healthy, stop with a timeout (SIGTERM, then SIGKILL), pick free ports.
-// Used by native etcd, `kapi-env down` and the reaper, as envtest's
+// until healthy, stop with a timeout (SIGTERM, then SIGKILL), pick free ports,
+// make the temp directories they work in. Used by native etcd, `kapi-env up`
+// and `down`, the state-dir lock and the reaper, as envtest's
 // internal/testing/process serves its etcd and kube-apiserver.
 // Depends on nothing but Node, so the reaper that imports it starts fast.
 
+import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Whether a process is still running (signal 0 probes without touching it). */
 export function isAlive(pid: number | undefined): boolean {
@@ -17,13 +21,18 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Signals a process's whole group when it leads one (started detached), else the process alone. */
-export function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-    return;
-  } catch {
-    // not a group leader
+/**
+ * Signals a process's whole group when it leads one (started detached), else the process alone;
+ * `group: false` signals the process alone (a foreground `up` may lead its shell's pipeline).
+ */
+export function signal(pid: number, sig: NodeJS.Signals, group = true): void {
+  if (group) {
+    try {
+      process.kill(-pid, sig);
+      return;
+    } catch {
+      // not a group leader
+    }
   }
   try {
     process.kill(pid, sig);
@@ -37,25 +46,32 @@ export interface StopOptions {
   graceMs?: number;
   /** Resolves when the process has exited (a child's 'exit' event); otherwise the pid is polled. */
   exited?: Promise<unknown>;
+  /** Signal the process's group when it leads one (default), or the process alone. */
+  group?: boolean;
 }
 
 /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
 export async function stopProcess(pid: number, opts: StopOptions = {}): Promise<{ killed: boolean }> {
   const exited = opts.exited ?? pollUntilGone(pid);
   if (!isAlive(pid)) return { killed: false };
-  signal(pid, 'SIGTERM');
+  signal(pid, 'SIGTERM', opts.group);
   const timedOut = await Promise.race([
     exited.then(() => false),
     new Promise<boolean>((r) => setTimeout(() => r(true), opts.graceMs ?? 3000).unref()),
   ]);
   if (!timedOut) return { killed: false };
-  signal(pid, 'SIGKILL');
+  signal(pid, 'SIGKILL', opts.group);
   await exited;
   return { killed: true };
 }
 
 async function pollUntilGone(pid: number): Promise<void> {
   while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** A fresh directory under the system temp dir, `<prefix>XXXXXX`; whoever makes it removes it (and tells the reaper). */
+export function makeTempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
 /** A free TCP port on the host (the caller retries if it is taken before binding). */

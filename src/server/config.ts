@@ -1,6 +1,10 @@
-// ServerConfig and kube-apiserver's flags for `kapi-env serve`
-// (cmd/kube-apiserver/app/options), for the flags that exist here.
+// ServerConfig and kube-apiserver's flags (cmd/kube-apiserver/app/options), for
+// the flags that exist here: one parser and one mapping to ServerConfig, used by
+// `kapi-env serve`, `kapi-env up --apiserver-arg` and startEnv({ apiserverArgs }).
 
+import { readFile } from 'node:fs/promises';
+import { parseBool } from './http/query.js';
+import type { EtcdTls } from './storage/factory.js';
 import type { Storage } from './storage/interface.js';
 
 export interface ServerConfig {
@@ -70,9 +74,9 @@ export function parseDuration(s: string): number {
   return m[1] === '-' ? -total : total;
 }
 
-function parseBool(name: string, v: string): boolean {
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
+function parseBoolFlag(name: string, v: string): boolean {
+  const b = parseBool(v);
+  if (b !== undefined) return b;
   throw new FlagError(`invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
@@ -100,11 +104,21 @@ export const SERVE_FLAGS: Record<string, string> = {
   'storage-backend': "The storage backend for persistence. Options: 'etcd3' (default), 'memory' (embedded, no etcd).",
 };
 
+export interface ParseOptions {
+  /** Defaults that differ from kube-apiserver's (an environment binds 127.0.0.1 on a free port). */
+  defaults?: Partial<ServeFlags>;
+  /**
+   * Each element is one whole flag, `--name=value` or `name=value` (a bare boolean flag means true):
+   * how `--apiserver-arg` and `apiserverArgs` pass them, one flag per argument.
+   */
+  inlineValues?: boolean;
+}
+
 /**
  * Parses `--name=value` / `--name value` flags with kube-apiserver's names.
  * An unknown flag is an error naming it, as pflag reports it.
  */
-export function parseServeFlags(argv: string[]): ServeFlags {
+export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeFlags {
   const out: ServeFlags = {
     etcdServers: [],
     etcdPrefix: '/registry',
@@ -113,9 +127,10 @@ export function parseServeFlags(argv: string[]): ServeFlags {
     watchCache: true,
     etcdCompactionIntervalMs: 5 * 60_000,
     storageBackend: 'etcd3',
+    ...opts.defaults,
   };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = opts.inlineValues && !argv[i].startsWith('-') ? `--${argv[i]}` : argv[i];
     if (!arg.startsWith('--')) throw new FlagError(`unexpected argument "${arg}"`);
     let name = arg.slice(2);
     let value: string | undefined;
@@ -126,7 +141,8 @@ export function parseServeFlags(argv: string[]): ServeFlags {
     }
     if (!(name in SERVE_FLAGS)) throw new FlagError(`unknown flag: --${name}`);
     if (value === undefined) {
-      if (name === 'watch-cache' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
+      if (name === 'watch-cache' && (opts.inlineValues || argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
+      else if (opts.inlineValues) throw new FlagError(`flag needs an argument: --${name}`);
       else {
         value = argv[++i];
         if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
@@ -173,7 +189,7 @@ export function parseServeFlags(argv: string[]): ServeFlags {
         out.clientCaFile = value;
         break;
       case 'watch-cache':
-        out.watchCache = parseBool(name, value);
+        out.watchCache = parseBoolFlag(name, value);
         break;
       case 'default-watch-cache-size': {
         const n = Number(value);
@@ -199,5 +215,65 @@ export function parseServeFlags(argv: string[]): ServeFlags {
         break;
     }
   }
+  if (!!out.tlsCertFile !== !!out.tlsPrivateKeyFile)
+    throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
   return out;
+}
+
+/** `kapi-env serve --help`: the flags above, as kube-apiserver prints its own. */
+export function serveUsage(): string {
+  const lines = Object.entries(SERVE_FLAGS).map(([name, help]) => `      --${name}\n            ${help}`);
+  return `Usage: kapi-env serve [flags]\n\nkube-apiserver flags served here:\n${lines.join('\n')}\n`;
+}
+
+/** What the flags' files hold: the serving certificate (chain) and key, the client CA, etcd's client TLS. */
+export interface FlagFiles {
+  serving?: { certPem: string; keyPem: string };
+  clientCaPem?: string;
+  etcdTls?: EtcdTls;
+}
+
+/** Reads the files the flags name (--tls-cert-file/--tls-private-key-file, --client-ca-file, --etcd-cafile/certfile/keyfile). */
+export async function readFlagFiles(flags: ServeFlags): Promise<FlagFiles> {
+  // A file that cannot be read is the flag's fault: one line naming both.
+  const read = async (name: string, file: string | undefined): Promise<Buffer | undefined> => {
+    if (!file) return undefined;
+    try {
+      return await readFile(file);
+    } catch (e) {
+      throw new FlagError(
+        `--${name}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `open ${file}: no such file or directory` : (e as Error).message}`,
+      );
+    }
+  };
+  const [cert, key, clientCa, ca, etcdCert, etcdKey] = await Promise.all([
+    read('tls-cert-file', flags.tlsCertFile),
+    read('tls-private-key-file', flags.tlsPrivateKeyFile),
+    read('client-ca-file', flags.clientCaFile),
+    read('etcd-cafile', flags.etcdCafile),
+    read('etcd-certfile', flags.etcdCertfile),
+    read('etcd-keyfile', flags.etcdKeyfile),
+  ]);
+  const out: FlagFiles = {};
+  if (cert && key) out.serving = { certPem: cert.toString('utf8'), keyPem: key.toString('utf8') };
+  if (clientCa) out.clientCaPem = clientCa.toString('utf8');
+  if (ca || etcdCert || etcdKey) out.etcdTls = { ca, cert: etcdCert, key: etcdKey };
+  return out;
+}
+
+/** The ServerConfig the flags describe; storage, certificates and what no flag sets come from the caller. */
+export function serverConfigFromFlags(
+  flags: ServeFlags,
+  base: Pick<ServerConfig, 'storage' | 'tls'> & Pick<ServerConfig, 'bookmarkIntervalMs' | 'advertiseAddress'>,
+): ServerConfig {
+  return {
+    ...base,
+    bindAddress: flags.bindAddress,
+    port: flags.securePort,
+    watchCache: flags.watchCache,
+    watchCacheSize: flags.watchCacheSize,
+    minRequestTimeoutS: flags.minRequestTimeoutS,
+    requestTimeoutMs: flags.requestTimeoutMs,
+    compactionIntervalMs: flags.etcdCompactionIntervalMs,
+  };
 }

@@ -1,34 +1,34 @@
-// createApiServer: wires the request pipeline in the order a request meets it
-// (k8s.io/apiserver DefaultBuildHandlerChain, flattened):
-//   RequestInfo -> authentication -> authorization -> (resource) endpoints -> registry -> storage
-//                                                  -> (non-resource) discovery, OpenAPI, health, version
+// createApiServer: the API server wired in the order a request meets it. The
+// handler chain (filters/index.ts, kube's DefaultBuildHandlerChain):
+//   RequestInfo + output negotiation -> Audit-Id -> errors as Status -> authentication
+//   -> impersonation -> authorization -> request timeout -> [audit, in-flight limits,
+//   admission webhooks] -> the API: resources (endpoints -> registry -> storage),
+//   or non-resource paths (health, version, discovery, OpenAPI).
+// WebSocket upgrades run the same chain, ending in the WebSocket watch.
 
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { badRequest, forbidden, forbiddenPath, pathNotFound, timeout, toStatus, unauthorized, StatusError } from './api/errors.js';
-import { runHealth, VERSION_INFO, type HealthCheck } from './endpoints/health.js';
-import type { UserInfo } from './api/types.js';
 import { AdmissionChain } from './admission/index.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
-import { ANONYMOUS, authenticate, BearerTokenAuthenticator, X509Authenticator, type Authenticator } from './authn/index.js';
-import { AlwaysAllowAuthenticated, attributesFor, authorize, forbiddenMessage, type Authorizer } from './authz/index.js';
-import { refuseImpersonation } from './authz/impersonation.js';
+import { pathNotFound } from './api/errors.js';
+import { CRDController } from './apiextensions/controller.js';
+import { BearerTokenAuthenticator, X509Authenticator } from './authn/index.js';
+import { AlwaysAllowAuthenticated } from './authz/index.js';
+import { bootstrapNamespaces, installBuiltins } from './bootstrap.js';
 import { parseDuration, type ServerConfig } from './config.js';
+import type { HealthCheck } from './endpoints/health.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
+import { OpenAPIRegistry } from './endpoints/openapi/registry.js';
 import { ResourceHandler } from './endpoints/resource.js';
 import { ResourceRouter } from './endpoints/router.js';
 import { TableRenderer } from './endpoints/tables/renderer.js';
 import { WatchServer } from './endpoints/watch.js';
-import type { ServerRequest } from './http/body.js';
-import { parseRequestInfo, type RequestInfo } from './http/request-info.js';
-import { writeObject, writeStatus, writeText, type AnyResponse } from './http/response.js';
-import { isWebSocketRequest, listen, plainResponse, type Serving } from './http/serving.js';
-import { installBuiltins, bootstrapNamespaces } from './bootstrap.js';
-import { isStorageError } from './storage/interface.js';
-import { CRDController } from './apiextensions/controller.js';
-import { OpenAPIRegistry } from './endpoints/openapi/registry.js';
+import { buildHandlerChain, type HandlerChainConfig } from './filters/index.js';
+import { requestTimedOut } from './filters/timeout.js';
+import { type ApiHandler, apiRequest } from './http/request.js';
+import { isWebSocketRequest, listen, plainResponse, releaseSocket, type Serving } from './http/serving.js';
 import type { ManagedLister, ResourceLister } from './registry/lister.js';
+import { isStorageError } from './storage/interface.js';
 
 export interface ApiServer {
   /** https://127.0.0.1:PORT */
@@ -36,53 +36,6 @@ export interface ApiServer {
   port: number;
   router: ResourceRouter;
   close(): Promise<void>;
-}
-
-type Handler = (req: ServerRequest, res: AnyResponse) => Promise<void>;
-
-/**
- * kube's timeout filter answer (apierrors.NewTimeoutError). kube's etcd client retries an unreachable etcd
- * until the request deadline, which ends in this Status; ours gives up sooner (its circuit breaker), and an
- * unreachable-storage error gets the same answer without waiting the deadline out.
- */
-const TIMED_OUT = (): StatusError => timeout('request did not complete within the allotted timeout');
-
-/**
- * kube's WithRequestDeadline + WithTimeoutForNonLongRunningRequests: a request that is not long-running
- * (watches are; they end on their own timeouts) answers 504 Timeout once --request-timeout, or a smaller
- * positive ?timeout=, has passed without a response. A handler that finishes later writes nothing (kube's
- * timeoutWriter refuses late writes); one that has already started its response is left to finish it.
- */
-function withTimeout(handler: Handler, requestTimeoutMs: number): Handler {
-  return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    if (parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams).verb === 'watch') return handler(req, res);
-    let ms = requestTimeoutMs;
-    const asked = url.searchParams.get('timeout');
-    if (asked) {
-      try {
-        const t = parseDuration(asked);
-        if (t > 0 && (ms <= 0 || t < ms)) ms = t;
-      } catch {
-        // An invalid ?timeout= is answered 400 by the handler.
-      }
-    }
-    if (ms <= 0) return handler(req, res);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), ms);
-    });
-    const done = handler(req, res).then(() => false as const);
-    const timedOut = await Promise.race([done, expired]).finally(() => clearTimeout(timer));
-    if (!timedOut) return;
-    done.catch((e: unknown) => console.error('kapi-env: request failed after its timeout:', e));
-    if (res.headersSent) return;
-    writeStatus(req, res, TIMED_OUT().status);
-    const late = res as unknown as Record<'setHeader' | 'writeHead' | 'write' | 'end' | 'flushHeaders', () => unknown>;
-    late.setHeader = late.writeHead = late.end = () => res;
-    late.write = () => true;
-    late.flushHeaders = () => undefined;
-  };
 }
 
 /** Servers open in this process: the process-level rejection guard is installed while any is. */
@@ -110,14 +63,9 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const admission = new AdmissionChain();
   const storage = config.storage;
   const openapi = new OpenAPIRegistry();
-  const built = await installBuiltins({
-    router,
-    storage,
-    admission,
-    watchCache: config.watchCache,
-    watchCacheSize: config.watchCacheSize,
-    openapi,
-  });
+  // Built-in resources and custom resources are installed alike: a Store, a lister, discovery, OpenAPI.
+  const install = { router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi };
+  const built = await installBuiltins(install);
   // Like kube's plugin: the namespace informer's copy first, a live read when it has not seen the namespace yet.
   const namespaces = router.get('', 'v1', 'namespaces');
   const nsLifecycle = new NamespaceLifecycle(
@@ -127,18 +75,9 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   admission.addMutating(nsLifecycle);
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);
-  const crds = new CRDController({
-    router,
-    storage,
-    admission,
-    watchCache: config.watchCache,
-    watchCacheSize: config.watchCacheSize,
-    openapi,
-  });
+  const crds = new CRDController(install);
   await crds.start();
 
-  const authenticators: Authenticator[] = [new X509Authenticator(), new BearerTokenAuthenticator()];
-  const authorizers: Authorizer[] = [new AlwaysAllowAuthenticated()];
   const tables = new TableRenderer();
   const watch = new WatchServer({ tables, bookmarkIntervalMs: config.bookmarkIntervalMs, minRequestTimeoutS: config.minRequestTimeoutS });
   const resources = new ResourceHandler({ router, tables, watch });
@@ -152,91 +91,43 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const nonResource = new NonResourceHandler({
     router,
     openapi,
+    checks,
     serverAddress: () => `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}`,
   });
 
-  const identify = (req: ServerRequest): UserInfo | StatusError => {
-    const r = authenticate(authenticators, req);
-    if (r.kind === 'invalid') return unauthorized();
-    return r.kind === 'user' ? r.user : ANONYMOUS;
-  };
-
-  /** Authentication, impersonation, authorization (kube's filter order); throws the Status that refuses the request. */
-  const admit = (req: ServerRequest, info: RequestInfo): UserInfo => {
-    const user = identify(req);
-    if (user instanceof StatusError) throw user;
-    const refused = refuseImpersonation(req, user);
-    if (refused) throw refused;
-    const attrs = attributesFor(user, info);
-    const decision = authorize(authorizers, attrs);
-    if (decision.decision !== 'allow') {
-      const why = forbiddenMessage(attrs);
-      if (!info.isResourceRequest) throw forbiddenPath(why);
-      throw forbidden(
-        { group: info.apiGroup, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource },
-        info.name,
-        why,
-      );
-    }
-    return user;
-  };
-
-  const handle = async (req: ServerRequest, res: AnyResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const query = url.searchParams;
-    const method = req.method ?? 'GET';
-    const info = parseRequestInfo(method, url.pathname, query);
-    const auditId = req.headers['audit-id'];
-    res.setHeader('Audit-Id', typeof auditId === 'string' && auditId ? auditId : randomUUID());
+  /** The end of the chain: resource requests to the REST handlers, anything else to the non-resource ones. */
+  const api: ApiHandler = async (r) => {
     try {
-      const user = admit(req, info);
-      const t = query.get('timeout');
-      if (t !== null && t !== '') {
-        // kube parses ?timeout= as a Go duration before anything else happens.
-        try {
-          parseDuration(t);
-        } catch {
-          throw badRequest('invalid timeout specified in the request URL');
-        }
-      }
-      if (info.isResourceRequest) {
-        await resources.handle(req, res, info, query, user);
-        return;
-      }
-      const health = await runHealth(url.pathname, query, checks);
-      if (health) return writeText(req, res, health.code, health.body);
-      if (url.pathname === '/version' || url.pathname === '/version/') return writeObject(req, res, 200, VERSION_INFO);
-      if (await nonResource.handle(req, res, url.pathname, query)) return;
-      throw pathNotFound();
+      if (r.info.isResourceRequest) return await resources.handle(r);
+      if (!(await nonResource.handle(r))) throw pathNotFound();
     } catch (e) {
-      if (!(e instanceof StatusError) && !isStorageError(e, 'Unreachable'))
-        console.error('kapi-env: internal error serving', method, url.pathname, e);
-      writeStatus(req, res, isStorageError(e, 'Unreachable') ? TIMED_OUT().status : toStatus(e));
+      throw isStorageError(e, 'Unreachable') ? requestTimedOut() : e;
     }
   };
+  const chainConfig: HandlerChainConfig = {
+    authenticators: [new X509Authenticator(), new BearerTokenAuthenticator()],
+    authorizers: [new AlwaysAllowAuthenticated()],
+    timeout: { requestTimeoutMs: config.requestTimeoutMs ?? 60_000, parseDuration },
+  };
+  const serve = buildHandlerChain(api, chainConfig);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-    if (isWebSocketRequest(req) && watch.canUpgrade(router, info)) {
-      let admitted = true;
-      try {
-        admit(req, info);
-      } catch {
-        admitted = false;
-      }
-      if (admitted) {
-        watch.upgrade(req, socket, head, router, info, url.searchParams);
-        return;
-      }
+    const res = plainResponse(req, socket);
+    const r = apiRequest(req, res);
+    // Anything but a WebSocket watch we serve is answered as any other request (kube's
+    // filters answer a refused upgrade with its 401/403 Status), and the connection closes.
+    if (!isWebSocketRequest(req) || !watch.canUpgrade(router, r.info)) {
+      void serve(r);
+      return;
     }
-    // Not upgraded: the request is answered as any other, through the same chain, so a refused
-    // WebSocket watch gets kube's 401/403 Status response rather than a bare status line.
-    void serve(req, plainResponse(req, socket));
+    const upgrade: ApiHandler = async (admitted) => {
+      releaseSocket(res, socket);
+      watch.upgrade(admitted, socket, head, router);
+    };
+    void buildHandlerChain(upgrade, chainConfig)(r);
   };
 
   const releaseGuard = guardRejections();
-  const serve = withTimeout(handle, config.requestTimeoutMs ?? 60_000);
   try {
     serving = await listen(
       {
@@ -247,7 +138,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
         port: config.port,
       },
       (req, res) => {
-        void serve(req, res);
+        void serve(apiRequest(req, res));
       },
       onUpgrade,
     );

@@ -81,6 +81,13 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
     const scaled = JSON.parse((await s.kubectl(['get', 'widget', 'big-one', '-n', 'demo', '-o', 'json'])).stdout);
     expect(scaled.spec.replicas).toBe(5);
     expect(scaled.metadata.generation).toBe(2);
+    const missing = await s.client.call<{ code: number; reason: string; message: string }>(
+      'PUT',
+      '/apis/example.com/v1/namespaces/demo/widgets/nope/scale',
+      { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'nope', namespace: 'demo' }, spec: { replicas: 1 } },
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ reason: 'NotFound', message: 'widgets.example.com "nope" not found' });
     const st = await s.kubectl([
       'patch',
       'widget',
@@ -116,6 +123,69 @@ describe.each(BACKENDS)('CRDs on %s storage', (storage) => {
     const explain = await s.kubectl(['explain', 'widget.spec']);
     expect(explain.stdout).toContain('KIND:       Widget');
     expect(explain.stdout).toMatch(/replicas\s+<integer>/);
+  });
+
+  it('decodes CRD bodies as a typed built-in: fieldValidation, pruning, Go types, duplicate keys', async () => {
+    const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+    const body = (name: string, extra: Record<string, unknown> = {}) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${name}s.decode.example.com` },
+      spec: {
+        group: 'decode.example.com',
+        scope: 'Namespaced',
+        names: { plural: `${name}s`, kind: name[0].toUpperCase() + name.slice(1) },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        ...extra,
+      },
+    });
+    const cannot = 'CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: ';
+    // Strict: 400, nothing stored.
+    const strict = await s.client.post<{ message: string }>(`${CRDS}?fieldValidation=Strict`, body('strict', { foo: 1 }));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(`${cannot}strict decoding error: unknown field "spec.foo"`);
+    expect((await s.client.get(`${CRDS}/stricts.decode.example.com`)).status).toBe(404);
+    // Warn (the default): stored without the unknown field, with a warning.
+    const warn = await s.client.post<{ spec: Record<string, unknown> }>(CRDS, body('warned', { foo: 1 }));
+    expect(warn.status, warn.text).toBe(201);
+    expect([warn.headers.warning].flat()).toEqual(['299 - "unknown field \\"spec.foo\\""']);
+    expect(warn.body.spec).not.toHaveProperty('foo');
+    // PUT gets the same decoding.
+    const current = await s.client.get<{ metadata: Record<string, unknown> }>(`${CRDS}/warneds.decode.example.com`);
+    const put = await s.client.call<{ message: string }>('PUT', `${CRDS}/warneds.decode.example.com?fieldValidation=Strict`, {
+      ...body('warned', { bar: true }),
+      metadata: current.body.metadata,
+    });
+    expect(put.status).toBe(400);
+    expect(put.body.message).toBe(`${cannot}strict decoding error: unknown field "spec.bar"`);
+    // Go types: a string where the API has a bool.
+    const typed = await s.client.post<{ message: string }>(CRDS, {
+      ...body('typed'),
+      spec: { ...body('typed').spec, versions: [{ name: 'v1', served: 'yes', storage: true }] },
+    });
+    expect(typed.status).toBe(400);
+    expect(typed.body.message).toContain(cannot);
+    // Repeated keys, as kube's strict JSON decoder reports them.
+    const text = JSON.stringify(body('dup')).replace('"scope":"Namespaced"', '"scope":"Cluster","scope":"Namespaced"');
+    const dup = await s.client.post<{ message: string }>(`${CRDS}?fieldValidation=Strict`, text);
+    expect(dup.status).toBe(400);
+    expect(dup.body.message).toBe(`${cannot}strict decoding error: duplicate field "spec.scope"`);
+    // kubectl's --validate=strict is this server-side check.
+    const yaml = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: kubectls.decode.example.com}
+spec:
+  group: decode.example.com
+  scope: Namespaced
+  names: {plural: kubectls, kind: Kubectl}
+  foo: 1
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+`;
+    const create = await s.kubectl(['create', '--validate=strict', '-f', '-'], yaml);
+    expect(create.code).not.toBe(0);
+    expect(create.stderr).toContain(
+      `Error from server (BadRequest): error when creating "STDIN": ${cannot}strict decoding error: unknown field "spec.foo"`,
+    );
   });
 
   it('removes the API and every custom resource when the CRD is deleted', async () => {

@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { useEnv, type SuiteEnv } from '../helpers/env.js';
+import { type SuiteEnv, useEnv } from '../helpers/env.js';
 
 const NS = '/api/v1/namespaces/default';
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';

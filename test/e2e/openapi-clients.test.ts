@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { decodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
 import { BACKENDS } from '../helpers/backends.js';
-import { useEnv, type SuiteEnv } from '../helpers/env.js';
+import { type SuiteEnv, useEnv } from '../helpers/env.js';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
 const PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';

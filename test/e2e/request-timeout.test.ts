@@ -5,11 +5,11 @@
 // with the server.
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createPki } from '../../src/pki/index.js';
 import { RestClient } from '../../src/env/client.js';
-import { createApiServer, type ApiServer } from '../../src/server/index.js';
-import { MemoryStorage } from '../../src/server/storage/memory/index.js';
+import { createPki } from '../../src/pki/index.js';
+import { type ApiServer, createApiServer } from '../../src/server/index.js';
 import type { Storage } from '../../src/server/storage/interface.js';
+import { MemoryStorage } from '../../src/server/storage/memory/index.js';
 import { watchH1 } from '../helpers/watch.js';
 
 interface Status {
@@ -74,8 +74,8 @@ describe('request deadline', () => {
   let server: ApiServer;
   let client: RestClient;
   let stall: (on: boolean) => void;
-  let listenersBefore: Function[];
-  let guard: Function | undefined;
+  let listenersBefore: NodeJS.UnhandledRejectionListener[];
+  let guard: NodeJS.UnhandledRejectionListener | undefined;
 
   beforeAll(async () => {
     const pki = await createPki();

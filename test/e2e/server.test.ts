@@ -2,8 +2,7 @@
 // negotiation, bad input, metadata semantics, finalizers, dry run, deletecollection.
 
 import { gunzipSync } from 'node:zlib';
-import { request } from 'undici';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';

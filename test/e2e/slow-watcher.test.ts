@@ -12,7 +12,7 @@ import vm from 'node:vm';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { useEnv, type SuiteEnv } from '../helpers/env.js';
+import { type SuiteEnv, useEnv } from '../helpers/env.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -176,7 +176,7 @@ async function readingWatch(s: SuiteEnv, path: string): Promise<{ seen: string[]
     try {
       for await (const chunk of res.body) {
         buf += chunk.toString();
-        let i;
+        let i: number;
         while ((i = buf.indexOf('\n')) >= 0) {
           const ev = JSON.parse(buf.slice(0, i)) as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
           buf = buf.slice(i + 1);

@@ -1,8 +1,8 @@
 // List and watch on the wire, checked with raw HTTP/1.1 and HTTP/2 clients:
 // resourceVersion semantics, pagination, selectors, bookmarks, WatchList, 410s.
 
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
 import { watchH1, watchH2 } from '../helpers/watch.js';

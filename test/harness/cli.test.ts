@@ -7,9 +7,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/process/index.js';
 import { etcdBinary } from '../helpers/backends.js';
 import { kubectl } from '../helpers/env.js';
-import { isAlive } from '../../src/env/pid.js';
 
 const BIN = path.resolve(__dirname, '../../bin/kapi-env.js');
 const FIXTURES = path.resolve(__dirname, '../../fixtures');

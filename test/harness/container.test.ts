@@ -1,11 +1,11 @@
 // --storage container: etcd in a Docker container through testcontainers.
-// Needs a Docker engine and the local image scripts/ci/docker-etcd-image.sh builds
+// Needs a Docker engine and the local image .ci/docker-etcd-image.sh builds
 // (no registry is reachable here); skips visibly without them.
 
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { dockerAvailable } from '../../src/etcd/index.js';
 import { startEnv } from '../../src/env/index.js';
+import { dockerAvailable } from '../../src/etcd/index.js';
 import { kubectl } from '../helpers/env.js';
 
 const docker = await dockerAvailable();
@@ -20,7 +20,7 @@ if (docker) {
 }
 if (!docker || !image)
   console.warn(
-    `[kapi-env tests] ${!docker ? 'no Docker engine answers' : 'image kapi-env/etcd:local missing (run scripts/ci/docker-etcd-image.sh)'}: container storage suite skipped`,
+    `[kapi-env tests] ${!docker ? 'no Docker engine answers' : 'image kapi-env/etcd:local missing (run .ci/docker-etcd-image.sh)'}: container storage suite skipped`,
   );
 
 describe.skipIf(!docker || !image)('container storage', () => {

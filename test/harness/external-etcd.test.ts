@@ -3,8 +3,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNativeEtcd, type EtcdProcess } from '../../src/etcd/index.js';
 import { startEnv } from '../../src/env/index.js';
+import { type EtcdProcess, startNativeEtcd } from '../../src/etcd/index.js';
 import { etcdBinary } from '../helpers/backends.js';
 import { kubectl } from '../helpers/env.js';
 

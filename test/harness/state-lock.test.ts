@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/env/pid.js';
+import { isAlive } from '../../src/process/index.js';
 
 const BIN = path.resolve(__dirname, '../../bin/kapi-env.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-locktest-'));

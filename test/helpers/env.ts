@@ -2,8 +2,8 @@
 
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
-import { startEnv, type Env, type EnvOptions } from '../../src/env/index.js';
 import type { RestClient } from '../../src/env/client.js';
+import { type Env, type EnvOptions, startEnv } from '../../src/env/index.js';
 
 export interface SuiteEnv {
   env: Env;

@@ -1,7 +1,7 @@
 // An external etcd a test can kill and start again on the same ports and data
 // directory, to take storage away from a running server and give it back.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -2,8 +2,8 @@
 
 import http2 from 'node:http2';
 import { request } from 'undici';
-import type { Env } from '../../src/env/index.js';
 import type { RestClient } from '../../src/env/client.js';
+import type { Env } from '../../src/env/index.js';
 
 export interface WatchEventLine {
   type: string;
@@ -34,7 +34,7 @@ function collector(): { events: WatchEventLine[]; push(chunk: string): void; nex
     events,
     push(chunk) {
       buf += chunk;
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);

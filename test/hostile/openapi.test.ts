@@ -61,7 +61,7 @@ describe('hostile /openapi/v2 requests', () => {
       { 'if-modified-since': 'not a date' },
       { 'if-modified-since': '' },
       { 'accept-encoding': 'gzip;q=0,,gzip' },
-    ]) {
+    ] as Array<Record<string, string>>) {
       expect((await get({ accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', ...h })).status, JSON.stringify(h)).toBe(
         200,
       );

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { useEnv, type SuiteEnv } from '../helpers/env.js';
+import { type SuiteEnv, useEnv } from '../helpers/env.js';
 import { expectRefused } from './helpers.js';
 
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';

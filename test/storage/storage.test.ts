@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe } from 'vitest';
-import { startNativeEtcd, type EtcdProcess } from '../../src/etcd/index.js';
+import { type EtcdProcess, startNativeEtcd } from '../../src/etcd/index.js';
 import { EtcdBackend } from '../../src/server/storage/etcd/index.js';
 import { createStorage } from '../../src/server/storage/factory.js';
 import { MemoryBackend } from '../../src/server/storage/memory/index.js';

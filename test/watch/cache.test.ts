@@ -4,9 +4,9 @@
 // hands to storage (paged lists, Exact, continue tokens).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../src/server/storage/memory/index.js';
-import { StorageError, type WatchHandler } from '../../src/server/storage/interface.js';
 import type { KubeObject } from '../../src/server/api/types.js';
+import { StorageError, type WatchHandler } from '../../src/server/storage/interface.js';
+import { MemoryStorage } from '../../src/server/storage/memory/index.js';
 import {
   createWatchSource,
   defaultBookmarkObject,

@@ -2,8 +2,8 @@
 // k8s.io/apiserver/pkg/admission. Webhooks and ValidatingAdmissionPolicy
 // arrive later as plugins behind this interface.
 
-import type { KubeObject, UserInfo } from '../api/types.js';
 import type { ResourceDescriptor } from '../api/descriptor.js';
+import type { KubeObject, UserInfo } from '../api/types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 

@@ -17,36 +17,24 @@ export type ParsedTime = { ok: true; time: Instant } | { ok: false; error: strin
 
 type Elem = { lit: string } | { std: '2006' | '01' | '02' | '15' | '04' | '05' | '.000000' | 'Z07:00' };
 
+// RFC 3339 as Go's time package lays it out; the micro layout (metav1.MicroTime) adds six fraction digits.
+const DATE_TIME: Elem[] = [
+  { std: '2006' },
+  { lit: '-' },
+  { std: '01' },
+  { lit: '-' },
+  { std: '02' },
+  { lit: 'T' },
+  { std: '15' },
+  { lit: ':' },
+  { std: '04' },
+  { lit: ':' },
+  { std: '05' },
+];
+
 const LAYOUTS: Record<string, Elem[]> = {
-  [RFC3339_LAYOUT]: [
-    { std: '2006' },
-    { lit: '-' },
-    { std: '01' },
-    { lit: '-' },
-    { std: '02' },
-    { lit: 'T' },
-    { std: '15' },
-    { lit: ':' },
-    { std: '04' },
-    { lit: ':' },
-    { std: '05' },
-    { std: 'Z07:00' },
-  ],
-  [RFC3339_MICRO_LAYOUT]: [
-    { std: '2006' },
-    { lit: '-' },
-    { std: '01' },
-    { lit: '-' },
-    { std: '02' },
-    { lit: 'T' },
-    { std: '15' },
-    { lit: ':' },
-    { std: '04' },
-    { lit: ':' },
-    { std: '05' },
-    { std: '.000000' },
-    { std: 'Z07:00' },
-  ],
+  [RFC3339_LAYOUT]: [...DATE_TIME, { std: 'Z07:00' }],
+  [RFC3339_MICRO_LAYOUT]: [...DATE_TIME, { std: '.000000' }, { std: 'Z07:00' }],
 };
 
 /** Go's time package quoting: the text between double quotes, `"` and `\` escaped. */

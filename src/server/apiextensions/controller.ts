@@ -1,40 +1,28 @@
-// Serves CustomResourceDefinitions and the resources they define. A watch on
-// the CRDs drives everything, as apiextensions-apiserver's controllers do:
-// names are checked (NamesAccepted), the API is installed in the router,
-// discovery and OpenAPI, and the CRD is marked Established; on deletion the
-// custom resources are removed, the API uninstalled and the cleanup finalizer
-// dropped so the CRD goes.
+// Reconciles CustomResourceDefinitions, as apiextensions-apiserver's
+// controllers do; the CRD resource itself is a catalog row served like any
+// built-in. A watch on the CRDs drives everything: names are checked
+// (NamesAccepted), each served version is installed through installResource
+// (router, discovery, OpenAPI) and the CRD is marked Established; on deletion
+// the custom resources are removed, the API uninstalled and the cleanup
+// finalizer dropped so the CRD goes.
 
-import { compareVersions } from '../endpoints/discovery.js';
-import type { KubeObject } from '../api/types.js';
-import type { AdmissionChain } from '../admission/index.js';
-import type { OpenAPIRegistry } from '../endpoints/openapi/registry.js';
-import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
-import { createLister, type ResourceLister } from '../registry/lister.js';
-import { nowRFC3339 } from '../registry/meta.js';
-import { Store } from '../registry/store.js';
-import type { Storage, StorageWatch } from '../storage/interface.js';
-import { CLEANUP_FINALIZER, crdStrategy, customResourceStrategy } from './strategy.js';
-import type { CRD, CRDCondition } from './types.js';
-import { makeConverter } from './conversion.js';
+import type { CRD, CRDCondition } from '../api/apiextensions.js';
 import type { ResourceDescriptor } from '../api/descriptor.js';
+import type { KubeObject } from '../api/types.js';
+import { compareVersions } from '../endpoints/discovery.js';
+import { type InstallContext, type InstalledResource, installResource } from '../endpoints/install.js';
+import { nowRFC3339 } from '../registry/meta.js';
+import { CLEANUP_FINALIZER, CRD_KEY_PREFIX } from '../registry/resources/apiextensions.js';
+import type { StorageWatch } from '../storage/interface.js';
+import { makeConverter } from './conversion.js';
+import { customResourceStrategy } from './strategy.js';
 
-export const CRD_KEY_PREFIX = '/apiextensions.k8s.io/customresourcedefinitions';
-
+/** The verbs custom resources are served with, in the order apiextensions-apiserver's discovery lists them. */
 const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
-
-export interface CRDControllerOptions {
-  router: ResourceRouter;
-  storage: Storage;
-  admission: AdmissionChain;
-  watchCache: boolean;
-  watchCacheSize?: number;
-  openapi: OpenAPIRegistry;
-}
 
 interface Installed {
   generation: string;
-  versions: Map<string, { served: ServedResource; lister: ResourceLister }>;
+  versions: InstalledResource[];
 }
 
 function condition(type: string, status: CRDCondition['status'], reason: string, message: string, prev?: CRDCondition[]): CRDCondition {
@@ -61,38 +49,15 @@ export class CRDController {
   synced = false;
   private watch?: StorageWatch;
   private readonly installed = new Map<string, Installed>();
-  private crdLister?: ResourceLister;
   private queue: Promise<void> = Promise.resolve();
   private readonly crds = new Map<string, CRD>();
   private stopped = false;
   private retry?: NodeJS.Timeout;
 
-  constructor(private readonly opts: CRDControllerOptions) {}
+  constructor(private readonly opts: InstallContext) {}
 
+  /** Reconciles every stored CRD, then follows changes; the CRD resource is already served from the catalog. */
   async start(): Promise<void> {
-    const descriptor: ResourceDescriptor = {
-      group: 'apiextensions.k8s.io',
-      version: 'v1',
-      resource: 'customresourcedefinitions',
-      singular: 'customresourcedefinition',
-      kind: 'CustomResourceDefinition',
-      listKind: 'CustomResourceDefinitionList',
-      namespaced: false,
-      verbs: CR_VERBS,
-      shortNames: ['crd', 'crds'],
-      categories: ['api-extensions'],
-      subresources: { status: true },
-    };
-    const store = new Store({
-      descriptor,
-      strategy: crdStrategy,
-      storage: this.opts.storage,
-      keyPrefix: CRD_KEY_PREFIX,
-      admission: this.opts.admission,
-    });
-    this.crdLister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
-    this.opts.router.add({ descriptor, store, lister: this.crdLister, allowStrategicMerge: true });
-    this.opts.openapi.addBuiltin(descriptor, 'V1CustomResourceDefinition');
     await this.sync();
   }
 
@@ -217,7 +182,7 @@ export class CRDController {
     const specKey = JSON.stringify(crd.spec);
     if (existing && existing.generation === specKey) return;
     this.uninstall(name);
-    const inst: Installed = { generation: specKey, versions: new Map() };
+    const inst: Installed = { generation: specKey, versions: [] };
     const storageVersion = crd.spec.versions.find((v) => v.storage)!.name;
     const group = crd.spec.group;
     const n = crd.spec.names;
@@ -240,38 +205,29 @@ export class CRDController {
         subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
       };
       const apiVersion = `${group}/${v.name}`;
-      const store = new Store({
+      const installed = await installResource(this.opts, {
         descriptor,
         strategy,
-        storage: this.opts.storage,
         keyPrefix: `/${group}/${n.plural}`,
-        admission: this.opts.admission,
-        storageApiVersion: storageAPIVersion,
-        // Stored objects are converted to the requested version (None: apiVersion only; Webhook: a
-        // ConversionReview) and defaulted on read; writes are converted back to the storage version.
-        fromStorage: async (obj) => {
-          const c = await convert(structuredClone(obj), apiVersion);
-          compiled.defaultOnRead(c);
-          return c;
+        conversion: {
+          storageApiVersion: storageAPIVersion,
+          // Stored objects are converted to the requested version (None: apiVersion only; Webhook: a
+          // ConversionReview) and defaulted on read; writes are converted back to the storage version.
+          fromStorage: async (obj) => {
+            const c = await convert(structuredClone(obj), apiVersion);
+            compiled.defaultOnRead(c);
+            return c;
+          },
+          toStorage: (obj) => convert(obj, storageAPIVersion),
         },
-        toStorage: (obj) => convert(obj, storageAPIVersion),
+        custom: {
+          openAPIV3Schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),
+          table,
+          warnings: v.deprecated ? [v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name)] : undefined,
+        },
       });
-      const lister = await createLister(store, { watchCache: this.opts.watchCache, watchCacheSize: this.opts.watchCacheSize });
-      const served: ServedResource = {
-        descriptor,
-        store,
-        lister,
-        allowStrategicMerge: false,
-        table,
-        decode: (obj, o) => compiled.decode(obj, { ...o, kind: n.kind, version: v.name }),
-        warnings: v.deprecated ? [v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name)] : undefined,
-      };
-      inst.versions.set(v.name, { served, lister });
-      this.opts.router.add(served);
-      this.opts.openapi.addCustom(
-        descriptor,
-        v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-      );
+      inst.versions.push(installed);
     }
     this.installed.set(name, inst);
   }
@@ -279,12 +235,7 @@ export class CRDController {
   private uninstall(name: string): void {
     const inst = this.installed.get(name);
     if (!inst) return;
-    for (const { served, lister } of inst.versions.values()) {
-      const d = served.descriptor;
-      this.opts.router.remove(d.group, d.version, d.resource);
-      this.opts.openapi.remove(d);
-      lister.stop();
-    }
+    for (const version of inst.versions) version.uninstall();
     this.installed.delete(name);
   }
 
@@ -328,7 +279,6 @@ export class CRDController {
     this.stopped = true;
     clearTimeout(this.retry);
     this.watch?.stop();
-    this.crdLister?.stop();
     for (const name of [...this.installed.keys()]) this.uninstall(name);
   }
 }

@@ -4,17 +4,17 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'undici';
-import { StatusError } from '../api/errors.js';
+import type { CRD } from '../api/apiextensions.js';
+import { internalError, type StatusError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
-import type { CRD } from './types.js';
 
 export type Converter = (obj: KubeObject, toAPIVersion: string) => Promise<KubeObject>;
 
 const WEBHOOK_TIMEOUT_MS = 30_000;
 
+/** The webhook converter's error, a 500 InternalError (apierrors.NewInternalError) naming the target kind. */
 function failure(gvk: string, why: string): StatusError {
-  const msg = `conversion webhook for ${gvk} failed: ${why}`;
-  return new StatusError(500, 'InternalError', `Internal error occurred: ${msg}`, { causes: [{ message: msg }] });
+  return internalError(`conversion webhook for ${gvk} failed: ${why}`);
 }
 
 export function makeConverter(crd: CRD): Converter {

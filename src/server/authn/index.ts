@@ -1,6 +1,6 @@
 // Authentication: who is asking. Authenticators are tried in order, as
-// k8s.io/apiserver's union authenticator does; later issues add token
-// authenticators (service accounts, OIDC) behind the same interface.
+// k8s.io/apiserver's union authenticator does (token authenticators such as
+// service accounts and OIDC sit behind the same interface there).
 
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from '../api/types.js';

@@ -7,7 +7,7 @@
 import { forbidden, type StatusError } from '../api/errors.js';
 import type { UserInfo } from '../api/types.js';
 import type { ServerRequest } from '../http/body.js';
-import { forbiddenMessage, type Attributes } from './index.js';
+import { type Attributes, forbiddenMessage } from './index.js';
 
 const NOT_ENABLED = 'impersonation is not enabled on this server';
 const EXTRA_PREFIX = 'impersonate-extra-';

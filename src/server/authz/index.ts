@@ -1,20 +1,16 @@
-// Authorization: may this user do this? The RBAC and webhook authorizers of
-// later issues implement the same interface; the chain asks each in turn.
+// Authorization: may this user do this? Authorizers form a chain asked in
+// turn, as k8s.io/apiserver's union authorizer does (RBAC and webhook there).
 
 import type { UserInfo } from '../api/types.js';
 import type { RequestInfo } from '../http/request-info.js';
 
-export interface Attributes {
+/** kube's authorizer.Attributes: the user and what RequestInfo says the request asks for. */
+export interface Attributes
+  extends Pick<
+    RequestInfo,
+    'verb' | 'isResourceRequest' | 'path' | 'apiGroup' | 'apiVersion' | 'namespace' | 'resource' | 'subresource' | 'name'
+  > {
   user: UserInfo;
-  verb: string;
-  isResourceRequest: boolean;
-  path: string;
-  apiGroup: string;
-  apiVersion: string;
-  namespace: string;
-  resource: string;
-  subresource: string;
-  name: string;
 }
 
 export type Decision = { decision: 'allow' | 'deny' | 'noOpinion'; reason: string };

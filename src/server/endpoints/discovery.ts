@@ -2,8 +2,8 @@
 // aggregated (apidiscovery.k8s.io v2 / v2beta1), as kube-apiserver builds them.
 
 import { createHash } from 'node:crypto';
-import { parseMediaRanges } from '../http/negotiation.js';
 import type { ResourceDescriptor } from '../api/descriptor.js';
+import { parseMediaRanges } from '../http/negotiation.js';
 
 /**
  * kube-apiserver's APIService priorities for built-in groups (group priority;

@@ -1,18 +1,20 @@
-// Non-resource endpoints: discovery and OpenAPI documents.
+// Non-resource endpoints: health checks, version, discovery and OpenAPI documents.
 
+import type { ServerRequest } from '../http/body.js';
+import { type MediaRange, parseMediaRanges } from '../http/negotiation.js';
+import type { ApiRequest } from '../http/request.js';
+import { respond, writeBody, writeText } from '../http/response.js';
 import {
-  aggregatedDiscovery,
   AGGREGATED_CONTENT_TYPE,
+  aggregatedDiscovery,
   apiGroup,
   apiGroupList,
   apiResourceList,
   apiVersions,
   negotiateDiscovery,
 } from './discovery.js';
+import { type HealthCheck, runHealth, VERSION_INFO } from './health.js';
 import type { OpenAPIRegistry } from './openapi/registry.js';
-import type { ServerRequest } from '../http/body.js';
-import { parseMediaRanges, type MediaRange } from '../http/negotiation.js';
-import { writeBody, writeObject, type AnyResponse } from '../http/response.js';
 import type { ResourceRouter } from './router.js';
 
 /** kube-openapi serves both protobuf subtypes, always labelled with this one. */
@@ -43,8 +45,12 @@ function notModified(req: ServerRequest, etag: string, modified: Date): boolean 
   return Number.isFinite(since) && Math.floor(modified.getTime() / 1000) * 1000 <= since;
 }
 
+/** Discovery and version documents are JSON whatever the Accept (kube's discovery handlers and /version). */
+const JSON_ONLY = { contentType: 'application/json' };
+
 export interface NonResourceDeps {
   router: ResourceRouter;
+  checks: HealthCheck[];
   openapi: OpenAPIRegistry;
   serverAddress: () => string;
 }
@@ -53,45 +59,55 @@ export class NonResourceHandler {
   constructor(private readonly deps: NonResourceDeps) {}
 
   /** Returns false when nothing here serves the path. */
-  async handle(req: ServerRequest, res: AnyResponse, path: string, query: URLSearchParams): Promise<boolean> {
+  async handle(r: ApiRequest): Promise<boolean> {
+    const { req, res, path, query } = r;
+    const health = await runHealth(path, query, this.deps.checks);
+    if (health) {
+      writeText(r, health.code, health.body);
+      return true;
+    }
+    if (path === '/version' || path === '/version/') {
+      respond(r, 200, VERSION_INFO, JSON_ONLY);
+      return true;
+    }
     const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
     const ds = this.deps.router.descriptors();
     if (p === '/api' || p === '/apis') {
       const fmt = negotiateDiscovery(req.headers.accept);
       if (fmt !== 'legacy') {
-        writeObject(req, res, 200, aggregatedDiscovery(ds, p === '/api' ? 'api' : 'apis', fmt), AGGREGATED_CONTENT_TYPE[fmt]);
+        respond(r, 200, aggregatedDiscovery(ds, p === '/api' ? 'api' : 'apis', fmt), { contentType: AGGREGATED_CONTENT_TYPE[fmt] });
         return true;
       }
-      writeObject(req, res, 200, p === '/api' ? apiVersions(this.deps.serverAddress()) : apiGroupList(ds));
+      respond(r, 200, p === '/api' ? apiVersions(this.deps.serverAddress()) : apiGroupList(ds), JSON_ONLY);
       return true;
     }
     let m = /^\/api\/([^/]+)$/.exec(p);
-    if (m) return this.send(req, res, apiResourceList(ds, '', m[1]));
+    if (m) return this.send(r, apiResourceList(ds, '', m[1]));
     m = /^\/apis\/([^/]+)$/.exec(p);
-    if (m) return this.send(req, res, apiGroup(ds, m[1]));
+    if (m) return this.send(r, apiGroup(ds, m[1]));
     m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
-    if (m) return this.send(req, res, apiResourceList(ds, m[1], m[2]));
+    if (m) return this.send(r, apiResourceList(ds, m[1], m[2]));
     if (p === '/openapi/v3') {
-      writeObject(req, res, 200, this.deps.openapi.v3Index());
+      respond(r, 200, this.deps.openapi.v3Index(), JSON_ONLY);
       return true;
     }
     m = /^\/openapi\/v3\/(.+)$/.exec(p);
     if (m) {
       // Hash-addressed, immutable documents; a stale hash redirects, a matching ETag is 304 (kube's openapi v3 handler).
       const inm = req.headers['if-none-match'];
-      const r = this.deps.openapi.v3Response(m[1], query, typeof inm === 'string' ? inm : undefined);
-      if (!r) return false;
-      for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-      if (r.status !== 200) {
-        res.statusCode = r.status;
+      const doc = this.deps.openapi.v3Response(m[1], query, typeof inm === 'string' ? inm : undefined);
+      if (!doc) return false;
+      for (const [k, v] of Object.entries(doc.headers)) res.setHeader(k, v);
+      if (doc.status !== 200) {
+        res.statusCode = doc.status;
         res.end();
         return true;
       }
-      writeBody(req, res, 200, r.body ?? '', 'application/json');
+      writeBody(res, 200, doc.body ?? '', 'application/json', r.output.gzip);
       return true;
     }
     if (p === '/openapi/v2') {
-      this.serveV2(req, res);
+      this.serveV2(r);
       return true;
     }
     return false;
@@ -105,7 +121,8 @@ export class NonResourceHandler {
    * a matching If-None-Match (http.ServeContent); gzip above 1400 bytes
    * when asked (gziphandler).
    */
-  private serveV2(req: ServerRequest, res: AnyResponse): void {
+  private serveV2(r: ApiRequest): void {
+    const { req, res } = r;
     const openapi = this.deps.openapi;
     const header = req.headers.accept;
     const clauses = sortAcceptClauses(parseMediaRanges(header === undefined || header === '' ? '*/*' : header));
@@ -138,8 +155,7 @@ export class NonResourceHandler {
     }
     res.setHeader('Accept-Ranges', 'bytes');
     let body = encoding === 'json' ? Buffer.from(doc.body) : openapi.v2Protobuf();
-    const ae = req.headers['accept-encoding'];
-    if (body.length >= 1400 && typeof ae === 'string' && /\bgzip\b/.test(ae)) {
+    if (body.length >= 1400 && r.output.gzip) {
       body = openapi.v2Gzipped(encoding);
       res.setHeader('Content-Encoding', 'gzip');
     }
@@ -149,9 +165,9 @@ export class NonResourceHandler {
     else res.end(body);
   }
 
-  private send(req: ServerRequest, res: AnyResponse, doc: unknown): boolean {
+  private send(r: ApiRequest, doc: object | undefined): boolean {
     if (doc === undefined) return false;
-    writeObject(req, res, 200, doc);
+    respond(r, 200, doc, JSON_ONLY);
     return true;
   }
 }

@@ -1,8 +1,8 @@
 // Query and body options shared by the verb handlers, validated as kube's
 // metav1 option types are (k8s.io/apimachinery/pkg/apis/meta/v1/validation).
 
-import { fieldErrors, invalid, badRequest, type FieldError } from '../api/errors.js';
-import { isPlainObject, type FieldValidation } from '../api/types.js';
+import { badRequest, type FieldError, fieldErrors, invalid } from '../api/errors.js';
+import { type FieldValidation, isPlainObject } from '../api/types.js';
 import { queryBool } from '../http/query.js';
 import type { DeleteParams, PropagationPolicy } from '../registry/store.js';
 

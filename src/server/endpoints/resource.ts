@@ -1,18 +1,18 @@
 // REST verb handlers: RequestInfo -> registry -> response, as
 // k8s.io/apiserver/pkg/endpoints/handlers does for get/list/create/update/patch/delete.
 
-import { badRequest, methodNotAllowed, pathNotFound, successStatus, StatusError, type Status } from '../api/errors.js';
-import { isPlainObject, type KubeObject, type UserInfo } from '../api/types.js';
-import { findDuplicateFields } from '../schema/builtin/fields.js';
-import { decodeBody, readBody, type ServerRequest } from '../http/body.js';
-import { negotiateOutput, requestBodyFormat, type Negotiated } from '../http/negotiation.js';
-import type { RequestInfo } from '../http/request-info.js';
-import { setWarnings, writeObject, type AnyResponse } from '../http/response.js';
+import { badRequest, methodNotAllowed, notFound, pathNotFound, successStatus } from '../api/errors.js';
+import { isPlainObject, type KubeObject } from '../api/types.js';
+import { decodeBody, readBody } from '../http/body.js';
+import { outputMedia, requestBodyFormat } from '../http/negotiation.js';
+import { type ApiRequest, userOf } from '../http/request.js';
+import { respond } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
+import { findDuplicateFields } from '../schema/builtin/fields.js';
 import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } from './options.js';
 import { applyPatchBody, patchTypeFor } from './patch.js';
-import { scaleOf, updateScale } from './scale.js';
 import type { ResourceRouter, ServedResource } from './router.js';
+import { scaleOf, updateScale } from './scale.js';
 import type { TableRenderer } from './tables/renderer.js';
 import type { WatchServer } from './watch.js';
 
@@ -31,11 +31,7 @@ interface DecodedBody {
   duplicates: string[];
 }
 
-interface Call {
-  req: ServerRequest;
-  res: AnyResponse;
-  info: RequestInfo;
-  query: URLSearchParams;
+interface Call extends ApiRequest {
   served: ServedResource;
   ctx: RequestContext;
 }
@@ -45,7 +41,8 @@ const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
 export class ResourceHandler {
   constructor(private readonly deps: ResourceHandlerDeps) {}
 
-  async handle(req: ServerRequest, res: AnyResponse, info: RequestInfo, query: URLSearchParams, user: UserInfo): Promise<void> {
+  async handle(r: ApiRequest): Promise<void> {
+    const { req, info } = r;
     const served = this.deps.router.get(info.apiGroup, info.apiVersion, info.resource);
     if (!served) throw pathNotFound();
     const d = served.descriptor;
@@ -62,67 +59,52 @@ export class ResourceHandler {
     } else if (!d.verbs.includes(info.verb)) {
       throw methodNotAllowed(req.method ?? '', d.kind);
     }
+    // kube's handlers negotiate first: a request answered in no type the client accepts does nothing (406).
+    outputMedia(r.output, info.verb !== 'deletecollection');
+    // The resource's own warnings (a deprecated version) go out with every answer, errors included.
+    if (served.warnings) r.warnings.push(...served.warnings);
     const ctx: RequestContext = {
-      user,
+      user: userOf(r),
       namespace: info.namespace,
       dryRun: false,
-      warnings: [...(served.warnings ?? [])],
+      warnings: r.warnings,
       subresource: info.subresource || undefined,
     };
-    const call: Call = { req, res, info, query, served, ctx };
-    // Warnings go out with every answer, watches and errors included, as kube's
-    // warning recorder puts them in the response headers when they are added.
-    setWarnings(res, ctx.warnings);
-    try {
-      switch (info.verb) {
-        case 'get':
-          return await this.get(call);
-        case 'list':
-          return await this.list(call);
-        case 'watch':
-          return await this.deps.watch.serve(req, res, served, info, query, this.tableFor(call));
-        case 'create':
-          return await this.create(call);
-        case 'update':
-          return await this.update(call);
-        case 'patch':
-          return await this.patch(call);
-        case 'delete':
-          return await this.delete(call);
-        case 'deletecollection':
-          return await this.deleteCollection(call);
-        default:
-          throw methodNotAllowed(req.method ?? '', d.kind);
-      }
-    } catch (e) {
-      if (!res.headersSent) setWarnings(res, ctx.warnings);
-      throw e;
+    const call: Call = { ...r, served, ctx };
+    switch (info.verb) {
+      case 'get':
+        return this.get(call);
+      case 'list':
+        return this.list(call);
+      case 'watch':
+        return this.deps.watch.serve(call, served);
+      case 'create':
+        return this.create(call);
+      case 'update':
+        return this.update(call);
+      case 'patch':
+        return this.patch(call);
+      case 'delete':
+        return this.delete(call);
+      case 'deletecollection':
+        return this.deleteCollection(call);
+      default:
+        throw methodNotAllowed(req.method ?? '', d.kind);
     }
   }
 
-  private tableFor(call: Call): Negotiated {
-    return negotiateOutput(call.req.headers.accept, { tableAllowed: true });
-  }
-
-  private respond(call: Call, code: number, obj: KubeObject | Status, neg?: Negotiated): void {
-    const n = neg ?? negotiateOutput(call.req.headers.accept, { tableAllowed: true });
-    setWarnings(call.res, call.ctx.warnings);
-    if (n.format === 'table' && (obj as KubeObject).kind !== 'Status') {
-      writeObject(call.req, call.res, code, this.deps.tables.objectTable(call.served, obj as KubeObject, call.query), n.contentType);
-      return;
-    }
-    writeObject(call.req, call.res, code, obj, n.contentType);
+  /** An object of this resource (or its Scale), as a Table when the client asked for one. */
+  private respond(call: Call, code: number, obj: KubeObject): void {
+    respond(call, code, obj, { table: () => this.deps.tables.objectTable(call.served, obj, call.query) });
   }
 
   private async get(call: Call): Promise<void> {
-    const neg = negotiateOutput(call.req.headers.accept, { tableAllowed: true });
     const obj = await call.served.store.get(call.ctx, call.info.name);
-    if (call.info.subresource === 'scale') return this.respond(call, 200, scaleOf(call.served, obj), neg);
-    this.respond(call, 200, obj, neg);
+    if (call.info.subresource === 'scale') return this.respond(call, 200, scaleOf(call.served, obj));
+    this.respond(call, 200, obj);
   }
 
   private async list(call: Call): Promise<void> {
-    const neg = negotiateOutput(call.req.headers.accept, { tableAllowed: true });
     const q = call.query;
     const limit = parseLimit(q);
     const list = await call.served.lister.list({
@@ -134,12 +116,7 @@ export class ResourceHandler {
       limit,
       continue: q.get('continue') ?? undefined,
     });
-    setWarnings(call.res, call.ctx.warnings);
-    if (neg.format === 'table') {
-      writeObject(call.req, call.res, 200, this.deps.tables.listTable(call.served, list, q), neg.contentType);
-      return;
-    }
-    writeObject(call.req, call.res, 200, list, neg.contentType);
+    respond(call, 200, list, { table: () => this.deps.tables.listTable(call.served, list, q) });
   }
 
   private expectedKind(call: Call): string {
@@ -224,7 +201,8 @@ export class ResourceHandler {
       return this.respond(call, 200, out);
     }
     const { object } = await call.served.store.update(call.ctx, call.info.name, (current) => {
-      if (!current) throw call.served.store.mapStorageError(new StatusError(404, 'NotFound', ''), call.info.name);
+      // kube's patcher cannot create: a missing object is NotFound even where PUT would create it.
+      if (!current) throw notFound(call.served.store.groupResource, call.info.name);
       const patched = applyPatchBody(type, current, patch) as Record<string, unknown>;
       if (!isPlainObject(patched)) throw badRequest('the patched object is not an object');
       // A patch may not change the type; the stored apiVersion/kind win as in kube's patcher.
@@ -248,8 +226,7 @@ export class ResourceHandler {
     if (immediate && !call.served.store.strategy.returnDeletedObject) {
       const d = call.served.descriptor;
       const s = successStatus({ name: call.info.name, group: d.group, kind: d.resource, uid: object.metadata?.uid });
-      writeObject(call.req, call.res, 200, s, negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType);
-      return;
+      return respond(call, 200, s);
     }
     const code = !immediate && params.orphanDependents === false ? 202 : 200;
     this.respond(call, code, object);
@@ -259,28 +236,15 @@ export class ResourceHandler {
     const { params, dryRun } = parseDeleteOptions(await this.readDeleteBody(call), call.query);
     call.ctx.dryRun = dryRun;
     const q = call.query;
-    const list = await call.served.lister.list({
-      namespace: call.info.namespace,
-      labelSelector: q.get('labelSelector') ?? undefined,
-      fieldSelector: q.get('fieldSelector') ?? undefined,
-    });
-    const deleted: KubeObject[] = [];
-    for (const item of list.items) {
-      const ctx = { ...call.ctx, namespace: item.metadata?.namespace ?? '' };
-      try {
-        const { object } = await call.served.store.delete(ctx, item.metadata!.name!, params);
-        deleted.push(object);
-      } catch (e) {
-        if (e instanceof StatusError && e.code === 404) continue;
-        throw e;
-      }
-    }
-    writeObject(
-      call.req,
-      call.res,
-      200,
-      { ...list, items: deleted },
-      negotiateOutput(call.req.headers.accept, { tableAllowed: false }).contentType,
+    const deleted = await call.served.store.deleteCollection(
+      call.ctx,
+      {
+        namespace: call.info.namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+      },
+      params,
     );
+    respond(call, 200, deleted);
   }
 }

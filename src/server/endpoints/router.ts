@@ -1,10 +1,10 @@
 // The table of served resources: built-ins at start, custom resources added
 // and removed at run time by the CRD controller. Discovery and OpenAPI read it.
 
-import type { Store } from '../registry/store.js';
-import type { Lister } from '../registry/list.js';
 import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
+import type { Lister } from '../registry/list.js';
+import type { Store } from '../registry/store.js';
 
 export interface ServedResource {
   descriptor: ResourceDescriptor;

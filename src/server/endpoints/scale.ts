@@ -2,7 +2,7 @@
 // custom resources with spec.versions[].subresources.scale, as
 // apiextensions-apiserver's ScaleREST maps the configured JSON paths.
 
-import { badRequest, fieldErrors, invalid } from '../api/errors.js';
+import { badRequest, fieldErrors, invalid, notFound } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { RequestContext } from '../registry/strategy.js';
 import type { ServedResource } from './router.js';
@@ -74,7 +74,7 @@ export async function updateScale(
   const rv =
     isPlainObject(scale.metadata) && typeof scale.metadata.resourceVersion === 'string' ? scale.metadata.resourceVersion : undefined;
   const { object } = await served.store.update({ ...ctx, subresource: undefined }, name, (current) => {
-    if (!current) throw served.store.mapStorageError(new Error('missing'), name);
+    if (!current) throw notFound({ group: served.descriptor.group, resource: served.descriptor.resource }, name);
     const next = structuredClone(current) as Record<string, unknown>;
     setPath(next, s.specReplicasPath, replicas);
     if (rv) (next.metadata as Record<string, unknown>).resourceVersion = rv;

@@ -3,19 +3,18 @@
 // or WebSocket frames for `Upgrade: websocket` clients.
 
 import type { EventEmitter } from 'node:events';
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { toStatus } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import type { ServerRequest } from '../http/body.js';
-import type { Negotiated } from '../http/negotiation.js';
-import { negotiateOutput } from '../http/negotiation.js';
-import type { RequestInfo } from '../http/request-info.js';
-import type { AnyResponse } from '../http/response.js';
+import { outputMedia } from '../http/negotiation.js';
 import { isTrue, queryBool } from '../http/query.js';
-import { eventLine } from '../watch/encode.js';
+import type { ApiRequest } from '../http/request.js';
+import type { RequestInfo } from '../http/request-info.js';
+import { setWarnings } from '../http/response.js';
 import type { WatchEventOut, WatchRequest } from '../registry/list.js';
+import { eventLine } from '../watch/encode.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import type { TableRenderer } from './tables/renderer.js';
 
@@ -136,10 +135,9 @@ export class WatchServer {
 
   constructor(private readonly opts: WatchServerOptions & { router?: ResourceRouter }) {}
 
-  /** Encodes one event; table watches send one-row Tables, the first with column definitions. */
   /** One event as a line (shared bytes for plain JSON); table watches send one-row Tables, the first with column definitions. */
-  private encoder(served: ServedResource, neg: Negotiated, q: URLSearchParams): (ev: WatchEventOut) => Buffer {
-    if (neg.format !== 'table') return (ev) => eventLine(ev);
+  private encoder(served: ServedResource, table: boolean, q: URLSearchParams): (ev: WatchEventOut) => Buffer {
+    if (!table) return (ev) => eventLine(ev);
     let first = true;
     return (ev) => {
       if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') return Buffer.from(`${JSON.stringify(ev)}\n`);
@@ -149,15 +147,10 @@ export class WatchServer {
     };
   }
 
-  async serve(
-    req: ServerRequest,
-    res: AnyResponse,
-    served: ServedResource,
-    info: RequestInfo,
-    q: URLSearchParams,
-    neg: Negotiated,
-  ): Promise<void> {
-    const encode = this.encoder(served, neg, q);
+  /** A watch over HTTP/1.1 or HTTP/2, in the request's negotiated output (JSON lines, or one-row Tables). */
+  async serve(r: ApiRequest, served: ServedResource): Promise<void> {
+    const { req, res, info, query: q } = r;
+    const encode = this.encoder(served, outputMedia(r.output, true).format === 'table', q);
     let started = false;
     let closed = false;
     let handle: { stop(): void } | undefined;
@@ -190,6 +183,7 @@ export class WatchServer {
     const start = (): void => {
       if (started) return;
       started = true;
+      setWarnings(res, r.warnings);
       res.setHeader('Content-Type', 'application/json');
       res.setHeader('Cache-Control', 'no-cache, private');
       res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -236,7 +230,9 @@ export class WatchServer {
   }
 
   /** WebSocket watches: the same events, one JSON text frame each. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, router: ResourceRouter, info: RequestInfo, q: URLSearchParams): void {
+  upgrade(r: ApiRequest, socket: Duplex, head: Buffer, router: ResourceRouter): void {
+    const { info, query: q } = r;
+    const req = r.req as IncomingMessage;
     const served = router.get(info.apiGroup, info.apiVersion, info.resource);
     if (!served) {
       socket.destroy();
@@ -250,7 +246,7 @@ export class WatchServer {
     this.wss ??= import('ws').then(({ WebSocketServer: Server }) => new Server({ noServer: true, perMessageDeflate: false }));
     void this.wss.then((wss) =>
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        const encode = this.encoder(served, negotiateOutput('application/json', { tableAllowed: false }), q);
+        const encode = this.encoder(served, false, q);
         let handle: { stop(): void } | undefined;
         let closed = false;
         // ws writes each frame straight to the socket: its queue is the socket's, and so is its 'drain'.

@@ -3,10 +3,10 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { yaml } from './yaml.js';
 import { badRequest, requestEntityTooLarge, type StatusError } from '../api/errors.js';
 import type { BodyFormat } from './negotiation.js';
 import { decodeProtobuf } from './protobuf.js';
+import { yaml } from './yaml.js';
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 

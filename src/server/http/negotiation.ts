@@ -41,32 +41,83 @@ export interface Negotiated {
   contentType: string;
 }
 
+const JSON_OUTPUT: Negotiated = { format: 'json', contentType: 'application/json' };
+const YAML_OUTPUT: Negotiated = { format: 'yaml', contentType: 'application/yaml' };
+const TABLE_OUTPUT: Negotiated = { format: 'table', contentType: 'application/json' };
+
+/** The Accept header's answer, for responses that may be a Table and for those that may not. */
+interface MediaNegotiation {
+  /** Objects and lists: a Table when the first acceptable range asks for one; undefined when nothing is acceptable. */
+  readonly object: Negotiated | undefined;
+  /** Status bodies and other responses never served as a Table: the first acceptable plain range. */
+  readonly plain: Negotiated | undefined;
+}
+
 /**
- * Picks the response encoding for an object or list. Tables are chosen when the
- * client asks for `as=Table;g=meta.k8s.io` and the request can produce one.
+ * The response encoding a request accepts, negotiated once right after
+ * RequestInfo (kube's NegotiateOutputMediaType, which handlers call first):
+ * JSON, YAML, or a meta.k8s.io Table for `as=Table;g=meta.k8s.io`; protobuf is
+ * not served as output. A request nothing suits fails with 406 only when a
+ * response needs the encoding (outputMedia), so authentication, authorization
+ * and routing errors come first as in kube.
  */
-export function negotiateOutput(accept: string | undefined, opts: { tableAllowed: boolean }): Negotiated {
+export interface OutputNegotiation extends MediaNegotiation {
+  /** Accept-Encoding names gzip: large responses are compressed (kube's compression filter). */
+  readonly gzip: boolean;
+}
+
+function negotiateMedia(accept: string | undefined): MediaNegotiation {
   const ranges = parseMediaRanges(accept);
-  if (ranges.length === 0) return { format: 'json', contentType: 'application/json' };
+  if (ranges.length === 0) return { object: JSON_OUTPUT, plain: JSON_OUTPUT };
+  let object: Negotiated | undefined;
   for (const r of ranges) {
     const as = r.params.as;
     if (as) {
       if (
         as === 'Table' &&
-        opts.tableAllowed &&
         r.params.g === 'meta.k8s.io' &&
         (r.params.v === 'v1' || r.params.v === 'v1beta1') &&
         (r.type === 'application/json' || r.type === '*/*')
       ) {
-        return { format: 'table', contentType: 'application/json' };
+        object ??= TABLE_OUTPUT;
       }
       continue; // other transformations (PartialObjectMetadata) are not served; fall through to the next range
     }
-    if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*')
-      return { format: 'json', contentType: 'application/json' };
-    if (r.type === 'application/yaml') return { format: 'yaml', contentType: 'application/yaml' };
+    let plain: Negotiated | undefined;
+    if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*') plain = JSON_OUTPUT;
+    else if (r.type === 'application/yaml') plain = YAML_OUTPUT;
+    if (plain) return { object: object ?? plain, plain };
   }
-  throw notAcceptable(SUPPORTED_MEDIA_TYPES);
+  return { object, plain: undefined };
+}
+
+/**
+ * Clients send a handful of distinct Accept headers: each is parsed once per
+ * server, not once per request. Only short headers are kept, so that hostile
+ * ones (up to the 1 MiB header limit) cannot fill memory.
+ */
+const MEDIA_CACHE_SIZE = 128;
+const MEDIA_CACHE_KEY_MAX = 512;
+const mediaCache = new Map<string, MediaNegotiation>();
+
+export function negotiateOutputs(accept: string | undefined, acceptEncoding: string | undefined): OutputNegotiation {
+  const key = accept ?? '';
+  let media = mediaCache.get(key);
+  if (!media) {
+    media = negotiateMedia(accept);
+    if (key.length <= MEDIA_CACHE_KEY_MAX) {
+      if (mediaCache.size >= MEDIA_CACHE_SIZE) mediaCache.clear();
+      mediaCache.set(key, media);
+    }
+  }
+  return { object: media.object, plain: media.plain, gzip: acceptEncoding !== undefined && /\bgzip\b/.test(acceptEncoding) };
+}
+
+/** The encoding of one response: `table` when a Table may answer it; 406 Not Acceptable when the client accepts nothing we serve. */
+export function outputMedia(out: MediaNegotiation, table: boolean): Negotiated {
+  const media = table ? out.object : out.plain;
+  if (!media) throw notAcceptable(SUPPORTED_MEDIA_TYPES);
+  return media;
 }
 
 export type BodyFormat = 'json' | 'yaml' | 'protobuf';

@@ -1,13 +1,12 @@
-// Writing responses: encoding (JSON/YAML), gzip when asked, the headers kube-apiserver always sets.
+// Writing responses: one respond() for objects, lists, Tables and Status; encoding (JSON/YAML),
+// gzip when asked, the headers kube-apiserver always sets.
 
 import { gzipSync } from 'node:zlib';
-import type { ServerResponse } from 'node:http';
-import type { Http2ServerResponse } from 'node:http2';
-import { yaml } from './yaml.js';
 import type { Status } from '../api/errors.js';
-import { valueDepth, type ServerRequest } from './body.js';
-
-export type AnyResponse = ServerResponse | Http2ServerResponse;
+import { valueDepth } from './body.js';
+import { outputMedia } from './negotiation.js';
+import type { AnyResponse, ApiRequest } from './request.js';
+import { yaml } from './yaml.js';
 
 /** kube-apiserver compresses responses over 128 KiB when the client accepts gzip. */
 const GZIP_THRESHOLD = 128 * 1024;
@@ -45,12 +44,12 @@ export function setWarnings(res: AnyResponse, warnings: string[]): void {
   res.setHeader('Warning', out);
 }
 
-export function writeBody(req: ServerRequest, res: AnyResponse, code: number, body: string | Buffer, contentType: string): void {
+/** Sends a complete body with the headers kube-apiserver always sets; gzip above 128 KiB when the client accepts it. */
+export function writeBody(res: AnyResponse, code: number, body: string | Buffer, contentType: string, gzip: boolean): void {
   let payload = typeof body === 'string' ? Buffer.from(body) : body;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
-  const ae = req.headers['accept-encoding'];
-  if (payload.length > GZIP_THRESHOLD && typeof ae === 'string' && /\bgzip\b/.test(ae)) {
+  if (gzip && payload.length > GZIP_THRESHOLD) {
     payload = gzipSync(payload, { level: 1 });
     res.setHeader('Content-Encoding', 'gzip');
   }
@@ -59,20 +58,51 @@ export function writeBody(req: ServerRequest, res: AnyResponse, code: number, bo
   res.end(payload);
 }
 
-export function writeObject(req: ServerRequest, res: AnyResponse, code: number, value: unknown, contentType = 'application/json'): void {
-  writeBody(req, res, code, encode(value, contentType), contentType);
+function isStatus(value: object): value is Status {
+  const v = value as Partial<Status>;
+  return v.kind === 'Status' && v.apiVersion === 'v1';
 }
 
-export function writeStatus(req: ServerRequest, res: AnyResponse, status: Status, contentType = 'application/json'): void {
-  if (res.headersSent) {
-    res.end();
+export interface Answer {
+  /** Builds the meta.k8s.io Table for the value; a Table answers only responses that give one. */
+  table?: () => unknown;
+  /** A fixed media type, for documents served in one encoding whatever the Accept (discovery, version). */
+  contentType?: string;
+}
+
+/**
+ * Every API response goes out here (kube's transformResponseObject and
+ * WriteObjectNegotiated): an object, a list, its Table, or a Status, encoded as
+ * the request negotiated, with the request's Warning headers. A failure Status
+ * is always JSON, carries Retry-After when it names one, and only ends a
+ * response already under way (a watch that has sent its headers). A success
+ * Status is never a Table: a client that accepts nothing else gets 406.
+ */
+export function respond(r: ApiRequest, code: number, value: object, answer: Answer = {}): void {
+  const res = r.res;
+  if (isStatus(value) && value.status === 'Failure') {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    setWarnings(res, r.warnings);
+    const retry = value.details?.retryAfterSeconds;
+    if (retry !== undefined) res.setHeader('Retry-After', String(retry));
+    writeBody(res, code, JSON.stringify(value), 'application/json', r.output.gzip);
     return;
   }
-  const retry = status.details?.retryAfterSeconds;
-  if (retry !== undefined) res.setHeader('Retry-After', String(retry));
-  writeObject(req, res, status.code, status, contentType === 'application/yaml' ? contentType : 'application/json');
+  let contentType = answer.contentType;
+  let body: unknown = value;
+  if (contentType === undefined) {
+    const media = outputMedia(r.output, answer.table !== undefined && !isStatus(value));
+    contentType = media.contentType;
+    if (media.format === 'table' && answer.table) body = answer.table();
+  }
+  setWarnings(res, r.warnings);
+  writeBody(res, code, encode(body, contentType), contentType, r.output.gzip);
 }
 
-export function writeText(req: ServerRequest, res: AnyResponse, code: number, text: string): void {
-  writeBody(req, res, code, text, 'text/plain; charset=utf-8');
+/** Plain text (health checks), compressed as any other body. */
+export function writeText(r: ApiRequest, code: number, text: string): void {
+  writeBody(r.res, code, text, 'text/plain; charset=utf-8', r.output.gzip);
 }

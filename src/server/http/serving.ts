@@ -2,12 +2,11 @@
 // SecureServingInfo). Client certificates are requested but not required, so
 // that the authenticator can tell "no certificate" from "bad certificate".
 
-import http2 from 'node:http2';
-import type { Duplex } from 'node:stream';
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { requestHeaderFieldsTooLarge } from '../api/errors.js';
 
 export interface ServingOptions {
@@ -49,6 +48,14 @@ export function plainResponse(req: IncomingMessage, socket: Duplex): ServerRespo
     socket.end();
   });
   return res;
+}
+
+/**
+ * Hands the socket under a plainResponse back, untouched, to a granted upgrade:
+ * nothing has been written to it, and the response no longer owns it.
+ */
+export function releaseSocket(res: ServerResponse, socket: Duplex): void {
+  res.detachSocket(socket as Socket);
 }
 
 export interface Serving {

@@ -1,11 +1,14 @@
 // The built-in resources served today: descriptor + strategy + storage key
-// prefix + the generated model that gives their OpenAPI schema. The built-in
-// catalog issue extends this table; nothing else changes to add a resource.
+// prefix + the generated model that gives their OpenAPI schema and typed
+// decoding. The CustomResourceDefinition resource is one more row (kube
+// decodes CRDs as a typed built-in); endpoints/install.ts installs every row.
+// Nothing else changes to add a resource.
 
+import type { ResourceDescriptor } from '../api/descriptor.js';
+import { CRD_KEY_PREFIX, crdStrategy } from './resources/apiextensions.js';
 import { leaseStrategy } from './resources/coordination.js';
 import { configMapStrategy, eventStrategy, namespaceStrategy, secretStrategy, serviceAccountStrategy } from './resources/core.js';
 import type { Strategy } from './strategy.js';
-import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export interface BuiltinResource {
   descriptor: ResourceDescriptor;
@@ -80,5 +83,21 @@ export const BUILTIN_RESOURCES: BuiltinResource[] = [
     { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true },
     leaseStrategy,
     'V1Lease',
+  ),
+  resource(
+    {
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      resource: 'customresourcedefinitions',
+      singular: 'customresourcedefinition',
+      kind: 'CustomResourceDefinition',
+      namespaced: false,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      subresources: { status: true },
+    },
+    crdStrategy,
+    'V1CustomResourceDefinition',
+    CRD_KEY_PREFIX,
   ),
 ];

@@ -3,10 +3,10 @@
 // predicate, then one WatchSource (the watch cache, which hands storage what
 // it cannot answer, or storage directly) serves the resourceVersion semantics.
 
-import { badRequest, fieldErrors, invalid, toStatus, type FieldError } from '../api/errors.js';
-import type { KubeList, KubeObject } from '../api/types.js';
-import { parseFieldSelector, type FieldSelector } from '../api/selectors/fields.js';
+import { badRequest, type FieldError, fieldErrors, invalid, toStatus } from '../api/errors.js';
+import { type FieldSelector, parseFieldSelector } from '../api/selectors/fields.js';
 import { parseLabelSelector } from '../api/selectors/labels.js';
+import type { KubeList, KubeObject } from '../api/types.js';
 import { createWatchSource, defaultBookmarkObject, type ResourceVersionMatch, type WatchSource } from '../watch/index.js';
 import type { Lister, ListRequest, WatchRequest, WatchSink } from './list.js';
 import type { Store } from './store.js';
@@ -32,7 +32,7 @@ export class ResourceLister implements ManagedLister {
     private readonly store: Store,
     private readonly source: WatchSource,
   ) {
-    store.attachCache((key) => source.cached(key));
+    store.attach({ cached: (key) => source.cached(key), list: (req) => this.list(req) });
   }
 
   /** A cached object by namespace and name, without touching storage (undefined when not cached). */

@@ -1,28 +1,30 @@
 // The generic registry store (k8s.io/apiserver/pkg/registry/generic/registry/store.go):
-// one implementation of create/get/update/delete for every resource, driven by
-// a small Strategy. List and watch live in list.ts beside it.
+// one implementation of create/get/update/delete/deletecollection for every
+// resource, driven by a small Strategy. List and watch live in lister.ts beside
+// it; the lister attaches itself (cached reads, the list deletecollection walks).
 
+import type { AdmissionAttributes, AdmissionChain, Operation } from '../admission/index.js';
+import type { ResourceDescriptor } from '../api/descriptor.js';
 import {
   alreadyExists,
   badRequest,
   conflict,
+  type FieldError,
   fieldErrors,
   forbidden,
+  type GroupResource,
   invalid,
   notFound,
   OPTIMISTIC_LOCK_MESSAGE,
   StatusError,
-  type FieldError,
-  type GroupResource,
 } from '../api/errors.js';
-import { deepEqual, type KubeObject } from '../api/types.js';
-import type { AdmissionAttributes, AdmissionChain, Operation } from '../admission/index.js';
+import { nameIsDNSSubdomain } from '../api/names.js';
+import { deepEqual, type KubeList, type KubeObject } from '../api/types.js';
 import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
+import type { ListRequest } from './list.js';
 import { clone, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
 import type { RequestContext, Strategy } from './strategy.js';
-import { nameIsDNSSubdomain } from '../api/names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectmeta.js';
-import type { ResourceDescriptor } from '../api/descriptor.js';
 
 export interface StoreConfig {
   descriptor: ResourceDescriptor;
@@ -51,10 +53,23 @@ export interface DeleteParams {
   gracePeriodSeconds?: number;
 }
 
+/** What the lister lends the Store: the watch cache's copy of an object, and selector-filtered lists. */
+export interface StoreReads {
+  cached(key: string): KubeObject | undefined;
+  list(req: ListRequest): Promise<KubeList>;
+}
+
+/** deletecollection's selection: the list options kube's DeleteCollection lists with. */
+export type CollectionRequest = Pick<ListRequest, 'namespace' | 'labelSelector' | 'fieldSelector'>;
+
 /** Produces the desired object from the stored one (PUT body or an applied patch). */
 export type UpdatedObjectInfo = (current: KubeObject | null) => Promise<KubeObject> | KubeObject;
 
 const GENERATE_NAME_ATTEMPTS = 8;
+
+function nameMismatch(bodyName: string, nameOnURL: string): StatusError {
+  return badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${nameOnURL})`);
+}
 
 export class Store {
   readonly descriptor: ResourceDescriptor;
@@ -66,7 +81,7 @@ export class Store {
   private readonly storageApiVersion?: string;
   private readonly fromStorage?: StoreConfig['fromStorage'];
   private readonly convertToStorage?: StoreConfig['toStorage'];
-  private cached?: (key: string) => KubeObject | undefined;
+  private reads?: StoreReads;
 
   constructor(cfg: StoreConfig) {
     this.storageApiVersion = cfg.storageApiVersion;
@@ -80,9 +95,16 @@ export class Store {
     this.groupResource = { group: cfg.descriptor.group, resource: cfg.descriptor.resource };
   }
 
-  /** Lets reads that precede a write start from the watch cache's copy (kube's cachedExistingObject). */
-  attachCache(get: (key: string) => KubeObject | undefined): void {
-    this.cached = get;
+  /**
+   * The lister's reads: writes start from the watch cache's copy (kube's cachedExistingObject),
+   * deletecollection lists through the same selectors as a list request.
+   */
+  attach(reads: StoreReads): void {
+    this.reads = reads;
+  }
+
+  private cached(key: string): KubeObject | undefined {
+    return this.reads?.cached(key);
   }
 
   /** Whether stored objects need converting to be presented in this version. */
@@ -211,17 +233,18 @@ export class Store {
             if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
             const obj = await objInfo(null);
             created = true;
-            return await this.toStorage(await this.createFromUpdate(ctx, name, obj));
+            // Create-on-update (store.go Update with AllowCreateOnUpdate) takes POST's path: rest.BeforeCreate.
+            return await this.toStorage(await this.beforeCreate(ctx, obj, name));
           }
           const presented = await this.out(clone(current));
           const obj = await objInfo(clone(presented));
-          const next = await this.toStorage(await this.prepareUpdate(ctx, name, obj, presented));
+          const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented));
           const nm = meta(next);
           if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next))
             deleteAfter = { rv: current.metadata!.resourceVersion! };
           return next;
         },
-        { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached?.(key) },
+        { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached(key) },
       )
       .catch((e) => {
         throw this.mapStorageError(e, name);
@@ -238,20 +261,14 @@ export class Store {
     return { object: await this.out(result), created };
   }
 
-  private async createFromUpdate(ctx: RequestContext, name: string, obj: KubeObject): Promise<KubeObject> {
-    const m = meta(obj);
-    if (m.name !== name) throw badRequest(`the name of the object (${m.name ?? ''}) does not match the name on the URL (${name})`);
-    await this.beforeCreate(ctx, obj);
-    return obj;
-  }
-
   /**
    * rest.BeforeCreate, shared by POST and create-on-PUT: type and namespace
    * reconciled, metadata normalised as typed decoding leaves it, server-owned
    * fields reset (FillObjectMetaSystemFields), then strategy, admission and
-   * validation.
+   * validation. `nameOnURL`: a create-on-PUT's name, which the body must carry.
    */
-  private async beforeCreate(ctx: RequestContext, obj: KubeObject): Promise<void> {
+  private async beforeCreate(ctx: RequestContext, obj: KubeObject, nameOnURL?: string): Promise<KubeObject> {
+    if (nameOnURL !== undefined && meta(obj).name !== nameOnURL) throw nameMismatch(meta(obj).name ?? '', nameOnURL);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.descriptor.kind;
     this.reconcileNamespace(obj, ctx);
@@ -272,21 +289,25 @@ export class Store {
     this.invalidIfAny(name, errs);
     await this.admission.validate(this.attrs('CREATE', ctx, name, obj, null));
     this.strategy.canonicalize?.(obj);
+    return obj;
   }
 
-  private async prepareUpdate(ctx: RequestContext, name: string, input: KubeObject, current: KubeObject): Promise<KubeObject> {
+  /**
+   * rest.BeforeUpdate, shared by PUT and PATCH: resourceVersion checked against the stored one
+   * (required unless the strategy allows unconditional updates), subresource scoping, server-owned
+   * fields kept, generation, then strategy, admission and validation.
+   */
+  private async beforeUpdate(ctx: RequestContext, name: string, input: KubeObject, current: KubeObject): Promise<KubeObject> {
     let obj = input;
     obj.apiVersion = this.apiVersion;
     obj.kind = this.descriptor.kind;
     this.reconcileNamespace(obj, ctx);
     const m = meta(obj);
     const cm = current.metadata!;
-    if (m.name !== undefined && m.name !== name) {
-      throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
-    }
+    if (m.name !== undefined && m.name !== name) throw nameMismatch(m.name, name);
     m.name = name;
     if (!m.resourceVersion) {
-      if (this.strategy.requireResourceVersionOnUpdate) {
+      if (!this.strategy.allowUnconditionalUpdate) {
         throw invalid(this.qualifiedKind(), name, [
           fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update'),
         ]);
@@ -357,7 +378,7 @@ export class Store {
     try {
       const deleted = await this.storage.delete(key, {
         dryRun: ctx.dryRun,
-        cachedExisting: this.cached?.(key),
+        cachedExisting: this.cached(key),
         validateDeletion: async (cur) => {
           this.checkPreconditions(name, cur, params.preconditions);
           await this.admission.validate(this.attrs('DELETE', ctx, name, null, await this.out(cur)));
@@ -400,6 +421,27 @@ export class Store {
       throw this.mapStorageError(e, name);
     });
     return { object: await this.out(deleted), immediate: true };
+  }
+
+  /**
+   * DELETE of a collection (store.go DeleteCollection): the objects the selectors list, each deleted
+   * with the same options (preconditions, propagation, finalizers) as a single DELETE; one already
+   * gone is skipped. Returns the list of what was deleted or marked for deletion.
+   */
+  async deleteCollection(ctx: RequestContext, req: CollectionRequest, params: DeleteParams): Promise<KubeList> {
+    if (!this.reads) throw new Error(`deletecollection of ${this.descriptor.resource}: no lister attached to the store`);
+    const list = await this.reads.list({ namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      const itemCtx = { ...ctx, namespace: item.metadata?.namespace ?? '' };
+      try {
+        deleted.push((await this.delete(itemCtx, item.metadata!.name!, params)).object);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    return { ...list, items: deleted };
   }
 
   /** rest.BeforeDelete's early precondition check; the conflict names the Kind, as kube's does. */

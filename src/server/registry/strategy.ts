@@ -2,9 +2,9 @@
 // generic Store with per-resource RESTCreateStrategy/RESTUpdateStrategy.
 // Adding a resource means writing one of these and a descriptor, never CRUD.
 
+import type { TableColumn } from '../api/descriptor.js';
 import type { FieldError } from '../api/errors.js';
 import type { KubeObject, UserInfo } from '../api/types.js';
-import type { TableColumn } from '../api/descriptor.js';
 
 export interface RequestContext {
   user: UserInfo;
@@ -20,8 +20,11 @@ export interface Strategy {
   namespaced: boolean;
   /** Whether metadata.generation is maintained (not for ConfigMaps, Secrets, Namespaces...). */
   hasGeneration: boolean;
-  /** Whether an update with no metadata.resourceVersion is refused (CRs) or unconditional (most built-ins). */
-  requireResourceVersionOnUpdate: boolean;
+  /**
+   * An update without metadata.resourceVersion overwrites whatever is stored (kube's
+   * AllowUnconditionalUpdate: true for most built-ins); when false it is refused (custom resources).
+   */
+  allowUnconditionalUpdate: boolean;
   /** Whether `status` is a subresource; then the main resource ignores status and /status ignores the rest. */
   hasStatusSubresource: boolean;
   /** DELETE answers with the deleted object instead of a Success Status (kube's ReturnDeletedObject). */

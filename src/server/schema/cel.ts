@@ -4,16 +4,16 @@
 // with optional types (optionalOldSelf, `?.`/orValue), macros, raw strings and
 // custom functions; the Kubernetes CEL libraries it lacks are added here.
 
-import type { Environment } from '@marcbachmann/cel-js';
 import { createRequire } from 'node:module';
-import type { RE2JS } from 're2js';
 import net from 'node:net';
-import { fieldErrors, type FieldError, type FieldErrorType } from '../api/errors.js';
+import type { Environment } from '@marcbachmann/cel-js';
+import type { RE2JS } from 're2js';
+import { type FieldError, type FieldErrorType, fieldErrors } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
-import type { SchemaNode } from './prune.js';
-import { jsonType } from './validate.js';
 import { estimateCost, PER_CALL_LIMIT, sizedTo } from './cel-cost.js';
+import type { SchemaNode } from './prune.js';
 import { compileRegexp, findAllString, findString, GoRegexpError, matchString, regexpError } from './regex.js';
+import { jsonType } from './validate.js';
 
 export interface Rule {
   rule: string;

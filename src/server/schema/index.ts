@@ -3,15 +3,15 @@
 // fieldValidation, defaulting) and validation (OpenAPI values, CEL rules).
 
 import type { FieldError } from '../api/errors.js';
+import type { FieldValidation } from '../api/types.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import { strictDecodingError, strictDecodingIssues } from './builtin/fields.js';
 import { evaluateRules, type Rule } from './cel.js';
 import { applyDefaults } from './defaults.js';
 import { pruneUnknown, type SchemaNode } from './prune.js';
+import { ratchet } from './ratchet.js';
 import { validateStructural } from './structural.js';
 import { validateValue } from './validate.js';
-import { ratchet } from './ratchet.js';
-import type { FieldValidation } from '../api/types.js';
 
 export interface CompiledSchema {
   schema: SchemaNode;

@@ -34,7 +34,7 @@ function walk(value: unknown, schema: SchemaNode | undefined, path: string, opts
   if (s['x-kubernetes-int-or-string'] === true) return;
   if (Array.isArray(value)) {
     const items = s.items as SchemaNode | undefined;
-    if (items) value.forEach((v, i) => walk(v, items, `${path}[${i}]`, opts, out, false));
+    if (items) for (const [i, v] of value.entries()) walk(v, items, `${path}[${i}]`, opts, out, false);
     return;
   }
   if (!isPlainObject(value)) return;

@@ -2,12 +2,12 @@
 // pkg/apiserver/schema/validation.go) and CEL rule compilation, reported
 // at the schema's field path.
 
-import { fieldErrors, type FieldError } from '../api/errors.js';
+import { type FieldError, fieldErrors } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
-import type { SchemaNode } from './prune.js';
-import { compileRule, RuleCompileError, type Rule } from './cel.js';
-import { regexpError } from './regex.js';
+import { compileRule, type Rule, RuleCompileError } from './cel.js';
 import { estimateCost, exceedsMessage, maxSize, PER_EXPRESSION_LIMIT } from './cel-cost.js';
+import type { SchemaNode } from './prune.js';
+import { regexpError } from './regex.js';
 
 const JUNCTORS = ['allOf', 'anyOf', 'oneOf'] as const;
 const FORBIDDEN_IN_JUNCTORS = [
@@ -45,7 +45,7 @@ function checkJunctorBody(s: SchemaNode, path: string, errs: FieldError[]): void
   if (isPlainObject(s.items)) checkJunctorBody(s.items as SchemaNode, `${path}.items`, errs);
   for (const j of [...JUNCTORS, 'not'] as const) {
     const sub = s[j];
-    if (Array.isArray(sub)) sub.forEach((x, i) => checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs));
+    if (Array.isArray(sub)) for (const [i, x] of sub.entries()) checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs);
     else if (isPlainObject(sub)) checkJunctorBody(sub as SchemaNode, `${path}.${j}`, errs);
   }
 }
@@ -65,19 +65,23 @@ interface CostTotals {
   reported: boolean;
 }
 
+/** Where a schema node sits, as kube's ValidateStructural levels it: the root's own checks are validateStructural's. */
+type Level = 'root' | 'item' | 'field';
+
 function walk(
   s: SchemaNode,
   path: string,
   errs: FieldError[],
-  specifiedField: boolean,
+  level: Level,
   cardinality = 1,
   costs: CostTotals = { total: 0, reported: false },
 ): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (!s.type && !intOrString && !preserve && s['x-kubernetes-embedded-resource'] !== true) {
-    if (specifiedField) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
-    else if (s.properties || s.items) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified array items'));
+    if (level === 'field') errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
+    else if (level === 'item' && (s.properties || s.items))
+      errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified array items'));
   }
   if (intOrString && s.type) errs.push(fieldErrors.forbidden(`${path}.type`, 'must be empty if x-kubernetes-int-or-string is true'));
   checkPattern(s, path, errs);
@@ -100,7 +104,7 @@ function walk(
     const sub = s[j];
     // x-kubernetes-int-or-string may spell itself out as anyOf [{type: integer}, {type: string}] (also under allOf).
     if (intOrString && isIntOrStringJunctor(j, sub)) continue;
-    if (Array.isArray(sub)) sub.forEach((x, i) => checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs));
+    if (Array.isArray(sub)) for (const [i, x] of sub.entries()) checkJunctorBody(x as SchemaNode, `${path}.${j}[${i}]`, errs);
     else if (isPlainObject(sub)) checkJunctorBody(sub as SchemaNode, `${path}.${j}`, errs);
   }
   const rules = s['x-kubernetes-validations'];
@@ -157,16 +161,16 @@ function walk(
     });
   }
   for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, SchemaNode>)) {
-    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, true, cardinality, costs);
+    if (isPlainObject(v)) walk(v, `${path}.properties[${k}]`, errs, 'field', cardinality, costs);
   }
   if (isPlainObject(s.items))
-    walk(s.items as SchemaNode, `${path}.items`, errs, false, Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
+    walk(s.items as SchemaNode, `${path}.items`, errs, 'item', Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER), costs);
   if (isPlainObject(s.additionalProperties))
     walk(
       s.additionalProperties as SchemaNode,
       `${path}.additionalProperties`,
       errs,
-      false,
+      'item',
       Math.min(cardinality * maxSize(s), Number.MAX_SAFE_INTEGER),
       costs,
     );
@@ -192,6 +196,6 @@ export function validateStructural(schema: SchemaNode, path: string): FieldError
       );
     }
   }
-  walk(schema, path, errs, false);
+  walk(schema, path, errs, 'root');
   return errs;
 }

@@ -2,10 +2,10 @@
 // apiextensions-apiserver reports it (`spec.replicas: Invalid value: "string":
 // spec.replicas in body must be of type integer: "string"`).
 
-import { fieldErrors, type FieldError } from '../api/errors.js';
+import { type FieldError, fieldErrors } from '../api/errors.js';
 import { isPlainObject } from '../api/types.js';
-import type { SchemaNode } from './prune.js';
 import { checkFormat } from './formats.js';
+import type { SchemaNode } from './prune.js';
 import { compileRegexp, GoRegexpError, matchString } from './regex.js';
 
 export function jsonType(v: unknown): string {
@@ -130,7 +130,7 @@ export function validateValue(v: unknown, s: SchemaNode | undefined, path: strin
       });
     }
     const items = s.items as SchemaNode | undefined;
-    if (items) v.forEach((x, i) => validateValue(x, items, `${path}[${i}]`, errs));
+    if (items) for (const [i, x] of v.entries()) validateValue(x, items, `${path}[${i}]`, errs);
   }
   if (isPlainObject(v)) {
     const props = (s.properties ?? {}) as Record<string, SchemaNode>;

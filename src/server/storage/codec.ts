@@ -3,7 +3,7 @@
 // carries its mod revision as resourceVersion. And precondition checks.
 
 import type { KubeObject } from '../api/types.js';
-import { StorageError, type Preconditions } from './interface.js';
+import { type Preconditions, StorageError } from './interface.js';
 
 /** Serialise for storage: resourceVersion is never persisted. */
 export function encode(obj: KubeObject): string {

@@ -4,16 +4,33 @@ import type { Storage } from './interface.js';
 import { MemoryStorage } from './memory/index.js';
 import { ObjectStorage } from './objects.js';
 
+/** etcd client TLS: CA, client certificate and key (PEM). */
+export interface EtcdTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 export type StorageConfig =
   | { kind: 'memory'; historyLimit?: number }
-  | { kind: 'etcd'; endpoints: string[]; prefix?: string; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } };
+  | {
+      kind: 'etcd';
+      endpoints: string[];
+      prefix?: string;
+      tls?: EtcdTls;
+      /**
+       * false when the caller has just seen etcd healthy (it started it): the client then connects
+       * with the first request instead of a round trip of its own before the server can start.
+       */
+      checkHealth?: boolean;
+    };
 
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   if (cfg.kind === 'memory') return new MemoryStorage({ historyLimit: cfg.historyLimit });
   // Loaded on demand: the etcd client (gRPC) is the largest module, and memory environments never need it.
   const { EtcdBackend } = await import('./etcd/index.js');
   const s = new ObjectStorage(new EtcdBackend(cfg));
-  if (!(await s.healthy())) {
+  if (cfg.checkHealth !== false && !(await s.healthy())) {
     await s.close();
     throw new Error(`cannot reach etcd at ${cfg.endpoints.join(', ')}: check --etcd-servers and that etcd is running`);
   }

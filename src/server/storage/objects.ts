@@ -6,12 +6,14 @@
 // paging at one revision, watch events decoded from the driver's byte events.
 
 import type { KubeObject } from '../api/types.js';
+import type { Backend, BackendEvent, KeyValue } from './backend.js';
+import { checkPreconditions, decode, encode } from './codec.js';
 import {
-  StorageError,
   type DeleteOptions,
   type ListOptions,
   type ListResult,
   type Storage,
+  StorageError,
   type StorageWatch,
   type TryUpdate,
   type UpdateOptions,
@@ -20,8 +22,6 @@ import {
   type WatchHandler,
   type WatchOptions,
 } from './interface.js';
-import type { Backend, BackendEvent, KeyValue } from './backend.js';
-import { checkPreconditions, decode, encode } from './codec.js';
 
 /** Keys read per range call when a predicate filters a limited list (kube's etcd3 store reads pages likewise). */
 const PREDICATE_PAGE = 1000;

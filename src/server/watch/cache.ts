@@ -19,21 +19,21 @@
 // consistent reads, Exact, continue tokens, limits on a non-zero
 // resourceVersion, and revisions the store has reached but it has not.
 
+import { SortedKeys } from '../api/sorted-keys.js';
 import type { KubeObject } from '../api/types.js';
 import type { Storage, StorageWatch } from '../storage/interface.js';
 import { EventRing } from './ring.js';
-import { SortedKeys } from '../api/sorted-keys.js';
 import { StorageWatchSource } from './storage-source.js';
 import type { Predicate, SourceListOptions, SourceListResult, SourceWatchOptions, WatchHandle, WatchSink, WatchSource } from './types.js';
 import { defaultBookmarkObject } from './types.js';
 import {
   addedEvent,
+  type CacheEvent,
   DEFAULT_WATCHER_BUFFER_BYTES,
   initialEventsEndBookmark,
   tooLargeResourceVersion,
   tooOldStatus,
   Watcher,
-  type CacheEvent,
 } from './watcher.js';
 
 export interface WatchCacheOptions {

@@ -6,11 +6,11 @@ import { WatchCache, type WatchCacheOptions } from './cache.js';
 import { StorageWatchSource } from './storage-source.js';
 import type { WatchSource } from './types.js';
 
-export * from './types.js';
 export { WatchCache, type WatchCacheOptions } from './cache.js';
+export { eventJSON, eventLine } from './encode.js';
 export { StorageWatchSource } from './storage-source.js';
-export { DEFAULT_WATCHER_BUFFER_BYTES, tooOldStatus, convertToWatchEvent } from './watcher.js';
-export { eventLine, eventJSON } from './encode.js';
+export * from './types.js';
+export { convertToWatchEvent, DEFAULT_WATCHER_BUFFER_BYTES, tooOldStatus } from './watcher.js';
 
 export interface CreateWatchSourceOptions extends WatchCacheOptions {
   /** --watch-cache (default true). */

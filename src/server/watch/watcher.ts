@@ -6,8 +6,8 @@
 // objects are built once per storage event and shared by every watcher, so
 // their serialisation can be shared too (see encode.ts).
 
+import { expired, type StatusError, timeout } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import { expired, timeout, type StatusError } from '../api/errors.js';
 import type { Predicate, WatchEventOut, WatchHandle, WatchSink } from './types.js';
 import { INITIAL_EVENTS_END_ANNOTATION } from './types.js';
 

@@ -5,6 +5,7 @@
 // assertSupportedFields gives the `field label not supported: X` answer.
 
 import { badRequest } from '../errors.js';
+import { asBadRequest, SelectorError } from './error.js';
 
 export interface FieldRequirement {
   field: string;
@@ -20,8 +21,6 @@ export interface FieldSelector {
   /** Canonical form: sorted terms, values escaped. */
   toString(): string;
 }
-
-class SelectorError extends Error {}
 
 /** Splits on unescaped commas, keeping escapes for unescapeValue. */
 function splitTerms(s: string): string[] {
@@ -100,12 +99,7 @@ export function parseFieldSelector(s: string | undefined | null): FieldSelector 
     if (part === '') continue;
     const t = splitTerm(part);
     if (!t) throw badRequest(`invalid selector: '${s}'; can't understand '${part}'`);
-    try {
-      reqs.push({ field: t[0], op: t[1], value: unescapeFieldValue(t[2]) });
-    } catch (e) {
-      if (e instanceof SelectorError) throw badRequest(e.message);
-      throw e;
-    }
+    reqs.push({ field: t[0], op: t[1], value: asBadRequest(() => unescapeFieldValue(t[2])) });
   }
   return reqs.length ? new Selector(reqs) : everythingFields;
 }

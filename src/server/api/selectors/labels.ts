@@ -4,8 +4,8 @@
 // kube-apiserver's exact 400 message. Requirements are sorted by key and
 // values deduplicated and sorted, as labels.Parse does.
 
-import { badRequest } from '../errors.js';
 import { isQualifiedName, isValidLabelValue } from '../names.js';
+import { asBadRequest, SelectorError } from './error.js';
 
 export type LabelOperator = '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -57,7 +57,6 @@ function lex(s: string): Array<[Tok, string]> {
   }
 }
 
-class SelectorError extends Error {}
 const fail = (msg: string): never => {
   throw new SelectorError(msg);
 };
@@ -285,12 +284,7 @@ export const everythingLabels: LabelSelector = new Selector([]);
  */
 export function parseLabelSelector(s: string | undefined | null): LabelSelector {
   if (!s) return everythingLabels;
-  try {
-    const reqs = new Parser(lex(s)).parse();
-    reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return reqs.length ? new Selector(reqs) : everythingLabels;
-  } catch (e) {
-    if (e instanceof SelectorError) throw badRequest(e.message);
-    throw e;
-  }
+  const reqs = asBadRequest(() => new Parser(lex(s)).parse());
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.length ? new Selector(reqs) : everythingLabels;
 }

@@ -3,8 +3,8 @@
 // openAPIV3Schema with apiVersion, kind and metadata (a reference to
 // ObjectMeta) filled in, plus the `<Kind>List` definition.
 
-import type { Schema } from '../../schema/builtin/models.js';
 import type { ResourceDescriptor } from '../../api/descriptor.js';
+import type { Schema } from '../../schema/builtin/models.js';
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';

@@ -263,7 +263,7 @@ const ONEOFS: Record<string, FieldSpec[]> = {
 function messageType(name: string, fields: FieldSpec[], oneof: boolean): protobuf.Type {
   const { Type, Field, OneOf } = lib();
   const t = new Type(name);
-  fields.forEach(([type, fname, rule], i) => t.add(new Field(fname, i + 1, type, rule)));
+  for (const [i, [type, fname, rule]] of fields.entries()) t.add(new Field(fname, i + 1, type, rule));
   if (oneof)
     t.add(
       new OneOf(

@@ -6,11 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import type { ResourceDescriptor } from '../../api/descriptor.js';
+import { ModelCatalog, type Schema } from '../../schema/builtin/models.js';
 import { customResourceDefinitions, toOpenAPIV2Schema } from './custom.js';
 import { encodeOpenAPIV2Protobuf } from './gnostic.js';
-import { ModelCatalog, type Schema } from '../../schema/builtin/models.js';
 import { gvPath, pathsFor } from './paths.js';
-import type { ResourceDescriptor } from '../../api/descriptor.js';
 
 export interface KindSchema {
   descriptor: ResourceDescriptor;

@@ -4,11 +4,12 @@
 // asks for, and CRD additionalPrinterColumns evaluated as
 // apiextensions-apiserver's tableconvertor does.
 
+import type { PrinterColumn } from '../../api/apiextensions.js';
+import type { TableColumn } from '../../api/descriptor.js';
 import { badRequest } from '../../api/errors.js';
 import { jsonPathValues, validateJSONPath } from '../../api/jsonpath.js';
 import type { KubeObject } from '../../api/types.js';
 import { humanDuration } from '../../registry/resources/printers.js';
-import type { TableColumn } from '../../api/descriptor.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -104,16 +105,6 @@ export function buildTable(objects: KubeObject[], opts: TableOptions = {}): Tabl
   return table;
 }
 
-/** A CRD version's additionalPrinterColumns entry. */
-export interface PrinterColumnSpec {
-  name: string;
-  type: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
-}
-
 /** Go's fmt %v of a float64 that is not an integer (strconv 'g', shortest, exponent below -4 or from 6 up). */
 function goFloat(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) return String(v);
@@ -168,8 +159,8 @@ function typedCell(type: string, v: unknown, now: number): unknown {
  * JSONPath's first result; missing is null); with no columns, Name and Age
  * (kube serves a default Age column for CRDs without any).
  */
-export function crdTableConvertor(columns: PrinterColumnSpec[] | undefined, now: () => number = Date.now): TablePrinter {
-  const cols: PrinterColumnSpec[] = columns?.length
+export function crdTableConvertor(columns: PrinterColumn[] | undefined, now: () => number = Date.now): TablePrinter {
+  const cols: PrinterColumn[] = columns?.length
     ? columns
     : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DESCRIPTION }];
   const headers: TableColumn[] = [
@@ -189,12 +180,11 @@ export function crdTableConvertor(columns: PrinterColumnSpec[] | undefined, now:
     row(obj: KubeObject): unknown[] {
       const t = now();
       const cells: unknown[] = [obj.metadata?.name ?? ''];
-      cols.forEach((c, i) => {
-        if (!valid[i]) return cells.push(null);
-        const results = jsonPathValues(obj, c.jsonPath);
-        if (results.length === 0) return cells.push(null);
-        cells.push(c.type === 'string' ? printValue(results[0]) : typedCell(c.type, results[0], t));
-      });
+      for (const [i, c] of cols.entries()) {
+        const results = valid[i] ? jsonPathValues(obj, c.jsonPath) : [];
+        if (results.length === 0) cells.push(null);
+        else cells.push(c.type === 'string' ? printValue(results[0]) : typedCell(c.type, results[0], t));
+      }
       return cells;
     },
   };

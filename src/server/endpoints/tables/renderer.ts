@@ -2,9 +2,9 @@
 // own printer (CRD additionalPrinterColumns), its strategy's columns, or kube's
 // default Name + Created At.
 
-import { buildTable, parseIncludeObject, type TablePrinter } from './convertor.js';
 import type { KubeList, KubeObject } from '../../api/types.js';
 import type { ServedResource } from '../router.js';
+import { buildTable, parseIncludeObject, type TablePrinter } from './convertor.js';
 
 export class TableRenderer {
   private printer(served: ServedResource): TablePrinter | undefined {

@@ -1,6 +1,6 @@
 // coordination.k8s.io/v1 Lease.
 
-import { fieldErrors, type FieldError } from '../../api/errors.js';
+import { type FieldError, fieldErrors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
@@ -22,7 +22,7 @@ function validateLease(obj: KubeObject): FieldError[] {
 export const leaseStrategy: Strategy = {
   namespaced: true,
   hasGeneration: false,
-  requireResourceVersionOnUpdate: false,
+  allowUnconditionalUpdate: true,
   hasStatusSubresource: false,
   allowCreateOnUpdate: true,
   validate: validateLease,

@@ -1,10 +1,10 @@
 // Strategies for the core/v1 resources served today: namespaces, configmaps,
 // secrets, serviceaccounts, events. Each is a few lines on the generic store.
 
-import { fieldErrors, type FieldError } from '../../api/errors.js';
+import { type FieldError, fieldErrors } from '../../api/errors.js';
+import { nameIsDNSLabel } from '../../api/names.js';
 import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
-import { nameIsDNSLabel } from '../../api/names.js';
 import { age, ageColumn, column, countKeys, nameColumn, objName } from './printers.js';
 
 const configKeyFmt = '[-._a-zA-Z0-9]+';
@@ -59,7 +59,7 @@ function immutableDataErrors(obj: KubeObject, old: KubeObject, fields: string[])
   return errs;
 }
 
-const plain = { hasGeneration: false, requireResourceVersionOnUpdate: false, hasStatusSubresource: false } as const;
+const plain = { hasGeneration: false, allowUnconditionalUpdate: true, hasStatusSubresource: false } as const;
 
 export const namespaceStrategy: Strategy = {
   ...plain,

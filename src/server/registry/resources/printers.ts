@@ -1,7 +1,7 @@
 // Shared pieces of kube's printers (pkg/printers/internalversion) for table columns.
 
-import type { KubeObject } from '../../api/types.js';
 import type { TableColumn } from '../../api/descriptor.js';
+import type { KubeObject } from '../../api/types.js';
 
 /** k8s.io/apimachinery/pkg/util/duration.HumanDuration. */
 export function humanDuration(ms: number): string {

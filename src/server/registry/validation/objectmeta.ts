@@ -1,9 +1,9 @@
 // ObjectMeta validation as k8s.io/apimachinery/pkg/api/validation/objectmeta.go.
 
-import { fieldErrors, type FieldError } from '../../api/errors.js';
+import { type FieldError, fieldErrors } from '../../api/errors.js';
+import { isQualifiedName, isValidLabelValue, type NameValidator } from '../../api/names.js';
 import { goTimeString, sameTime } from '../../api/time.js';
 import { isPlainObject, type KubeObject, type ObjectMeta } from '../../api/types.js';
-import { isQualifiedName, isValidLabelValue, type NameValidator } from '../../api/names.js';
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 

@@ -5,11 +5,11 @@
 // types (typed.ts). The work is in fields.ts and typed.ts; this is the seam the
 // resource handler calls.
 
-import { applyFieldValidation, strictDecodingError as strictError, strictDecodingIssues } from './fields.js';
-import type { Schema } from './models.js';
-import { cannotBeHandledMessage, decodeTyped } from './typed.js';
 import { badRequest, fieldErrors, invalid } from '../../api/errors.js';
 import type { FieldValidation } from '../../api/types.js';
+import { applyFieldValidation, strictDecodingIssues, strictDecodingError as strictError } from './fields.js';
+import type { Schema } from './models.js';
+import { cannotBeHandledMessage, decodeTyped } from './typed.js';
 
 /** 400 for unknown fields (`fields` are paths such as `spec.foo`). */
 export function strictDecodingError(kind: string, version: string, fields: string[]): Error {

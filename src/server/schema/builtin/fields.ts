@@ -31,7 +31,7 @@ function walk(value: unknown, schema: Schema | undefined, path: string, resolve:
   const s = deref(schema, resolve);
   if (!s) return;
   if (Array.isArray(value)) {
-    if (isObject(s.items)) value.forEach((v, i) => walk(v, s.items as Schema, `${path}[${i}]`, resolve, drop, out));
+    if (isObject(s.items)) for (const [i, v] of value.entries()) walk(v, s.items, `${path}[${i}]`, resolve, drop, out);
     return;
   }
   if (!isObject(value)) return;

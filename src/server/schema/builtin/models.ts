@@ -7,8 +7,8 @@
 // nothing of the package is executed.
 
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export type Schema = Record<string, unknown>;
 
@@ -172,7 +172,7 @@ interface Model {
   fields: Map<string, { description?: string; required: boolean }>;
 }
 
-const unescape = (s: string): string => s.replace(/\\'/g, "'").trim();
+const unescapeQuotes = (s: string): string => s.replace(/\\'/g, "'").trim();
 
 function attributesOf(cls: string, js: string): Attribute[] {
   const map = new RegExp(`${cls}\\.attributeTypeMap = (\\[[\\s\\S]*?\\n\\]);`).exec(js);
@@ -211,8 +211,9 @@ function parseModel(cls: string): Model | undefined {
   const fields = new Map<string, { description?: string; required: boolean }>();
   const dts = modelFile(cls, '.d.ts') ?? '';
   const prop = /(?:\/\*\*\n\s*\* ([^\n]*)\n\s*\*\/\n)?\s*'([^']+)'(\?)?:/g;
-  for (let m = prop.exec(dts); m; m = prop.exec(dts)) fields.set(m[2], { description: m[1] ? unescape(m[1]) : undefined, required: !m[3] });
-  return { description: doc ? unescape(doc[1]) : undefined, attributes, fields };
+  for (let m = prop.exec(dts); m; m = prop.exec(dts))
+    fields.set(m[2], { description: m[1] ? unescapeQuotes(m[1]) : undefined, required: !m[3] });
+  return { description: doc ? unescapeQuotes(doc[1]) : undefined, attributes, fields };
 }
 
 const INTEGER_FORMATS = new Set(['int32', 'int64']);

@@ -5,8 +5,8 @@
 
 import { Etcd3, type IOptions } from 'etcd3';
 import type { IKeyValue, IRangeRequest, IRangeResponse, IWatchResponse } from 'etcd3/lib/rpc.js';
-import { StorageError, type StorageWatch } from '../interface.js';
 import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
+import { StorageError, type StorageWatch } from '../interface.js';
 
 export interface EtcdStorageConfig {
   endpoints: string[];

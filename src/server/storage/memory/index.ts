@@ -3,10 +3,10 @@
 // history window, watches that replay history then follow live, compaction.
 // Values are byte copies, so no caller can alias stored state.
 
-import { StorageError, type StorageWatch } from '../interface.js';
-import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
-import { ObjectStorage } from '../objects.js';
 import { SortedKeys } from '../../api/sorted-keys.js';
+import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
+import { StorageError, type StorageWatch } from '../interface.js';
+import { ObjectStorage } from '../objects.js';
 
 /** A version of a key; a deletion leaves a tombstone (empty value) at its revision. */
 interface Version extends KeyValue {

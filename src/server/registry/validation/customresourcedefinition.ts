@@ -1,11 +1,11 @@
 // Validation of a CustomResourceDefinition itself, worded as
 // k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation does.
-// Schema rules (structural, CEL) are delegated to ../schema.
+// Schema rules (structural, CEL) come from the strategy's schemaErrors (schema/).
 
-import { fieldErrors, type FieldError } from '../api/errors.js';
-import { isPlainObject } from '../api/types.js';
-import { isDNS1123Label, isDNS1123Subdomain } from '../api/names.js';
-import type { CRD, CRDVersion } from './types.js';
+import type { CRD, CRDVersion } from '../../api/apiextensions.js';
+import { type FieldError, fieldErrors } from '../../api/errors.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../api/names.js';
+import { isPlainObject } from '../../api/types.js';
 
 const dns1035Fmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
 const dns1035Re = new RegExp(`^${dns1035Fmt}$`);

@@ -1,6 +1,5 @@
-// apiextensions.k8s.io/v1 CustomResourceDefinition, the parts the server reads.
-
-import type { PrinterColumnSpec } from '../endpoints/tables/convertor.js';
+// apiextensions.k8s.io/v1 CustomResourceDefinition, the parts the server reads
+// (k8s.io/apiextensions-apiserver/pkg/apis/apiextensions: the API types, below the registry).
 
 export interface CRDNames {
   plural: string;
@@ -11,8 +10,15 @@ export interface CRDNames {
   categories?: string[];
 }
 
-/** additionalPrinterColumns entries, as the table convertor reads them. */
-export type PrinterColumn = PrinterColumnSpec;
+/** An additionalPrinterColumns entry (CustomResourceColumnDefinition). */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
 
 export interface CRDVersion {
   name: string;

@@ -2,9 +2,9 @@
 // kube-apiserver's exact 400 messages.
 
 import { describe, expect, it } from 'vitest';
-import { parseLabelSelector } from '../../src/server/api/selectors/labels.js';
-import { assertSupportedFields, parseFieldSelector } from '../../src/server/api/selectors/fields.js';
 import { StatusError } from '../../src/server/api/errors.js';
+import { assertSupportedFields, parseFieldSelector } from '../../src/server/api/selectors/fields.js';
+import { parseLabelSelector } from '../../src/server/api/selectors/labels.js';
 
 function labelError(s: string): string {
   try {
@@ -122,5 +122,23 @@ describe('field selectors', () => {
     const s = parseFieldSelector('spec.x=1,metadata.name=a');
     expect(() => assertSupportedFields(s, ['metadata.name'])).toThrow('field label not supported: spec.x');
     expect(() => assertSupportedFields(parseFieldSelector('metadata.name=a'), new Set(['metadata.name']))).not.toThrow();
+  });
+});
+
+describe('selector grammar', () => {
+  it('matches the full label grammar', () => {
+    const sel = parseLabelSelector('a=1,b!=2,c in (x, y),d notin (z),e,!f,g>3');
+    expect(sel.matches({ a: '1', b: '3', c: 'x', d: 'q', e: '', g: '4' })).toBe(true);
+    expect(sel.matches({ a: '1', b: '3', c: 'x', d: 'q', e: '', g: '4', f: 'x' })).toBe(false);
+    expect(sel.matches({ a: '1', c: 'y', e: '', g: '2' })).toBe(false);
+    expect(() => parseLabelSelector('a in x')).toThrow(/expected: '\('/);
+  });
+  it('parses field selectors with escapes', () => {
+    const f = parseFieldSelector('metadata.name=a\\,b,type!=x');
+    expect(f.requirements).toEqual([
+      { field: 'metadata.name', op: '=', value: 'a,b' },
+      { field: 'type', op: '!=', value: 'x' },
+    ]);
+    expect(() => parseFieldSelector('nonsense')).toThrow("invalid selector: 'nonsense'; can't understand 'nonsense'");
   });
 });

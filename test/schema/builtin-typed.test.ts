@@ -3,9 +3,9 @@
 // normalisation a decode then encode leaves behind.
 
 import { describe, expect, it } from 'vitest';
+import { canonicalTime, parseTime, RFC3339_MICRO_LAYOUT, sameTime } from '../../src/server/api/time.js';
 import { ModelCatalog, type Schema } from '../../src/server/schema/builtin/models.js';
 import { base64Error, decodeTyped, quantityError } from '../../src/server/schema/builtin/typed.js';
-import { canonicalTime, parseTime, RFC3339_MICRO_LAYOUT, sameTime } from '../../src/server/api/time.js';
 
 const catalog = new ModelCatalog();
 const target = (cls: string, group: string, kind: string): { kind: string; schema: Schema; definitions: Record<string, Schema> } => {

@@ -3,22 +3,91 @@ import { parse as parseYaml } from 'yaml';
 import { toOpenAPIV2Schema } from '../../src/server/endpoints/openapi/custom.js';
 import { decodeOpenAPIV2Protobuf, encodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
 import { OpenAPIRegistry } from '../../src/server/endpoints/openapi/registry.js';
-import { configmaps, crd, crdDescriptor, deployments, leases } from './helpers.js';
+import { configmaps, corpusPresent, crd, crdDescriptor, deployments, leases } from '../helpers/descriptors.js';
+
+/** The parts of OpenAPI v2 and v3 documents these tests read (kube-openapi's spec and spec3 types). */
+interface OpenAPISchema {
+  type?: string;
+  description?: string;
+  required?: string[];
+  properties: Record<string, OpenAPISchema>;
+  items: OpenAPISchema;
+  allOf: OpenAPISchema[];
+  $ref?: string;
+  'x-kubernetes-group-version-kind'?: unknown;
+}
+interface Parameter {
+  name: string;
+}
+interface Operation {
+  operationId?: string;
+  description?: string;
+  produces?: string[];
+  consumes?: string[];
+  parameters: Parameter[];
+  requestBody: { content: Record<string, unknown> };
+  responses: Record<string, { content: Record<string, { schema: OpenAPISchema }> }>;
+  'x-kubernetes-group-version-kind'?: unknown;
+  'x-kubernetes-action'?: string;
+}
+type PathItem = Record<'get' | 'post' | 'put' | 'patch' | 'delete', Operation> & { parameters: Parameter[] };
+interface V3Document {
+  paths: Record<string, PathItem>;
+  components: { schemas: Record<string, OpenAPISchema> };
+}
+interface V2Document {
+  swagger: string;
+  paths: Record<string, PathItem>;
+  definitions: Record<string, OpenAPISchema>;
+}
+
+/** gnostic's openapi_v2 messages as protobufjs decodes them, the fields these tests read. */
+type Named<T> = { name: string; value: T };
+type VendorExtensions = Array<Named<{ yaml: string }>>;
+interface GSchema {
+  ref?: string;
+  type?: { value: string[] };
+  required?: string[];
+  properties?: { additionalProperties: Array<Named<GSchema>> };
+  additionalProperties?: { schema: GSchema };
+  vendorExtension?: VendorExtensions;
+}
+interface GParameter {
+  parameter: {
+    bodyParameter?: unknown;
+    nonBodyParameter: { queryParameterSubSchema: Parameter; pathParameterSubSchema?: Parameter };
+  };
+}
+interface GOperation {
+  operationId: string;
+  consumes?: string[];
+  vendorExtension?: VendorExtensions;
+  parameters: GParameter[];
+  responses: { responseCode: Array<Named<{ response: unknown }>> };
+}
+interface GDocument {
+  swagger: string;
+  info: unknown;
+  paths: { path: Array<Named<{ get: GOperation; patch: GOperation; parameters: GParameter[] }>> };
+  definitions: { additionalProperties: Array<Named<GSchema>> };
+  securityDefinitions: { additionalProperties: unknown };
+  security: unknown;
+}
 
 const certificates = crd('cert-manager/crds/cert-manager.io_certificates.yaml');
 const certDescriptor = crdDescriptor(certificates, 'v1');
-const certSchema = certificates.spec.versions[0].schema.openAPIV3Schema;
+const certSchema = certificates.spec.versions[0].schema!.openAPIV3Schema as unknown as OpenAPISchema;
 
 function registry(): OpenAPIRegistry {
   const r = new OpenAPIRegistry();
   r.addBuiltin(configmaps, 'V1ConfigMap');
   r.addBuiltin(deployments, 'V1Deployment');
   r.addBuiltin(leases, 'V1Lease');
-  r.addCustom(certDescriptor, certSchema);
+  r.addCustom(certDescriptor, certSchema as unknown as Record<string, unknown>);
   return r;
 }
 
-describe('OpenAPI v3', () => {
+describe.skipIf(!corpusPresent)('OpenAPI v3', () => {
   it('index: one entry per group-version, keys without leading slash, hash of the document', () => {
     const r = registry();
     const index = r.v3Index();
@@ -28,11 +97,11 @@ describe('OpenAPI v3', () => {
   });
 
   it('PATCH carries fieldValidation and the built-in patch types; kinds carry x-kubernetes-group-version-kind', () => {
-    const doc = registry().v3GroupVersion('api/v1') as any;
+    const doc = registry().v3GroupVersion('api/v1') as unknown as V3Document;
     const patch = doc.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'].patch;
     expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: '', version: 'v1', kind: 'ConfigMap' });
     expect(patch['x-kubernetes-action']).toBe('patch');
-    expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
+    expect(patch.parameters.map((p) => p.name)).toContain('fieldValidation');
     expect(Object.keys(patch.requestBody.content)).toEqual([
       'application/json-patch+json',
       'application/merge-patch+json',
@@ -51,10 +120,10 @@ describe('OpenAPI v3', () => {
       { group: '', kind: 'ConfigMapList', version: 'v1' },
     ]);
     expect(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'].properties.labels).toBeDefined();
-    for (const p of ['post', 'put']) {
+    for (const p of ['post', 'put'] as const) {
       const op =
         doc.paths[p === 'post' ? '/api/v1/namespaces/{namespace}/configmaps' : '/api/v1/namespaces/{namespace}/configmaps/{name}'][p];
-      expect(op.parameters.map((x: any) => x.name)).toContain('fieldValidation');
+      expect(op.parameters.map((x) => x.name)).toContain('fieldValidation');
     }
   });
 
@@ -66,12 +135,12 @@ describe('OpenAPI v3', () => {
       for (const m of body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
         expect(doc.components.schemas[m[1]], `${gv}: ${m[1]}`).toBeDefined();
     }
-    const v2 = r.v2Document() as any;
+    const v2 = r.v2Document() as unknown as V2Document;
     for (const m of r.v2().body.matchAll(/"\$ref":"#\/definitions\/([^"]+)"/g)) expect(v2.definitions[m[1]], m[1]).toBeDefined();
   });
 
   it('shared core types keep the core package; required fields come from the models', () => {
-    const doc = registry().v3GroupVersion('apis/apps/v1') as any;
+    const doc = registry().v3GroupVersion('apis/apps/v1') as unknown as V3Document;
     expect(doc.components.schemas['io.k8s.api.core.v1.PodSpec'].required).toEqual(['containers']);
     expect(doc.components.schemas['io.k8s.api.core.v1.Container'].required).toEqual(['name']);
     expect(doc.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].required).toEqual(['selector', 'template']);
@@ -86,7 +155,7 @@ describe('OpenAPI v3', () => {
   });
 
   it('publishes CRD schemas as kube does: apiVersion/kind/metadata, list kind, descriptions, no strategic merge patch', () => {
-    const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as any;
+    const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as unknown as V3Document;
     const cert = doc.components.schemas['io.cert-manager.v1.Certificate'];
     expect(cert['x-kubernetes-group-version-kind']).toEqual([{ group: 'cert-manager.io', kind: 'Certificate', version: 'v1' }]);
     expect(cert.properties.metadata.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
@@ -101,7 +170,7 @@ describe('OpenAPI v3', () => {
       'application/merge-patch+json',
       'application/apply-patch+yaml',
     ]);
-    expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
+    expect(patch.parameters.map((p) => p.name)).toContain('fieldValidation');
   });
 
   it('hashes change with content; stale hash redirects, matching hash is immutable, If-None-Match gives 304', () => {
@@ -134,31 +203,28 @@ describe('OpenAPI v3', () => {
   });
 
   it('v2 has definitions and paths for every kind', () => {
-    const v2 = registry().v2Document() as any;
+    const v2 = registry().v2Document() as unknown as V2Document;
     expect(v2.swagger).toBe('2.0');
     expect(v2.definitions['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([
       { group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' },
     ]);
-    expect(
-      v2.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch.parameters.map((p: any) => p.name),
-    ).toContain('fieldValidation');
+    expect(v2.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch.parameters.map((p) => p.name)).toContain(
+      'fieldValidation',
+    );
     expect(v2.definitions['io.k8s.api.core.v1.ConfigMap'].properties.metadata.$ref).toBe(
       '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
     );
   });
 });
 
-type Named<T> = { name: string; value: T };
-type GSchema = Record<string, any>;
-
 /** A gnostic vendor extension list as a plain map (its values are YAML text). */
-function vendorExtensions(list: Array<Named<{ yaml: string }>> | undefined): Record<string, unknown> {
+function vendorExtensions(list: VendorExtensions | undefined): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map((x) => [x.name, parseYaml(x.value.yaml)]));
 }
 
-describe('OpenAPI v2 watch paths', () => {
+describe.skipIf(!corpusPresent)('OpenAPI v2 watch paths', () => {
   it('publishes the deprecated /watch/ endpoints for built-in and custom resources, as kube names them', () => {
-    const v2 = registry().v2Document() as any;
+    const v2 = registry().v2Document() as unknown as V2Document;
     const list = v2.paths['/api/v1/watch/namespaces/{namespace}/configmaps'];
     expect(list.get).toMatchObject({
       operationId: 'watchCoreV1NamespacedConfigMapList',
@@ -172,7 +238,7 @@ describe('OpenAPI v2 watch paths', () => {
       },
     });
     expect(list.get.produces).toContain('application/json;stream=watch');
-    expect(list.parameters.map((p: any) => p.name).sort()).toEqual([
+    expect(list.parameters.map((p) => p.name).sort()).toEqual([
       'allowWatchBookmarks',
       'continue',
       'fieldSelector',
@@ -191,7 +257,7 @@ describe('OpenAPI v2 watch paths', () => {
     expect(one.get.description).toBe(
       "watch changes to an object of kind ConfigMap. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.",
     );
-    expect(one.parameters.map((p: any) => p.name)).toContain('name');
+    expect(one.parameters.map((p) => p.name)).toContain('name');
     expect(v2.paths['/api/v1/watch/configmaps'].get).toMatchObject({
       operationId: 'watchCoreV1ConfigMapListForAllNamespaces',
       'x-kubernetes-action': 'watchlist',
@@ -231,7 +297,7 @@ describe('OpenAPI v2 watch paths', () => {
   });
 
   it('v3 documents carry the watch paths of their group-version', () => {
-    const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as any;
+    const doc = registry().v3GroupVersion('apis/cert-manager.io/v1') as unknown as V3Document;
     const get = doc.paths['/apis/cert-manager.io/v1/watch/namespaces/{namespace}/certificates/{name}'].get;
     expect(get.operationId).toBe('watchCertManagerIoV1NamespacedCertificate');
     expect(get.responses['200'].content['application/json;stream=watch'].schema.$ref).toBe(
@@ -264,14 +330,14 @@ describe('OpenAPI v2 watch paths', () => {
   });
 });
 
-describe('OpenAPI v2 as gnostic protobuf', () => {
+describe.skipIf(!corpusPresent)('OpenAPI v2 as gnostic protobuf', () => {
   it('decodes to the JSON document: paths, operations, definitions, refs, required fields and group-version-kinds', () => {
     const r = registry();
-    const json = r.v2Document() as any;
-    const pb = decodeOpenAPIV2Protobuf(r.v2Protobuf()) as any;
+    const json = r.v2Document() as unknown as V2Document;
+    const pb = decodeOpenAPIV2Protobuf(r.v2Protobuf()) as unknown as GDocument;
     expect(pb.swagger).toBe('2.0');
     expect(pb.info).toEqual({ title: 'Kubernetes', version: 'v1.32.0' });
-    expect(pb.paths.path.map((p: Named<unknown>) => p.name)).toEqual(Object.keys(json.paths));
+    expect(pb.paths.path.map((p) => p.name)).toEqual(Object.keys(json.paths));
     const defs: Array<Named<GSchema>> = pb.definitions.additionalProperties;
     expect(defs.map((d) => d.name)).toEqual(Object.keys(json.definitions));
     for (const d of defs) {
@@ -280,14 +346,13 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
       expect(ext['x-kubernetes-group-version-kind'], d.name).toEqual(j['x-kubernetes-group-version-kind']);
       expect(d.value.type?.value?.[0], d.name).toBe(j.type);
       expect(
-        (d.value.properties?.additionalProperties ?? []).map((p: Named<unknown>) => p.name),
+        (d.value.properties?.additionalProperties ?? []).map((p) => p.name),
         d.name,
       ).toEqual(Object.keys(j.properties ?? {}));
       expect(d.value.required, d.name).toEqual(j.required);
     }
     const cm = defs.find((d) => d.name === 'io.k8s.api.core.v1.ConfigMap')!.value;
-    const prop = (s: GSchema, name: string): GSchema =>
-      s.properties.additionalProperties.find((p: Named<GSchema>) => p.name === name).value;
+    const prop = (s: GSchema, name: string): GSchema => s.properties!.additionalProperties.find((p) => p.name === name)!.value;
     expect(prop(cm, 'metadata')).toMatchObject({
       ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
       description: expect.stringContaining("Standard object's metadata"),
@@ -296,7 +361,7 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
       type: { value: ['object'] },
       additionalProperties: { schema: { type: { value: ['string'] } } },
     });
-    expect(prop(cm, 'binaryData').additionalProperties.schema).toMatchObject({ type: { value: ['string'] }, format: 'byte' });
+    expect(prop(cm, 'binaryData').additionalProperties!.schema).toMatchObject({ type: { value: ['string'] }, format: 'byte' });
     const deploy = defs.find((d) => d.name === 'io.k8s.api.apps.v1.DeploymentSpec')!.value;
     expect(prop(deploy, 'replicas')).toMatchObject({ type: { value: ['integer'] }, format: 'int32' });
     const pod = defs.find((d) => d.name === 'io.k8s.api.core.v1.PodSpec')!.value;
@@ -309,9 +374,9 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
     expect(vendorExtensions(cert.vendorExtension)['x-kubernetes-group-version-kind']).toEqual([
       { group: 'cert-manager.io', kind: 'Certificate', version: 'v1' },
     ]);
-    expect(prop(prop(cert, 'spec'), 'secretName').type.value).toEqual(['string']);
+    expect(prop(prop(cert, 'spec'), 'secretName').type!.value).toEqual(['string']);
 
-    const patch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/namespaces/{namespace}/configmaps/{name}').value.patch;
+    const patch = pb.paths.path.find((p) => p.name === '/api/v1/namespaces/{namespace}/configmaps/{name}')!.value.patch;
     expect(patch.operationId).toBe('patchCoreV1NamespacedConfigMap');
     expect(vendorExtensions(patch.vendorExtension)).toEqual({
       'x-kubernetes-action': 'patch',
@@ -324,21 +389,20 @@ describe('OpenAPI v2 as gnostic protobuf', () => {
       required: true,
       schema: { ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch' },
     });
-    expect(patch.parameters.slice(1).map((p: any) => p.parameter.nonBodyParameter.queryParameterSubSchema.name)).toEqual([
+    expect(patch.parameters.slice(1).map((p) => p.parameter.nonBodyParameter.queryParameterSubSchema.name)).toEqual([
       'dryRun',
       'fieldManager',
       'fieldValidation',
       'force',
     ]);
-    expect(patch.responses.responseCode.find((c: Named<unknown>) => c.name === '200').value.response).toMatchObject({
+    expect(patch.responses.responseCode.find((c) => c.name === '200')!.value.response).toMatchObject({
       description: 'OK',
       schema: { schema: { ref: '#/definitions/io.k8s.api.core.v1.ConfigMap' } },
     });
-    const watch = pb.paths.path.find((p: Named<unknown>) => p.name === '/api/v1/watch/namespaces/{namespace}/configmaps').value;
+    const watch = pb.paths.path.find((p) => p.name === '/api/v1/watch/namespaces/{namespace}/configmaps')!.value;
     expect(watch.get.operationId).toBe('watchCoreV1NamespacedConfigMapList');
     expect(
-      watch.parameters.find((p: any) => p.parameter.nonBodyParameter.pathParameterSubSchema)?.parameter.nonBodyParameter
-        .pathParameterSubSchema,
+      watch.parameters.find((p) => p.parameter.nonBodyParameter.pathParameterSubSchema)?.parameter.nonBodyParameter.pathParameterSubSchema,
     ).toMatchObject({ name: 'namespace', in: 'path', required: true, type: 'string' });
     expect(pb.securityDefinitions.additionalProperties).toEqual([
       {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { StatusError } from '../../src/server/api/errors.js';
+import { OpenAPIRegistry } from '../../src/server/endpoints/openapi/registry.js';
+import { schemaDecoder } from '../../src/server/schema/builtin/decode.js';
 import {
   applyFieldValidation,
   findDuplicateFields,
   pruneUnknownFields,
-  strictDecodingMessage,
   strictDecodingIssues,
+  strictDecodingMessage,
 } from '../../src/server/schema/builtin/fields.js';
-import { schemaDecoder } from '../../src/server/schema/builtin/decode.js';
-import { OpenAPIRegistry } from '../../src/server/endpoints/openapi/registry.js';
-import { StatusError } from '../../src/server/api/errors.js';
-import { configmaps, deployments } from './helpers.js';
+import { configmaps, deployments } from '../helpers/descriptors.js';
 
 const r = new OpenAPIRegistry();
 const deploy = r.addBuiltin(deployments, 'V1Deployment');
@@ -55,13 +55,14 @@ describe('unknown fields of built-in kinds', () => {
     ]);
     expect((obj.metadata as Record<string, unknown>).bar).toBeUndefined();
     expect((obj.spec as Record<string, unknown>).foo).toBeUndefined();
-    expect((obj.spec as any).template.spec.containers[0]).toEqual({
+    const spec = obj.spec as { template: { spec: { containers: unknown[] } }; strategy: { rollingUpdate: unknown } };
+    expect(spec.template.spec.containers[0]).toEqual({
       name: 'c',
       image: 'nginx',
       ports: [{ containerPort: 80 }],
       resources: { limits: { cpu: '1' } },
     });
-    expect((obj.spec as any).strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: 1 });
+    expect(spec.strategy.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: 1 });
   });
 
   it("Strict: 400 with kube's strict decoding message, nothing changed", () => {

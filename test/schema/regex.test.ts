@@ -3,11 +3,11 @@
 // semantics, linear time on patterns that make a backtracking engine explode,
 // and the checks kube-apiserver makes when a CRD is written.
 
-import { describe, expect, it } from 'vitest';
 import type { RE2JS } from 're2js';
+import { describe, expect, it } from 'vitest';
 import type { FieldError } from '../../src/server/api/errors.js';
-import { compileRegexp, findAllString, findString, GoRegexpError, matchString, regexpError } from '../../src/server/schema/regex.js';
 import { compileRule, evaluateRules, RuleCompileError } from '../../src/server/schema/cel.js';
+import { compileRegexp, findAllString, findString, GoRegexpError, matchString, regexpError } from '../../src/server/schema/regex.js';
 import { validateStructural } from '../../src/server/schema/structural.js';
 import { validateValue } from '../../src/server/schema/validate.js';
 
