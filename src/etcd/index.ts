@@ -3,10 +3,11 @@
 // through its client port (never a sleep), and stop it: SIGTERM, then SIGKILL.
 
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { onExit } from 'signal-exit';
 import { freePort, makeTempDir, signal, stopProcess } from '../process/index.js';
 import { waitHealthy } from './health.js';
 import { EtcdError, type EtcdProcess } from './types.js';
@@ -153,11 +154,12 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let exited = false;
-  // etcd runs in its own group: if this process exits without stopping it, it is stopped with it.
-  const orphaned = (): void => {
-    if (child.pid) signal(child.pid, 'SIGTERM');
-  };
-  process.once('exit', orphaned);
+  // etcd runs in its own group, so it would outlive us: stop it when this process exits or is ended by
+  // SIGINT/SIGTERM/SIGHUP without stopping it first (a SIGKILL is the reaper's to clean up).
+  const removeExitHook = onExit(() => {
+    if (child.pid) signal(child.pid, 'SIGKILL');
+    if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+  });
   const exit = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.once('error', (e) => {
@@ -166,7 +168,7 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
     });
   }).then(() => {
     exited = true;
-    process.removeListener('exit', orphaned);
+    removeExitHook();
   });
   opts.onSpawn?.();
   const stop = (graceMs?: number) => stopProcess(child.pid!, { graceMs, exited: exit });
