@@ -7,9 +7,9 @@ import { parseAllDocuments } from 'yaml';
 import type { CRD } from '../../src/server/api/apiextensions.js';
 import type { ResourceDescriptor } from '../../src/server/api/descriptor.js';
 import type { KubeObject } from '../../src/server/api/types.js';
+import { customResourceDescriptor } from '../../src/server/apiextensions/controller.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
 export const configmaps: ResourceDescriptor = {
   group: '',
@@ -88,20 +88,8 @@ export function examples(file: string): KubeObject[] {
     .filter(Boolean);
 }
 
-/** The descriptor the CRD controller would build for one served version. */
+/** The descriptor the CRD controller builds for one served version. */
 export function crdDescriptor(c: CRD, version: string): ResourceDescriptor {
-  const n = c.spec.names;
-  return {
-    group: c.spec.group,
-    version,
-    resource: n.plural,
-    singular: n.singular ?? n.kind.toLowerCase(),
-    kind: n.kind,
-    listKind: n.listKind ?? `${n.kind}List`,
-    namespaced: c.spec.scope === 'Namespaced',
-    verbs: CR_VERBS,
-    shortNames: n.shortNames,
-    categories: n.categories,
-    subresources: { status: !!c.spec.versions.find((v) => v.name === version)?.subresources?.status },
-  };
+  const v = c.spec.versions.find((x) => x.name === version) ?? { name: version, served: true, storage: false };
+  return customResourceDescriptor(c, v);
 }

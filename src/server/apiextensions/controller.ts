@@ -191,19 +191,7 @@ export class CRDController {
     for (const v of crd.spec.versions) {
       if (!v.served) continue;
       const { strategy, compiled, table } = customResourceStrategy(crd, v);
-      const descriptor: ResourceDescriptor = {
-        group,
-        version: v.name,
-        resource: n.plural,
-        singular: n.singular ?? n.kind.toLowerCase(),
-        kind: n.kind,
-        listKind: n.listKind ?? `${n.kind}List`,
-        namespaced: crd.spec.scope === 'Namespaced',
-        verbs: CR_VERBS,
-        shortNames: n.shortNames,
-        categories: n.categories,
-        subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
-      };
+      const descriptor = customResourceDescriptor(crd, v);
       const apiVersion = `${group}/${v.name}`;
       const installed = await installResource(this.opts, {
         descriptor,
@@ -281,4 +269,22 @@ export class CRDController {
     this.watch?.stop();
     for (const name of [...this.installed.keys()]) this.uninstall(name);
   }
+}
+
+/** What discovery, OpenAPI and errors know of one served version of a custom resource. */
+export function customResourceDescriptor(crd: CRD, v: CRD['spec']['versions'][number]): ResourceDescriptor {
+  const n = crd.spec.names;
+  return {
+    group: crd.spec.group,
+    version: v.name,
+    resource: n.plural,
+    singular: n.singular ?? n.kind.toLowerCase(),
+    kind: n.kind,
+    listKind: n.listKind ?? `${n.kind}List`,
+    namespaced: crd.spec.scope === 'Namespaced',
+    verbs: CR_VERBS,
+    shortNames: n.shortNames,
+    categories: n.categories,
+    subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
+  };
 }
