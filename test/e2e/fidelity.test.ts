@@ -7,7 +7,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
-import { type SuiteEnv, useEnv } from '../helpers/env.js';
+import { testCRD, waitServed } from '../helpers/crds.js';
+import { useEnv } from '../helpers/env.js';
 
 const NS = '/api/v1/namespaces/default';
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -28,14 +29,6 @@ interface StatusBody {
   reason: string;
   message: string;
   details?: { causes?: Array<{ field: string; reason: string; message: string }> };
-}
-
-async function waitServed(s: SuiteEnv, path: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await s.client.get(path)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${path} never served`);
 }
 
 /** Everything but values the server picks (uid, resourceVersion, times, managedFields). */
@@ -192,27 +185,10 @@ describe.each(BACKENDS)('write-path fidelity on %s storage', (storage) => {
   });
 
   it('custom resources: metadata goes through the typed ObjectMeta, the rest is kept as sent', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'blobs.fidelity.example.com' },
-      spec: {
-        group: 'fidelity.example.com',
-        scope: 'Namespaced',
-        names: { plural: 'blobs', singular: 'blob', kind: 'Blob' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    };
+    const crd = testCRD({ group: 'fidelity.example.com', plural: 'blobs', kind: 'Blob' });
     expect((await s.client.post(CRDS, crd)).status).toBe(201);
     const path = '/apis/fidelity.example.com/v1/namespaces/default/blobs';
-    await waitServed(s, path);
+    await waitServed(s.client, path);
     const created = await s.client.post<Obj>(path, {
       apiVersion: 'fidelity.example.com/v1',
       kind: 'Blob',
@@ -244,24 +220,19 @@ describe.each(BACKENDS)('write-path fidelity on %s storage', (storage) => {
     };
 
     it('answers every verb on a deprecated version with the Warning header', async () => {
-      const crd = {
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'gizmos.fidelity.example.com' },
-        spec: {
-          group: 'fidelity.example.com',
-          scope: 'Namespaced',
-          names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' },
-          versions: [
-            { name: 'v1', served: true, storage: true, schema: versionSchema },
-            { name: 'v1beta1', served: true, storage: false, deprecated: true, schema: versionSchema },
-            { name: 'v1alpha1', served: true, storage: false, deprecated: true, deprecationWarning: CUSTOM_TEXT, schema: versionSchema },
-          ],
-        },
-      };
+      const crd = testCRD({
+        group: 'fidelity.example.com',
+        plural: 'gizmos',
+        kind: 'Gizmo',
+        versions: [
+          { name: 'v1', served: true, storage: true, schema: versionSchema },
+          { name: 'v1beta1', served: true, storage: false, deprecated: true, schema: versionSchema },
+          { name: 'v1alpha1', served: true, storage: false, deprecated: true, deprecationWarning: CUSTOM_TEXT, schema: versionSchema },
+        ],
+      });
       expect((await s.client.post(CRDS, crd)).status).toBe(201);
       const v1b = `${base}/v1beta1/namespaces/default/gizmos`;
-      await waitServed(s, v1b);
+      await waitServed(s.client, v1b);
       const expectWarned = (
         r: { headers: Record<string, string | string[] | undefined>; status: number; text: string },
         code: number,
@@ -320,53 +291,39 @@ describe.each(BACKENDS)('write-path fidelity on %s storage', (storage) => {
 
   describe('CEL rules after other schema errors', () => {
     it('runs CEL after a list-map duplicate, and not after a blocking error', async () => {
-      const crd = {
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'rules.fidelity.example.com' },
-        spec: {
-          group: 'fidelity.example.com',
-          scope: 'Namespaced',
-          names: { plural: 'rules', singular: 'rule', kind: 'Rule' },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              schema: {
-                openAPIV3Schema: {
+      const crd = testCRD({
+        group: 'fidelity.example.com',
+        plural: 'rules',
+        kind: 'Rule',
+        schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            required: ['size'],
+            'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }],
+            properties: {
+              size: { type: 'string' },
+              min: { type: 'integer' },
+              max: { type: 'integer' },
+              ports: {
+                type: 'array',
+                'x-kubernetes-list-type': 'map',
+                'x-kubernetes-list-map-keys': ['name'],
+                items: {
                   type: 'object',
-                  properties: {
-                    spec: {
-                      type: 'object',
-                      required: ['size'],
-                      'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }],
-                      properties: {
-                        size: { type: 'string' },
-                        min: { type: 'integer' },
-                        max: { type: 'integer' },
-                        ports: {
-                          type: 'array',
-                          'x-kubernetes-list-type': 'map',
-                          'x-kubernetes-list-map-keys': ['name'],
-                          items: {
-                            type: 'object',
-                            required: ['name'],
-                            properties: { name: { type: 'string' }, port: { type: 'integer' } },
-                          },
-                        },
-                      },
-                    },
-                  },
+                  required: ['name'],
+                  properties: { name: { type: 'string' }, port: { type: 'integer' } },
                 },
               },
             },
-          ],
+          },
         },
-      };
+      },,
+      });
       expect((await s.client.post(CRDS, crd)).status).toBe(201);
       const path = '/apis/fidelity.example.com/v1/namespaces/default/rules';
-      await waitServed(s, path);
+      await waitServed(s.client, path);
       const obj = (name: string, spec: Record<string, unknown>): unknown => ({
         apiVersion: 'fidelity.example.com/v1',
         kind: 'Rule',

@@ -6,13 +6,14 @@
 // client-side buffer.
 
 import http2 from 'node:http2';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
 import { type SuiteEnv, useEnv } from '../helpers/env.js';
+import { rawHttp1 } from '../helpers/watch.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -37,15 +38,7 @@ interface StuckWatch {
 
 function rawTls(s: SuiteEnv, requestLines: string[]): Promise<tls.TLSSocket> {
   const url = new URL(s.env.server);
-  const sock = tls.connect({
-    host: url.hostname,
-    port: Number(url.port),
-    ca: s.env.ca,
-    cert: s.env.clientCert,
-    key: s.env.clientKey,
-    ALPNProtocols: ['http/1.1'],
-  });
-  sock.on('error', () => undefined);
+  const sock = rawHttp1(s.env.server, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey });
   return new Promise((resolve) =>
     sock.once('secureConnect', () => {
       sock.write([...requestLines, `Host: ${url.host}`, '', ''].join('\r\n'));

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { startEnv } from '../../src/env/index.js';
 import { etcdBinary } from '../helpers/backends.js';
+import { testCRD } from '../helpers/crds.js';
 import { restartableEtcd } from '../helpers/restartable-etcd.js';
 
 interface Status {
@@ -85,24 +86,7 @@ describe.skipIf(!etcdBinary)('etcd outage', () => {
       expect(names).toEqual(['after', 'kept']);
 
       // The CRD controller watched through the outage too: a CRD created now is served.
-      const crd = {
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'gadgets.outage.example.com' },
-        spec: {
-          group: 'outage.example.com',
-          scope: 'Namespaced',
-          names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-            },
-          ],
-        },
-      };
+      const crd = testCRD({ group: 'outage.example.com', plural: 'gadgets', kind: 'Gadget', listKind: 'GadgetList' });
       expect((await c.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
       let served = 0;
       while (served !== 200 && Date.now() < end) {

@@ -1,6 +1,7 @@
 // Reading a watch stream line by line over HTTP/1.1 (undici) or HTTP/2 (node:http2).
 
 import http2 from 'node:http2';
+import tls from 'node:tls';
 import { request } from 'undici';
 import type { RestClient } from '../../src/env/client.js';
 import type { Env } from '../../src/env/index.js';
@@ -88,4 +89,19 @@ export async function watchH2(env: Env, path: string): Promise<OpenWatch & { ses
       session.close();
     },
   };
+}
+
+/** An HTTP/1.1 TLS connection to the server, for requests written by hand (credentials optional). */
+export function rawHttp1(server: string, creds: { ca: string; cert?: string; key?: string }): tls.TLSSocket {
+  const url = new URL(server);
+  const sock = tls.connect({
+    host: url.hostname,
+    port: Number(url.port),
+    ca: creds.ca,
+    cert: creds.cert,
+    key: creds.key,
+    ALPNProtocols: ['http/1.1'],
+  });
+  sock.on('error', () => undefined);
+  return sock;
 }

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { MAX_NESTING_DEPTH } from '../../src/server/http/body.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { CRDS_PATH, testCRD, waitServed } from '../helpers/crds.js';
 import { type SuiteEnv, useEnv } from '../helpers/env.js';
 import { watchH1 } from '../helpers/watch.js';
 import { expectAlive, expectRefused, seeded } from './helpers.js';
@@ -48,35 +49,22 @@ function depthOf(v: unknown): number {
 }
 
 async function installBlobs(s: SuiteEnv): Promise<void> {
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'blobs.hostile.example.com' },
-    spec: {
-      group: 'hostile.example.com',
-      scope: 'Namespaced',
-      names: { plural: 'blobs', singular: 'blob', kind: 'Blob', listKind: 'BlobList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                spec: { type: 'object', properties: { size: { type: 'integer' } } },
-                data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-              },
-            },
-          },
-        },
-      ],
+  const crd = testCRD({
+    group: 'hostile.example.com',
+    plural: 'blobs',
+    kind: 'Blob',
+    listKind: 'BlobList',
+    schema: {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { size: { type: 'integer' } } },
+        data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
     },
-  };
-  const r = await s.client.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  });
+  const r = await s.client.post(CRDS_PATH, crd);
   expect([201, 409]).toContain(r.status);
-  for (let i = 0; i < 400 && (await s.client.get(BLOBS)).status !== 200; i++) await new Promise((res) => setTimeout(res, 10));
+  await waitServed(s.client, BLOBS);
 }
 
 describe.each(BACKENDS)('hostile bodies on %s storage', (storage) => {

@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/backends.js';
+import { testCRD } from '../helpers/crds.js';
 import { type SuiteEnv, useEnv } from '../helpers/env.js';
 import { expectRefused } from './helpers.js';
 
@@ -14,17 +15,7 @@ const ITEMS = '/apis/hostile.example.com/v1/namespaces/default/patterns';
 const HOSTILE = `${'a'.repeat(99)}!`;
 
 function crd(name: string, plural: string, kind: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${name}` },
-    spec: {
-      group: name,
-      scope: 'Namespaced',
-      names: { plural, singular: plural.replace(/s$/, ''), kind },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }],
-    },
-  };
+  return testCRD({ group: name, plural, kind, singular: plural.replace(/s$/, ''), schema: { type: 'object', properties: { spec } } });
 }
 
 const item = (name: string, spec: Record<string, unknown>): Record<string, unknown> => ({

@@ -4,7 +4,6 @@
 
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import tls from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createStorage } from '../../src/server/storage/factory.js';
 import type { Storage } from '../../src/server/storage/interface.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
+import { rawHttp1 } from '../helpers/watch.js';
 import { expectAlive, expectRefused } from './helpers.js';
 
 const NS = '/api/v1/namespaces/default';
@@ -41,14 +41,7 @@ interface RawResponse {
 function rawRequest(server: string, opts: { ca: string; cert?: string; key?: string }, lines: string[]): Promise<RawResponse> {
   const url = new URL(server);
   return new Promise((resolve, reject) => {
-    const sock = tls.connect({
-      host: url.hostname,
-      port: Number(url.port),
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      ALPNProtocols: ['http/1.1'],
-    });
+    const sock = rawHttp1(server, opts);
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       sock.destroy();
@@ -255,14 +248,7 @@ describe.each(BACKENDS)('hostile credentials on %s storage', (storage) => {
 
     it('still upgrades an authorized WebSocket watch', async () => {
       const url = new URL(s.env.server);
-      const sock = tls.connect({
-        host: url.hostname,
-        port: Number(url.port),
-        ca: s.env.ca,
-        cert: s.env.clientCert,
-        key: s.env.clientKey,
-        ALPNProtocols: ['http/1.1'],
-      });
+      const sock = rawHttp1(s.env.server, { ca: s.env.ca, cert: s.env.clientCert, key: s.env.clientKey });
       try {
         await new Promise((r) => sock.once('secureConnect', r));
         sock.write([...websocketWatch(`${CMS}?watch=true`), `Host: ${url.host}`, '', ''].join('\r\n'));
