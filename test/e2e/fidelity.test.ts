@@ -296,30 +296,30 @@ describe.each(BACKENDS)('write-path fidelity on %s storage', (storage) => {
         plural: 'rules',
         kind: 'Rule',
         schema: {
-        type: 'object',
-        properties: {
-          spec: {
-            type: 'object',
-            required: ['size'],
-            'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }],
-            properties: {
-              size: { type: 'string' },
-              min: { type: 'integer' },
-              max: { type: 'integer' },
-              ports: {
-                type: 'array',
-                'x-kubernetes-list-type': 'map',
-                'x-kubernetes-list-map-keys': ['name'],
-                items: {
-                  type: 'object',
-                  required: ['name'],
-                  properties: { name: { type: 'string' }, port: { type: 'integer' } },
+          type: 'object',
+          properties: {
+            spec: {
+              type: 'object',
+              required: ['size'],
+              'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }],
+              properties: {
+                size: { type: 'string' },
+                min: { type: 'integer' },
+                max: { type: 'integer' },
+                ports: {
+                  type: 'array',
+                  'x-kubernetes-list-type': 'map',
+                  'x-kubernetes-list-map-keys': ['name'],
+                  items: {
+                    type: 'object',
+                    required: ['name'],
+                    properties: { name: { type: 'string' }, port: { type: 'integer' } },
+                  },
                 },
               },
             },
           },
         },
-      },,
       });
       expect((await s.client.post(CRDS, crd)).status).toBe(201);
       const path = '/apis/fidelity.example.com/v1/namespaces/default/rules';
