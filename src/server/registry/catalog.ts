@@ -1,41 +1,23 @@
-// The built-in resources served today: descriptor + strategy + storage key
-// prefix + the generated model that gives their OpenAPI schema and typed
-// decoding. The CustomResourceDefinition resource is one more row (kube
-// decodes CRDs as a typed built-in); endpoints/install.ts installs every row.
-// Nothing else changes to add a resource.
+// Every built-in resource served: the rows below plus each API area's rows
+// from resources/ (builtin.ts: descriptor + strategy + storage key prefix +
+// the generated model). The CustomResourceDefinition resource is one more row
+// (kube decodes CRDs as a typed built-in); endpoints/install.ts installs every
+// row. Nothing else changes to add a resource.
 
-import type { ResourceDescriptor } from '../api/descriptor.js';
+import { type BuiltinResource, builtinResource as resource } from './builtin.js';
 import { CRD_KEY_PREFIX, crdStrategy } from './resources/apiextensions.js';
+import { clusterResources } from './resources/cluster.js';
 import { leaseStrategy } from './resources/coordination.js';
 import { configMapStrategy, eventStrategy, namespaceStrategy, secretStrategy, serviceAccountStrategy } from './resources/core.js';
-import type { Strategy } from './strategy.js';
+import { serviceResources } from './resources/services.js';
+import { workloadResources } from './resources/workloads.js';
 
-export interface BuiltinResource {
-  descriptor: ResourceDescriptor;
-  strategy: Strategy;
-  /** Key prefix under the storage prefix, as kube-apiserver lays them out (`/registry/leases/...`). */
-  keyPrefix: string;
-  /** Generated model class in @kubernetes/client-node (`V1ConfigMap`). */
-  model: string;
-}
-
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
-function resource(
-  d: Omit<ResourceDescriptor, 'verbs' | 'listKind'> & { verbs?: string[] },
-  strategy: Strategy,
-  model: string,
-  keyPrefix?: string,
-): BuiltinResource {
-  return {
-    descriptor: { verbs: ALL_VERBS, listKind: `${d.kind}List`, ...d },
-    strategy,
-    keyPrefix: keyPrefix ?? `/${d.resource}`,
-    model,
-  };
-}
+export type { BuiltinResource } from './builtin.js';
 
 export const BUILTIN_RESOURCES: BuiltinResource[] = [
+  ...workloadResources,
+  ...serviceResources,
+  ...clusterResources,
   resource(
     {
       group: '',
