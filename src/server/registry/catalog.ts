@@ -9,12 +9,14 @@ import { CRD_KEY_PREFIX, crdStrategy } from './resources/apiextensions.js';
 import { clusterResources } from './resources/cluster.js';
 import { leaseStrategy } from './resources/coordination.js';
 import { configMapStrategy, eventStrategy, namespaceStrategy, secretStrategy, serviceAccountStrategy } from './resources/core.js';
+import { podResources } from './resources/pods.js';
 import { serviceResources } from './resources/services.js';
 import { workloadResources } from './resources/workloads.js';
 
 export type { BuiltinResource } from './builtin.js';
 
 export const BUILTIN_RESOURCES: BuiltinResource[] = [
+  ...podResources,
   ...workloadResources,
   ...serviceResources,
   ...clusterResources,
