@@ -5,6 +5,7 @@ import { StatusError } from './api/errors.js';
 import type { KubeObject } from './api/types.js';
 import { type InstallContext, installResource } from './endpoints/install.js';
 import type { ResourceRouter } from './endpoints/router.js';
+import type { SystemObjectsContext } from './registry/builtin.js';
 import { BUILTIN_RESOURCES } from './registry/catalog.js';
 
 export async function installBuiltins(opts: InstallContext): Promise<{ stop(): void }> {
@@ -16,6 +17,25 @@ export async function installBuiltins(opts: InstallContext): Promise<{ stop(): v
   };
 }
 
+const SYSTEM_CTX = { user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] };
+
+/** Creates each catalog row's system objects (after the namespaces), leaving existing ones alone. */
+export async function bootstrapSystemObjects(router: ResourceRouter, ctx: SystemObjectsContext): Promise<void> {
+  await Promise.all(
+    BUILTIN_RESOURCES.flatMap((b) => {
+      const served = b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource);
+      if (!served) return [];
+      return b.systemObjects!(ctx).map(async (obj) => {
+        try {
+          await served.store.create({ ...SYSTEM_CTX, warnings: [], namespace: obj.metadata?.namespace }, obj);
+        } catch (e) {
+          if (!(e instanceof StatusError && e.code === 409)) throw e;
+        }
+      });
+    }),
+  );
+}
+
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function bootstrapNamespaces(router: ResourceRouter): Promise<void> {
@@ -24,9 +44,8 @@ export async function bootstrapNamespaces(router: ResourceRouter): Promise<void>
   // Concurrently: each create is a durable etcd write, and etcd commits concurrent ones in one batch.
   await Promise.all(
     SYSTEM_NAMESPACES.map(async (name) => {
-      const ctx = { user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] };
       try {
-        await ns.store.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
+        await ns.store.create({ ...SYSTEM_CTX, warnings: [] }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
       } catch (e) {
         if (!(e instanceof StatusError && e.code === 409)) throw e;
       }

@@ -14,7 +14,7 @@ import { pathNotFound } from './api/errors.js';
 import { CRDController } from './apiextensions/controller.js';
 import { BearerTokenAuthenticator, X509Authenticator } from './authn/index.js';
 import { AlwaysAllowAuthenticated } from './authz/index.js';
-import { bootstrapNamespaces, installBuiltins } from './bootstrap.js';
+import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins } from './bootstrap.js';
 import { parseDuration, type ServerConfig } from './config.js';
 import type { HealthCheck } from './endpoints/health.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
@@ -75,6 +75,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   admission.addMutating(nsLifecycle);
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);
+  await bootstrapSystemObjects(router, { advertiseAddress: config.advertiseAddress ?? config.bindAddress });
   const crds = new CRDController(install);
   await crds.start();
 

@@ -3,7 +3,14 @@
 // API area's file under resources/ exports its rows; catalog.ts lists them all.
 
 import type { ResourceDescriptor } from '../api/descriptor.js';
+import type { KubeObject } from '../api/types.js';
 import type { Strategy } from './strategy.js';
+
+/** What a row's system objects may depend on (the server's configuration). */
+export interface SystemObjectsContext {
+  /** Where the API server is reached from inside the cluster (advertise or bind address). */
+  advertiseAddress: string;
+}
 
 export interface BuiltinResource {
   descriptor: ResourceDescriptor;
@@ -12,6 +19,11 @@ export interface BuiltinResource {
   keyPrefix: string;
   /** Generated model class in @kubernetes/client-node (`V1ConfigMap`). */
   model: string;
+  /**
+   * Objects every cluster starts with (the `system:` PriorityClasses, default FlowSchemas...): created at
+   * startup after the system namespaces, left alone when they already exist.
+   */
+  systemObjects?(ctx: SystemObjectsContext): KubeObject[];
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -22,11 +34,13 @@ export function builtinResource(
   strategy: Strategy,
   model: string,
   keyPrefix?: string,
+  extra?: Pick<BuiltinResource, 'systemObjects'>,
 ): BuiltinResource {
   return {
     descriptor: { verbs: ALL_VERBS, listKind: `${d.kind}List`, ...d },
     strategy,
     keyPrefix: keyPrefix ?? `/${d.resource}`,
     model,
+    ...extra,
   };
 }
