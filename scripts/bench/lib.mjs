@@ -30,6 +30,16 @@ export function startServer(storage) {
       child.send({ op: 'rss' });
       return (await next()).rss;
     },
+    /** After a GC: the JS heap in use plus Buffers' memory (what the server retains, without the allocator's slack). */
+    retained: async () => {
+      child.send({ op: 'rss' });
+      return (await next()).retained;
+    },
+    /** The server process's CPU time so far (user + system), in microseconds. */
+    cpu: async () => {
+      child.send({ op: 'cpu' });
+      return (await next()).cpuUs;
+    },
     stop: async () => {
       child.send({ op: 'stop' });
       await new Promise((r) => child.once('exit', r));

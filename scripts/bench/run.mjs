@@ -142,12 +142,23 @@ async function crud(info) {
     const ns = `bench${conc}`;
     await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
     const base = `/api/v1/namespaces/${ns}/configmaps`;
-    const creates = await throughput(total, conc, (i) => c.request('POST', base, { metadata: { name: `cm${i}` }, data: { k: 'v' } }));
-    const gets = await throughput(total, conc, (i) => c.request('GET', `${base}/cm${i}`));
-    const updates = await throughput(total, conc, (i) =>
-      c.request('PUT', `${base}/cm${i}`, { metadata: { name: `cm${i}` }, data: { k: 'w' } }),
+    // The server's CPU per operation as well as the rate: the rate moves with whatever else the machine
+    // runs, CPU time per operation much less, so it is the figure to compare across commits.
+    const cpu = {};
+    const phase = async (name, run) => {
+      const u0 = await info.cpu();
+      const rate = await run();
+      cpu[name] = ((await info.cpu()) - u0) / total;
+      return rate;
+    };
+    const creates = await phase('create', () =>
+      throughput(total, conc, (i) => c.request('POST', base, { metadata: { name: `cm${i}` }, data: { k: 'v' } })),
     );
-    const deletes = await throughput(total, conc, (i) => c.request('DELETE', `${base}/cm${i}`));
+    const gets = await phase('get', () => throughput(total, conc, (i) => c.request('GET', `${base}/cm${i}`)));
+    const updates = await phase('update', () =>
+      throughput(total, conc, (i) => c.request('PUT', `${base}/cm${i}`, { metadata: { name: `cm${i}` }, data: { k: 'w' } })),
+    );
+    const deletes = await phase('delete', () => throughput(total, conc, (i) => c.request('DELETE', `${base}/cm${i}`)));
     let putCeil;
     let getCeil;
     let name;
@@ -164,6 +175,7 @@ async function crud(info) {
     record('crud', `get ops/s, ${conc} streams`, gets, 'ops/s', getCeil, name);
     record('crud', `update ops/s, ${conc} streams`, updates, 'ops/s', putCeil, name);
     record('crud', `delete ops/s, ${conc} streams`, deletes, 'ops/s', putCeil, name);
+    for (const [verb, us] of Object.entries(cpu)) record('crud', `server CPU per ${verb}, ${conc} streams`, us, 'µs');
   }
   etcd?.close();
   c.close();
@@ -296,6 +308,8 @@ async function list(info) {
       const rss = await info.rss();
       record('memory', `server RSS after storing ${stored} objects`, rss / 1048576, 'MiB');
       record('memory', `RSS above idle per 10k stored objects`, ((rss - idleRss) / 1048576) * (10000 / stored), 'MiB', 60, 'target MiB');
+      const retained = await info.retained();
+      record('memory', `heap + buffers above idle per 10k stored objects`, ((retained - idleRetained) / 1048576) * (10000 / stored), 'MiB');
     }
   }
 }
@@ -331,6 +345,7 @@ async function crdInstall(info) {
   const crds = largeCRDs(smoke ? 3 : 50);
   const bytes = crds.reduce((n, c) => n + JSON.stringify(c).length, 0);
   const c = h2(info);
+  const cpu0 = await info.cpu();
   const t0 = performance.now();
   await Promise.all(crds.map((crd) => c.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)));
   for (const crd of crds) {
@@ -348,6 +363,7 @@ async function crdInstall(info) {
     1000,
     'target ms',
   );
+  record('crd', 'server CPU until Established', ((await info.cpu()) - cpu0) / 1000, 'ms');
   c.close();
 }
 
@@ -358,9 +374,11 @@ if (only.includes('coldstart'))
 if (only.includes('startup')) await startup();
 // The remaining scenarios share one server in a child process.
 let idleRss = 0;
+let idleRetained = 0;
 if (['crud', 'watch', 'list', 'crd', 'memory'].some((s) => only.includes(s))) {
   const info = await startServer(storage);
   idleRss = await info.rss();
+  idleRetained = await info.retained();
   record('memory', 'server RSS idle (baseline)', idleRss / 1048576, 'MiB');
   log(`kapi-env benchmarks, storage ${storage}${smoke ? ' (smoke sizes)' : ''}, ${os.cpus().length} cores, node ${process.version}`);
   try {

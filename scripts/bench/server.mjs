@@ -22,7 +22,11 @@ process.on('disconnect', async () => {
 process.on('message', async (m) => {
   if (m?.op === 'rss') {
     global.gc?.();
-    process.send?.({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
+    const m = process.memoryUsage();
+    process.send?.({ rss: m.rss, heapUsed: m.heapUsed, retained: m.heapUsed + m.arrayBuffers });
+  } else if (m?.op === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpuUs: u.user + u.system });
   } else if (m?.op === 'stop') {
     await env.stop();
     process.exit(0);

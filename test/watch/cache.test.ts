@@ -269,8 +269,8 @@ describe('WatchCache', () => {
     const c = await cached(s);
     const first = c.currentRevision;
     await s.guaranteedUpdate(key('a'), (o) => ({ ...o!, data: { changed: 'yes' } }));
-    // A consistent read comes from storage: a copy, not the cached object.
-    const consistent = await c.list({});
+    // A consistent read with a limit comes from storage: a copy, not the cached object.
+    const consistent = await c.list({ limit: 10 });
     expect(consistent.items[0]).not.toBe(c.cached(key('a')));
     expect(consistent.items[0].data).toEqual({ changed: 'yes' });
     // A limit with an unset match reads at exactly that revision, paged with continue tokens.
@@ -289,6 +289,27 @@ describe('WatchCache', () => {
     await s.compact(await s.currentRevision());
     await expect(c.list({ continue: p1.continue, limit: 2 })).rejects.toMatchObject({ status: { code: 410, reason: 'Expired' } });
     await expect(c.list({ continue: 'not base64!' })).rejects.toMatchObject({ status: { code: 400 } });
+  });
+
+  it('serves a consistent read from its state once it has seen the store revision (ConsistentListFromCache)', async () => {
+    const s = new MemoryStorage();
+    await s.create(key('a'), cm('a'));
+    const c = await cached(s);
+    await s.guaranteedUpdate(key('a'), (o) => ({ ...o!, data: { changed: 'yes' } }));
+    // Writes elsewhere move the store's revision past anything this cache has seen.
+    await s.create('/secrets/default/x', cm('x'));
+    const storeRev = await s.currentRevision();
+    const list = await c.list({});
+    expect(list.items[0]).toBe(c.cached(key('a')));
+    expect(list.items[0].data).toEqual({ changed: 'yes' });
+    expect(list.revision).toBeGreaterThanOrEqual(storeRev);
+    // A limit, a continue token or an Exact match still reads storage.
+    expect((await c.list({ limit: 1 })).items[0]).not.toBe(c.cached(key('a')));
+    // Without progress requests (etcd's client), a consistent read is a storage read.
+    const e = new NoProgressRequests();
+    await e.create(key('b'), cm('b'));
+    const ec = await cached(e);
+    expect((await ec.list({})).items[0]).not.toBe(ec.cached(key('b')));
   });
 
   it('serves a WatchList from a revision only the store has reached from storage', async () => {

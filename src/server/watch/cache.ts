@@ -236,6 +236,9 @@ export class WatchCache implements WatchSource {
   }
 
   /**
+   * A consistent read (no resourceVersion, no limit) from the cache once it has caught up with the store's
+   * current revision, when the upstream answers progress requests (the memory store; etcd's client here
+   * cannot ask, so as kube-apiserver does without RequestProgress, those go to storage).
    * resourceVersion="0" (any), and NotOlderThan without a limit, from the cache (waiting until it has
    * seen the revision); the rest from storage (kube's shouldDelegateList). A NotOlderThan revision the
    * store has reached but the cache has not (the last writes went to other resources) is a fresh read
@@ -243,6 +246,12 @@ export class WatchCache implements WatchSource {
    */
   async list(opts: SourceListOptions): Promise<SourceListResult> {
     const rv = opts.resourceVersion;
+    if (rv === undefined && !opts.continue && !opts.limit && !opts.resourceVersionMatch && this.upstream?.requestProgress) {
+      // ConsistentListFromCache (kube 1.32, on by default where storage answers progress requests): the
+      // store's current revision is read, the cache waits until it has seen it, and answers from its state.
+      await this.waitFresh(await this.storage.currentRevision());
+      return { items: this.snapshot(opts.keyPrefix, opts.predicate), revision: this.revision };
+    }
     const fromCache = !opts.continue && rv !== undefined && opts.resourceVersionMatch !== 'Exact' && (rv === 0 || !opts.limit);
     if (!fromCache || (rv! > 0 && !(await this.reached(rv!)) && (await this.storeReached(rv!)))) return this.delegate.list(opts);
     await this.waitFresh(rv!, true);

@@ -91,39 +91,68 @@ export function findUnknownFields(kindSchema: Schema, definitions: Record<string
  */
 export function findDuplicateFields(raw: string): string[] {
   const out: string[] = [];
+  // The path is kept as a stack of keys and indexes and only joined for a duplicate: most bodies have none.
+  const stack: (string | number)[] = [];
+  const pathOf = (key: string): string => {
+    let p = '';
+    for (const k of stack) p = typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${k}` : k;
+    return p ? `${p}.${key}` : key;
+  };
   let i = 0;
   const ws = (): void => {
-    while (i < raw.length && (raw[i] === ' ' || raw[i] === '\n' || raw[i] === '\r' || raw[i] === '\t')) i++;
+    for (let c = raw.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = raw.charCodeAt(++i));
   };
-  const str = (): string => {
+  /** Skips the string that starts at i (its closing quote is the first one after an even run of backslashes). */
+  const skipStr = (): void => {
+    for (let from = i + 1; ; ) {
+      const q = raw.indexOf('"', from);
+      if (q < 0) throw new Error('string');
+      let b = q - 1;
+      while (raw.charCodeAt(b) === 92) b--;
+      if (((q - 1 - b) & 1) === 0) {
+        i = q + 1;
+        return;
+      }
+      from = q + 1;
+    }
+  };
+  /** A key: sliced as is, decoded by JSON.parse only when it holds an escape. */
+  const key = (): string => {
     const start = i;
-    i++;
-    while (i < raw.length && raw[i] !== '"') i += raw[i] === '\\' ? 2 : 1;
-    i++;
+    for (let j = i + 1; j < raw.length; j++) {
+      const c = raw.charCodeAt(j);
+      if (c === 34) {
+        i = j + 1;
+        return raw.slice(start + 1, j);
+      }
+      if (c === 92) break;
+    }
+    skipStr();
     return JSON.parse(raw.slice(start, i)) as string;
   };
-  const value = (path: string, depth: number): void => {
+  const value = (depth: number): void => {
     if (depth > 1000) throw new Error('too deep');
     ws();
     const c = raw[i];
     if (c === '{') {
       i++;
-      const seen = new Set<string>();
       ws();
       if (raw[i] === '}') {
         i++;
         return;
       }
+      const seen = new Set<string>();
       for (;;) {
         ws();
         if (raw[i] !== '"') throw new Error('key');
-        const key = str();
-        const p = path ? `${path}.${key}` : key;
-        if (seen.has(key)) out.push(p);
-        seen.add(key);
+        const k = key();
+        if (seen.has(k)) out.push(pathOf(k));
+        seen.add(k);
         ws();
         if (raw[i++] !== ':') throw new Error('colon');
-        value(p, depth + 1);
+        stack.push(k);
+        value(depth + 1);
+        stack.pop();
         ws();
         if (raw[i] === ',') {
           i++;
@@ -144,7 +173,9 @@ export function findDuplicateFields(raw: string): string[] {
         return;
       }
       for (let n = 0; ; n++) {
-        value(`${path}[${n}]`, depth + 1);
+        stack.push(n);
+        value(depth + 1);
+        stack.pop();
         ws();
         if (raw[i] === ',') {
           i++;
@@ -158,13 +189,13 @@ export function findDuplicateFields(raw: string): string[] {
       }
     }
     if (c === '"') {
-      str();
+      skipStr();
       return;
     }
     while (i < raw.length && !',}] \n\r\t'.includes(raw[i])) i++;
   };
   try {
-    value('', 0);
+    value(0);
   } catch {
     return [];
   }
