@@ -114,16 +114,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     });
     // The server's modules load once etcd is spawned, while it starts (a cold start's largest overlap).
     let serverModule: Promise<typeof import('../server/index.js')> | undefined;
-    const loadServer = (): Promise<typeof import('../server/index.js')> =>
-      (serverModule ??= import('../server/index.js').then(async (m) => {
-        // So are the built-in kinds' OpenAPI schemas, read from the client library's model files (once per process).
-        const [{ BUILTIN_RESOURCES }, { preloadModels }] = await Promise.all([
-          import('../server/registry/catalog.js'),
-          import('../server/schema/builtin/models.js'),
-        ]);
-        preloadModels(BUILTIN_RESOURCES.flatMap((b) => [b.model, `${b.model}List`].map((cls) => ({ cls, group: b.descriptor.group }))));
-        return m;
-      }));
+    const loadServer = (): Promise<typeof import('../server/index.js')> => (serverModule ??= import('../server/index.js'));
     storage = await startStorage({
       choice: flags.storageBackend === 'memory' ? 'memory' : (options.storage ?? 'auto'),
       etcdBinary: options.etcdBinary,

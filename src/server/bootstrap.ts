@@ -5,11 +5,19 @@ import { StatusError } from './api/errors.js';
 import type { KubeObject } from './api/types.js';
 import { type InstallContext, installResource } from './endpoints/install.js';
 import type { ResourceRouter } from './endpoints/router.js';
-import type { SystemObjectsContext } from './registry/builtin.js';
+import type { ServerOptions, SystemObjectsContext } from './registry/builtin.js';
 import { BUILTIN_RESOURCES } from './registry/catalog.js';
 
-export async function installBuiltins(opts: InstallContext): Promise<{ stop(): void }> {
-  const installed = await Promise.all(BUILTIN_RESOURCES.map((b) => installResource(opts, b)));
+export async function installBuiltins(opts: InstallContext, options: ServerOptions): Promise<{ stop(): void }> {
+  const installed = await Promise.all(
+    BUILTIN_RESOURCES.map((b) =>
+      installResource(opts, {
+        ...b,
+        strategy: b.configure ? b.configure(opts.storage, options) : b.strategy,
+        computed: b.computed?.(opts.storage),
+      }),
+    ),
+  );
   return {
     stop: () => {
       for (const r of installed) r.lister.stop();
@@ -19,17 +27,32 @@ export async function installBuiltins(opts: InstallContext): Promise<{ stop(): v
 
 const SYSTEM_CTX = { user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] };
 
-/** Creates each catalog row's system objects (after the namespaces), leaving existing ones alone. */
+/** Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row reconciles them. */
 export async function bootstrapSystemObjects(router: ResourceRouter, ctx: SystemObjectsContext): Promise<void> {
   await Promise.all(
     BUILTIN_RESOURCES.flatMap((b) => {
       const served = b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource);
       if (!served) return [];
       return b.systemObjects!(ctx).map(async (obj) => {
-        try {
-          await served.store.create({ ...SYSTEM_CTX, warnings: [], namespace: obj.metadata?.namespace }, obj);
-        } catch (e) {
-          if (!(e instanceof StatusError && e.code === 409)) throw e;
+        const reqCtx = { ...SYSTEM_CTX, warnings: [], namespace: obj.metadata?.namespace };
+        const name = obj.metadata!.name!;
+        // A reconciled object is read first, as kube's controllers Get before they Create: a create would
+        // reserve what the existing one holds (a Service's ClusterIP) before finding it there.
+        const existing = b.reconcileSystemObjects ? await served.store.get(reqCtx, name).catch(() => undefined) : undefined;
+        if (!existing) {
+          try {
+            await served.store.create(reqCtx, structuredClone(obj));
+            return;
+          } catch (e) {
+            if (!(e instanceof StatusError && e.code === 409)) throw e;
+          }
+        }
+        // An existing one takes the desired content, its metadata kept (labels replaced), as kube's controllers
+        // reset them; a refused reset (a change the update may not undo) is logged, as kube's controller logs it.
+        if (b.reconcileSystemObjects) {
+          await served.store
+            .update(reqCtx, name, (cur) => ({ ...structuredClone(obj), metadata: { ...cur!.metadata, labels: obj.metadata?.labels } }))
+            .catch((err) => console.error(`kapi-env: resetting ${b.descriptor.resource} "${name}" failed:`, err));
         }
       });
     }),

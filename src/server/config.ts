@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseBool } from './http/query.js';
+import { parsePortRange, parseServiceCIDRs } from './registry/resources/allocator.js';
 import type { EtcdTls } from './storage/factory.js';
 import type { Storage } from './storage/interface.js';
 
@@ -27,7 +28,15 @@ export interface ServerConfig {
   minRequestTimeoutS?: number;
   /** Non-long-running requests answer 504 Timeout after this many ms (--request-timeout, default 60000); 0 disables. */
   requestTimeoutMs?: number;
+  /** Service ClusterIPs are allocated from this CIDR, or two of different families (--service-cluster-ip-range). */
+  serviceClusterIPRange?: string;
+  /** NodePorts are allocated from this range (--service-node-port-range). */
+  serviceNodePortRange?: string;
 }
+
+/** envtest's --service-cluster-ip-range; kube-apiserver's own default is 10.0.0.0/24 as well. */
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
+export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
 
 export interface ServeFlags {
   etcdServers: string[];
@@ -47,6 +56,8 @@ export interface ServeFlags {
   etcdCompactionIntervalMs: number;
   /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
   storageBackend: 'etcd3' | 'memory';
+  serviceClusterIPRange: string;
+  serviceNodePortRange: string;
 }
 
 export class FlagError extends Error {
@@ -102,6 +113,10 @@ export const SERVE_FLAGS: Record<string, string> = {
   'request-timeout':
     'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests. (default 1m0s)',
   'storage-backend': "The storage backend for persistence. Options: 'etcd3' (default), 'memory' (embedded, no etcd).",
+  'service-cluster-ip-range':
+    'A CIDR notation IP range from which to assign service cluster IPs. This must not overlap with any IP ranges assigned to nodes or pods. Max of two dual-stack CIDRs is allowed. (default 10.0.0.0/24)',
+  'service-node-port-range':
+    "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range. (default 30000-32767)",
 };
 
 export interface ParseOptions {
@@ -127,6 +142,8 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     watchCache: true,
     etcdCompactionIntervalMs: 5 * 60_000,
     storageBackend: 'etcd3',
+    serviceClusterIPRange: DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+    serviceNodePortRange: DEFAULT_SERVICE_NODE_PORT_RANGE,
     ...opts.defaults,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -213,6 +230,19 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
           throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
         out.storageBackend = value;
         break;
+      case 'service-cluster-ip-range': {
+        const cidrs = parseServiceCIDRs(value);
+        if (typeof cidrs === 'string') throw new FlagError(`--service-cluster-ip-range: ${cidrs}`);
+        out.serviceClusterIPRange = value;
+        break;
+      }
+      case 'service-node-port-range':
+        if (!parsePortRange(value))
+          throw new FlagError(
+            `invalid argument "${value}" for "--service-node-port-range" flag: couldn't parse "${value}" as a port range`,
+          );
+        out.serviceNodePortRange = value;
+        break;
     }
   }
   if (!!out.tlsCertFile !== !!out.tlsPrivateKeyFile)
@@ -275,5 +305,7 @@ export function serverConfigFromFlags(
     minRequestTimeoutS: flags.minRequestTimeoutS,
     requestTimeoutMs: flags.requestTimeoutMs,
     compactionIntervalMs: flags.etcdCompactionIntervalMs,
+    serviceClusterIPRange: flags.serviceClusterIPRange,
+    serviceNodePortRange: flags.serviceNodePortRange,
   };
 }

@@ -8,6 +8,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import { AdmissionChain } from './admission/index.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { pathNotFound } from './api/errors.js';
@@ -15,7 +16,8 @@ import { CRDController } from './apiextensions/controller.js';
 import { BearerTokenAuthenticator, X509Authenticator } from './authn/index.js';
 import { AlwaysAllowAuthenticated } from './authz/index.js';
 import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins } from './bootstrap.js';
-import { parseDuration, type ServerConfig } from './config.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseDuration, type ServerConfig } from './config.js';
+import { type ClusterControllers, startClusterControllers } from './controllers/index.js';
 import type { HealthCheck } from './endpoints/health.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
 import { OpenAPIRegistry } from './endpoints/openapi/registry.js';
@@ -65,7 +67,11 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const openapi = new OpenAPIRegistry();
   // Built-in resources and custom resources are installed alike: a Store, a lister, discovery, OpenAPI.
   const install = { router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi };
-  const built = await installBuiltins(install);
+  const serverOptions = {
+    serviceClusterIPRange: config.serviceClusterIPRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE,
+    serviceNodePortRange: config.serviceNodePortRange ?? DEFAULT_SERVICE_NODE_PORT_RANGE,
+  };
+  const built = await installBuiltins(install, serverOptions);
   // Like kube's plugin: the namespace informer's copy first, a live read when it has not seen the namespace yet.
   const namespaces = router.get('', 'v1', 'namespaces');
   const nsLifecycle = new NamespaceLifecycle(
@@ -73,9 +79,9 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       (namespaces?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.('', name) ?? storage.get(`/namespaces/${name}`),
   );
   admission.addMutating(nsLifecycle);
+  admission.addMutating(new DefaultTolerationSeconds());
   admission.addValidating(nsLifecycle);
   await bootstrapNamespaces(router);
-  await bootstrapSystemObjects(router, { advertiseAddress: config.advertiseAddress ?? config.bindAddress });
   const crds = new CRDController(install);
   await crds.start();
 
@@ -147,6 +153,24 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     releaseGuard();
     throw e;
   }
+  // The system objects some of which point at the serving port (the `kubernetes` Endpoints), as
+  // kube's post-start hooks create them once it serves.
+  // Then the in-process controllers (local APIServices, FlowSchema conditions) reconcile what exists.
+  let controllers: ClusterControllers | undefined;
+  try {
+    await bootstrapSystemObjects(router, {
+      ...serverOptions,
+      advertiseAddress: config.advertiseAddress ?? config.bindAddress,
+      port: serving.port,
+    });
+    controllers = await startClusterControllers(router);
+  } catch (e) {
+    releaseGuard();
+    await serving.close();
+    crds.stop();
+    built.stop();
+    throw e;
+  }
 
   // Periodic BOOKMARK events for watches that allow them (kube sends one about every minute).
   const bookmarkTimer = setInterval(() => {
@@ -198,6 +222,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       clearInterval(bookmarkTimer);
       watch.closeAll();
       await serving!.close();
+      controllers.stop();
       crds.stop();
       built.stop();
       releaseGuard();

@@ -120,7 +120,7 @@ describe('registry Store', () => {
       await expectStatus(
         store.update(ctx(), 'strict', () => cm('strict', { data: { a: '2' } })),
         422,
-        'metadata.resourceVersion: Invalid value: "0x0": must be specified for an update',
+        'configmaps "strict" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
       );
       const rv = created.metadata!.resourceVersion!;
       const { object } = await store.update(ctx(), 'strict', () =>

@@ -7,6 +7,18 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
+/**
+ * A subresource beyond status and scale (pods/log, pods/binding, pods/eviction...): what discovery
+ * lists for it. `group`/`version` only when its kind lives in another group-version (policy/v1 Eviction).
+ */
+export interface SubresourceDescriptor {
+  name: string;
+  kind: string;
+  verbs: string[];
+  group?: string;
+  version?: string;
+}
+
 /** What discovery, OpenAPI and errors need to know about a served resource. */
 export interface ResourceDescriptor {
   group: string;
@@ -20,7 +32,7 @@ export interface ResourceDescriptor {
   verbs: string[];
   shortNames?: string[];
   categories?: string[];
-  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  subresources?: { status?: boolean; scale?: ScaleSubresource; others?: SubresourceDescriptor[] };
 }
 
 export interface TableColumn {

@@ -63,7 +63,8 @@ export class StatusError extends Error {
   constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
     super(message);
     this.name = 'StatusError';
-    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+    // metav1.Status.reason is omitempty: an error without one (StatusReasonUnknown) sends none.
+    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason ? { reason } : {}), code };
     if (details) this.status.details = omitEmpty(details);
   }
   get code(): number {
@@ -157,8 +158,18 @@ const fieldErrorPhrase: Record<FieldErrorType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
+/**
+ * A bad value already rendered as Go's %#v prints a typed value: field.Error shows
+ * `v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, ...}` or
+ * `intstr.IntOrString{Type:1, IntVal:0, StrVal:"110%"}`, which a JSON value cannot say.
+ */
+export class GoValue {
+  constructor(readonly text: string) {}
+}
+
 /** Go's %#v-like rendering used by field.Error for bad values. */
 export function formatBadValue(v: unknown): string {
+  if (v instanceof GoValue) return v.text;
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -228,7 +239,8 @@ export const fieldErrors = {
 /** 422 Invalid: `Kind.group "name" is invalid: [e1, e2]` (no brackets for one). */
 export function invalid(qualifiedKind: { group: string; kind: string }, name: string, errs: FieldError[]): StatusError {
   const gk = qualifiedKind.group ? `${qualifiedKind.kind}.${qualifiedKind.group}` : qualifiedKind.kind;
-  const msgs = errs.map(fieldErrorMessage);
+  // field.ErrorList.ToAggregate: a message repeated by several checks is printed once (causes keep every error).
+  const msgs = [...new Set(errs.map(fieldErrorMessage))];
   const joined = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
   return new StatusError(422, 'Invalid', `${gk} "${name}" is invalid: ${joined}`, {
     name,
@@ -322,6 +334,25 @@ export function timeout(message: string, retryAfterSeconds?: number, causes?: St
 
 export function serviceUnavailable(message: string): StatusError {
   return new StatusError(503, 'ServiceUnavailable', message);
+}
+
+/**
+ * 429 TooManyRequests as NewTooManyRequests builds it (an eviction a disruption budget refuses):
+ * `retryAfterSeconds` only when positive, and the causes given.
+ */
+export function tooManyRequests(message: string, retryAfterSeconds: number, causes: StatusCause[] = []): StatusError {
+  const details: StatusDetails = {};
+  if (retryAfterSeconds > 0) details.retryAfterSeconds = retryAfterSeconds;
+  if (causes.length) details.causes = causes;
+  return new StatusError(429, 'TooManyRequests', message, details);
+}
+
+/**
+ * A plain Go error that reached the handler (ErrorToAPIStatus's default): its text as the message,
+ * no reason, 500 (or the code given).
+ */
+export function unknownError(message: string, code = 500): StatusError {
+  return new StatusError(code, '', message);
 }
 
 /** 404 for paths nothing serves. */

@@ -39,11 +39,23 @@ const GROUP_PRIORITY: Record<string, number> = {
 /** Group priority of CRD groups (the APIServices the CRD registration controller creates). */
 const CUSTOM_GROUP_PRIORITY = 1000;
 
-const VERSION_PRIORITY: Record<string, number> = { 'autoscaling/v2': 30, 'flowcontrol.apiserver.k8s.io/v1': 21 };
+const VERSION_PRIORITY: Record<string, number> = { '/v1': 1, 'autoscaling/v2': 30, 'flowcontrol.apiserver.k8s.io/v1': 21 };
+
+/** Version priority of CRD group-versions (the CRD registration controller's APIServices). */
+const CUSTOM_VERSION_PRIORITY = 100;
 
 /** Whether a group is served by kube-apiserver itself (anything else is a CRD group here). */
 export function isBuiltinGroup(group: string): boolean {
   return group in GROUP_PRIORITY;
+}
+
+/**
+ * The groupPriorityMinimum and versionPriority of a served group-version's local APIService: kube's
+ * apiVersionPriorities table for built-ins, 1000/100 for CRD groups (crdregistration).
+ */
+export function apiServicePriority(group: string, version: string): { group: number; version: number } {
+  if (!isBuiltinGroup(group)) return { group: CUSTOM_GROUP_PRIORITY, version: CUSTOM_VERSION_PRIORITY };
+  return { group: GROUP_PRIORITY[group], version: VERSION_PRIORITY[`${group}/${version}`] ?? 15 };
 }
 
 /** Kube-aware version order: GA before beta before alpha, higher numbers first, then the rest lexically. */
@@ -166,6 +178,14 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
         verbs: SUBRESOURCE_VERBS,
       });
     }
+    for (const sub of d.subresources?.others ?? []) {
+      const r: Record<string, unknown> = { name: `${d.resource}/${sub.name}`, singularName: '', namespaced: d.namespaced };
+      if (sub.group !== undefined) r.group = sub.group;
+      if (sub.version !== undefined) r.version = sub.version;
+      r.kind = sub.kind;
+      r.verbs = sub.verbs;
+      resources.push(r);
+    }
   }
   return resources.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : (a.name as string) > (b.name as string) ? 1 : 0));
 }
@@ -265,8 +285,16 @@ export function aggregatedDiscovery(
                 verbs: SUBRESOURCE_VERBS,
               });
             if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: own, verbs: SUBRESOURCE_VERBS });
+            for (const sub of d.subresources?.others ?? []) {
+              subs.push({
+                subresource: sub.name,
+                responseKind: { group: sub.group ?? '', version: sub.version ?? '', kind: sub.kind },
+                verbs: sub.verbs,
+              });
+            }
             // kube lists subresources in installer (name) order for built-ins; CRDs list status before scale.
             if (isCustom(d)) subs.reverse();
+            else subs.sort((a, b) => ((a.subresource as string) < (b.subresource as string) ? -1 : 1));
             if (subs.length) r.subresources = subs;
             return r;
           }),

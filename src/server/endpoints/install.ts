@@ -8,10 +8,12 @@
 import type { AdmissionChain } from '../admission/index.js';
 import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
+import { type ComputedResource, ComputedStore, computedLister } from '../registry/computed.js';
 import { createLister, type ManagedLister } from '../registry/lister.js';
 import { Store, type StoreConfig } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
-import { type Decoder, schemaDecoder } from '../schema/builtin/decode.js';
+import type { SubresourceREST } from '../registry/subresource.js';
+import { type Decoder, lazySchemaDecoder } from '../schema/builtin/decode.js';
 import type { Schema } from '../schema/builtin/models.js';
 import type { Storage } from '../storage/interface.js';
 import type { OpenAPIRegistry } from './openapi/registry.js';
@@ -44,6 +46,12 @@ export type ResourceInstall = {
   keyPrefix: string;
   /** Conversion to and from the storage version (custom resources served in several versions). */
   conversion?: Pick<StoreConfig, 'storageApiVersion' | 'fromStorage' | 'toStorage'>;
+  /** Subresources beyond status and scale, with their handlers (pods/binding, pods/log...). */
+  subresources?: SubresourceREST[];
+  /** Served from objects computed per request instead of storage (componentstatuses). */
+  computed?: ComputedResource;
+  /** Warnings every request answers with (a deprecated built-in: v1 ComponentStatus). */
+  warnings?: string[];
 } & (
   | {
       /**
@@ -65,15 +73,18 @@ export interface InstalledResource {
 
 export async function installResource(ctx: InstallContext, r: ResourceInstall): Promise<InstalledResource> {
   const d = r.descriptor;
-  const store = new Store({
+  const cfg: StoreConfig = {
     ...r.conversion,
     descriptor: d,
     strategy: r.strategy,
     storage: ctx.storage,
     keyPrefix: r.keyPrefix,
     admission: ctx.admission,
-  });
-  const lister = await createLister(store, { watchCache: ctx.watchCache, watchCacheSize: ctx.watchCacheSize });
+  };
+  const store = r.computed ? new ComputedStore(cfg, r.computed) : new Store(cfg);
+  const lister = r.computed
+    ? computedLister(store, r.computed)
+    : await createLister(store, { watchCache: ctx.watchCache, watchCacheSize: ctx.watchCacheSize });
   let served: ServedResource;
   if (r.custom) {
     ctx.openapi.addCustom(d, r.custom.openAPIV3Schema);
@@ -93,8 +104,22 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
       store,
       lister,
       allowStrategicMerge: true,
-      decode: schemaDecoder(d.kind, d.version, k.definitions[k.name], k.definitions),
+      definition: k.name,
+      warnings: r.warnings,
+      decode: lazySchemaDecoder(d.kind, d.version, () => ({ schema: k.definitions[k.name], definitions: k.definitions })),
     };
+  }
+  if (r.subresources?.length) {
+    served.subresources = r.subresources.map((sub) => {
+      if (sub.handler !== 'create') return sub;
+      // A created subresource's body (Binding, Eviction) is decoded as its own typed kind.
+      const decode = lazySchemaDecoder(sub.kind, sub.version ?? d.version, () => {
+        const name = ctx.openapi.models.load(sub.model, sub.group ?? d.group);
+        const definitions = ctx.openapi.models.closure(name);
+        return { schema: definitions[name], definitions };
+      });
+      return { ...sub, decode };
+    });
   }
   ctx.router.add(served);
   return {

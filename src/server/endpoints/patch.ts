@@ -3,9 +3,9 @@
 // it: at most 10,000 operations, copies bounded by an accumulated size
 // (kube-apiserver's JSONPatchMaxCopyBytes, 3 MiB), and every application
 // error answered with the same 422. JSON merge patch is RFC 7386. Strategic
-// merge patch is reduced to merge-patch semantics plus its
-// `$patch`/`$deleteFromPrimitiveList` directives and the metadata lists'
-// merge keys, which is exact for the types served today.
+// merge patch is schema/builtin/strategic.ts with the patched kind's patch
+// metadata (its Go struct tags, generated into patch-meta.json); its errors
+// are answered as kube's interpretStrategicMergePatchError answers them.
 //
 // Objects here are decoded JSON: keys such as `__proto__` or `constructor`
 // are ordinary own properties, so every lookup is an own-property check and
@@ -17,6 +17,7 @@ import {
   fieldErrors,
   invalid,
   requestEntityTooLargeMessage,
+  unknownError,
   unprocessableEntity,
   unsupportedMediaType,
 } from '../api/errors.js';
@@ -24,6 +25,11 @@ import { isPlainObject, type KubeObject } from '../api/types.js';
 import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES, valueDepth } from '../http/body.js';
 import type { PatchType } from '../http/negotiation.js';
 import { PATCH_MEDIA_TYPES } from '../http/negotiation.js';
+import { StrategicMergePatchError, strategicMergePatch } from '../schema/builtin/strategic.js';
+import { patchMetaFor } from '../schema/builtin/strategic-meta.js';
+
+/** The scale subresource's kind (autoscaling/v1 Scale): a strategic merge patch of it follows its metadata. */
+export const SCALE_DEFINITION = 'io.k8s.api.autoscaling.v1.Scale';
 
 /** kube's maxJSONPatchOperations. */
 export const MAX_JSON_PATCH_OPERATIONS = 10_000;
@@ -254,7 +260,11 @@ function checkPatchedDepth(obj: Json): void {
   }
 }
 
-export function applyPatchBody(type: PatchType, current: KubeObject, patch: unknown): KubeObject {
+/**
+ * Applies a PATCH body to the current object. `definition`: the built-in
+ * kind's OpenAPI definition name, whose patch metadata strategic merge patch follows.
+ */
+export function applyPatchBody(type: PatchType, current: KubeObject, patch: unknown, definition?: string): KubeObject {
   let out: Json;
   switch (type) {
     case 'json': {
@@ -275,8 +285,14 @@ export function applyPatchBody(type: PatchType, current: KubeObject, patch: unkn
       break;
     }
     case 'strategic': {
-      if (!isPlainObject(patch)) throw badRequest(`json: cannot unmarshal ${goKind(patch)} into Go value of type map[string]interface {}`);
-      out = strategicMerge(copyJSON(current).value as JsonObject, patch, '');
+      // A `null` body decodes to an empty patch, as json.Unmarshal leaves the map empty.
+      const p = patch === null ? {} : patch;
+      if (!isPlainObject(p)) throw badRequest(`json: cannot unmarshal ${goKind(p)} into Go value of type map[string]interface {}`);
+      try {
+        out = strategicMergePatch(copyJSON(current).value as JsonObject, p, patchMetaFor(definition));
+      } catch (e) {
+        throw e instanceof StrategicMergePatchError ? strategicMergePatchStatus(e) : e;
+      }
       break;
     }
     default:
@@ -286,100 +302,18 @@ export function applyPatchBody(type: PatchType, current: KubeObject, patch: unkn
   return out as KubeObject;
 }
 
-/** Lists merged by key under strategic merge patch, by JSON path. */
-const MERGE_KEYS: Record<string, string> = {
-  '.metadata.ownerReferences': 'uid',
-};
-/** Primitive lists merged as sets under strategic merge patch. */
-const PRIMITIVE_MERGE = new Set(['.metadata.finalizers', '.spec.finalizers']);
-
-/** A primitive list element's identity, for set membership (strategic merge lists hold strings and numbers). */
-function primitiveKey(x: Json): string {
-  return typeof x === 'object' && x !== null ? JSON.stringify(x) : `${typeof x}:${String(x)}`;
-}
-
-// Sets and maps keep every directive linear in the list sizes: a 3 MiB patch against a large list must not be quadratic.
-function strategicMerge(target: JsonObject, patch: JsonObject, path: string): JsonObject {
-  if (has(patch, '$patch') && patch.$patch === 'replace') {
-    const rest: JsonObject = {};
-    for (const k of Object.keys(patch)) if (k !== '$patch') setOwn(rest, k, patch[k]);
-    return stripDirectives(rest) as JsonObject;
+/**
+ * kube's interpretStrategicMergePatchError: bad patch formats are 400, lists
+ * of lists the generic 422, any other error reaches the handler as a plain
+ * error (500, its text as the message, no reason).
+ */
+function strategicMergePatchStatus(e: StrategicMergePatchError): Error {
+  switch (e.errorClass) {
+    case 'BadRequest':
+      return badRequest(e.message);
+    case 'Unprocessable':
+      return unprocessableEntity();
+    default:
+      return unknownError(e.message);
   }
-  if (has(patch, '$patch') && patch.$patch === 'delete') return {};
-  for (const k of Object.keys(patch)) {
-    const v = patch[k];
-    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
-    if (k.startsWith('$deleteFromPrimitiveList/')) {
-      const field = k.slice('$deleteFromPrimitiveList/'.length);
-      const cur = has(target, field) ? target[field] : undefined;
-      if (Array.isArray(cur) && Array.isArray(v)) {
-        const drop = new Set(v.map(primitiveKey));
-        setOwn(
-          target,
-          field,
-          cur.filter((x) => !drop.has(primitiveKey(x))),
-        );
-      }
-      continue;
-    }
-    const p = `${path}.${k}`;
-    const cur = has(target, k) ? target[k] : undefined;
-    if (v === null) {
-      delete target[k];
-    } else if (isPlainObject(v)) {
-      if (has(v, '$patch') && v.$patch === 'delete') delete target[k];
-      else setOwn(target, k, strategicMerge(isPlainObject(cur) ? cur : {}, v, p));
-    } else if (Array.isArray(v)) {
-      if (PRIMITIVE_MERGE.has(p) && Array.isArray(cur)) {
-        const seen = new Set(cur.map(primitiveKey));
-        const merged = [...cur];
-        for (const x of v) {
-          const key = primitiveKey(x);
-          if (!seen.has(key)) {
-            seen.add(key);
-            merged.push(x);
-          }
-        }
-        setOwn(target, k, merged);
-      } else if (has(MERGE_KEYS, p) && Array.isArray(cur)) {
-        const mergeKey = MERGE_KEYS[p];
-        const out: Json[] = [...cur];
-        const index = new Map<string, number>();
-        out.forEach((o, i) => {
-          if (isPlainObject(o) && !index.has(primitiveKey(o[mergeKey]))) index.set(primitiveKey(o[mergeKey]), i);
-        });
-        const deleted = new Set<number>();
-        for (const item of v) {
-          if (!isPlainObject(item)) continue;
-          const key = primitiveKey(item[mergeKey]);
-          const idx = index.get(key);
-          if (has(item, '$patch') && item.$patch === 'delete') {
-            if (idx !== undefined) {
-              deleted.add(idx);
-              index.delete(key);
-            }
-          } else if (idx !== undefined) {
-            out[idx] = strategicMerge(out[idx] as JsonObject, item, p);
-          } else {
-            index.set(key, out.length);
-            out.push(stripDirectives(item));
-          }
-        }
-        setOwn(target, k, deleted.size ? out.filter((_, i) => !deleted.has(i)) : out);
-      } else {
-        setOwn(target, k, stripDirectives(v));
-      }
-    } else {
-      setOwn(target, k, v);
-    }
-  }
-  return target;
-}
-
-function stripDirectives(v: Json): Json {
-  if (Array.isArray(v)) return v.map(stripDirectives);
-  if (!isPlainObject(v)) return v;
-  const out: JsonObject = {};
-  for (const k of Object.keys(v)) if (!k.startsWith('$')) setOwn(out, k, stripDirectives(v[k]));
-  return out;
 }

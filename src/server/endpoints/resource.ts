@@ -10,9 +10,10 @@ import { respond } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { findDuplicateFields } from '../schema/builtin/fields.js';
 import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } from './options.js';
-import { applyPatchBody, patchTypeFor } from './patch.js';
+import { applyPatchBody, patchTypeFor, SCALE_DEFINITION } from './patch.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import { scaleOf, updateScale } from './scale.js';
+import { SubresourceEndpoint } from './subresource.js';
 import type { TableRenderer } from './tables/renderer.js';
 import type { WatchServer } from './watch.js';
 
@@ -39,7 +40,11 @@ interface Call extends ApiRequest {
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
 
 export class ResourceHandler {
-  constructor(private readonly deps: ResourceHandlerDeps) {}
+  private readonly subresources: SubresourceEndpoint;
+
+  constructor(private readonly deps: ResourceHandlerDeps) {
+    this.subresources = new SubresourceEndpoint(deps.router);
+  }
 
   async handle(r: ApiRequest): Promise<void> {
     const { req, info } = r;
@@ -53,7 +58,15 @@ export class ResourceHandler {
       throw pathNotFound();
     }
     if (info.subresource) {
-      const ok = (info.subresource === 'status' && d.subresources?.status) || (info.subresource === 'scale' && d.subresources?.scale);
+      // A row's own subresources (pods/binding, pods/log...): created and connect ones have their handler;
+      // updated ones (pods/ephemeralcontainers) take the get/update/patch path below with ctx.subresource set.
+      const other = served.subresources?.find((s) => s.name === info.subresource);
+      if (other && other.handler !== 'update') {
+        if (!info.name) throw pathNotFound();
+        return this.subresources.serve(r, served, other);
+      }
+      const ok =
+        (info.subresource === 'status' && d.subresources?.status) || (info.subresource === 'scale' && d.subresources?.scale) || !!other;
       if (!ok || !info.name) throw pathNotFound();
       if (!SUBRESOURCE_VERBS.has(info.verb)) throw methodNotAllowed(req.method ?? '', d.kind);
     } else if (!d.verbs.includes(info.verb)) {
@@ -196,14 +209,14 @@ export class ResourceHandler {
     if (call.info.subresource === 'scale') {
       const current = await call.served.store.get(call.ctx, call.info.name);
       const scale = scaleOf(call.served, current);
-      const patched = applyPatchBody(type, scale as KubeObject, patch) as Record<string, unknown>;
+      const patched = applyPatchBody(type, scale as KubeObject, patch, SCALE_DEFINITION) as Record<string, unknown>;
       const out = await updateScale(call.served, call.ctx, call.info.name, patched);
       return this.respond(call, 200, out);
     }
     const { object } = await call.served.store.update(call.ctx, call.info.name, (current) => {
       // kube's patcher cannot create: a missing object is NotFound even where PUT would create it.
       if (!current) throw notFound(call.served.store.groupResource, call.info.name);
-      const patched = applyPatchBody(type, current, patch) as Record<string, unknown>;
+      const patched = applyPatchBody(type, current, patch, call.served.definition) as Record<string, unknown>;
       if (!isPlainObject(patched)) throw badRequest('the patched object is not an object');
       // A patch may not change the type; the stored apiVersion/kind win as in kube's patcher.
       this.checkTypeMeta(call, patched);

@@ -5,6 +5,8 @@ import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
 import type { Lister } from '../registry/list.js';
 import type { Store } from '../registry/store.js';
+import type { SubresourceREST } from '../registry/subresource.js';
+import type { Decoder } from '../schema/builtin/decode.js';
 
 export interface ServedResource {
   descriptor: ResourceDescriptor;
@@ -12,6 +14,8 @@ export interface ServedResource {
   lister: Lister;
   /** Strategic merge patch is only for built-in types. */
   allowStrategicMerge: boolean;
+  /** A built-in kind's OpenAPI definition name (`io.k8s.api.apps.v1.Deployment`): its strategic merge patch metadata. */
+  definition?: string;
   /** Turns the decoded body into what the store expects (defaulting, pruning, fieldValidation). */
   decode?: (
     obj: Record<string, unknown>,
@@ -21,6 +25,8 @@ export interface ServedResource {
   warnings?: string[];
   /** Table conversion for `kubectl get`; default uses the strategy's columns. */
   table?: { columns: TableColumn[]; row(obj: KubeObject): unknown[] };
+  /** Subresources beyond status and scale; a created one carries its body's decoder. */
+  subresources?: Array<SubresourceREST & { decode?: Decoder }>;
 }
 
 export class ResourceRouter {

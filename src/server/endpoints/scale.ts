@@ -1,8 +1,10 @@
 // The scale subresource (autoscaling/v1 Scale) for resources that declare one:
 // custom resources with spec.versions[].subresources.scale, as
-// apiextensions-apiserver's ScaleREST maps the configured JSON paths.
+// apiextensions-apiserver's ScaleREST maps the configured JSON paths, and the
+// built-in workloads (deployments, replicasets, statefulsets) the same way.
 
 import { badRequest, fieldErrors, invalid, notFound } from '../api/errors.js';
+import { labelSelectorAsSelector } from '../api/selectors/labels.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { RequestContext } from '../registry/strategy.js';
 import type { ServedResource } from './router.js';
@@ -30,6 +32,22 @@ function setPath(obj: Record<string, unknown>, p: string, v: unknown): void {
   cur[parts[parts.length - 1]] = v;
 }
 
+/**
+ * The Scale's status.selector: a custom resource's selector is already a string; a built-in's
+ * metav1.LabelSelector is serialised as its ScaleREST does (LabelSelectorAsSelector(...).String(), `app=x`),
+ * a ReplicationController's map selector as labels.SelectorFromSet(...).String().
+ */
+function selectorString(sel: unknown): string {
+  if (typeof sel === 'string') return sel;
+  if (!isPlainObject(sel)) return '';
+  const labelSelector = 'matchLabels' in sel || 'matchExpressions' in sel;
+  try {
+    return labelSelectorAsSelector(labelSelector ? sel : { matchLabels: sel }).toString();
+  } catch {
+    return '';
+  }
+}
+
 export function scaleOf(served: ServedResource, obj: KubeObject): KubeObject {
   const s = served.descriptor.subresources?.scale;
   if (!s) throw badRequest('scale is not supported');
@@ -38,8 +56,8 @@ export function scaleOf(served: ServedResource, obj: KubeObject): KubeObject {
   const statusReplicas = getPath(obj, s.statusReplicasPath);
   const status: Record<string, unknown> = { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0 };
   if (s.labelSelectorPath) {
-    const sel = getPath(obj, s.labelSelectorPath);
-    if (typeof sel === 'string' && sel) status.selector = sel;
+    const sel = selectorString(getPath(obj, s.labelSelectorPath));
+    if (sel) status.selector = sel;
   }
   return {
     kind: 'Scale',

@@ -1,197 +1,124 @@
-// Decoding Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`)
-// for the built-in kinds served today. kubectl's typed generators
-// (`kubectl create namespace|configmap|secret|serviceaccount`) send protobuf;
-// the envelope is "k8s\0" + runtime.Unknown{typeMeta, raw}, and raw is the
-// object in the field numbering of k8s.io/api's generated.proto.
+// Decoding Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`).
+// kubectl's typed generators (`kubectl create deployment|job|service ...`, `kubectl run`)
+// send protobuf; the envelope is "k8s\0" + runtime.Unknown{typeMeta, raw}, and raw is the
+// object in the field numbering of k8s.io/api's generated.proto. The messages come from
+// k8s-proto.json (scripts/gen/protobuf.mjs): the served kinds' messages, read from the
+// generated.proto files of k8s.io/api and k8s.io/apimachinery. The decoded message is turned
+// into the JSON kube's own decoder would have produced from the same Go object.
 
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 import { badRequest } from '../api/errors.js';
+import descriptor from './k8s-proto.json' with { type: 'json' };
 
-type FieldKind = 'string' | 'bytes' | 'int' | 'bool' | 'time' | 'message' | 'map' | 'bytesmap';
+const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
-interface FieldSpec {
-  name: string;
-  kind: FieldKind;
-  repeated?: boolean;
-  message?: string;
+interface Messages {
+  root: protobuf.Root;
+  unknown: protobuf.Type;
 }
 
-type MessageSpec = Record<number, FieldSpec>;
-
-const f = (name: string, kind: FieldKind, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, kind, ...extra });
-
-const MESSAGES: Record<string, MessageSpec> = {
-  ObjectMeta: {
-    1: f('name', 'string'),
-    2: f('generateName', 'string'),
-    3: f('namespace', 'string'),
-    5: f('uid', 'string'),
-    6: f('resourceVersion', 'string'),
-    7: f('generation', 'int'),
-    8: f('creationTimestamp', 'time'),
-    9: f('deletionTimestamp', 'time'),
-    10: f('deletionGracePeriodSeconds', 'int'),
-    11: f('labels', 'map'),
-    12: f('annotations', 'map'),
-    13: f('ownerReferences', 'message', { repeated: true, message: 'OwnerReference' }),
-    14: f('finalizers', 'string', { repeated: true }),
-  },
-  OwnerReference: {
-    1: f('kind', 'string'),
-    3: f('name', 'string'),
-    4: f('uid', 'string'),
-    5: f('apiVersion', 'string'),
-    6: f('controller', 'bool'),
-    7: f('blockOwnerDeletion', 'bool'),
-  },
-  ConfigMap: {
-    1: f('metadata', 'message', { message: 'ObjectMeta' }),
-    2: f('data', 'map'),
-    3: f('binaryData', 'bytesmap'),
-    4: f('immutable', 'bool'),
-  },
-  Secret: {
-    1: f('metadata', 'message', { message: 'ObjectMeta' }),
-    2: f('data', 'bytesmap'),
-    3: f('type', 'string'),
-    4: f('stringData', 'map'),
-    5: f('immutable', 'bool'),
-  },
-  Namespace: {
-    1: f('metadata', 'message', { message: 'ObjectMeta' }),
-    2: f('spec', 'message', { message: 'NamespaceSpec' }),
-    3: f('status', 'message', { message: 'NamespaceStatus' }),
-  },
-  NamespaceSpec: { 1: f('finalizers', 'string', { repeated: true }) },
-  NamespaceStatus: { 1: f('phase', 'string') },
-  ServiceAccount: {
-    1: f('metadata', 'message', { message: 'ObjectMeta' }),
-    2: f('secrets', 'message', { repeated: true, message: 'ObjectReference' }),
-    3: f('imagePullSecrets', 'message', { repeated: true, message: 'LocalObjectReference' }),
-    4: f('automountServiceAccountToken', 'bool'),
-  },
-  ObjectReference: {
-    1: f('kind', 'string'),
-    2: f('namespace', 'string'),
-    3: f('name', 'string'),
-    4: f('uid', 'string'),
-    5: f('apiVersion', 'string'),
-    6: f('resourceVersion', 'string'),
-    7: f('fieldPath', 'string'),
-  },
-  LocalObjectReference: { 1: f('name', 'string') },
-  Lease: { 1: f('metadata', 'message', { message: 'ObjectMeta' }), 2: f('spec', 'message', { message: 'LeaseSpec' }) },
-  LeaseSpec: {
-    1: f('holderIdentity', 'string'),
-    2: f('leaseDurationSeconds', 'int'),
-    3: f('acquireTime', 'time'),
-    4: f('renewTime', 'time'),
-    5: f('leaseTransitions', 'int'),
-  },
-  DeleteOptions: {
-    1: f('gracePeriodSeconds', 'int'),
-    2: f('preconditions', 'message', { message: 'Preconditions' }),
-    3: f('orphanDependents', 'bool'),
-    4: f('propagationPolicy', 'string'),
-    5: f('dryRun', 'string', { repeated: true }),
-  },
-  Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
-  Unknown: {
-    1: f('typeMeta', 'message', { message: 'TypeMeta' }),
-    2: f('raw', 'bytes'),
-    3: f('contentEncoding', 'string'),
-    4: f('contentType', 'string'),
-  },
-  TypeMeta: { 1: f('apiVersion', 'string'), 2: f('kind', 'string') },
-  Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
-  MapEntry: { 1: f('key', 'string'), 2: f('value', 'bytes') },
-};
-
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.buf.length) throw new Error('truncated varint');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 70n) throw new Error('varint too long');
-    }
-  }
-
-  bytes(): Buffer {
-    const len = Number(this.varint());
-    if (this.pos + len > this.buf.length) throw new Error('truncated field');
-    const out = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
-    return out;
-  }
-
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
-  }
+// protobufjs and the descriptor are loaded with the first protobuf body, not with every server start.
+let messages: Messages | undefined;
+function load(): Messages {
+  if (messages) return messages;
+  const lib = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  const root = lib.Root.fromJSON(descriptor as protobuf.INamespace);
+  root.resolveAll();
+  messages = { root, unknown: root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown') };
+  return messages;
 }
 
-function toSigned(v: bigint): number {
-  return Number(BigInt.asIntN(64, v));
+/** The message of a kind: `apps/v1` Deployment is k8s.io.api.apps.v1.Deployment (core `v1`: k8s.io.api.core.v1). */
+function kindType(root: protobuf.Root, apiVersion: string, kind: string): protobuf.Type | undefined {
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = apiVersion.slice(slash + 1);
+  const pkg = (descriptor.groups as Record<string, string>)[group];
+  const candidates = [pkg && version && kind ? `${pkg}.${version}.${kind}` : '', `${META}.${kind}`];
+  for (const name of candidates.filter(Boolean)) {
+    const t = root.lookup(name);
+    // A kind carries ObjectMeta or ListMeta; DeleteOptions is meta's own kind sent as a body.
+    if (t && 'fields' in t && (t as protobuf.Type).fields.metadata) return t as protobuf.Type;
+    if (t && 'fields' in t && t.fullName === `.${META}.DeleteOptions`) return t as protobuf.Type;
+  }
+  return undefined;
 }
 
-function decodeMessage(buf: Buffer, type: string): Record<string, unknown> {
-  const spec = MESSAGES[type];
-  const out: Record<string, unknown> = {};
-  const r = new Reader(buf);
-  while (r.pos < buf.length) {
-    const tag = Number(r.varint());
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    const fs = spec[field];
-    if (!fs) {
-      r.skip(wire);
-      continue;
-    }
-    let value: unknown;
-    switch (fs.kind) {
-      case 'string':
-        value = r.bytes().toString('utf8');
-        break;
-      case 'bytes':
-        value = Buffer.from(r.bytes());
-        break;
-      case 'int':
-        value = toSigned(r.varint());
-        break;
-      case 'bool':
-        value = r.varint() !== 0n;
-        break;
-      case 'time': {
-        const t = decodeMessage(r.bytes(), 'Time');
-        value = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        break;
-      }
-      case 'message':
-        value = decodeMessage(r.bytes(), fs.message!);
-        break;
-      case 'map':
-      case 'bytesmap': {
-        const e = decodeMessage(r.bytes(), 'MapEntry');
-        const m = (out[fs.name] ??= {}) as Record<string, string>;
-        const v = (e.value as Buffer | undefined) ?? Buffer.alloc(0);
-        m[String(e.key ?? '')] = fs.kind === 'map' ? v.toString('utf8') : v.toString('base64');
-        continue;
-      }
-    }
-    if (fs.repeated) ((out[fs.name] ??= []) as unknown[]).push(value);
-    else out[fs.name] = value;
+/** Seconds of Go's zero time.Time (0001-01-01T00:00:00Z) since the Unix epoch. */
+const GO_ZERO_TIME_SECONDS = -62135596800;
+
+type Obj = Record<string, unknown>;
+
+/** metav1.Time (RFC3339, seconds) and MicroTime (RFC3339 with microseconds); Go's zero time is JSON's null: absent. */
+function timeString(v: Obj, micro: boolean): string | undefined {
+  const seconds = Number(v.seconds ?? 0);
+  if (seconds === GO_ZERO_TIME_SECONDS) return undefined;
+  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (!micro) return `${base}Z`;
+  const micros = Math.floor(Number(v.nanos ?? 0) / 1000);
+  return `${base}.${String(micros).padStart(6, '0')}Z`;
+}
+
+/** Raw JSON bytes (base64 after toObject) as the value they hold; none is absent. */
+function rawJSON(b64: unknown): unknown {
+  const text = Buffer.from(String(b64 ?? ''), 'base64').toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+const WRAPPERS = new Set(descriptor.wrappers.map((w) => `.${w}`));
+/** Embedded Go structs JSON inlines (`json:",inline"`), a field of their own in protobuf (Volume's volumeSource). */
+const INLINE = new Map(Object.entries(descriptor.inline as Record<string, string[]>).map(([t, fields]) => [`.${t}`, fields]));
+
+/** Value-typed `omitempty` fields: Go's protobuf marshaller writes their zero value, JSON leaves it out. */
+const OMIT_EMPTY = new Map(Object.entries(descriptor.omitEmpty as Record<string, string[]>).map(([t, fields]) => [`.${t}`, fields]));
+
+/** A message value as JSON: the apimachinery types with a custom JSON form, else its fields. */
+function messageJSON(type: protobuf.Type, v: Obj): unknown {
+  switch (type.fullName) {
+    case `.${META}.Time`:
+      return timeString(v, false);
+    case `.${META}.MicroTime`:
+      return timeString(v, true);
+    case `.${META}.FieldsV1`:
+      return rawJSON(v.Raw);
+    case '.k8s.io.apimachinery.pkg.util.intstr.IntOrString':
+      return Number(v.type ?? 0) === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    case '.k8s.io.apimachinery.pkg.api.resource.Quantity':
+      return v.string ?? '';
+    case '.k8s.io.apimachinery.pkg.runtime.RawExtension':
+      return rawJSON(v.raw);
   }
-  return out;
+  // A named slice type (`+protobuf.nullable=true`, e.g. ExtraValue) is the bare list in JSON.
+  if (WRAPPERS.has(type.fullName)) return v.items ?? [];
+  for (const field of type.fieldsArray) {
+    const value = v[field.name];
+    const sub = field.resolvedType;
+    if (value === undefined || !sub || !('fields' in sub)) continue;
+    const conv = (x: unknown) => messageJSON(sub as protobuf.Type, x as Obj);
+    let out: unknown;
+    if (field.map) out = Object.fromEntries(Object.entries(value as Obj).map(([k, x]) => [k, conv(x)]));
+    else if (field.repeated) out = (value as unknown[]).map(conv);
+    else out = conv(value);
+    if (out === undefined) delete v[field.name];
+    else v[field.name] = out;
+  }
+  for (const name of OMIT_EMPTY.get(type.fullName) ?? []) {
+    if (v[name] === '' || v[name] === 0 || v[name] === false) delete v[name];
+  }
+  for (const name of INLINE.get(type.fullName) ?? []) {
+    const embedded = v[name];
+    delete v[name];
+    Object.assign(v, embedded);
+  }
+  return v;
+}
+
+/** The JSON of a decoded message: proto2 fields left unset stay absent, int64 as numbers, bytes as base64. */
+function toJSON(type: protobuf.Type, buf: Uint8Array): Obj {
+  const msg = type.decode(buf);
+  const obj = type.toObject(msg, { longs: Number, bytes: String, defaults: false, arrays: false, objects: false }) as Obj;
+  return messageJSON(type, obj) as Obj;
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -201,14 +128,14 @@ export function decodeProtobuf(buf: Buffer): Record<string, unknown> {
   if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC))
     throw badRequest('provided protobuf data is missing the Kubernetes magic prefix');
   try {
-    const unknown = decodeMessage(buf.subarray(4), 'Unknown');
-    const tm = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-    const kind = tm.kind ?? '';
-    if (!MESSAGES[kind] || ['Unknown', 'TypeMeta', 'Time', 'MapEntry', 'ObjectMeta'].includes(kind)) {
-      throw badRequest(`protobuf decoding is not supported for kind ${JSON.stringify(kind)}: send JSON or YAML`);
-    }
-    const obj = decodeMessage((unknown.raw as Buffer | undefined) ?? Buffer.alloc(0), kind);
-    return { apiVersion: tm.apiVersion, kind, ...obj };
+    const { root, unknown } = load();
+    const envelope = unknown.decode(buf.subarray(4)) as unknown as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+    const apiVersion = envelope.typeMeta?.apiVersion ?? '';
+    const kind = envelope.typeMeta?.kind ?? '';
+    const type = kindType(root, apiVersion, kind);
+    if (!type) throw badRequest(`protobuf decoding is not supported for kind ${JSON.stringify(kind)}: send JSON or YAML`);
+    const obj = toJSON(type, envelope.raw ?? new Uint8Array(0));
+    return { apiVersion: envelope.typeMeta?.apiVersion, kind, ...obj };
   } catch (e) {
     if (e instanceof Error && e.name === 'StatusError') throw e;
     throw badRequest(`unable to decode protobuf body: ${(e as Error).message}`);

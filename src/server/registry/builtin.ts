@@ -4,12 +4,26 @@
 
 import type { ResourceDescriptor } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
+import type { Storage } from '../storage/interface.js';
+import type { ComputedResource } from './computed.js';
+import type { StoreConfig } from './store.js';
 import type { Strategy } from './strategy.js';
+import type { SubresourceREST } from './subresource.js';
+
+/** The server's configuration a row's behaviour depends on (kube hands it to a REST storage's constructor). */
+export interface ServerOptions {
+  /** --service-cluster-ip-range: one CIDR, or two of different IP families. */
+  serviceClusterIPRange: string;
+  /** --service-node-port-range. */
+  serviceNodePortRange: string;
+}
 
 /** What a row's system objects may depend on (the server's configuration). */
-export interface SystemObjectsContext {
+export interface SystemObjectsContext extends ServerOptions {
   /** Where the API server is reached from inside the cluster (advertise or bind address). */
   advertiseAddress: string;
+  /** The port the API server serves on (known once it listens). */
+  port: number;
 }
 
 export interface BuiltinResource {
@@ -24,6 +38,24 @@ export interface BuiltinResource {
    * startup after the system namespaces, left alone when they already exist.
    */
   systemObjects?(ctx: SystemObjectsContext): KubeObject[];
+  /**
+   * For a version served from another version's storage (autoscaling/v1 HorizontalPodAutoscalers
+   * stored as autoscaling/v2): the storage apiVersion and the conversions both ways.
+   */
+  conversion?: Pick<StoreConfig, 'storageApiVersion' | 'fromStorage' | 'toStorage'>;
+  /** Subresources beyond status and scale (pods/binding, pods/log...); discovery lists them from the descriptor. */
+  subresources?: SubresourceREST[];
+  /** The strategy for one server, when it needs the server's storage and options (a Service's allocators); default `strategy`. */
+  configure?(storage: Storage, options: ServerOptions): Strategy;
+  /**
+   * The system objects are brought back to what systemObjects says when they already exist (the
+   * `kubernetes` Service and Endpoints follow the server's address and port, as kube's controller keeps them).
+   */
+  reconcileSystemObjects?: boolean;
+  /** A resource answered from objects computed per request instead of storage (componentstatuses, which probe etcd). */
+  computed?(storage: Storage): ComputedResource;
+  /** Warnings every request to the resource answers with (v1 ComponentStatus is deprecated). */
+  warnings?: string[];
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -34,10 +66,16 @@ export function builtinResource(
   strategy: Strategy,
   model: string,
   keyPrefix?: string,
-  extra?: Pick<BuiltinResource, 'systemObjects'>,
+  extra?: Pick<
+    BuiltinResource,
+    'systemObjects' | 'conversion' | 'subresources' | 'configure' | 'reconcileSystemObjects' | 'computed' | 'warnings'
+  >,
 ): BuiltinResource {
+  const others = extra?.subresources?.map(({ name, kind, verbs, group, version }) => ({ name, kind, verbs, group, version }));
+  const descriptor: ResourceDescriptor = { verbs: ALL_VERBS, listKind: `${d.kind}List`, ...d };
+  if (others?.length) descriptor.subresources = { ...descriptor.subresources, others };
   return {
-    descriptor: { verbs: ALL_VERBS, listKind: `${d.kind}List`, ...d },
+    descriptor,
     strategy,
     keyPrefix: keyPrefix ?? `/${d.resource}`,
     model,

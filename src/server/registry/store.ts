@@ -12,6 +12,7 @@ import {
   type FieldError,
   fieldErrors,
   forbidden,
+  GoValue,
   type GroupResource,
   invalid,
   notFound,
@@ -23,7 +24,7 @@ import { deepEqual, type KubeList, type KubeObject } from '../api/types.js';
 import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
 import type { ListRequest } from './list.js';
 import { clone, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
-import type { RequestContext, Strategy } from './strategy.js';
+import type { FinishFunc, RequestContext, Strategy } from './strategy.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectmeta.js';
 
 export interface StoreConfig {
@@ -66,6 +67,13 @@ export type CollectionRequest = Pick<ListRequest, 'namespace' | 'labelSelector' 
 export type UpdatedObjectInfo = (current: KubeObject | null) => Promise<KubeObject> | KubeObject;
 
 const GENERATE_NAME_ATTEMPTS = 8;
+
+/** Runs what beginCreate/beginUpdate started to its end (kube logs a failed finish and goes on). */
+async function settle(finishes: FinishFunc[], success: boolean): Promise<void> {
+  for (const finish of finishes.splice(0)) {
+    await finish(success).catch((e) => console.error('kapi-env: finishing a write failed:', e));
+  }
+}
 
 function nameMismatch(bodyName: string, nameOnURL: string): StatusError {
   return badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${nameOnURL})`);
@@ -181,11 +189,28 @@ export class Store {
   }
 
   async create(ctx: RequestContext, input: KubeObject): Promise<KubeObject> {
-    const obj = input;
+    const finishes: FinishFunc[] = [];
+    return this.settling(finishes, () => this.createObject(ctx, input, finishes));
+  }
+
+  /** A write, then what beginCreate/beginUpdate started settled with its outcome. */
+  private async settling<T>(finishes: FinishFunc[], write: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await write();
+    } catch (e) {
+      await settle(finishes, false);
+      throw e;
+    }
+    await settle(finishes, true);
+    return result;
+  }
+
+  private async createObject(ctx: RequestContext, obj: KubeObject, finishes: FinishFunc[]): Promise<KubeObject> {
     const m = meta(obj);
     const generate = !m.name && !!m.generateName;
     if (generate) m.name = generateName(m.generateName!);
-    await this.beforeCreate(ctx, obj);
+    await this.beforeCreate(ctx, obj, finishes);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.out(
@@ -223,39 +248,53 @@ export class Store {
     const key = this.key(ctx.namespace ?? '', name);
     let created = false;
     let deleteAfter: { rv: string } | null = null;
-    const result = await this.storage
-      .guaranteedUpdate(
+    const finishes: FinishFunc[] = [];
+    const result = await this.settling(finishes, () =>
+      this.storage.guaranteedUpdate(
         key,
         async (current) => {
           created = false;
           deleteAfter = null;
+          // An attempt the storage retries gives back what the previous one reserved.
+          await settle(finishes, false);
           if (!current) {
             if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || ctx.subresource) throw notFound(this.groupResource, name);
             const obj = await objInfo(null);
             created = true;
             // Create-on-update (store.go Update with AllowCreateOnUpdate) takes POST's path: rest.BeforeCreate.
-            return await this.toStorage(await this.beforeCreate(ctx, obj, name));
+            return await this.toStorage(await this.beforeCreate(ctx, obj, finishes, name));
           }
           const presented = await this.out(clone(current));
           const obj = await objInfo(clone(presented));
-          const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented));
+          const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented, finishes));
           const nm = meta(next);
-          if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0 && !this.strategy.pendingFinalization?.(next))
+          // ShouldDeleteDuringUpdate: not while a graceful deletion's period runs (a terminating pod's updates).
+          if (
+            nm.deletionTimestamp &&
+            (nm.finalizers ?? []).length === 0 &&
+            !this.strategy.pendingFinalization?.(next) &&
+            !current.metadata?.deletionGracePeriodSeconds
+          )
             deleteAfter = { rv: current.metadata!.resourceVersion! };
           return next;
         },
         { ignoreNotFound: true, dryRun: ctx.dryRun, cachedExisting: this.cached(key) },
-      )
-      .catch((e) => {
-        throw this.mapStorageError(e, name);
-      });
+      ),
+    ).catch((e) => {
+      throw this.mapStorageError(e, name);
+    });
     if (deleteAfter !== null) {
       // The update emptied the finalizers of an object being deleted: it goes now (store.go shouldDeleteDuringUpdate).
       const pre = { resourceVersion: result.metadata?.resourceVersion };
+      let gone = true;
       const deleted = await this.storage.delete(key, { preconditions: ctx.dryRun ? undefined : pre, dryRun: ctx.dryRun }).catch((e) => {
-        if (isStorageError(e, 'KeyNotFound')) return result;
+        if (isStorageError(e, 'KeyNotFound')) {
+          gone = false;
+          return result;
+        }
         throw this.mapStorageError(e, name);
       });
+      if (gone) await this.afterDelete(ctx, deleted);
       return { object: await this.out(deleted), created: false };
     }
     return { object: await this.out(result), created };
@@ -267,7 +306,7 @@ export class Store {
    * fields reset (FillObjectMetaSystemFields), then strategy, admission and
    * validation. `nameOnURL`: a create-on-PUT's name, which the body must carry.
    */
-  private async beforeCreate(ctx: RequestContext, obj: KubeObject, nameOnURL?: string): Promise<KubeObject> {
+  private async beforeCreate(ctx: RequestContext, obj: KubeObject, finishes: FinishFunc[], nameOnURL?: string): Promise<KubeObject> {
     if (nameOnURL !== undefined && meta(obj).name !== nameOnURL) throw nameMismatch(meta(obj).name ?? '', nameOnURL);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.descriptor.kind;
@@ -284,6 +323,8 @@ export class Store {
     this.strategy.prepareForCreate?.(obj, ctx);
     const name = m.name ?? '';
     await this.admission.admit(this.attrs('CREATE', ctx, name, obj, null));
+    const finish = await this.strategy.beginCreate?.(obj, ctx);
+    if (finish) finishes.push(finish);
     const errs = this.validateMeta(obj);
     if (errs.length === 0) errs.push(...(this.strategy.validate?.(obj, ctx) ?? []));
     this.invalidIfAny(name, errs);
@@ -297,7 +338,13 @@ export class Store {
    * (required unless the strategy allows unconditional updates), subresource scoping, server-owned
    * fields kept, generation, then strategy, admission and validation.
    */
-  private async beforeUpdate(ctx: RequestContext, name: string, input: KubeObject, current: KubeObject): Promise<KubeObject> {
+  private async beforeUpdate(
+    ctx: RequestContext,
+    name: string,
+    input: KubeObject,
+    current: KubeObject,
+    finishes: FinishFunc[],
+  ): Promise<KubeObject> {
     let obj = input;
     obj.apiVersion = this.apiVersion;
     obj.kind = this.descriptor.kind;
@@ -308,15 +355,17 @@ export class Store {
     m.name = name;
     if (!m.resourceVersion) {
       if (!this.strategy.allowUnconditionalUpdate) {
-        throw invalid(this.qualifiedKind(), name, [
-          fieldErrors.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update'),
+        // store.go names the resource (not the kind) here, and prints the uint64 zero with %#v.
+        throw invalid({ group: this.descriptor.group, kind: this.descriptor.resource }, name, [
+          fieldErrors.invalid('metadata.resourceVersion', new GoValue('0x0'), 'must be specified for an update'),
         ]);
       }
     } else if (m.resourceVersion !== cm.resourceVersion) {
       throw conflict(this.groupResource, name, OPTIMISTIC_LOCK_MESSAGE);
     }
     // Subresource scoping: /status changes only status; the main resource never changes status.
-    if (ctx.subresource === 'status') {
+    const statusLike = ctx.subresource === 'status' || (!!ctx.subresource && !!this.strategy.statusSubresources?.includes(ctx.subresource));
+    if (statusLike) {
       const status = obj.status;
       const managedFields = m.managedFields;
       obj = clone(current);
@@ -338,16 +387,20 @@ export class Store {
     if (om.deletionGracePeriodSeconds === undefined && cm.deletionGracePeriodSeconds !== undefined) {
       om.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
     }
+    // The strategy prepares (defaults, server-owned fields) before the spec is compared for generation,
+    // as kube's PrepareForUpdate sees the decoded, defaulted object and bumps generation itself.
+    this.strategy.prepareForUpdate?.(obj, current, ctx);
     if (this.strategy.hasGeneration) {
       om.generation = cm.generation ?? 1;
       const changed = this.strategy.specChanged
         ? this.strategy.specChanged(obj, current)
         : !deepEqual(specPart(obj, this.strategy.hasStatusSubresource), specPart(current, this.strategy.hasStatusSubresource));
-      if (changed && ctx.subresource !== 'status') om.generation = (cm.generation ?? 1) + 1;
+      if (changed && !statusLike) om.generation = (cm.generation ?? 1) + 1;
     } else delete om.generation;
     om.resourceVersion = cm.resourceVersion;
-    this.strategy.prepareForUpdate?.(obj, current, ctx);
     await this.admission.admit(this.attrs('UPDATE', ctx, name, obj, current));
+    const finish = await this.strategy.beginUpdate?.(obj, current, ctx);
+    if (finish) finishes.push(finish);
     const errs = validateObjectMetaUpdate(obj, current, {
       namespaced: this.strategy.namespaced,
       nameValidator: this.strategy.nameValidator ?? nameIsDNSSubdomain,
@@ -365,12 +418,20 @@ export class Store {
    */
   async delete(ctx: RequestContext, name: string, params: DeleteParams): Promise<{ object: KubeObject; immediate: boolean }> {
     const key = this.key(ctx.namespace ?? '', name);
-    const finalizerFor =
+    const explicitFinalizer =
       params.propagationPolicy === 'Foreground'
         ? 'foregroundDeletion'
         : params.propagationPolicy === 'Orphan' || params.orphanDependents === true
           ? 'orphan'
           : undefined;
+    // store.go shouldOrphanDependents: with no policy asked for and no GC finalizer on the object,
+    // a strategy whose default is OrphanDependents (batch/v1 Jobs) orphans.
+    const finalizerFor = (o: KubeObject): string | undefined => {
+      if (explicitFinalizer || params.propagationPolicy || params.orphanDependents === false) return explicitFinalizer;
+      const fins = o.metadata?.finalizers ?? [];
+      if (fins.includes('orphan') || fins.includes('foregroundDeletion')) return undefined;
+      return this.strategy.defaultOrphanDependents ? 'orphan' : undefined;
+    };
     const pending = (o: KubeObject): boolean => (o.metadata?.finalizers ?? []).length > 0 || !!this.strategy.pendingFinalization?.(o);
     // Objects without finalizers go in one read and one conditional delete; the
     // others are only marked (below). The check runs against the state the delete compares with.
@@ -382,27 +443,47 @@ export class Store {
         validateDeletion: async (cur) => {
           this.checkPreconditions(name, cur, params.preconditions);
           await this.admission.validate(this.attrs('DELETE', ctx, name, null, await this.out(cur)));
-          if (finalizerFor || pending(cur)) throw markInstead;
+          if (finalizerFor(cur) || pending(cur) || this.gracefulDeletion(cur, params.gracePeriodSeconds)) throw markInstead;
         },
       });
+      await this.afterDelete(ctx, deleted);
       return { object: await this.out(deleted), immediate: true };
     } catch (e) {
       if (e !== markInstead) throw this.mapStorageError(e, name);
     }
+    // Graceful deletion (pods): the period of the last attempt; an object already being deleted with
+    // no shorter period is answered as it is (store.go errAlreadyDeleting).
+    let gracePeriod = 0;
+    let alreadyDeleting: KubeObject | undefined;
     const marked = await this.storage
       .guaranteedUpdate(
         key,
         (cur) => {
           if (!cur) throw notFound(this.groupResource, name);
           this.checkPreconditions(name, cur, params.preconditions);
+          const graceful = this.gracefulDeletion(cur, params.gracePeriodSeconds);
+          alreadyDeleting = undefined;
+          if (graceful === 'pending') {
+            alreadyDeleting = cur;
+            return cur;
+          }
           const next = clone(cur);
           const m = meta(next);
           const fins = m.finalizers ?? [];
-          if (finalizerFor && !fins.includes(finalizerFor)) {
-            const other = finalizerFor === 'orphan' ? 'foregroundDeletion' : 'orphan';
-            m.finalizers = [...fins.filter((f) => f !== other), finalizerFor];
+          const fin = finalizerFor(cur);
+          if (fin && !fins.includes(fin)) {
+            const other = fin === 'orphan' ? 'foregroundDeletion' : 'orphan';
+            m.finalizers = [...fins.filter((f) => f !== other), fin];
           }
-          if (!m.deletionTimestamp) {
+          gracePeriod = graceful?.period ?? 0;
+          if (graceful) {
+            if (!m.deletionTimestamp) {
+              if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
+              this.strategy.prepareForDeletion?.(next);
+            }
+            m.deletionTimestamp = graceful.deletionTimestamp;
+            m.deletionGracePeriodSeconds = graceful.period;
+          } else if (!m.deletionTimestamp) {
             m.deletionTimestamp = nowRFC3339();
             m.deletionGracePeriodSeconds = 0;
             if (this.strategy.hasGeneration) m.generation = (m.generation ?? 1) + 1;
@@ -415,11 +496,13 @@ export class Store {
       .catch((e) => {
         throw this.mapStorageError(e, name);
       });
-    if (pending(marked)) return { object: await this.out(marked), immediate: false };
+    if (alreadyDeleting) return { object: await this.out(alreadyDeleting), immediate: false };
+    if (pending(marked) || gracePeriod > 0) return { object: await this.out(marked), immediate: false };
     // A policy finalizer alone on an object nothing else holds: it goes now.
     const deleted = await this.storage.delete(key, { dryRun: ctx.dryRun }).catch((e) => {
       throw this.mapStorageError(e, name);
     });
+    await this.afterDelete(ctx, deleted);
     return { object: await this.out(deleted), immediate: true };
   }
 
@@ -442,6 +525,33 @@ export class Store {
       }
     }
     return { ...list, items: deleted };
+  }
+
+  /** The strategy's afterDelete (kube's AfterDelete); a failure is logged, the delete stands. */
+  private async afterDelete(ctx: RequestContext, obj: KubeObject): Promise<void> {
+    await this.strategy.afterDelete?.(obj, ctx).catch((e) => console.error('kapi-env: after-delete hook failed:', e));
+  }
+
+  /**
+   * rest.BeforeDelete's graceful part, for strategies with a grace period: undefined when the
+   * deletion is not graceful (no such strategy, or an object already marked with no period left),
+   * 'pending' when it is under way and the request does not shorten it, else the deletion to record.
+   */
+  private gracefulDeletion(
+    cur: KubeObject,
+    requested: number | undefined,
+  ): 'pending' | { deletionTimestamp: string; period: number } | undefined {
+    if (!this.strategy.gracefulDeletePeriod) return undefined;
+    const m = cur.metadata ?? {};
+    const at = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    if (m.deletionTimestamp) {
+      const current = m.deletionGracePeriodSeconds;
+      if (!current) return undefined;
+      if (requested === undefined || requested >= current) return 'pending';
+      return { deletionTimestamp: at(Date.parse(m.deletionTimestamp) + (requested - current) * 1000), period: requested };
+    }
+    const period = this.strategy.gracefulDeletePeriod(cur, requested);
+    return { deletionTimestamp: at(Date.now() + period * 1000), period };
   }
 
   /** rest.BeforeDelete's early precondition check; the conflict names the Kind, as kube's does. */

@@ -58,4 +58,39 @@ export interface Strategy {
   pendingFinalization?(obj: KubeObject): boolean;
   /** Changes made when deletion starts (a namespace's status.phase becomes Terminating). */
   prepareForDeletion?(obj: KubeObject): void;
+  /**
+   * kube's Store.BeginCreate: side effects the write depends on, run after prepareForCreate and
+   * mutating admission, before validation (a Service's ClusterIPs and NodePorts reserved in
+   * storage). The returned finish runs once the write is settled: success commits, failure
+   * (validation, admission, storage) reverts.
+   */
+  beginCreate?(obj: KubeObject, ctx: RequestContext): Promise<FinishFunc | undefined>;
+  /** kube's Store.BeginUpdate, as beginCreate for updates (a finish per attempt of the update loop). */
+  beginUpdate?(obj: KubeObject, old: KubeObject, ctx: RequestContext): Promise<FinishFunc | undefined>;
+  /** kube's Store.AfterDelete: after an object is gone from storage (a Service's allocations released). */
+  afterDelete?(obj: KubeObject, ctx: RequestContext): Promise<void>;
+  /**
+   * Subresources besides `status` that, like it, change only the object's status (kube's
+   * certificatesigningrequests/approval): the store scopes them as /status; prepareForUpdate narrows further.
+   */
+  statusSubresources?: string[];
+  /**
+   * kube's RESTGracefulDeleteStrategy.CheckGracefulDelete: the grace period (seconds) a DELETE
+   * gives the object, from the requested one (pods: else spec.terminationGracePeriodSeconds; 0 when
+   * unscheduled or terminated). The store then marks it (deletionTimestamp = now + period,
+   * deletionGracePeriodSeconds = period) and deletes it only when the period is 0; a later DELETE
+   * may only shorten the period (rest.BeforeDelete).
+   */
+  gracefulDeletePeriod?(obj: KubeObject, requested: number | undefined): number;
+  /** The order a list's table rows are printed in, when kube's list printer sorts (FlowSchemas by matching precedence). */
+  tableRowOrder?(a: KubeObject, b: KubeObject): number;
+  /**
+   * kube's GarbageCollectionDeleteStrategy.DefaultGarbageCollectionPolicy is OrphanDependents
+   * (batch/v1 Jobs): a DELETE naming no propagation policy adds the `orphan` finalizer (left for the
+   * garbage collector), unless the object already carries orphan or foregroundDeletion.
+   */
+  defaultOrphanDependents?: boolean;
 }
+
+/** Settles what beginCreate/beginUpdate started (kube's FinishFunc). */
+export type FinishFunc = (success: boolean) => Promise<void>;

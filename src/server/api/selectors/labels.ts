@@ -288,3 +288,39 @@ export function parseLabelSelector(s: string | undefined | null): LabelSelector 
   reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return reqs.length ? new Selector(reqs) : everythingLabels;
 }
+
+/** labels.Nothing(): what an absent LabelSelector selects. */
+const nothingLabels: LabelSelector = {
+  requirements: [],
+  isEmpty: () => false,
+  matches: () => false,
+  toString: () => '',
+};
+
+const LABEL_SELECTOR_OPERATORS: Record<string, LabelOperator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+
+/**
+ * metav1.LabelSelectorAsSelector: a LabelSelector object (`matchLabels`, `matchExpressions`) as a
+ * selector. Absent selects nothing, empty selects everything. An unknown operator or a requirement
+ * labels.NewRequirement refuses throws SelectorError with kube's text.
+ */
+export function labelSelectorAsSelector(ps: unknown): LabelSelector {
+  if (ps === undefined || ps === null) return nothingLabels;
+  const sel = ps as { matchLabels?: Record<string, unknown> | null; matchExpressions?: unknown[] | null };
+  const matchLabels = sel.matchLabels ?? {};
+  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+  if (Object.keys(matchLabels).length + exprs.length === 0) return everythingLabels;
+  const reqs: LabelRequirement[] = [];
+  for (const [k, v] of Object.entries(matchLabels)) reqs.push(newRequirement(k, '=', [String(v ?? '')]));
+  for (const raw of exprs) {
+    const e = (raw ?? {}) as { key?: unknown; operator?: unknown; values?: unknown };
+    const op = LABEL_SELECTOR_OPERATORS[String(e.operator ?? '')];
+    if (!op) fail(`${JSON.stringify(String(e.operator ?? ''))} is not a valid label selector operator`);
+    const values = Array.isArray(e.values) ? e.values.map((x) => String(x)) : [];
+    if ((op === 'in' || op === 'notin') && values.length === 0) fail("for 'in', 'notin' operators, values set can't be empty");
+    if ((op === 'exists' || op === '!') && values.length > 0) fail('values set must be empty for exists and does not exist');
+    reqs.push(newRequirement(String(e.key ?? ''), op!, values));
+  }
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return new Selector(reqs);
+}

@@ -109,21 +109,35 @@ export class OpenAPIRegistry {
   }
 
   /**
-   * A built-in kind from its generated model (`V1ConfigMap`); loads the model,
-   * its list (`V1ConfigMapList`) and everything they reference. Throws when the
-   * model does not exist: a served kind without a schema would have every
-   * field pruned as unknown.
+   * A built-in kind from its generated model (`V1ConfigMap`): the model, its list
+   * (`V1ConfigMapList`) and everything they reference, read on first use (a
+   * document, or a body to decode), so a catalog of 60 kinds costs nothing at
+   * startup. Reading throws when the model does not exist: a served kind without
+   * a schema would have every field pruned as unknown.
    */
   addBuiltin(d: ResourceDescriptor, modelName: string): KindSchema {
-    const name = this.models.load(modelName, d.group);
-    let definitions = this.models.closure(name);
-    try {
-      definitions = { ...definitions, ...this.models.closure(this.models.load(`${modelName}List`, d.group)) };
-    } catch {
-      // Not every kind has a generated list model; its list path then has no schema.
-    }
-    if (d.subresources?.scale) definitions = { ...definitions, ...this.scaleDefinitions() };
-    const k: KindSchema = { descriptor: d, name, definitions, builtin: true };
+    const models = this.models;
+    if (!models.has(modelName)) throw new Error(`no generated model ${modelName} in @kubernetes/client-node`);
+    const name = models.nameOf(modelName, d.group);
+    const scale = d.subresources?.scale ? () => this.scaleDefinitions() : undefined;
+    let definitions: Record<string, Schema> | undefined;
+    const k: KindSchema = {
+      descriptor: d,
+      name,
+      builtin: true,
+      get definitions() {
+        if (definitions) return definitions;
+        let defs = models.closure(models.load(modelName, d.group));
+        try {
+          defs = { ...defs, ...models.closure(models.load(`${modelName}List`, d.group)) };
+        } catch {
+          // Not every kind has a generated list model; its list path then has no schema.
+        }
+        if (scale) defs = { ...defs, ...scale() };
+        definitions = defs;
+        return defs;
+      },
+    };
     this.set(k);
     return k;
   }

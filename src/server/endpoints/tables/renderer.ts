@@ -23,7 +23,8 @@ export class TableRenderer {
   }
 
   listTable(served: ServedResource, list: KubeList, q: URLSearchParams): KubeObject {
-    return buildTable(list.items, {
+    const order = served.table ? undefined : served.store.strategy.tableRowOrder;
+    return buildTable(order ? [...list.items].sort(order) : list.items, {
       printer: this.printer(served),
       includeObject: parseIncludeObject(q.get('includeObject')),
       listMeta: list.metadata,

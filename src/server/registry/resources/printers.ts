@@ -71,3 +71,11 @@ export function countKeys(...maps: unknown[]): number {
   for (const m of maps) if (m && typeof m === 'object') n += Object.keys(m).length;
   return n;
 }
+
+/** labels.FormatLabels: `k=v` pairs sorted by key, comma-joined; `<none>` when empty. */
+export function formatLabels(m: unknown): string {
+  if (!m || typeof m !== 'object') return '<none>';
+  const keys = Object.keys(m).sort();
+  if (keys.length === 0) return '<none>';
+  return keys.map((k) => `${k}=${String((m as Record<string, unknown>)[k])}`).join(',');
+}

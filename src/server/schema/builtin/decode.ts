@@ -37,3 +37,22 @@ export function schemaDecoder(kind: string, version: string, schema: Schema, def
     warnings.push(...applyFieldValidation(fieldValidation, target, obj, duplicates));
   };
 }
+
+/**
+ * schemaDecoder built on first use: a served kind's schema is read from the generated models only
+ * when a body of that kind is first decoded, so startup does not pay for every kind in the catalog.
+ */
+export function lazySchemaDecoder(
+  kind: string,
+  version: string,
+  resolve: () => { schema: Schema; definitions: Record<string, Schema> },
+): Decoder {
+  let decoder: Decoder | undefined;
+  return (obj, opts) => {
+    if (!decoder) {
+      const { schema, definitions } = resolve();
+      decoder = schemaDecoder(kind, version, schema, definitions);
+    }
+    decoder(obj, opts);
+  };
+}

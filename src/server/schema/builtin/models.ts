@@ -6,9 +6,10 @@
 // only the definitions reachable from served kinds are ever loaded, and
 // nothing of the package is executed.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { openAPIExtensions } from './strategic-meta.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -166,13 +167,20 @@ function modelFile(cls: string, ext: '.js' | '.d.ts'): string | undefined {
   }
 }
 
+function modelExists(cls: string): boolean {
+  if (!/^[A-Za-z0-9]+$/.test(cls)) return false;
+  modelsDir ??= join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node')), 'gen', 'models');
+  return existsSync(join(modelsDir, `${cls}.js`));
+}
+
 interface Model {
   description?: string;
   attributes: Attribute[];
   fields: Map<string, { description?: string; required: boolean }>;
 }
 
-const unescapeQuotes = (s: string): string => s.replace(/\\'/g, "'").trim();
+/** The generated `.d.ts` doc comments are JS-string escaped (`\"Recreate\"`, `pod\'s`): one level is removed. */
+const unescapeQuotes = (s: string): string => s.replace(/\\(.)/g, '$1').trim();
 
 function attributesOf(cls: string, js: string): Attribute[] {
   const map = new RegExp(`${cls}\\.attributeTypeMap = (\\[[\\s\\S]*?\\n\\]);`).exec(js);
@@ -233,6 +241,16 @@ export class ModelCatalog {
     return name;
   }
 
+  /** Whether the client library has a generated model `cls` (or it is an apimachinery special type), without reading it. */
+  has(cls: string): boolean {
+    return cls in SPECIAL_TYPES || modelExists(cls);
+  }
+
+  /** The definition name `cls` has or will have when loaded (`V1ConfigMap` -> `io.k8s.api.core.v1.ConfigMap`), without reading it. */
+  nameOf(cls: string, group: string): string {
+    return this.names.get(cls) ?? definitionName(cls, group);
+  }
+
   /** Definitions reachable from `name` (itself included). */
   closure(name: string): Record<string, Schema> {
     const out: Record<string, Schema> = {};
@@ -267,11 +285,18 @@ export class ModelCatalog {
       properties[a.baseName] = description ? { ...s, description } : s;
       if (field?.required) required.push(a.baseName);
     }
+    // Patch and list metadata as kube-openapi publishes it (kubectl reads it from /openapi/v2 for
+    // client-side apply's strategic merge patches, and from /openapi/v3 for explain).
+    const x = openAPIExtensions(name);
+    for (const [field, ext] of Object.entries(x?.properties ?? {})) {
+      if (Object.hasOwn(properties, field)) properties[field] = { ...properties[field], ...ext };
+    }
     const def: Schema = {};
     if (model.description) def.description = model.description;
     def.type = 'object';
     def.properties = properties;
     if (required.length) def.required = required;
+    Object.assign(def, x?.definition);
     this.definitions[name] = def;
     return name;
   }

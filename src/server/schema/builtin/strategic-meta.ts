@@ -1,0 +1,125 @@
+// Patch metadata of the built-in types, generated from the Go API types by
+// scripts/gen/patch-meta.mjs (patch-meta.json): per OpenAPI definition, the
+// fields with a patch strategy, merge key, list or map type, and the struct
+// fields leading to them. Two readers:
+// - strategic merge patch walks it as kube-apiserver walks the Go struct tags
+//   (strategicpatch.PatchMetaFromStruct): `lookup(key)` gives a field's
+//   strategies, merge key and the element's definition;
+// - the published OpenAPI carries it as `x-kubernetes-*` extensions, as
+//   kube-openapi emits them from the comment markers (openAPIExtensions).
+
+import table from './patch-meta.json' with { type: 'json' };
+
+export interface PatchFieldMeta {
+  /** The field's element type when a struct leading to more metadata (bare name: same package). */
+  ref?: string;
+  patchStrategy?: string;
+  patchMergeKey?: string;
+  listType?: string;
+  listMapKeys?: string[];
+  mapType?: string;
+  /** The comment markers kube-openapi publishes, where they differ from the struct tags. */
+  openapi?: { patchStrategy?: string | null; patchMergeKey?: string | null };
+}
+
+export interface PatchDefinitionMeta {
+  fields?: Record<string, PatchFieldMeta>;
+  /** `+structType` / `+mapType` on the type: `x-kubernetes-map-type` of the definition. */
+  mapType?: string;
+  listType?: string;
+}
+
+export interface PatchMetaTable {
+  source: Record<string, string>;
+  definitions: Record<string, PatchDefinitionMeta>;
+}
+
+export const BUILTIN_PATCH_META: PatchMetaTable = table as PatchMetaTable;
+
+/** What strategic merge patch knows of one field (kube's PatchMeta plus the element's schema). */
+export interface PatchFieldLookup {
+  /** `patchStrategy` split on commas (`merge`, `retainKeys`, `replace`); empty without one. */
+  strategies: string[];
+  /** `patchMergeKey`; empty without one. */
+  mergeKey: string;
+  /** The field's (element's) own metadata. */
+  schema: PatchMetaLookup;
+}
+
+/** kube's LookupPatchMeta: one struct's fields, walked down a patch. */
+export interface PatchMetaLookup {
+  /** The type's name as kube's errors print it (`struct`). */
+  readonly name: string;
+  lookup(key: string): PatchFieldLookup;
+}
+
+const NONE: PatchMetaLookup = {
+  name: 'struct',
+  lookup: () => ({ strategies: [], mergeKey: '', schema: NONE }),
+};
+
+const packageOf = (def: string): string => def.slice(0, def.lastIndexOf('.'));
+
+/** The lookup for one definition; a definition (or field) without metadata patches as plain JSON merge. */
+export function patchMetaFor(definition: string | undefined, meta: PatchMetaTable = BUILTIN_PATCH_META): PatchMetaLookup {
+  const cache = new Map<string, PatchMetaLookup>();
+  const forDefinition = (name: string | undefined): PatchMetaLookup => {
+    if (name === undefined || !Object.hasOwn(meta.definitions, name)) return NONE;
+    let l = cache.get(name);
+    if (l) return l;
+    const fields = meta.definitions[name].fields ?? {};
+    l = {
+      name: 'struct',
+      lookup(key) {
+        if (!Object.hasOwn(fields, key)) return { strategies: [], mergeKey: '', schema: NONE };
+        const f = fields[key];
+        const ref = f.ref === undefined ? undefined : f.ref.includes('.') ? f.ref : `${packageOf(name)}.${f.ref}`;
+        return {
+          strategies: f.patchStrategy ? f.patchStrategy.split(',') : [],
+          mergeKey: f.patchMergeKey ?? '',
+          schema: forDefinition(ref),
+        };
+      },
+    };
+    cache.set(name, l);
+    return l;
+  };
+  return forDefinition(definition);
+}
+
+const X = {
+  patchStrategy: 'x-kubernetes-patch-strategy',
+  patchMergeKey: 'x-kubernetes-patch-merge-key',
+  listType: 'x-kubernetes-list-type',
+  listMapKeys: 'x-kubernetes-list-map-keys',
+  mapType: 'x-kubernetes-map-type',
+} as const;
+
+/**
+ * The `x-kubernetes-*` extensions kube-openapi publishes for a definition: on
+ * the definition itself (`+structType`) and per property (`+patchStrategy`,
+ * `+patchMergeKey`, `+listType`, `+listMapKey`, `+mapType`). Undefined when it has none.
+ */
+export function openAPIExtensions(
+  definition: string,
+  meta: PatchMetaTable = BUILTIN_PATCH_META,
+): { definition: Record<string, unknown>; properties: Record<string, Record<string, unknown>> } | undefined {
+  if (!Object.hasOwn(meta.definitions, definition)) return undefined;
+  const d = meta.definitions[definition];
+  const own: Record<string, unknown> = {};
+  if (d.mapType) own[X.mapType] = d.mapType;
+  if (d.listType) own[X.listType] = d.listType;
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [name, f] of Object.entries(d.fields ?? {})) {
+    const x: Record<string, unknown> = {};
+    const strategy = f.openapi && 'patchStrategy' in f.openapi ? f.openapi.patchStrategy : f.patchStrategy;
+    const mergeKey = f.openapi && 'patchMergeKey' in f.openapi ? f.openapi.patchMergeKey : f.patchMergeKey;
+    if (f.listMapKeys) x[X.listMapKeys] = f.listMapKeys;
+    if (f.listType) x[X.listType] = f.listType;
+    if (f.mapType) x[X.mapType] = f.mapType;
+    if (mergeKey) x[X.patchMergeKey] = mergeKey;
+    if (strategy) x[X.patchStrategy] = strategy;
+    if (Object.keys(x).length) properties[name] = x;
+  }
+  return Object.keys(own).length || Object.keys(properties).length ? { definition: own, properties } : undefined;
+}
