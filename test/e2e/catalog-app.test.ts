@@ -621,11 +621,25 @@ describe.each(BACKENDS)('a multi-kind app driven by kubectl on %s storage', (sto
     expect(out).toContain('GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n');
     expect(out).toContain('FIELD: strategy <DeploymentStrategy>');
     expect(out).toMatch(/\n {2}rollingUpdate\t<RollingUpdateDeployment>\n/);
-    expect(words(out)).toContain('Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.');
-    // The type's description. (kube prints the field's own description first, "The deployment strategy to use
-    // to replace existing pods with new ones."; client-node's models do not carry descriptions of fields whose
-    // type is another schema, so those are missing here: an open gap of the schema source.)
-    expect(words(out)).toContain('DeploymentStrategy describes how to replace existing pods with new ones.');
+    // kube's text: the field's own description (k8s.io/api's swagger docs), then its type's.
+    expect(words(out)).toContain(
+      'DESCRIPTION: The deployment strategy to use to replace existing pods with new ones. DeploymentStrategy describes how to replace existing pods with new ones. FIELDS:',
+    );
+    expect(words(out)).toContain(
+      'rollingUpdate <RollingUpdateDeployment> Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.',
+    );
+    // The `+enum` type: its values listed, and kube-openapi's "Possible enum values" paragraph.
+    expect(words(out)).toContain(
+      'type <string> enum: Recreate, RollingUpdate Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate. Possible enum values: - `"Recreate"` Kill all existing pods before creating new ones.',
+    );
+  });
+
+  it('explains an enum field with its values (ENUM)', async () => {
+    const out = await run(['explain', 'deployment.spec.strategy.type']);
+    expect(out).toContain('FIELD: type <string>\nENUM:\n    Recreate\n    RollingUpdate\n');
+    expect(words(out)).toContain(
+      '- `"RollingUpdate"` Replace the old ReplicaSets by new one using rolling update i.e gradually scale down the old ReplicaSets and scale up the new one.',
+    );
   });
 
   it('explains pod.spec.containers.image with the Kubernetes API docs', async () => {

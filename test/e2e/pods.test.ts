@@ -227,6 +227,48 @@ describe.each(BACKENDS)('pods on %s storage', (storage) => {
     expect(explain.stdout).toContain('List of containers belonging to the pod.');
   });
 
+  it('binds the pod a top-level Binding names (POST .../bindings, create only)', async () => {
+    expect((await s.kubectl(['run', 'solo', '--image=nginx:1.27'])).stderr).toBe('');
+    const binding = (name: string | undefined, node: string) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: name === undefined ? {} : { name },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
+    const post = (body: unknown) => s.client.post('/api/v1/namespaces/default/bindings', body);
+    const bound = await post(binding('solo', 'node-3'));
+    expect([bound.status, bound.body]).toEqual([201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }]);
+    const solo = await json(['get', 'pod', 'solo']);
+    expect(solo.spec.nodeName).toBe('node-3');
+    expect(solo.status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    // The same semantics as pods/binding: its Conflict wording included.
+    const again = await post(binding('solo', 'node-4'));
+    expect([again.status, (again.body as StatusBody).message]).toEqual([
+      409,
+      'Operation cannot be fulfilled on pods/binding "solo": pod solo is already assigned to node "node-3"',
+    ]);
+    const ghost = await post(binding('ghost', 'node-3'));
+    expect([ghost.status, (ghost.body as StatusBody).message]).toEqual([404, 'pods "ghost" not found']);
+    const noTarget = await post({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'solo' } });
+    expect([noTarget.status, (noTarget.body as StatusBody).message]).toEqual([500, 'target.name: Required value']);
+    const unnamed = await post(binding(undefined, 'node-3'));
+    expect([unnamed.status, (unnamed.body as StatusBody).message]).toEqual([400, 'Name parameter required.']);
+    // Nothing is stored: create is the only verb.
+    const list = await s.client.get('/api/v1/namespaces/default/bindings');
+    expect([list.status, (list.body as StatusBody).reason]).toEqual([405, 'MethodNotAllowed']);
+    const discovery = (await s.client.get('/api/v1')).body as { resources: Array<Record<string, unknown>> };
+    expect(discovery.resources.find((r) => r.name === 'bindings')).toEqual({
+      name: 'bindings',
+      singularName: 'binding',
+      namespaced: true,
+      kind: 'Binding',
+      verbs: ['create'],
+    });
+    const res = await s.kubectl(['api-resources', '--api-group=']);
+    expect(res.stdout).toMatch(/^bindings\s+v1\s+true\s+Binding$/m);
+    await s.kubectl(['delete', 'pod', 'solo', '--grace-period=0', '--force']);
+  });
+
   it('creates, scales and prints replication controllers and pod templates', async () => {
     const r = await s.kubectl(['create', '-f', '-'], RC);
     expect([r.stdout, r.stderr]).toEqual(['replicationcontroller/nginx created\npodtemplate/tpl created\n', '']);

@@ -270,6 +270,19 @@ describe.each(BACKENDS)('workloads on %s storage', (storage) => {
     );
   });
 
+  it('prints the pod template warnings kube returns (a deprecated node label) on apply', async () => {
+    const manifest =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: legacy}\nspec:\n  selector: {matchLabels: {app: legacy}}\n' +
+      '  template:\n    metadata: {labels: {app: legacy}}\n    spec:\n      nodeSelector: {beta.kubernetes.io/os: linux}\n' +
+      '      containers: [{name: app, image: "nginx:1.27"}]\n';
+    const r = await s.kubectl(['apply', '-f', '-'], manifest);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('deployment.apps/legacy created');
+    expect(r.stderr).toBe(
+      'Warning: spec.template.spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead\n',
+    );
+  });
+
   it('client-node: typed create, read, replace and delete of a Deployment', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(s.env.kubeconfig);

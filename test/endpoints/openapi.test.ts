@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { toOpenAPIV2Schema } from '../../src/server/endpoints/openapi/custom.js';
 import { decodeOpenAPIV2Protobuf, encodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
 import { OpenAPIRegistry } from '../../src/server/endpoints/openapi/registry.js';
+import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
 import { configmaps, corpusPresent, crd, crdDescriptor, deployments, leases } from '../helpers/descriptors.js';
 
 /** The parts of OpenAPI v2 and v3 documents these tests read (kube-openapi's spec and spec3 types). */
@@ -436,5 +437,159 @@ describe.skipIf(!corpusPresent)('OpenAPI v2 as gnostic protobuf', () => {
       definitions: { A: { type: 'string', 'x-a': true } },
     });
     expect([...bytes]).toEqual(expected);
+  });
+});
+
+describe('OpenAPI paths of the subresources beyond status and scale', () => {
+  /** The catalog's own rows: pods, services, nodes, certificatesigningrequests. */
+  const rows = (...resources: string[]): OpenAPIRegistry => {
+    const r = new OpenAPIRegistry();
+    for (const row of BUILTIN_RESOURCES.filter((b) => resources.includes(b.descriptor.resource))) r.addBuiltin(row.descriptor, row.model);
+    return r;
+  };
+  const ops = (item: PathItem): Record<string, string | undefined> =>
+    Object.fromEntries(
+      Object.entries(item)
+        .filter(([m]) => m !== 'parameters')
+        .map(([m, o]) => [m, (o as Operation).operationId]),
+    );
+  const names = (params: Parameter[]): string[] => params.map((p) => `${p.name}${(p as { in?: string }).in === 'path' ? '(path)' : ''}`);
+
+  it('publishes pods/attach, exec, portforward, proxy as kube connect operations, with the options as query parameters', () => {
+    const v2 = JSON.parse(rows('pods').v2().body) as V2Document;
+    const pod = '/api/v1/namespaces/{namespace}/pods/{name}';
+    const attach = v2.paths[`${pod}/attach`];
+    expect(ops(attach)).toEqual({ get: 'connectCoreV1GetNamespacedPodAttach', post: 'connectCoreV1PostNamespacedPodAttach' });
+    expect(names(attach.parameters)).toEqual(['container', 'name(path)', 'namespace(path)', 'stderr', 'stdin', 'stdout', 'tty']);
+    expect(attach.parameters[0]).toEqual({
+      name: 'container',
+      in: 'query',
+      description: 'The container in which to execute the command. Defaults to only container if there is only one container in the pod.',
+      type: 'string',
+      uniqueItems: true,
+    });
+    expect(attach.get).toMatchObject({
+      description: 'connect GET requests to attach of Pod',
+      consumes: ['*/*'],
+      produces: ['*/*'],
+      'x-kubernetes-action': 'connect',
+      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'PodAttachOptions' },
+      responses: { 200: { description: 'OK', schema: { type: 'string' } }, 401: { description: 'Unauthorized' } },
+    });
+    expect(names(v2.paths[`${pod}/exec`].parameters)).toEqual([
+      'command',
+      'container',
+      'name(path)',
+      'namespace(path)',
+      'stderr',
+      'stdin',
+      'stdout',
+      'tty',
+    ]);
+    expect(v2.paths[`${pod}/portforward`].parameters[2]).toMatchObject({ name: 'ports', type: 'integer' });
+    // gnostic protobuf (kubectl's /openapi/v2) carries them too, head and options included.
+    const pb = decodeOpenAPIV2Protobuf(rows('pods').v2Protobuf()) as unknown as GDocument;
+    const proxy = pb.paths.path.find((x) => x.name === `${pod}/proxy`)?.value as unknown as Record<string, GOperation>;
+    expect([proxy.head.operationId, proxy.options.operationId]).toEqual([
+      'connectCoreV1HeadNamespacedPodProxy',
+      'connectCoreV1OptionsNamespacedPodProxy',
+    ]);
+    expect(ops(v2.paths[`${pod}/proxy`])).toEqual({
+      delete: 'connectCoreV1DeleteNamespacedPodProxy',
+      get: 'connectCoreV1GetNamespacedPodProxy',
+      head: 'connectCoreV1HeadNamespacedPodProxy',
+      options: 'connectCoreV1OptionsNamespacedPodProxy',
+      patch: 'connectCoreV1PatchNamespacedPodProxy',
+      post: 'connectCoreV1PostNamespacedPodProxy',
+      put: 'connectCoreV1PutNamespacedPodProxy',
+    });
+    const withPath = v2.paths[`${pod}/proxy/{path}`];
+    expect(withPath.get.operationId).toBe('connectCoreV1GetNamespacedPodProxyWithPath');
+    expect(names(withPath.parameters)).toEqual(['name(path)', 'namespace(path)', 'path(path)', 'path']);
+  });
+
+  it('publishes pods/log, binding, eviction and ephemeralcontainers with their kinds, in v2 and v3', () => {
+    const r = rows('pods');
+    const v2 = JSON.parse(r.v2().body) as V2Document;
+    const pod = '/api/v1/namespaces/{namespace}/pods/{name}';
+    const log = v2.paths[`${pod}/log`];
+    expect(ops(log)).toEqual({ get: 'readCoreV1NamespacedPodLog' });
+    expect(names(log.parameters)).toEqual([
+      'container',
+      'follow',
+      'insecureSkipTLSVerifyBackend',
+      'limitBytes',
+      'name(path)',
+      'namespace(path)',
+      'pretty',
+      'previous',
+      'sinceSeconds',
+      'stream',
+      'tailLines',
+      'timestamps',
+    ]);
+    expect(log.get).toMatchObject({
+      description: 'read log of the specified Pod',
+      produces: ['text/plain', 'application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'],
+      'x-kubernetes-action': 'get',
+      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'Pod' },
+    });
+    expect(ops(v2.paths[`${pod}/binding`])).toEqual({ post: 'createCoreV1NamespacedPodBinding' });
+    expect(v2.paths[`${pod}/binding`].post).toMatchObject({
+      description: 'create binding of a Pod',
+      parameters: [
+        { name: 'body', in: 'body', schema: { $ref: '#/definitions/io.k8s.api.core.v1.Binding' } },
+        { name: 'dryRun' },
+        { name: 'fieldManager' },
+        { name: 'fieldValidation' },
+      ],
+      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: 'Binding' },
+    });
+    const eviction = v2.paths[`${pod}/eviction`].post;
+    expect(eviction.operationId).toBe('createCoreV1NamespacedPodEviction');
+    expect(eviction['x-kubernetes-group-version-kind']).toEqual({ group: 'policy', version: 'v1', kind: 'Eviction' });
+    expect(eviction.responses['201']).toEqual({ description: 'Created', schema: { $ref: '#/definitions/io.k8s.api.policy.v1.Eviction' } });
+    expect(v2.definitions['io.k8s.api.policy.v1.Eviction']['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'policy', kind: 'Eviction', version: 'v1' },
+    ]);
+    expect(ops(v2.paths[`${pod}/ephemeralcontainers`])).toEqual({
+      get: 'readCoreV1NamespacedPodEphemeralcontainers',
+      patch: 'patchCoreV1NamespacedPodEphemeralcontainers',
+      put: 'replaceCoreV1NamespacedPodEphemeralcontainers',
+    });
+    expect(v2.paths[`${pod}/ephemeralcontainers`].patch.description).toBe('partially update ephemeralcontainers of the specified Pod');
+
+    // v3: the same operations, bodies as requestBody, responses by media type; every $ref resolves.
+    const v3 = r.v3GroupVersion('api/v1') as unknown as V3Document;
+    expect(v3.paths[`${pod}/eviction`].post.requestBody.content['*/*']).toEqual({
+      schema: { $ref: '#/components/schemas/io.k8s.api.policy.v1.Eviction' },
+    });
+    expect(v3.paths[`${pod}/exec`].get.responses['200'].content['*/*'].schema).toEqual({ type: 'string' });
+    expect(v3.paths[`${pod}/exec`].parameters[0]).toMatchObject({ name: 'command', in: 'query', schema: { type: 'string' } });
+    expect(v3.paths[`${pod}/log`].get.responses['200'].content['text/plain'].schema).toEqual({ type: 'string' });
+    for (const m of JSON.stringify(v3).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(v3.components.schemas[m[1]]).toBeDefined();
+  });
+
+  it('publishes services/proxy, nodes/proxy and certificatesigningrequests/approval', () => {
+    const r = rows('services', 'nodes', 'certificatesigningrequests');
+    const v2 = JSON.parse(r.v2().body) as V2Document;
+    expect(ops(v2.paths['/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}']).get).toBe(
+      'connectCoreV1GetNamespacedServiceProxyWithPath',
+    );
+    expect(v2.paths['/api/v1/namespaces/{namespace}/services/{name}/proxy'].get['x-kubernetes-group-version-kind']).toEqual({
+      group: '',
+      version: 'v1',
+      kind: 'ServiceProxyOptions',
+    });
+    const node = v2.paths['/api/v1/nodes/{name}/proxy'];
+    expect(ops(node).head).toBe('connectCoreV1HeadNodeProxy');
+    expect(names(node.parameters)).toEqual(['name(path)', 'path']);
+    expect(node.parameters[1]).toMatchObject({ description: 'Path is the URL path to use for the current proxy request to node.' });
+    expect(ops(v2.paths['/apis/certificates.k8s.io/v1/certificatesigningrequests/{name}/approval'])).toEqual({
+      get: 'readCertificatesV1CertificateSigningRequestApproval',
+      patch: 'patchCertificatesV1CertificateSigningRequestApproval',
+      put: 'replaceCertificatesV1CertificateSigningRequestApproval',
+    });
   });
 });

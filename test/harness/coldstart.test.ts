@@ -67,10 +67,12 @@ describe.each(BACKENDS)('cold start (%s)', (storage) => {
   it('loads no library a plain start does not use', async () => {
     const { files, reflectMetadata } = await probe(storage);
     const packages = new Set(files.map(packageOf).filter(Boolean));
-    // The probe sees the server's own modules and, for etcd, the etcd client: it does see what is loaded.
+    // The probe sees the server's own modules and, for etcd, its gRPC driver: it does see what is loaded.
     expect(files.some((f) => f.includes('/dist/server/index.js'))).toBe(true);
-    expect(packages.has('etcd3')).toBe(storage === 'etcd');
-    // etcd's gRPC client reads its .proto files with protobufjs; only the OpenAPI protobuf encoder is deferred.
+    expect(files.some((f) => f.includes('/dist/server/storage/etcd/grpc.js'))).toBe(storage === 'etcd');
+    // The etcd driver speaks gRPC over node:http2 itself: no gRPC library, no .proto parsing at start.
+    expect(['etcd3', '@grpc/grpc-js', '@grpc/proto-loader'].filter((p) => packages.has(p))).toEqual([]);
+    // The etcd driver's messages are protobufjs types; only the OpenAPI protobuf encoder is deferred.
     const notLoaded = storage === 'etcd' ? NOT_AT_START.filter((p) => p !== 'protobufjs') : NOT_AT_START;
     expect(notLoaded.filter((p) => packages.has(p))).toEqual([]);
     expect(reflectMetadata).toBe(false);

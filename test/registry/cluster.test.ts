@@ -3,63 +3,30 @@
 // scoping, conversions and printers for rbac, storage, scheduling, node,
 // certificates, admissionregistration, apiregistration, flowcontrol and events.k8s.io.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionChain } from '../../src/server/admission/index.js';
-import { StatusError } from '../../src/server/api/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
-import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
-import { createLister, type ResourceLister } from '../../src/server/registry/lister.js';
 import { coreToEventsV1, eventsV1ToCore } from '../../src/server/registry/resources/events.js';
-import { Store } from '../../src/server/registry/store.js';
+import type { Store } from '../../src/server/registry/store.js';
 import type { RequestContext } from '../../src/server/registry/strategy.js';
-import { createStorage } from '../../src/server/storage/factory.js';
-import type { Storage } from '../../src/server/storage/interface.js';
 import { makeCSR } from '../helpers/csr.js';
+import { catalogRow, rejection as rejects, requestContext, useRowStores } from '../helpers/rows.js';
 
-const row = (group: string, resource: string) =>
-  BUILTIN_RESOURCES.find((r) => r.descriptor.group === group && r.descriptor.resource === resource)!;
+const row = (group: string, resource: string) => catalogRow(resource, { group });
 
+/** A non-admin user with a uid (CSRs record the requester); no namespace unless given. */
 function ctx(over: Partial<RequestContext> = {}): RequestContext {
-  return { user: { username: 'alice', uid: 'u-1', groups: ['devs', 'system:authenticated'] }, dryRun: false, warnings: [], ...over };
-}
-
-async function rejects(p: Promise<unknown>): Promise<StatusError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StatusError);
-  return e as StatusError;
+  return requestContext({
+    user: { username: 'alice', uid: 'u-1', groups: ['devs', 'system:authenticated'] },
+    namespace: undefined,
+    ...over,
+  });
 }
 
 const obj = (o: Record<string, unknown>) => o as unknown as KubeObject;
 
 describe('cluster-wide API groups', () => {
-  let storage: Storage;
-  let listers: ResourceLister[];
-
-  async function storeFor(group: string, resource: string): Promise<Store> {
-    const r = row(group, resource);
-    const store = new Store({
-      ...r.conversion,
-      descriptor: r.descriptor,
-      strategy: r.strategy,
-      storage,
-      keyPrefix: r.keyPrefix,
-      admission: new AdmissionChain(),
-    });
-    listers.push(await createLister(store, { watchCache: false }));
-    return store;
-  }
-
-  beforeEach(async () => {
-    storage = await createStorage({ kind: 'memory' });
-    listers = [];
-  });
-  afterEach(async () => {
-    for (const l of listers) l.stop();
-    await storage.close();
-  });
+  const stores = useRowStores();
+  const storeFor = (group: string, resource: string): Promise<Store> => stores.storeFor(row(group, resource));
 
   describe('rbac.authorization.k8s.io', () => {
     const RBAC = 'rbac.authorization.k8s.io';
@@ -475,7 +442,7 @@ describe('cluster-wide API groups', () => {
       expect(one.message).toContain(
         "spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1",
       );
-      const list = await listers[1].list({ namespace: '' });
+      const list = await stores.listers[1].list({ namespace: '' });
       const names = [...list.items].sort(fs.strategy.tableRowOrder).map((o) => o.metadata?.name);
       expect(names.slice(0, 4)).toEqual(['exempt', 'probes', 'system-leader-election', 'endpoint-controller']);
       expect(names.at(-1)).toBe('catch-all');
@@ -500,7 +467,7 @@ describe('cluster-wide API groups', () => {
       const created = await ev.create(ctx({ namespace: 'default' }), obj({ ...newStyle }));
       expect(created).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'all good', regarding: { name: 'p1' }, deprecatedSource: {} });
       expect(created.deprecatedFirstTimestamp).toBeNull();
-      const stored = await storage.get('/events/default/e1');
+      const stored = await stores.storage.get('/events/default/e1');
       expect(stored).toMatchObject({
         apiVersion: 'v1',
         message: 'all good',
@@ -540,7 +507,7 @@ describe('cluster-wide API groups', () => {
       const noController = await rejects(ev.create(c, obj({ ...newStyle, metadata: { name: 'nc' }, reportingController: '' })));
       expect(noController.message).toContain('reportingController: Required value');
       await ev.create(c, obj({ ...newStyle }));
-      const lister = listers[0];
+      const lister = stores.listers[0];
       expect(
         (await lister.list({ namespace: 'default', fieldSelector: 'regarding.name=p1,reportingController=example.com/ctl' })).items,
       ).toHaveLength(1);

@@ -4,40 +4,24 @@
 // messages and paths, pod update rules, graceful deletion, field selectors, the
 // printers, and the binding/eviction/log/exec subresources.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DefaultTolerationSeconds } from '../../src/server/admission/default-toleration-seconds.js';
 import { AdmissionChain } from '../../src/server/admission/index.js';
-import { StatusError } from '../../src/server/api/errors.js';
 import { formatQuantity, parseQuantity } from '../../src/server/api/quantity.js';
 import type { KubeObject } from '../../src/server/api/types.js';
 import type { BuiltinResource } from '../../src/server/registry/builtin.js';
-import { createLister, type ResourceLister } from '../../src/server/registry/lister.js';
 import { podQOSClass, podResources } from '../../src/server/registry/resources/pods.js';
 import { defaultPodSpec, imageTag, validatePodTemplateSpec } from '../../src/server/registry/resources/podspec.js';
 import { workloadResources } from '../../src/server/registry/resources/workloads.js';
-import { Store } from '../../src/server/registry/store.js';
+import type { Store } from '../../src/server/registry/store.js';
 import type { RequestContext } from '../../src/server/registry/strategy.js';
-import type { ServedResourceRef, SubresourceCall, SubresourceREST } from '../../src/server/registry/subresource.js';
-import { createStorage } from '../../src/server/storage/factory.js';
-import type { Storage } from '../../src/server/storage/interface.js';
+import type { SubresourceCall, SubresourceREST } from '../../src/server/registry/subresource.js';
+import { catalogRow, requestContext as ctx, rejection as failure, useRowStores } from '../helpers/rows.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk decoded JSON
 type Obj = Record<string, any>;
 
-const row = (resource: string): BuiltinResource => [...podResources, ...workloadResources].find((r) => r.descriptor.resource === resource)!;
-
-function ctx(over: Partial<RequestContext> = {}): RequestContext {
-  return { user: { username: 'admin', groups: ['system:masters'] }, namespace: 'default', dryRun: false, warnings: [], ...over };
-}
-
-async function failure(p: Promise<unknown>): Promise<StatusError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StatusError);
-  return e as StatusError;
-}
+const row = (resource: string): BuiltinResource => catalogRow(resource, { rows: [...podResources, ...workloadResources] });
 
 const pod = (name: string, spec: Obj = {}, meta: Obj = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -47,36 +31,16 @@ const pod = (name: string, spec: Obj = {}, meta: Obj = {}): KubeObject => ({
 });
 
 describe('pods, podtemplates, replicationcontrollers', () => {
-  let storage: Storage;
-  let listers: ResourceLister[];
-  const refs = new Map<string, ServedResourceRef>();
-
-  async function storeFor(resource: string, admission = new AdmissionChain()): Promise<Store> {
-    const r = row(resource);
-    const store = new Store({ descriptor: r.descriptor, strategy: r.strategy, storage, keyPrefix: r.keyPrefix, admission });
-    const lister = await createLister(store, { watchCache: false });
-    listers.push(lister);
-    refs.set(`${r.descriptor.group}/${r.descriptor.resource}`, { store, lister });
-    return store;
-  }
+  const stores = useRowStores();
+  const storeFor = (resource: string, admission?: AdmissionChain): Promise<Store> => stores.storeFor(row(resource), { admission });
 
   const sub = (name: string): SubresourceREST => row('pods').subresources!.find((s) => s.name === name)!;
   const call = (store: Store, name: string, query: Record<string, string> = {}, over: Partial<RequestContext> = {}): SubresourceCall => ({
     ctx: ctx(over),
     name,
     store,
-    lookup: (group, resource) => refs.get(`${group}/${resource}`),
+    lookup: stores.lookup,
     query: new URLSearchParams(query),
-  });
-
-  beforeEach(async () => {
-    storage = await createStorage({ kind: 'memory' });
-    listers = [];
-    refs.clear();
-  });
-  afterEach(async () => {
-    for (const l of listers) l.stop();
-    await storage.close();
   });
 
   describe('Pod defaults', () => {
@@ -345,7 +309,7 @@ describe('pods, podtemplates, replicationcontrollers', () => {
       const store = await storeFor('pods');
       await store.create(ctx(), pod('a', { nodeName: 'n1' }));
       await store.create(ctx(), pod('b', { restartPolicy: 'Never' }));
-      const lister = listers[0];
+      const lister = stores.listers[0];
       const names = async (fieldSelector: string) =>
         (await lister.list({ namespace: 'default', fieldSelector })).items.map((p) => p.metadata!.name);
       expect(await names('status.phase=Pending')).toEqual(['a', 'b']);
@@ -624,5 +588,230 @@ describe('pods, podtemplates, replicationcontrollers', () => {
         'ReplicationController "rc" is invalid: [spec.selector: Required value, spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.template: Required value]',
       );
     });
+  });
+});
+
+describe('pod spec scheduling and security validation, pod warnings', () => {
+  const stores = useRowStores();
+  const storeFor = (resource: string): Promise<Store> => stores.storeFor(row(resource));
+  const errorsOf = async (spec: Obj): Promise<string> => {
+    const store = await storeFor('pods');
+    return (await failure(store.create(ctx(), pod('p', spec)))).message;
+  };
+
+  it("validates affinity terms with kube's messages and paths", async () => {
+    const na = 'spec.affinity.nodeAffinity';
+    const msg = await errorsOf({
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: 'zone', operator: 'In' },
+                  { key: 'disk', operator: 'Exists', values: ['ssd'] },
+                  { key: 'cpu', operator: 'Gt', values: ['1', '2'] },
+                  { key: 'bad key', operator: 'Near', values: ['a b'] },
+                ],
+                matchFields: [{ key: 'metadata.uid', operator: 'In', values: ['x'] }],
+              },
+            ],
+          },
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 101, preference: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] } },
+          ],
+        },
+        podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } } }] },
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 0,
+              podAffinityTerm: {
+                topologyKey: 'zone',
+                labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] },
+              },
+            },
+          ],
+        },
+      },
+    });
+    const term = `${na}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]`;
+    for (const part of [
+      `${term}.matchExpressions[0].values: Required value: must be specified when \`operator\` is 'In' or 'NotIn'`,
+      `${term}.matchExpressions[1].values: Forbidden: may not be specified when \`operator\` is 'Exists' or 'DoesNotExist'`,
+      `${term}.matchExpressions[2].values: Required value: must be specified single value when \`operator\` is 'Lt' or 'Gt'`,
+      `${term}.matchExpressions[3].operator: Invalid value: "Near": not a valid selector operator`,
+      `${term}.matchExpressions[3].key: Invalid value: "bad key": name part must consist of alphanumeric characters`,
+      `${term}.matchExpressions[3].values[0]: Invalid value: "a b": a valid label must be an empty string or consist of alphanumeric characters`,
+      `${term}.matchFields[0].key: Invalid value: "metadata.uid": not a valid field selector key`,
+      `${na}.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 101: must be in the range 1-100`,
+      'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: Required value: can not be empty',
+      'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100',
+      "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+    ]) {
+      expect(msg).toContain(part);
+    }
+    expect(
+      await errorsOf({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }),
+    ).toBe(
+      'Pod "p" is invalid: spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term',
+    );
+  });
+
+  it("validates pod and container security contexts with kube's messages", async () => {
+    const msg = await errorsOf({
+      securityContext: {
+        runAsUser: -1,
+        fsGroup: -2,
+        sysctls: [{ name: 'net.core.somaxconn', value: '1' }, { name: 'Bad!' }, { name: 'net.core.somaxconn' }],
+        seccompProfile: { type: 'Localhost' },
+        appArmorProfile: { type: 'RuntimeDefault', localhostProfile: 'p' },
+      },
+      containers: [
+        {
+          name: 'app',
+          image: 'x',
+          securityContext: {
+            runAsGroup: -1,
+            procMount: 'Unmasked',
+            seccompProfile: { type: 'Custom' },
+            appArmorProfile: { type: 'Localhost' },
+            allowPrivilegeEscalation: false,
+            privileged: true,
+          },
+        },
+      ],
+    });
+    const sc = 'spec.securityContext';
+    const csc = 'spec.containers[0].securityContext';
+    for (const part of [
+      `${sc}.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive`,
+      `${sc}.fsGroup: Invalid value: -2: must be between 0 and 2147483647, inclusive`,
+      `${sc}.sysctls[1].name: Invalid value: "Bad!": must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`,
+      `${sc}.sysctls[2].name: Duplicate value: "net.core.somaxconn"`,
+      `${sc}.seccompProfile.localhostProfile: Required value: must be set when seccomp type is Localhost`,
+      `${sc}.appArmorProfile.localhostProfile: Invalid value: "p": can only be set when AppArmor type is Localhost`,
+      `${csc}.runAsGroup: Invalid value: -1: must be between 0 and 2147483647, inclusive`,
+      `${csc}.procMount: Invalid value: "Unmasked": \`hostUsers\` must be false to use \`Unmasked\``,
+      `${csc}.seccompProfile.type: Unsupported value: "Custom": supported values: "Localhost", "RuntimeDefault", "Unconfined"`,
+      `${csc}.appArmorProfile.localhostProfile: Required value: must be set when AppArmor type is Localhost`,
+      'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+    ]) {
+      expect(msg).toContain(part);
+    }
+    expect(await errorsOf({ hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }] } })).toBe(
+      `Pod "p" is invalid: ${sc}.sysctls[0].name: Invalid value: "net.ipv4.ip_forward": may not be specified when 'hostNetwork' is true`,
+    );
+  });
+
+  it('validates topology spread constraints, reporting the first of a repeated pair', async () => {
+    const ts = 'spec.topologySpreadConstraints';
+    const sel = { labelSelector: { matchLabels: { app: 'x' } } };
+    expect(
+      await errorsOf({
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', ...sel },
+          { maxSkew: 0, topologyKey: '', whenUnsatisfiable: 'Maybe', ...sel },
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', minDomains: 0, ...sel },
+        ],
+      }),
+    ).toBe(
+      `Pod "p" is invalid: [${ts}[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{zone, DoNotSchedule}", ` +
+        `${ts}[1].maxSkew: Invalid value: 0: must be greater than zero, ${ts}[1].topologyKey: Required value: can not be empty, ` +
+        `${ts}[1].whenUnsatisfiable: Unsupported value: "Maybe": supported values: "DoNotSchedule", "ScheduleAnyway", ` +
+        `${ts}[2].minDomains: Invalid value: 0: must be greater than zero]`,
+    );
+  });
+
+  it('returns GetWarningsForPod warnings on create and update, and none for an invalid pod', async () => {
+    const store = await storeFor('pods');
+    const c = ctx();
+    await store.create(
+      c,
+      pod(
+        'w',
+        {
+          nodeSelector: { 'beta.kubernetes.io/os': 'linux' },
+          terminationGracePeriodSeconds: -5,
+          imagePullSecrets: [{ name: '' }],
+          volumes: [{ name: 'src', gitRepo: { repository: 'https://example.com/r.git' } }],
+          containers: [
+            {
+              name: 'app',
+              image: 'x',
+              ports: [{ containerPort: 80 }, { containerPort: 80 }],
+              resources: { requests: { memory: '100m' } },
+            },
+          ],
+        },
+        { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' } },
+      ),
+    );
+    expect(c.warnings).toEqual([
+      'spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "kubernetes.io/os" instead',
+      'spec.volumes[0].gitRepo: deprecated in v1.11',
+      'spec.imagePullSecrets[0].name: invalid empty name ""',
+      'metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: non-functional in v1.27+; use the "seccompProfile" field instead',
+      'spec.containers[0].resources.requests[memory]: fractional byte value "100m" is invalid, must be an integer',
+      'spec.containers[0].ports[1]: duplicate port definition with spec.containers[0].ports[0]',
+      'spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1',
+    ]);
+    const u = ctx();
+    await store.update(u, 'w', (cur) => {
+      const next = structuredClone(cur!) as Obj;
+      next.spec.containers[0].image = 'y';
+      return next as KubeObject;
+    });
+    expect(u.warnings).toContain('spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1');
+    const bad = ctx();
+    await failure(store.create(bad, pod('bad', { nodeSelector: { 'beta.kubernetes.io/arch': 'amd64' }, containers: [] })));
+    expect(bad.warnings).toEqual([]);
+  });
+
+  it('returns GetWarningsForPodTemplate warnings for workloads at their template path', async () => {
+    const template = {
+      metadata: { labels: { app: 'w' } },
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'failure-domain.beta.kubernetes.io/zone', operator: 'Exists' }] }],
+            },
+          },
+        },
+        containers: [{ name: 'app', image: 'x' }],
+      },
+    };
+    const zone =
+      'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key: failure-domain.beta.kubernetes.io/zone is deprecated since v1.17; use "topology.kubernetes.io/zone" instead';
+    const deployments = await storeFor('deployments');
+    const c = ctx();
+    await deployments.create(c, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { app: 'w' } }, template },
+    } as KubeObject);
+    expect(c.warnings).toEqual([`spec.template.spec.${zone}`]);
+    const same = ctx();
+    await deployments.update(same, 'web', (cur) => cur!);
+    expect(same.warnings).toEqual([]);
+    const changed = ctx();
+    await deployments.update(changed, 'web', (cur) => {
+      const next = structuredClone(cur!) as Obj;
+      next.spec.template.spec.containers[0].image = 'y';
+      return next as KubeObject;
+    });
+    expect(changed.warnings).toEqual([`spec.template.spec.${zone}`]);
+
+    const cronjobs = await storeFor('cronjobs');
+    const cj = ctx();
+    await cronjobs.create(cj, {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'cj' },
+      spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { ...template.spec, restartPolicy: 'Never' } } } } },
+    } as KubeObject);
+    expect(cj.warnings).toEqual([`spec.jobTemplate.spec.template.spec.${zone}`]);
   });
 });

@@ -3,23 +3,13 @@
 // delete, on failed writes and on type changes; requested values; range exhaustion),
 // defaults, and the validation messages kube-apiserver answers with.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionChain } from '../../src/server/admission/index.js';
-import { StatusError } from '../../src/server/api/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
 import type { ServerOptions } from '../../src/server/registry/builtin.js';
-import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
 import { formatIP, parseCIDR, parseIP } from '../../src/server/registry/resources/netutil.js';
-import { Store } from '../../src/server/registry/store.js';
-import type { RequestContext } from '../../src/server/registry/strategy.js';
-import { createStorage } from '../../src/server/storage/factory.js';
+import type { Store } from '../../src/server/registry/store.js';
 import type { Storage } from '../../src/server/storage/interface.js';
-
-const row = (resource: string) => BUILTIN_RESOURCES.find((r) => r.descriptor.resource === resource)!;
-
-function ctx(over: Partial<RequestContext> = {}): RequestContext {
-  return { user: { username: 'admin', groups: ['system:masters'] }, namespace: 'default', dryRun: false, warnings: [], ...over };
-}
+import { requestContext as ctx, rejection as failure, catalogRow as row, useRowStores } from '../helpers/rows.js';
 
 type Spec = Record<string, unknown>;
 
@@ -29,39 +19,17 @@ function svc(name: string, spec: Spec = {}): KubeObject {
 
 const specOf = (o: KubeObject) => o.spec as Record<string, unknown> & { clusterIP: string; clusterIPs: string[]; ports: Spec[] };
 
-async function failure(p: Promise<unknown>): Promise<StatusError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StatusError);
-  return e as StatusError;
-}
-
 describe('Services on the registry Store', () => {
-  let storage: Storage;
+  const stores = useRowStores();
 
   const storeOn = (s: Storage, options: Partial<ServerOptions> = {}): Store => {
     const r = row('services');
     const opts = { serviceClusterIPRange: '10.0.0.0/24', serviceNodePortRange: '30000-32767', ...options };
-    return new Store({
-      descriptor: r.descriptor,
-      strategy: r.configure!(s, opts),
-      storage: s,
-      keyPrefix: r.keyPrefix,
-      admission: new AdmissionChain(),
-    });
+    return stores.store(r, { strategy: r.configure!(s, opts), storage: s });
   };
 
-  beforeEach(async () => {
-    storage = await createStorage({ kind: 'memory' });
-  });
-  afterEach(async () => {
-    await storage.close();
-  });
-
   it('defaults a ClusterIP Service as kube-apiserver does', async () => {
-    const created = await storeOn(storage).create(
+    const created = await storeOn(stores.storage).create(
       ctx(),
       svc('web', {
         selector: { app: 'web' },
@@ -88,7 +56,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('allocates distinct ClusterIPs inside the range, never the network or broadcast address', async () => {
-    const store = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/26' });
+    const store = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/26' });
     const created = await Promise.all(Array.from({ length: 40 }, (_, i) => store.create(ctx(), svc(`s${i}`))));
     const ips = created.map((o) => specOf(o).clusterIP);
     expect(new Set(ips).size).toBe(40);
@@ -100,8 +68,8 @@ describe('Services on the registry Store', () => {
   });
 
   it('never hands out one IP twice across two servers sharing a storage', async () => {
-    const a = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/27' });
-    const b = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/27' });
+    const a = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/27' });
+    const b = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/27' });
     const created = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).create(ctx(), svc(`x${i}`))));
     expect(new Set(created.map((o) => specOf(o).clusterIP)).size).toBe(30);
     const full = await failure(a.create(ctx(), svc('one-more')));
@@ -110,7 +78,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('releases the IP on delete, and a requested IP is honoured or refused with kube messages', async () => {
-    const store = storeOn(storage);
+    const store = storeOn(stores.storage);
     const first = await store.create(ctx(), svc('pinned', { clusterIP: '10.0.0.5' }));
     expect(specOf(first).clusterIPs).toEqual(['10.0.0.5']);
     const taken = await failure(store.create(ctx(), svc('again', { clusterIP: '10.0.0.5' })));
@@ -129,19 +97,19 @@ describe('Services on the registry Store', () => {
       'Service "bad" is invalid: spec.clusterIPs[0]: Invalid value: "ten": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
     );
     // Deleting a Service removes the Endpoints of its name too (kube's afterDelete).
-    await storage.create('/services/endpoints/default/pinned', {
+    await stores.storage.create('/services/endpoints/default/pinned', {
       apiVersion: 'v1',
       kind: 'Endpoints',
       metadata: { name: 'pinned', namespace: 'default' },
     });
     await store.delete(ctx(), 'pinned', {});
-    expect(await storage.get('/services/endpoints/default/pinned')).toBeNull();
+    expect(await stores.storage.get('/services/endpoints/default/pinned')).toBeNull();
     expect(specOf(await store.create(ctx(), svc('again', { clusterIP: '10.0.0.5' }))).clusterIP).toBe('10.0.0.5');
   });
 
   it('gives back what a write that fails after allocation reserved, and reserves nothing on dry run', async () => {
     // A /29 holds six usable addresses.
-    const store = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/29' });
+    const store = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/29' });
     const invalid = await failure(store.create(ctx(), svc('Bad-Name')));
     expect(invalid.code).toBe(422);
     const dup = await failure(
@@ -163,7 +131,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('allocates NodePorts from 30000-32767 for NodePort and LoadBalancer Services and releases them', async () => {
-    const store = storeOn(storage);
+    const store = storeOn(stores.storage);
     const np = await store.create(
       ctx(),
       svc('np', {
@@ -198,7 +166,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('keeps the ClusterIP on updates that omit it and refuses to change it', async () => {
-    const store = storeOn(storage);
+    const store = storeOn(stores.storage);
     const created = await store.create(ctx(), svc('keep'));
     const ip = specOf(created).clusterIP;
     // A re-applied manifest without the allocated values keeps them (patchAllocatedValues).
@@ -222,7 +190,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('creates headless and ExternalName Services without allocating', async () => {
-    const store = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/30' });
+    const store = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/30' });
     const headless = await store.create(ctx(), svc('hl', { clusterIP: 'None', selector: { app: 'x' }, ports: undefined }));
     expect(specOf(headless).clusterIPs).toEqual(['None']);
     expect(specOf(headless).ipFamilyPolicy).toBe('SingleStack');
@@ -238,7 +206,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('allocates one address per family on a dual-stack range', async () => {
-    const store = storeOn(storage, { serviceClusterIPRange: '10.0.0.0/24,fd00::/108' });
+    const store = storeOn(stores.storage, { serviceClusterIPRange: '10.0.0.0/24,fd00::/108' });
     const single = await store.create(ctx(), svc('v4'));
     expect(specOf(single).ipFamilies).toEqual(['IPv4']);
     const dual = await store.create(ctx(), svc('dual', { ipFamilyPolicy: 'PreferDualStack' }));
@@ -247,14 +215,14 @@ describe('Services on the registry Store', () => {
     expect(specOf(dual).clusterIPs[1]).toMatch(/^fd00::[0-9a-f:]+$/);
     const v6 = await store.create(ctx(), svc('v6', { ipFamilies: ['IPv6'], clusterIP: 'fd00::a', clusterIPs: ['fd00::a'] }));
     expect(specOf(v6).clusterIPs).toEqual(['fd00::a']);
-    const required = await failure(storeOn(storage).create(ctx(), svc('req', { ipFamilyPolicy: 'RequireDualStack' })));
+    const required = await failure(storeOn(stores.storage).create(ctx(), svc('req', { ipFamilyPolicy: 'RequireDualStack' })));
     expect(required.message).toBe(
       'Service "req" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
     );
   });
 
   it('answers validation failures with kube field paths and messages', async () => {
-    const store = storeOn(storage);
+    const store = storeOn(stores.storage);
     const msg = async (o: KubeObject) => (await failure(store.create(ctx(), o))).message;
     expect(await msg(svc('noports', { ports: [] }))).toBe('Service "noports" is invalid: spec.ports: Required value');
     expect(await msg(svc('unnamed', { ports: [{ port: 80 }, { port: 81 }] }))).toBe(
@@ -279,7 +247,7 @@ describe('Services on the registry Store', () => {
   });
 
   it('formats the table row as printService does', async () => {
-    const store = storeOn(storage);
+    const store = storeOn(stores.storage);
     const np = await store.create(
       ctx(),
       svc('np', { type: 'NodePort', selector: { b: '2', a: '1' }, ports: [{ port: 80, nodePort: 30080 }] }),

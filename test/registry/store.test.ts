@@ -2,22 +2,12 @@
 // update steps (rest.BeforeCreate / BeforeUpdate), create-on-update, the strategy
 // flags in kube's sense, delete with finalizers and preconditions, deletecollection.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionChain } from '../../src/server/admission/index.js';
-import { StatusError } from '../../src/server/api/errors.js';
+import { describe, expect, it } from 'vitest';
+import type { StatusError } from '../../src/server/api/errors.js';
 import type { KubeObject } from '../../src/server/api/types.js';
-import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
-import { createLister, type ResourceLister } from '../../src/server/registry/lister.js';
-import { Store } from '../../src/server/registry/store.js';
-import type { RequestContext, Strategy } from '../../src/server/registry/strategy.js';
-import { createStorage } from '../../src/server/storage/factory.js';
-import type { Storage } from '../../src/server/storage/interface.js';
-
-const row = (resource: string) => BUILTIN_RESOURCES.find((r) => r.descriptor.resource === resource)!;
-
-function ctx(over: Partial<RequestContext> = {}): RequestContext {
-  return { user: { username: 'admin', groups: ['system:masters'] }, namespace: 'default', dryRun: false, warnings: [], ...over };
-}
+import type { Store } from '../../src/server/registry/store.js';
+import type { Strategy } from '../../src/server/registry/strategy.js';
+import { requestContext as ctx, rejection, catalogRow as row, useRowStores } from '../helpers/rows.js';
 
 function cm(name: string, extra: Partial<KubeObject> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' }, ...extra } as KubeObject;
@@ -25,42 +15,18 @@ function cm(name: string, extra: Partial<KubeObject> = {}): KubeObject {
 
 /** Rejects with a Status of this code (and, when given, reason and message part). */
 async function expectStatus(p: Promise<unknown>, code: number, message?: string): Promise<StatusError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StatusError);
-  const s = e as StatusError;
+  const s = await rejection(p);
   expect(s.code, s.message).toBe(code);
   if (message) expect(s.message).toContain(message);
   return s;
 }
 
 describe('registry Store', () => {
-  let storage: Storage;
-  let listers: ResourceLister[];
-
-  async function storeFor(resource: string, strategy?: Partial<Strategy>): Promise<Store> {
+  const stores = useRowStores();
+  const storeFor = (resource: string, strategy?: Partial<Strategy>): Promise<Store> => {
     const r = row(resource);
-    const store = new Store({
-      descriptor: r.descriptor,
-      strategy: { ...r.strategy, ...strategy },
-      storage,
-      keyPrefix: r.keyPrefix,
-      admission: new AdmissionChain(),
-    });
-    listers.push(await createLister(store, { watchCache: false }));
-    return store;
-  }
-
-  beforeEach(async () => {
-    storage = await createStorage({ kind: 'memory' });
-    listers = [];
-  });
-  afterEach(async () => {
-    for (const l of listers) l.stop();
-    await storage.close();
-  });
+    return stores.storeFor(r, { strategy: { ...r.strategy, ...strategy } });
+  };
 
   describe('create', () => {
     it('fills the server fields and refuses a second object of the same name', async () => {

@@ -2,37 +2,18 @@
 // generic Store over memory storage: kube's defaults, validation messages, status
 // and generation rules, the autoscaling/v1 conversion, the cron parser and the printers.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionChain } from '../../src/server/admission/index.js';
-import { StatusError } from '../../src/server/api/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
 import type { ServedResource } from '../../src/server/endpoints/router.js';
 import { scaleOf } from '../../src/server/endpoints/scale.js';
 import type { BuiltinResource } from '../../src/server/registry/builtin.js';
-import { createLister, type ResourceLister } from '../../src/server/registry/lister.js';
 import { hpaV1ToV2, hpaV2ToV1 } from '../../src/server/registry/resources/autoscaling.js';
 import { cronScheduleError } from '../../src/server/registry/resources/cron.js';
 import { workloadResources } from '../../src/server/registry/resources/workloads.js';
-import { Store } from '../../src/server/registry/store.js';
-import type { RequestContext } from '../../src/server/registry/strategy.js';
-import { createStorage } from '../../src/server/storage/factory.js';
-import type { Storage } from '../../src/server/storage/interface.js';
+import type { Store } from '../../src/server/registry/store.js';
+import { catalogRow, requestContext as ctx, rejection as failure, useRowStores } from '../helpers/rows.js';
 
-const row = (resource: string, version?: string): BuiltinResource =>
-  workloadResources.find((r) => r.descriptor.resource === resource && (!version || r.descriptor.version === version))!;
-
-function ctx(over: Partial<RequestContext> = {}): RequestContext {
-  return { user: { username: 'admin', groups: ['system:masters'] }, namespace: 'default', dryRun: false, warnings: [], ...over };
-}
-
-async function failure(p: Promise<unknown>): Promise<StatusError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(StatusError);
-  return e as StatusError;
-}
+const row = (resource: string, version?: string): BuiltinResource => catalogRow(resource, { version, rows: workloadResources });
 
 const podTemplate = (labels: Record<string, string> = { app: 'web' }, spec: Record<string, unknown> = {}) => ({
   metadata: { labels },
@@ -50,31 +31,8 @@ const deployment = (name: string, spec: Record<string, unknown> = {}): KubeObjec
 type Obj = Record<string, any>;
 
 describe('workload strategies', () => {
-  let storage: Storage;
-  let listers: ResourceLister[];
-
-  async function storeFor(resource: string, version?: string): Promise<Store> {
-    const r = row(resource, version);
-    const store = new Store({
-      ...r.conversion,
-      descriptor: r.descriptor,
-      strategy: r.strategy,
-      storage,
-      keyPrefix: r.keyPrefix,
-      admission: new AdmissionChain(),
-    });
-    listers.push(await createLister(store, { watchCache: false }));
-    return store;
-  }
-
-  beforeEach(async () => {
-    storage = await createStorage({ kind: 'memory' });
-    listers = [];
-  });
-  afterEach(async () => {
-    for (const l of listers) l.stop();
-    await storage.close();
-  });
+  const stores = useRowStores();
+  const storeFor = (resource: string, version?: string): Promise<Store> => stores.storeFor(row(resource, version));
 
   describe('Deployment', () => {
     it('is defaulted as SetDefaults_Deployment does, status cleared, generation 1', async () => {
@@ -525,6 +483,30 @@ describe('workload strategies', () => {
       expect(behavior.metadata!.annotations!['autoscaling.alpha.kubernetes.io/behavior']).toBe(
         '{"ScaleUp":{"StabilizationWindowSeconds":null,"SelectPolicy":"Max","Policies":[{"Type":"Pods","Value":4,"PeriodSeconds":15}]},"ScaleDown":null}',
       );
+      // Spec and status metrics in v2beta1's shape: a status always carries its resource average and external values.
+      const metrics = hpaV2ToV1({
+        metadata: { name: 'm' },
+        spec: {
+          metrics: [
+            { type: 'External', external: { metric: { name: 'q' }, target: { type: 'AverageValue', averageValue: '3' } } },
+            { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1Gi' } } },
+          ],
+        },
+        status: {
+          currentMetrics: [
+            { type: 'External', external: { metric: { name: 'q' }, current: { averageValue: '2' } } },
+            { type: 'Resource', resource: { name: 'memory', current: { averageUtilization: 50 } } },
+          ],
+        },
+      }).metadata!.annotations!;
+      expect(JSON.parse(metrics['autoscaling.alpha.kubernetes.io/metrics'])).toEqual([
+        { type: 'External', external: { metricName: 'q', targetAverageValue: '3' } },
+        { type: 'Resource', resource: { name: 'memory', targetAverageValue: '1Gi' } },
+      ]);
+      expect(JSON.parse(metrics['autoscaling.alpha.kubernetes.io/current-metrics'])).toEqual([
+        { type: 'External', external: { metricName: 'q', currentValue: '0', currentAverageValue: '2' } },
+        { type: 'Resource', resource: { name: 'memory', currentAverageUtilization: 50, currentAverageValue: '0' } },
+      ]);
     });
   });
 

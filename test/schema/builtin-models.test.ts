@@ -26,4 +26,37 @@ describe('generated models', () => {
     // Shared models are never written through a catalog.
     expect(readModel('V1Lease')?.fields.get('spec')?.required).toBe(false);
   });
+
+  it("carries kube's descriptions of referenced-type fields and its enums (k8s.io/api's swagger docs, +enum)", () => {
+    const catalog = new ModelCatalog();
+    catalog.load('V1Deployment', 'apps');
+    const defs = catalog.definitions;
+    expect(defs['io.k8s.api.apps.v1.DeploymentSpec'].properties).toMatchObject({
+      strategy: {
+        $ref: 'io.k8s.api.apps.v1.DeploymentStrategy',
+        description: 'The deployment strategy to use to replace existing pods with new ones.',
+      },
+    });
+    const strategy = defs['io.k8s.api.apps.v1.DeploymentStrategy'] as { description: string; properties: Record<string, unknown> };
+    expect(strategy.description).toBe('DeploymentStrategy describes how to replace existing pods with new ones.');
+    expect(strategy.properties.rollingUpdate).toEqual({
+      $ref: 'io.k8s.api.apps.v1.RollingUpdateDeployment',
+      description: 'Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.',
+    });
+    // As kube 1.32's /openapi/v3 publishes DeploymentStrategy.type.
+    expect(strategy.properties.type).toEqual({
+      type: 'string',
+      description:
+        'Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.\n\nPossible enum values:\n - `"Recreate"` Kill all existing pods before creating new ones.\n - `"RollingUpdate"` Replace the old ReplicaSets by new one using rolling update i.e gradually scale down the old ReplicaSets and scale up the new one.',
+      enum: ['Recreate', 'RollingUpdate'],
+    });
+    // Core types reached from another group, and a model's own description kept where it has one.
+    const container = defs['io.k8s.api.core.v1.Container'] as { properties: Record<string, { description?: string; enum?: string[] }> };
+    expect(container.properties.imagePullPolicy.enum).toEqual(['Always', 'IfNotPresent', 'Never']);
+    expect(container.properties.resources.description).toMatch(/^Compute Resources required by this container\./);
+    expect(container.properties.image.description).toMatch(/^Container image name\./);
+    expect(defs['io.k8s.api.apps.v1.Deployment'].properties).toMatchObject({
+      metadata: { description: expect.stringMatching(/^Standard object's metadata\./) },
+    });
+  });
 });

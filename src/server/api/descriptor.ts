@@ -33,6 +33,11 @@ export interface ResourceDescriptor {
   shortNames?: string[];
   categories?: string[];
   subresources?: { status?: boolean; scale?: ScaleSubresource; others?: SubresourceDescriptor[] };
+  /**
+   * false for a resource kube serves from a REST of its own, not a Store (bindings, componentstatuses):
+   * it is no rest.StorageVersionProvider, so discovery gives it no storageVersionHash.
+   */
+  storageVersionHash?: false;
 }
 
 export interface TableColumn {

@@ -121,6 +121,11 @@ export function conflict(gr: GroupResource, name: string, why: string): StatusEr
   });
 }
 
+/** errors.NewApplyConflict: a server-side apply refused for fields other managers own (causes of type FieldManagerConflict). */
+export function applyConflict(causes: StatusCause[], message: string): StatusError {
+  return new StatusError(409, 'Conflict', message, { causes });
+}
+
 export const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 
 /** One field error, as field.Error in k8s.io/apimachinery/pkg/util/validation/field. */

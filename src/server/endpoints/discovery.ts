@@ -162,7 +162,8 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
     };
     if (d.shortNames?.length) r.shortNames = d.shortNames;
     if (d.categories?.length) r.categories = d.categories;
-    r.storageVersionHash = storageVersionHash(group, opts.storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
+    if (d.storageVersionHash !== false)
+      r.storageVersionHash = storageVersionHash(group, opts.storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
     resources.push(r);
     if (d.subresources?.status) {
       resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: SUBRESOURCE_VERBS });

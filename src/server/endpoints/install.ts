@@ -12,7 +12,7 @@ import { type ComputedResource, ComputedStore, computedLister } from '../registr
 import { createLister, type ManagedLister } from '../registry/lister.js';
 import { Store, type StoreConfig } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
-import type { SubresourceREST } from '../registry/subresource.js';
+import type { CreateREST, SubresourceREST } from '../registry/subresource.js';
 import { type Decoder, lazySchemaDecoder } from '../schema/builtin/decode.js';
 import type { Schema } from '../schema/builtin/models.js';
 import type { Storage } from '../storage/interface.js';
@@ -52,6 +52,8 @@ export type ResourceInstall = {
   computed?: ComputedResource;
   /** Warnings every request answers with (a deprecated built-in: v1 ComponentStatus). */
   warnings?: string[];
+  /** A create of its own, nothing stored (core/v1 bindings). */
+  create?: CreateREST['create'];
 } & (
   | {
       /**
@@ -71,6 +73,13 @@ export interface InstalledResource {
   uninstall(): void;
 }
 
+const NOTHING_STORED: ComputedResource = {
+  list: async () => [],
+  get: async () => {
+    throw new Error('nothing is stored for this resource');
+  },
+};
+
 export async function installResource(ctx: InstallContext, r: ResourceInstall): Promise<InstalledResource> {
   const d = r.descriptor;
   const cfg: StoreConfig = {
@@ -81,9 +90,11 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
     keyPrefix: r.keyPrefix,
     admission: ctx.admission,
   };
-  const store = r.computed ? new ComputedStore(cfg, r.computed) : new Store(cfg);
-  const lister = r.computed
-    ? computedLister(store, r.computed)
+  // A resource with a create of its own stores nothing: nothing to list or watch (its verbs say so).
+  const computed = r.computed ?? (r.create ? NOTHING_STORED : undefined);
+  const store = computed ? new ComputedStore(cfg, computed) : new Store(cfg);
+  const lister = computed
+    ? computedLister(store, computed)
     : await createLister(store, { watchCache: ctx.watchCache, watchCacheSize: ctx.watchCacheSize });
   let served: ServedResource;
   if (r.custom) {
@@ -109,6 +120,7 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
       decode: lazySchemaDecoder(d.kind, d.version, () => ({ schema: k.definitions[k.name], definitions: k.definitions })),
     };
   }
+  if (r.create) served.create = r.create;
   if (r.subresources?.length) {
     served.subresources = r.subresources.map((sub) => {
       if (sub.handler !== 'create') return sub;

@@ -8,6 +8,7 @@ import { outputMedia, requestBodyFormat } from '../http/negotiation.js';
 import { type ApiRequest, userOf } from '../http/request.js';
 import { respond } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
+import { createdResult } from '../registry/subresource.js';
 import { findDuplicateFields } from '../schema/builtin/fields.js';
 import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } from './options.js';
 import { applyPatchBody, patchTypeFor, SCALE_DEFINITION } from './patch.js';
@@ -178,6 +179,13 @@ export class ResourceHandler {
     this.checkTypeMeta(call, body);
     this.decode(call, decoded, 'CreateOptions');
     if (call.info.name) throw methodNotAllowed(call.req.method ?? 'POST', call.served.descriptor.kind);
+    const ownCreate = call.served.create;
+    if (ownCreate) {
+      // A create of its own (core/v1 bindings, kube's rest.Creater over another resource's storage).
+      const { ctx, served, query } = call;
+      const out = await ownCreate({ ctx, name: '', store: served.store, lookup: this.subresources.lookup, query }, body);
+      return respond(call, 201, createdResult(out));
+    }
     const obj = await call.served.store.create(call.ctx, body as KubeObject);
     this.respond(call, 201, obj);
   }

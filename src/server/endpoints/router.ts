@@ -5,7 +5,7 @@ import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
 import type { Lister } from '../registry/list.js';
 import type { Store } from '../registry/store.js';
-import type { SubresourceREST } from '../registry/subresource.js';
+import type { CreateREST, SubresourceREST } from '../registry/subresource.js';
 import type { Decoder } from '../schema/builtin/decode.js';
 
 export interface ServedResource {
@@ -27,6 +27,8 @@ export interface ServedResource {
   table?: { columns: TableColumn[]; row(obj: KubeObject): unknown[] };
   /** Subresources beyond status and scale; a created one carries its body's decoder. */
   subresources?: Array<SubresourceREST & { decode?: Decoder }>;
+  /** A create of its own in place of the Store's (core/v1 bindings). */
+  create?: CreateREST['create'];
 }
 
 export class ResourceRouter {

@@ -7,13 +7,13 @@
 // (pods/ephemeralcontainers) go through the ordinary get/update/patch handlers.
 
 import { badRequest, methodNotAllowed } from '../api/errors.js';
-import { isPlainObject, type KubeObject } from '../api/types.js';
+import { isPlainObject } from '../api/types.js';
 import { decodeBody, readBody } from '../http/body.js';
 import { requestBodyFormat } from '../http/negotiation.js';
 import { type ApiRequest, userOf } from '../http/request.js';
 import { respond, writeBody } from '../http/response.js';
 import type { RequestContext } from '../registry/strategy.js';
-import type { ResourceLookup, SubresourceCall } from '../registry/subresource.js';
+import { createdResult, type ResourceLookup, type SubresourceCall } from '../registry/subresource.js';
 import { findDuplicateFields } from '../schema/builtin/fields.js';
 import { parseDryRun, parseFieldValidation } from './options.js';
 import type { ResourceRouter, ServedResource } from './router.js';
@@ -21,7 +21,8 @@ import type { ResourceRouter, ServedResource } from './router.js';
 type ServedSubresource = NonNullable<ServedResource['subresources']>[number];
 
 export class SubresourceEndpoint {
-  private readonly lookup: ResourceLookup;
+  /** Another served resource by group and resource (what a subresource or a row's own create reaches). */
+  readonly lookup: ResourceLookup;
 
   constructor(router: ResourceRouter) {
     // Another group's resource as this server serves it (its first served version).
@@ -63,9 +64,6 @@ export class SubresourceEndpoint {
     }
     const duplicates = format === 'json' && r.query.get('fieldValidation') !== 'Ignore' ? findDuplicateFields(buf.toString('utf8')) : [];
     sub.decode?.(body, { fieldValidation: parseFieldValidation(r.query, 'CreateOptions'), warnings: r.warnings, duplicates });
-    const out = await sub.create(call, body);
-    // kube's create handler: the Success Status these return (no code of their own) carries the handler's 201.
-    const result = (out.kind === 'Status' && out.status === 'Success' ? { ...out, code: 201 } : out) as KubeObject;
-    respond(r, 201, result);
+    respond(r, 201, createdResult(await sub.create(call, body)));
   }
 }

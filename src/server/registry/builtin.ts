@@ -8,7 +8,7 @@ import type { Storage } from '../storage/interface.js';
 import type { ComputedResource } from './computed.js';
 import type { StoreConfig } from './store.js';
 import type { Strategy } from './strategy.js';
-import type { SubresourceREST } from './subresource.js';
+import type { CreateREST, SubresourceREST } from './subresource.js';
 
 /** The server's configuration a row's behaviour depends on (kube hands it to a REST storage's constructor). */
 export interface ServerOptions {
@@ -56,6 +56,11 @@ export interface BuiltinResource {
   computed?(storage: Storage): ComputedResource;
   /** Warnings every request to the resource answers with (v1 ComponentStatus is deprecated). */
   warnings?: string[];
+  /**
+   * A resource whose create is a REST of its own, nothing stored (core/v1 bindings, kube's
+   * LegacyBindingREST); its verbs are `create` alone.
+   */
+  create?: CreateREST['create'];
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -68,7 +73,7 @@ export function builtinResource(
   keyPrefix?: string,
   extra?: Pick<
     BuiltinResource,
-    'systemObjects' | 'conversion' | 'subresources' | 'configure' | 'reconcileSystemObjects' | 'computed' | 'warnings'
+    'systemObjects' | 'conversion' | 'subresources' | 'configure' | 'reconcileSystemObjects' | 'computed' | 'warnings' | 'create'
   >,
 ): BuiltinResource {
   const others = extra?.subresources?.map(({ name, kind, verbs, group, version }) => ({ name, kind, verbs, group, version }));

@@ -30,6 +30,20 @@ export interface SubresourceCall {
   query: URLSearchParams;
 }
 
+/**
+ * kube's rest.Creater without a Store behind it: a POST whose body is handed to `create`, answered with an
+ * object or a Success Status (pods/binding, pods/eviction; the top-level core/v1 bindings, LegacyBindingREST,
+ * where `call.name` is empty and `call.store` is the row's own, unused Store).
+ */
+export interface CreateREST {
+  create(call: SubresourceCall, body: Record<string, unknown>): Promise<KubeObject | Status>;
+}
+
+/** kube's create handler answers 201; a Success Status these return (no code of its own) carries it. */
+export function createdResult(out: KubeObject | Status): KubeObject {
+  return (out.kind === 'Status' && out.status === 'Success' ? { ...out, code: 201 } : out) as KubeObject;
+}
+
 /** A connect subresource's answer when it does not fail: a body passed through as is (an empty log). */
 export interface ConnectResponse {
   contentType: string;
@@ -45,15 +59,14 @@ export type SubresourceREST = SubresourceDescriptor &
          */
         handler: 'update';
       }
-    | {
+    | ({
         /** POST of a body of this kind (Binding, Eviction); answers an object or a Success Status. */
         handler: 'create';
         /** Generated model for typed decoding of the body (`V1Binding`). */
         model: string;
         /** apiVersions the body may carry (the kind's own first). */
         acceptedVersions: string[];
-        create(call: SubresourceCall, body: Record<string, unknown>): Promise<KubeObject | Status>;
-      }
+      } & Pick<CreateREST, 'create'>)
     | {
         /** kube's Connecter: what the API server answers in place of a kubelet's stream. */
         handler: 'connect';

@@ -2,7 +2,7 @@
 // pkg/server/types.go Backend: a revisioned key-value store over bytes. A
 // driver knows keys, values and revisions; etcd's semantics as kube-apiserver
 // relies on them (try-update loop, preconditions, dry run, predicates, paging,
-// the JSON codec) are written once above it. Drivers: etcd/ (etcd3 over gRPC)
+// the JSON codec) are written once above it. Drivers: etcd/ (etcd's gRPC API)
 // and memory/ (an embedded MVCC store). Both pass test/storage/conformance.ts.
 //
 // Keys are registry keys without the storage prefix (`/configmaps/ns/name`);

@@ -1,4 +1,5 @@
-import type { ResourceDescriptor } from '../../api/descriptor.js';
+import type { ResourceDescriptor, SubresourceDescriptor } from '../../api/descriptor.js';
+import { optionParameters } from '../../schema/builtin/models.js';
 // The REST paths and operations kube-apiserver publishes for a resource in
 // OpenAPI v2 and v3 (k8s.io/apiserver/pkg/endpoints/installer.go naming).
 
@@ -246,6 +247,7 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
     };
   }
   Object.assign(out, watchPaths(d, v, p, op, listParams, common));
+  Object.assign(out, otherSubresourcePaths(d, kindSchema, v, { p, op, write, patchTypes, common, item, own }));
   for (const sub of ['status', 'scale'] as const) {
     if (!d.subresources?.[sub]) continue;
     const schema = sub === 'scale' ? 'io.k8s.api.autoscaling.v1.Scale' : kindSchema;
@@ -320,5 +322,147 @@ function watchPaths(
       parameters: [...listParams, p(COMMON.pretty)],
       get: get('watchlist', `${d.kind}ListForAllNamespaces`, listDescription),
     };
+  return out;
+}
+
+/** What pathsFor has built that a resource's other subresources share. */
+interface PathContext {
+  p: (x: Record<string, unknown>) => Record<string, unknown>;
+  op: OpBuilder;
+  write: Record<string, unknown>[];
+  patchTypes: string[];
+  common: Record<string, unknown>[];
+  /** The object's path, `/api/v1/namespaces/{namespace}/pods/{name}`. */
+  item: string;
+  /** `NamespacedPod`. */
+  own: string;
+}
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The definition of a subresource's kind: the resource's package, or the subresource's group-version (pods/eviction: policy/v1). */
+export function subresourceSchema(d: ResourceDescriptor, kindSchema: string, sub: SubresourceDescriptor): string {
+  if (sub.group === undefined || sub.group === d.group) return kindSchema.replace(/\.[^.]+$/, `.${sub.kind}`);
+  return `io.k8s.api.${sub.group.split('.')[0]}.${sub.version ?? d.version}.${sub.kind}`;
+}
+
+/** The HTTP methods a connect subresource answers (kube's ConnectMethods): proxies all seven. */
+function connectMethods(sub: SubresourceDescriptor): string[] {
+  if (sub.name === 'proxy') return ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+  const byVerb: Record<string, string> = { create: 'POST', delete: 'DELETE', get: 'GET', patch: 'PATCH', update: 'PUT' };
+  return sub.verbs.map((verb) => byVerb[verb]).filter((m) => m !== undefined);
+}
+
+/** Parameters as kube's installer lists them: by name, path parameters before query ones of a name. */
+const byName = (params: Record<string, unknown>[]): Record<string, unknown>[] =>
+  [...params].sort((a, b) => String(a.name).localeCompare(String(b.name)) || (a.in === 'path' ? -1 : b.in === 'path' ? 1 : 0));
+
+/**
+ * The subresources a row declares beyond status and scale, as kube-apiserver's installer publishes
+ * them by the REST they are (installer.go registerResourceHandlers):
+ * - a Connecter (pods/attach, exec, portforward, proxy; services/proxy, nodes/proxy): one
+ *   `connect<Method>...` operation per method it answers, the options kind's fields as query
+ *   parameters, a string response; proxies also under `/{path}` (`...WithPath`);
+ * - a getter with options (pods/log): `read...Log`, the options' fields as query parameters;
+ * - a creater (pods/binding, pods/eviction): `create...` with its own kind as body and response;
+ * - an updater of the resource itself (pods/ephemeralcontainers, certificatesigningrequests/approval):
+ *   read, replace, patch as the status subresource.
+ */
+function otherSubresourcePaths(d: ResourceDescriptor, kindSchema: string, v: Version, c: PathContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const { p, op } = c;
+  const scopeParams = c.common.filter((x) => x.name !== 'pretty');
+  const pretty = c.common.filter((x) => x.name === 'pretty');
+  const queryParams = (kind: string): Record<string, unknown>[] =>
+    Object.entries(optionParameters(kind)).map(([name, o]) => p(q(name, o.description, o.type)));
+  const stringResponse = (mediaTypes: string[]): Record<string, unknown> => ({
+    200:
+      v === 'v2'
+        ? { description: 'OK', schema: { type: 'string' } }
+        : { description: 'OK', content: Object.fromEntries(mediaTypes.map((t) => [t, { schema: { type: 'string' } }])) },
+    401: { description: 'Unauthorized' },
+  });
+  for (const sub of d.subresources?.others ?? []) {
+    const path = `${c.item}/${sub.name}`;
+    const subName = capitalize(sub.name);
+    const subGvk = { group: sub.group ?? d.group, version: sub.version ?? d.version, kind: sub.kind };
+    const withGvk = (o: Record<string, unknown>): Record<string, unknown> => ({ ...o, 'x-kubernetes-group-version-kind': subGvk });
+    const name = p(pathParam('name', `name of the ${sub.kind}`));
+    if (sub.kind.endsWith('Options')) {
+      const methods = connectMethods(sub);
+      const connect = (withPath: boolean): Record<string, unknown> => {
+        const entry: Record<string, unknown> = {
+          parameters: byName([
+            ...queryParams(sub.kind),
+            name,
+            ...scopeParams,
+            ...(withPath ? [p(pathParam('path', 'path to the resource'))] : []),
+          ]),
+        };
+        for (const m of methods) {
+          entry[m.toLowerCase()] = withGvk({
+            ...op(
+              'connect',
+              'connect',
+              `${capitalize(m.toLowerCase())}${c.own}${subName}${withPath ? 'WithPath' : ''}`,
+              `connect ${m} requests to ${sub.name} of ${d.kind}`,
+              {
+                responses: stringResponse(['*/*']),
+              },
+            ),
+            ...(v === 'v2' ? { produces: ['*/*'] } : {}),
+          });
+        }
+        return entry;
+      };
+      out[path] = connect(false);
+      if (sub.name === 'proxy') out[`${path}/{path}`] = connect(true);
+    } else if (sub.verbs.length === 1 && sub.verbs[0] === 'get') {
+      // A getter with options (pods/log: PodLogOptions): the object's kind, a text response.
+      const produces = ['text/plain', 'application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+      out[path] = {
+        parameters: byName([...queryParams(`${d.kind}${subName}Options`), p(pathParam('name', `name of the ${d.kind}`)), ...c.common]),
+        get: withGvk(
+          op(
+            'get',
+            'read',
+            `${c.own}${subName}`,
+            `read ${sub.name} of the specified ${d.kind}`,
+            { responses: stringResponse(produces) },
+            produces,
+          ),
+        ),
+      };
+    } else if (sub.verbs.length === 1 && sub.verbs[0] === 'create') {
+      const schema = subresourceSchema(d, kindSchema, sub);
+      out[path] = {
+        parameters: [name, ...scopeParams, ...pretty],
+        post: withGvk(
+          op('post', 'create', `${c.own}${subName}`, `create ${sub.name} of a ${d.kind}`, {
+            ...withBody(v, c.write, ['*/*'], schema),
+            responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, schema),
+          }),
+        ),
+      };
+    } else {
+      // An updater of the resource itself, as status.
+      const what = `${sub.name} of the specified ${d.kind}`;
+      const entry: Record<string, unknown> = { parameters: [p(pathParam('name', `name of the ${d.kind}`)), ...c.common] };
+      const rest = `${c.own}${subName}`;
+      if (sub.verbs.includes('get'))
+        entry.get = op('get', 'read', rest, `read ${what}`, { responses: responses(v, { 200: 'OK' }, kindSchema) });
+      if (sub.verbs.includes('update'))
+        entry.put = op('put', 'replace', rest, `replace ${what}`, {
+          ...withBody(v, c.write, ['*/*'], kindSchema),
+          responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema),
+        });
+      if (sub.verbs.includes('patch'))
+        entry.patch = op('patch', 'patch', rest, `partially update ${what}`, {
+          ...withBody(v, [...c.write, p(COMMON.force)], c.patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch'),
+          responses: responses(v, { 200: 'OK', 201: 'Created' }, kindSchema),
+        });
+      out[path] = entry;
+    }
+  }
   return out;
 }

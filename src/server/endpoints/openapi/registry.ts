@@ -134,6 +134,7 @@ export class OpenAPIRegistry {
           // Not every kind has a generated list model; its list path then has no schema.
         }
         if (scale) defs = { ...defs, ...scale() };
+        defs = { ...defs, ...subresourceDefinitions(models, d) };
         definitions = defs;
         return defs;
       },
@@ -409,4 +410,23 @@ function commonSchemas(): Record<string, Schema> {
       },
     },
   };
+}
+
+/**
+ * The kinds a resource's create subresources take and answer (pods/binding: Binding; pods/eviction:
+ * policy/v1 Eviction), each tagged with its group-version-kind as kube publishes them beside the pod.
+ */
+function subresourceDefinitions(models: ModelCatalog, d: ResourceDescriptor): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  for (const sub of d.subresources?.others ?? []) {
+    if (sub.verbs.length !== 1 || sub.verbs[0] !== 'create') continue;
+    const group = sub.group ?? d.group;
+    const version = sub.version ?? d.version;
+    const cls = `${version.charAt(0).toUpperCase()}${version.slice(1)}${sub.kind}`;
+    if (!models.has(cls)) continue;
+    const name = models.load(cls, group);
+    const defs = models.closure(name);
+    Object.assign(out, defs, { [name]: { ...defs[name], [GVK]: [{ group, kind: sub.kind, version }] } });
+  }
+  return out;
 }

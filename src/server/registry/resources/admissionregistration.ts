@@ -8,11 +8,13 @@
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidPathSegmentName } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
-import { type BuiltinResource, builtinResource } from '../builtin.js';
+import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { labelSelectorHasInvalidLabelValue, validateLabelSelector } from '../validation/labelselector.js';
-import { arrOf, child, fullyQualifiedNameErrors, goStrings, invalidGo, isValidPortNum, type Obj, objOf, strOf } from './cluster-common.js';
+import { fullyQualifiedNameErrors, groupV1Resource, isValidPortNum } from './cluster-common.js';
+import { goStrings, invalidGo } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { arrOf, child, type Obj, objOf, strOf } from './values.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 
@@ -104,7 +106,7 @@ function validateRuleWithOperations(raw: unknown, path: string): FieldError[] {
     errs.push(
       invalidGo(
         `${path}.operations`,
-        goStrings(ops, 'admissionregistration.OperationType'),
+        goStrings(ops, { type: 'admissionregistration.OperationType' }),
         "if '*' is present, must not specify other operations",
       ),
     );
@@ -535,7 +537,7 @@ function validateBinding(obj: KubeObject): FieldError[] {
     errs.push(
       invalidGo(
         'spec.validationActions',
-        goStrings(actions, 'admissionregistration.ValidationAction'),
+        goStrings(actions, { type: 'admissionregistration.ValidationAction' }),
         'must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
       ),
     );
@@ -638,20 +640,7 @@ const bindingStrategy: Strategy = {
 };
 
 const admission = (resource: string, kind: string, strategy: Strategy, status = false): BuiltinResource =>
-  builtinResource(
-    {
-      group: GROUP,
-      version: 'v1',
-      resource,
-      singular: kind.toLowerCase(),
-      kind,
-      namespaced: false,
-      categories: ['api-extensions'],
-      ...(status ? { subresources: { status: true } } : {}),
-    },
-    strategy,
-    `V1${kind}`,
-  );
+  groupV1Resource(GROUP, resource, kind, strategy, { categories: ['api-extensions'], status });
 
 export const admissionRegistrationResources: BuiltinResource[] = [
   admission('mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', webhookConfigurationStrategy(true)),

@@ -11,8 +11,9 @@ import { isPlainObject, type KubeObject } from '../../api/types.js';
 import { type BuiltinResource, builtinResource } from '../builtin.js';
 import { nowRFC3339 } from '../meta.js';
 import type { Strategy } from '../strategy.js';
-import { arrOf, child, isValidPortNum, type Obj, objOf, strOf } from './cluster-common.js';
+import { isValidPortNum } from './cluster-common.js';
 import { age, ageColumn, column, nameColumn } from './printers.js';
+import { arrOf, child, type Obj, objOf, peek, strOf } from './values.js';
 
 export const APISERVICE_GROUP = 'apiregistration.k8s.io';
 
@@ -35,11 +36,9 @@ export function apiServiceName(group: string, version: string): string {
   return `${version}.${group}`;
 }
 
-const specOf = (o: KubeObject): Obj => objOf(o.spec) ?? {};
-
 /** ValidateAPIService. */
 function validateAPIService(obj: KubeObject): FieldError[] {
-  const spec = specOf(obj);
+  const spec = peek(obj, 'spec');
   const group = strOf(spec.group);
   const version = strOf(spec.version);
   const errs: FieldError[] = [];
@@ -87,7 +86,7 @@ function validateStatus(obj: KubeObject): FieldError[] {
 function nameErrors(obj: KubeObject): FieldError[] {
   const name = obj.metadata?.name ?? '';
   if (!name || isValidPathSegmentName(name).length) return [];
-  const spec = specOf(obj);
+  const spec = peek(obj, 'spec');
   const required = apiServiceName(strOf(spec.group), strOf(spec.version));
   return name === required
     ? []
@@ -95,7 +94,7 @@ function nameErrors(obj: KubeObject): FieldError[] {
 }
 
 function defaultService(obj: KubeObject): void {
-  const service = objOf(specOf(obj).service);
+  const service = objOf(peek(obj, 'spec').service);
   if (service) service.port ??= 443;
 }
 
@@ -109,7 +108,7 @@ const apiServiceStrategy: Strategy = {
   prepareForCreate(obj) {
     defaultService(obj);
     // Local APIServices are available as soon as they exist.
-    obj.status = objOf(specOf(obj).service) ? {} : { conditions: [localAvailableCondition()] };
+    obj.status = objOf(peek(obj, 'spec').service) ? {} : { conditions: [localAvailableCondition()] };
   },
   prepareForUpdate: (obj, _old, ctx) => {
     if (ctx.subresource !== 'status') defaultService(obj);
@@ -135,7 +134,7 @@ const apiServiceStrategy: Strategy = {
     ageColumn,
   ],
   tableRow(obj) {
-    const service = objOf(specOf(obj).service);
+    const service = objOf(peek(obj, 'spec').service);
     const available = arrOf(objOf(obj.status)?.conditions)
       .map((c) => objOf(c) ?? {})
       .find((c) => c.type === 'Available');

@@ -10,28 +10,23 @@ import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
 import { validateAnnotations, validateLabels } from '../validation/objectmeta.js';
+import { goIntOrString, goLabelSelector, goPointer } from './go-values.js';
 import { defaultPodTemplateSpec, validatePodTemplateSpec } from './podspec.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { child, numOf, type Obj, peek, specOf, statusOf } from './values.js';
 import {
-  child,
   containerCells,
+  containersColumn,
   defaultTo,
   dnsLabelNameWarnings,
   formatLabelSelector,
-  goIntOrString,
-  goLabelSelector,
-  goPointer,
+  imagesColumn,
   immutable,
   intOrPercentValue,
-  type JSONMap,
   nonNegative,
   notMoreThan100Percent,
-  num,
-  peek,
   selectorOf,
   semanticEqual,
-  specOf,
-  statusOf,
   templateLabelsMatch,
   templateMetaWire,
   validatePositiveIntOrPercent,
@@ -44,7 +39,7 @@ const selectorImmutable = (obj: KubeObject, old: KubeObject): FieldError[] =>
   immutable(specOf(obj).selector, peek(old, 'spec').selector, 'spec.selector', goLabelSelector);
 
 /** Defaults every pod template gets (the pod spec's, from the pods area) and its metadata on the wire. */
-function defaultTemplate(spec: JSONMap): void {
+function defaultTemplate(spec: Obj): void {
   defaultPodTemplateSpec(child(spec, 'template'));
 }
 
@@ -69,14 +64,14 @@ function podTemplateRestrictions(template: unknown, specPath: string, kind: stri
 
 /** Status counters that must be >= 0, and those that may not exceed another (ValidateXStatus). */
 function validateCounters(
-  status: JSONMap,
+  status: Obj,
   nonNegatives: string[],
   notAbove: Array<[field: string, limit: string, message: string]>,
 ): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of nonNegatives) errs.push(...nonNegative(status[f], `status.${f}`));
   for (const [f, limit, message] of notAbove) {
-    if (num(status[f]) > num(status[limit])) errs.push(fieldErrors.invalid(`status.${f}`, num(status[f]), message));
+    if (numOf(status[f]) > numOf(status[limit])) errs.push(fieldErrors.invalid(`status.${f}`, numOf(status[f]), message));
   }
   return errs;
 }
@@ -91,9 +86,6 @@ function collisionCountDecrement(obj: KubeObject, old: KubeObject): FieldError[]
 }
 
 const REPLICAS_MSG = 'cannot be greater than status.replicas';
-
-const containersColumn = column('Containers', 'string', 'Names of each container in the template.', 1);
-const imagesColumn = column('Images', 'string', 'Images referenced by each container in the template.', 1);
 
 // ---- Deployment ---------------------------------------------------------------------------------
 
@@ -112,7 +104,11 @@ function defaultDeployment(obj: KubeObject): void {
   defaultTemplate(spec);
 }
 
-function validateDeploymentStrategy(strategy: JSONMap): FieldError[] {
+/** A Deployment's strategy or a StatefulSet's or DaemonSet's updateStrategy as %#v prints it: the type and the rolling-update pointer. */
+const goUpdateStrategy = (type: string, rollingUpdateType: string, s: Obj): GoValue =>
+  new GoValue(`${type}{Type:${JSON.stringify(s.type ?? '')}, RollingUpdate:${goPointer(rollingUpdateType, s.rollingUpdate)}}`);
+
+function validateDeploymentStrategy(strategy: Obj): FieldError[] {
   const path = 'spec.strategy';
   switch (strategy.type) {
     case 'Recreate':
@@ -136,13 +132,10 @@ function validateDeploymentStrategy(strategy: JSONMap): FieldError[] {
     }
     default:
       return [
-        fieldErrors.notSupported(
-          path,
-          new GoValue(
-            `apps.DeploymentStrategy{Type:${JSON.stringify(strategy.type ?? '')}, RollingUpdate:${goPointer('apps.RollingUpdateDeployment', strategy.rollingUpdate)}}`,
-          ),
-          ['Recreate', 'RollingUpdate'],
-        ),
+        fieldErrors.notSupported(path, goUpdateStrategy('apps.DeploymentStrategy', 'apps.RollingUpdateDeployment', strategy), [
+          'Recreate',
+          'RollingUpdate',
+        ]),
       ];
   }
 }
@@ -160,7 +153,7 @@ function validateDeploymentSpec(obj: KubeObject): FieldError[] {
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   if (typeof spec.progressDeadlineSeconds === 'number') {
     errs.push(...nonNegative(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
-    if (spec.progressDeadlineSeconds <= num(spec.minReadySeconds)) {
+    if (spec.progressDeadlineSeconds <= numOf(spec.minReadySeconds)) {
       errs.push(fieldErrors.invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
     }
   }
@@ -178,6 +171,7 @@ export const deploymentStrategy: Strategy = workloadStrategy(
     validate: validateDeploymentSpec,
     validateUpdate: (obj, old) => [...validateDeploymentSpec(obj), ...selectorImmutable(obj, old)],
     warningsOnCreate: dnsLabelNameWarnings,
+    podTemplatePath: 'spec.template',
     validateStatus: (obj, old) => [
       ...validateCounters(
         statusOf(obj),
@@ -230,9 +224,9 @@ export const deploymentStrategy: Strategy = workloadStrategy(
       const selector = selectorOf(spec.selector);
       return [
         objName(obj),
-        `${num(status.readyReplicas)}/${num(spec.replicas)}`,
-        num(status.updatedReplicas),
-        num(status.availableReplicas),
+        `${numOf(status.readyReplicas)}/${numOf(spec.replicas)}`,
+        numOf(status.updatedReplicas),
+        numOf(status.availableReplicas),
         age(obj.metadata?.creationTimestamp),
         names,
         images,
@@ -283,6 +277,7 @@ export const replicaSetStrategy: Strategy = workloadStrategy(
         ],
       ),
     warningsOnCreate: dnsLabelNameWarnings,
+    podTemplatePath: 'spec.template',
   },
   {
     tableColumns: [
@@ -314,9 +309,9 @@ export const replicaSetStrategy: Strategy = workloadStrategy(
       const [names, images] = containerCells(spec.template);
       return [
         objName(obj),
-        num(spec.replicas),
-        num(status.replicas),
-        num(status.readyReplicas),
+        numOf(spec.replicas),
+        numOf(status.replicas),
+        numOf(status.readyReplicas),
         age(obj.metadata?.creationTimestamp),
         names,
         images,
@@ -329,7 +324,7 @@ export const replicaSetStrategy: Strategy = workloadStrategy(
 // ---- StatefulSet --------------------------------------------------------------------------------
 
 /** SetDefaults_PersistentVolumeClaim(Spec) on a claim template, and the TypeMeta apps/v1 writes on it (issue 87583). */
-function defaultClaimTemplate(claim: JSONMap): void {
+function defaultClaimTemplate(claim: Obj): void {
   claim.apiVersion = 'v1';
   claim.kind = 'PersistentVolumeClaim';
   defaultTo(child(claim, 'spec'), 'volumeMode', 'Filesystem');
@@ -361,7 +356,7 @@ function dropStatefulSetDisabledFields(obj: KubeObject, old?: KubeObject): void 
   if (oldRU.maxUnavailable === undefined) delete ru.maxUnavailable;
 }
 
-function validateStatefulSetUpdateStrategy(us: JSONMap): FieldError[] {
+function validateStatefulSetUpdateStrategy(us: Obj): FieldError[] {
   const path = 'spec.updateStrategy';
   switch (us.type) {
     case undefined:
@@ -373,7 +368,7 @@ function validateStatefulSetUpdateStrategy(us: JSONMap): FieldError[] {
             fieldErrors.invalid(
               `${path}.rollingUpdate`,
               new GoValue(
-                `apps.RollingUpdateStatefulSetStrategy{Partition:${num(us.rollingUpdate.partition)}, MaxUnavailable:${goPointer('intstr.IntOrString', us.rollingUpdate.maxUnavailable)}}`,
+                `apps.RollingUpdateStatefulSetStrategy{Partition:${numOf(us.rollingUpdate.partition)}, MaxUnavailable:${goPointer('intstr.IntOrString', us.rollingUpdate.maxUnavailable)}}`,
               ),
               "only allowed for updateStrategy 'RollingUpdate'",
             ),
@@ -395,9 +390,7 @@ function validateStatefulSetUpdateStrategy(us: JSONMap): FieldError[] {
       return [
         fieldErrors.invalid(
           path,
-          new GoValue(
-            `apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(us.type)}, RollingUpdate:${goPointer('apps.RollingUpdateStatefulSetStrategy', us.rollingUpdate)}}`,
-          ),
+          goUpdateStrategy('apps.StatefulSetUpdateStrategy', 'apps.RollingUpdateStatefulSetStrategy', us),
           "must be 'RollingUpdate' or 'OnDelete'",
         ),
       ];
@@ -488,6 +481,7 @@ export const statefulSetStrategy: Strategy = workloadStrategy(
       }
       wireZero(child(obj, 'status'), { replicas: 0, availableReplicas: 0 });
     },
+    podTemplatePath: 'spec.template',
     validate: validateStatefulSetSpec,
     validateUpdate: (obj, old) => [...validateStatefulSetSpec(obj), ...statefulSetSpecForbidden(obj, old)],
     validateStatus: (obj, old) => [
@@ -514,7 +508,7 @@ export const statefulSetStrategy: Strategy = workloadStrategy(
       const [names, images] = containerCells(spec.template);
       return [
         objName(obj),
-        `${num(statusOf(obj).readyReplicas)}/${num(spec.replicas)}`,
+        `${numOf(statusOf(obj).readyReplicas)}/${numOf(spec.replicas)}`,
         age(obj.metadata?.creationTimestamp),
         names,
         images,
@@ -538,7 +532,7 @@ function setTemplateGeneration(obj: KubeObject, g: number): void {
   m.annotations = { ...(m.annotations ?? {}), [TEMPLATE_GENERATION]: String(g) };
 }
 
-function validateDaemonSetUpdateStrategy(us: JSONMap): FieldError[] {
+function validateDaemonSetUpdateStrategy(us: Obj): FieldError[] {
   const path = 'spec.updateStrategy';
   switch (us.type) {
     case 'OnDelete':
@@ -564,13 +558,10 @@ function validateDaemonSetUpdateStrategy(us: JSONMap): FieldError[] {
     }
     default:
       return [
-        fieldErrors.notSupported(
-          path,
-          new GoValue(
-            `apps.DaemonSetUpdateStrategy{Type:${JSON.stringify(us.type ?? '')}, RollingUpdate:${goPointer('apps.RollingUpdateDaemonSet', us.rollingUpdate)}}`,
-          ),
-          ['RollingUpdate', 'OnDelete'],
-        ),
+        fieldErrors.notSupported(path, goUpdateStrategy('apps.DaemonSetUpdateStrategy', 'apps.RollingUpdateDaemonSet', us), [
+          'RollingUpdate',
+          'OnDelete',
+        ]),
       ];
   }
 }
@@ -624,6 +615,7 @@ export const daemonSetStrategy: Strategy = workloadStrategy(
       templateMetaWire(child(spec, 'template'));
       wireZero(child(obj, 'status'), { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
     },
+    podTemplatePath: 'spec.template',
     validate: validateDaemonSetSpec,
     // kube validates the spec twice on update (ValidateDaemonSet and ValidateDaemonSetUpdate); the message prints each error once.
     validateUpdate: (obj, old) => [...validateDaemonSetSpec(obj), ...validateDaemonSetSpec(obj), ...selectorImmutable(obj, old)],
@@ -693,11 +685,11 @@ export const daemonSetStrategy: Strategy = workloadStrategy(
       const keys = Object.keys(nodeSelector).sort();
       return [
         objName(obj),
-        num(status.desiredNumberScheduled),
-        num(status.currentNumberScheduled),
-        num(status.numberReady),
-        num(status.updatedNumberScheduled),
-        num(status.numberAvailable),
+        numOf(status.desiredNumberScheduled),
+        numOf(status.currentNumberScheduled),
+        numOf(status.numberReady),
+        numOf(status.updatedNumberScheduled),
+        numOf(status.numberAvailable),
         keys.length ? keys.map((k) => `${k}=${String(nodeSelector[k])}`).join(',') : '<none>',
         age(obj.metadata?.creationTimestamp),
         names,
@@ -749,6 +741,6 @@ export const controllerRevisionStrategy: Strategy = {
       const group = owner.apiVersion.includes('/') ? owner.apiVersion.split('/')[0] : '';
       controller = `${(group ? `${owner.kind}.${group}` : owner.kind).toLowerCase()}/${owner.name}`;
     }
-    return [objName(obj), controller, num(obj.revision), age(obj.metadata?.creationTimestamp)];
+    return [objName(obj), controller, numOf(obj.revision), age(obj.metadata?.creationTimestamp)];
   },
 };

@@ -10,18 +10,8 @@ import { isValidPathSegmentName } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
-import {
-  child,
-  defaultTo,
-  type JSONMap,
-  nonNegative,
-  num,
-  peek,
-  specOf,
-  statusOf,
-  wireZero,
-  workloadStrategy,
-} from './workload-helpers.js';
+import { child, isSet, numOf, type Obj, objsOf, peek, specOf, statusOf } from './values.js';
+import { defaultTo, nonNegative, wireZero, workloadStrategy } from './workload-helpers.js';
 
 const METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
 const CURRENT_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/current-metrics';
@@ -33,19 +23,17 @@ const DEFAULT_CPU_UTILIZATION = 80;
 const MAX_PERIOD_SECONDS = 1800;
 const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
 
-const isSet = (v: unknown): boolean => v !== undefined && v !== null;
-const list = (v: unknown): JSONMap[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
 /** Keys whose value is undefined dropped (Go's omitempty on a nil pointer). */
-const compact = (o: JSONMap): JSONMap => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const compact = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-const cpuUtilizationMetric = (utilization: unknown): JSONMap => ({
+const cpuUtilizationMetric = (utilization: unknown): Obj => ({
   type: 'Resource',
   resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: utilization } },
 });
 
 // ---- v2 defaults --------------------------------------------------------------------------------
 
-const scaleUpDefaults = (): JSONMap => ({
+const scaleUpDefaults = (): Obj => ({
   stabilizationWindowSeconds: 0,
   selectPolicy: 'Max',
   policies: [
@@ -54,10 +42,10 @@ const scaleUpDefaults = (): JSONMap => ({
   ],
 });
 // The scale-down stabilization window is the controller's flag: left unset.
-const scaleDownDefaults = (): JSONMap => ({ selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
+const scaleDownDefaults = (): Obj => ({ selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
 
 /** copyHPAScalingRules: the given rule's set fields over the defaults. */
-function scalingRules(from: unknown, defaults: JSONMap): JSONMap {
+function scalingRules(from: unknown, defaults: Obj): Obj {
   if (!isPlainObject(from)) return defaults;
   for (const k of ['selectPolicy', 'stabilizationWindowSeconds', 'policies']) if (isSet(from[k])) defaults[k] = from[k];
   return defaults;
@@ -96,7 +84,7 @@ function quantityPositive(q: unknown): boolean {
   return !!m && m[1] !== '-' && Number.parseFloat(m[2]) > 0;
 }
 
-function validateMetricTarget(t: JSONMap, path: string): FieldError[] {
+function validateMetricTarget(t: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!t.type) errs.push(fieldErrors.required(`${path}.type`, 'must specify a metric target type'));
   if (t.type !== 'Utilization' && t.type !== 'Value' && t.type !== 'AverageValue') {
@@ -112,13 +100,21 @@ function validateMetricTarget(t: JSONMap, path: string): FieldError[] {
   return errs;
 }
 
-function validateMetricIdentifier(id: JSONMap, path: string): FieldError[] {
+function validateMetricIdentifier(id: Obj, path: string): FieldError[] {
   const name = typeof id.name === 'string' ? id.name : '';
   if (name === '') return [fieldErrors.required(`${path}.name`, 'must specify a metric name')];
   return isValidPathSegmentName(name).map((m) => fieldErrors.invalid(`${path}.name`, name, m));
 }
 
-function validateResourceTarget(src: JSONMap, path: string): FieldError[] {
+/** An object, pods or external source's metric identifier and target. */
+function validateMetricAndTarget(src: Obj, path: string): FieldError[] {
+  return [
+    ...validateMetricIdentifier(peek(src, 'metric'), `${path}.metric`),
+    ...validateMetricTarget(peek(src, 'target'), `${path}.target`),
+  ];
+}
+
+function validateResourceTarget(src: Obj, path: string): FieldError[] {
   const t = peek(src, 'target');
   const errs = validateMetricTarget(t, `${path}.target`);
   if (!isSet(t.averageUtilization) && !isSet(t.averageValue)) {
@@ -131,24 +127,20 @@ function validateResourceTarget(src: JSONMap, path: string): FieldError[] {
 }
 
 /** The per-source checks, by the JSON field holding the source. */
-const SOURCE_VALIDATORS: Record<string, (src: JSONMap, path: string) => FieldError[]> = {
+const SOURCE_VALIDATORS: Record<string, (src: Obj, path: string) => FieldError[]> = {
   object(src, path) {
+    const t = peek(src, 'target');
     const errs = [
       ...validateCrossVersionObjectReference(src.describedObject, `${path}.describedObject`),
-      ...validateMetricIdentifier(peek(src, 'metric'), `${path}.metric`),
-      ...validateMetricTarget(peek(src, 'target'), `${path}.target`),
+      ...validateMetricAndTarget(src, path),
     ];
-    const t = peek(src, 'target');
     if (!isSet(t.value) && !isSet(t.averageValue))
       errs.push(fieldErrors.required(`${path}.target.averageValue`, 'must set either a target value or averageValue'));
     return errs;
   },
   external(src, path) {
-    const errs = [
-      ...validateMetricIdentifier(peek(src, 'metric'), `${path}.metric`),
-      ...validateMetricTarget(peek(src, 'target'), `${path}.target`),
-    ];
     const t = peek(src, 'target');
+    const errs = validateMetricAndTarget(src, path);
     if (!isSet(t.value) && !isSet(t.averageValue)) {
       errs.push(fieldErrors.required(`${path}.target.averageValue`, 'must set either a target value for metric or a per-pod target'));
     }
@@ -158,10 +150,7 @@ const SOURCE_VALIDATORS: Record<string, (src: JSONMap, path: string) => FieldErr
     return errs;
   },
   pods(src, path) {
-    const errs = [
-      ...validateMetricIdentifier(peek(src, 'metric'), `${path}.metric`),
-      ...validateMetricTarget(peek(src, 'target'), `${path}.target`),
-    ];
+    const errs = validateMetricAndTarget(src, path);
     if (!isSet(peek(src, 'target').averageValue))
       errs.push(fieldErrors.required(`${path}.target.averageValue`, 'must specify a positive target averageValue'));
     return errs;
@@ -187,13 +176,13 @@ const SOURCE_FIELD: Record<string, string> = {
 };
 const SOURCE_TYPES = Object.keys(SOURCE_FIELD).sort();
 
-function validateMetricSpec(m: JSONMap, path: string): FieldError[] {
+function validateMetricSpec(m: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!m.type) errs.push(fieldErrors.required(`${path}.type`, 'must specify a metric source type'));
   if (!SOURCE_FIELD[String(m.type ?? '')]) errs.push(fieldErrors.notSupported(`${path}.type`, m.type ?? '', SOURCE_TYPES));
   // Sources present, in kube's order; only the first is validated.
   const present = ['object', 'external', 'pods', 'resource', 'containerResource'].filter((f) => isPlainObject(m[f]));
-  if (present.length > 0) errs.push(...SOURCE_VALIDATORS[present[0]](m[present[0]] as JSONMap, `${path}.${present[0]}`));
+  if (present.length > 0) errs.push(...SOURCE_VALIDATORS[present[0]](m[present[0]] as Obj, `${path}.${present[0]}`));
   const expected = SOURCE_FIELD[String(m.type ?? '')];
   if (expected) {
     if (!isPlainObject(m[expected]))
@@ -226,10 +215,11 @@ function validateScalingRules(rules: unknown, path: string): FieldError[] {
     const p = isPlainObject(raw) ? raw : {};
     const pp = `${path}.policies[${i}]`;
     if (p.type !== 'Pods' && p.type !== 'Percent') errs.push(fieldErrors.notSupported(`${pp}.type`, p.type ?? '', ['Percent', 'Pods']));
-    if (num(p.value) <= 0) errs.push(fieldErrors.invalid(`${pp}.value`, num(p.value), 'must be greater than zero'));
-    if (num(p.periodSeconds) <= 0) errs.push(fieldErrors.invalid(`${pp}.periodSeconds`, num(p.periodSeconds), 'must be greater than zero'));
-    if (num(p.periodSeconds) > MAX_PERIOD_SECONDS) {
-      errs.push(fieldErrors.invalid(`${pp}.periodSeconds`, num(p.periodSeconds), `must be less than or equal to ${MAX_PERIOD_SECONDS}`));
+    if (numOf(p.value) <= 0) errs.push(fieldErrors.invalid(`${pp}.value`, numOf(p.value), 'must be greater than zero'));
+    if (numOf(p.periodSeconds) <= 0)
+      errs.push(fieldErrors.invalid(`${pp}.periodSeconds`, numOf(p.periodSeconds), 'must be greater than zero'));
+    if (numOf(p.periodSeconds) > MAX_PERIOD_SECONDS) {
+      errs.push(fieldErrors.invalid(`${pp}.periodSeconds`, numOf(p.periodSeconds), `must be less than or equal to ${MAX_PERIOD_SECONDS}`));
     }
   });
   return errs;
@@ -244,13 +234,13 @@ export function validateHPASpec(obj: KubeObject, old?: KubeObject): FieldError[]
   if (typeof spec.minReplicas === 'number' && spec.minReplicas < lowerBound) {
     errs.push(fieldErrors.invalid('spec.minReplicas', spec.minReplicas, `must be greater than or equal to ${lowerBound}`));
   }
-  const max = num(spec.maxReplicas);
+  const max = numOf(spec.maxReplicas);
   if (max < 1) errs.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than 0'));
   if (typeof spec.minReplicas === 'number' && max < spec.minReplicas) {
     errs.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
   }
   errs.push(...validateCrossVersionObjectReference(spec.scaleTargetRef, 'spec.scaleTargetRef'));
-  const metrics = list(spec.metrics);
+  const metrics = objsOf(spec.metrics);
   metrics.forEach((m, i) => {
     errs.push(...validateMetricSpec(m, `spec.metrics[${i}]`));
   });
@@ -277,8 +267,8 @@ const quantity = (v: unknown): string => (isSet(v) ? String(v) : '<unknown>');
 
 /** formatHPAMetrics: `cpu: <unknown>/80%`, at most two then `+ N more...`. */
 function formatHPAMetrics(obj: KubeObject): string {
-  const specs = list(peek(obj, 'spec').metrics);
-  const statuses = list(statusOf(obj).currentMetrics);
+  const specs = objsOf(peek(obj, 'spec').metrics);
+  const statuses = objsOf(statusOf(obj).currentMetrics);
   if (specs.length === 0) return '<none>';
   const out = specs.map((m, i) => {
     const st = statuses[i] ?? {};
@@ -352,8 +342,8 @@ const hpaTable: Pick<Strategy, 'tableColumns' | 'tableRow'> = {
       `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`,
       formatHPAMetrics(obj),
       typeof spec.minReplicas === 'number' ? String(spec.minReplicas) : '<unset>',
-      num(spec.maxReplicas),
-      num(statusOf(obj).currentReplicas),
+      numOf(spec.maxReplicas),
+      numOf(statusOf(obj).currentReplicas),
       age(obj.metadata?.creationTimestamp),
     ];
   },
@@ -381,67 +371,73 @@ export const hpaV2Strategy: Strategy = workloadStrategy(
 
 // ---- autoscaling/v1 <-> v2 ----------------------------------------------------------------------
 
-const crossRef = (r: unknown): JSONMap => {
+const crossRef = (r: unknown): Obj => {
   const o = isPlainObject(r) ? r : {};
   return compact({ kind: o.kind ?? '', name: o.name ?? '', apiVersion: o.apiVersion || undefined });
 };
 const orZero = (q: unknown): unknown => (isSet(q) ? q : '0');
 
-/** The v1 MetricSpec (v2beta1's shape) of a v2 metric: each source present is converted. */
-function metricSpecToV1(m: JSONMap): JSONMap {
-  const out: JSONMap = { type: m.type ?? '' };
+/**
+ * The v1 metric (v2beta1's shape) of a v2 MetricSpec (`target`) or MetricStatus (`current`): each source
+ * present is converted, the v1 fields named after the side (`targetValue`, `currentValue`). A status's
+ * resource average value and external value are always written (0 when unset), a spec's only when set.
+ */
+function metricToV1(m: Obj, side: 'target' | 'current'): Obj {
+  const v1 = (field: string): string => `${side}${field}`;
+  const always = side === 'current' ? orZero : (q: unknown): unknown => q ?? undefined;
+  const out: Obj = { type: m.type ?? '' };
   if (isPlainObject(m.object)) {
     const s = m.object;
-    const t = peek(s, 'target');
+    const v = peek(s, side);
     out.object = compact({
       target: crossRef(s.describedObject),
       metricName: peek(s, 'metric').name ?? '',
-      targetValue: orZero(t.value),
+      [v1('Value')]: orZero(v.value),
       selector: peek(s, 'metric').selector ?? undefined,
-      averageValue: t.averageValue ?? undefined,
+      averageValue: v.averageValue ?? undefined,
     });
   }
   if (isPlainObject(m.pods)) {
     const s = m.pods;
     out.pods = compact({
       metricName: peek(s, 'metric').name ?? '',
-      targetAverageValue: orZero(peek(s, 'target').averageValue),
+      [v1('AverageValue')]: orZero(peek(s, side).averageValue),
       selector: peek(s, 'metric').selector ?? undefined,
     });
   }
-  if (isPlainObject(m.resource)) {
-    const t = peek(m.resource, 'target');
-    out.resource = compact({
-      name: m.resource.name ?? '',
-      targetAverageUtilization: t.averageUtilization ?? undefined,
-      targetAverageValue: t.averageValue ?? undefined,
-    });
-  }
-  if (isPlainObject(m.containerResource)) {
-    const t = peek(m.containerResource, 'target');
-    out.containerResource = compact({
-      name: m.containerResource.name ?? '',
-      targetAverageUtilization: t.averageUtilization ?? undefined,
-      targetAverageValue: t.averageValue ?? undefined,
-      container: m.containerResource.container ?? '',
+  for (const f of ['resource', 'containerResource']) {
+    const s = m[f];
+    if (!isPlainObject(s)) continue;
+    const v = peek(s, side);
+    out[f] = compact({
+      name: s.name ?? '',
+      [v1('AverageUtilization')]: v.averageUtilization ?? undefined,
+      [v1('AverageValue')]: always(v.averageValue),
+      container: f === 'containerResource' ? (s.container ?? '') : undefined,
     });
   }
   if (isPlainObject(m.external)) {
     const s = m.external;
-    const t = peek(s, 'target');
+    const v = peek(s, side);
     out.external = compact({
       metricName: peek(s, 'metric').name ?? '',
       metricSelector: peek(s, 'metric').selector ?? undefined,
-      targetValue: t.value ?? undefined,
-      targetAverageValue: t.averageValue ?? undefined,
+      [v1('Value')]: always(v.value),
+      [v1('AverageValue')]: v.averageValue ?? undefined,
     });
   }
   return out;
 }
 
-function metricSpecFromV1(m: JSONMap): JSONMap {
-  const out: JSONMap = { type: m.type ?? '' };
-  const ident = (name: unknown, selector: unknown): JSONMap => compact({ name: name ?? '', selector: selector ?? undefined });
+/** A v2 MetricIdentifier from a v1 source's metric name and selector. */
+const ident = (name: unknown, selector: unknown): Obj => compact({ name: name ?? '', selector: selector ?? undefined });
+
+/** A v2 (Container)ResourceMetricSource or its status from a v1 one: the name, the target or current value, the container. */
+const resourceFromV1 = (f: string, s: Obj, side: 'target' | 'current', value: Obj): Obj =>
+  f === 'resource' ? { name: s.name ?? '', [side]: value } : { name: s.name ?? '', [side]: value, container: s.container ?? '' };
+
+function metricSpecFromV1(m: Obj): Obj {
+  const out: Obj = { type: m.type ?? '' };
   if (isPlainObject(m.object)) {
     const s = m.object;
     out.object = {
@@ -466,7 +462,7 @@ function metricSpecFromV1(m: JSONMap): JSONMap {
       averageValue: s.targetAverageValue ?? undefined,
       averageUtilization: s.targetAverageUtilization ?? undefined,
     });
-    out[f] = f === 'resource' ? { name: s.name ?? '', target } : { name: s.name ?? '', target, container: s.container ?? '' };
+    out[f] = resourceFromV1(f, s, 'target', target);
   }
   if (isPlainObject(m.external)) {
     const s = m.external;
@@ -482,54 +478,8 @@ function metricSpecFromV1(m: JSONMap): JSONMap {
   return out;
 }
 
-function metricStatusToV1(m: JSONMap): JSONMap {
-  const out: JSONMap = { type: m.type ?? '' };
-  if (isPlainObject(m.object)) {
-    const s = m.object;
-    const c = peek(s, 'current');
-    out.object = compact({
-      target: crossRef(s.describedObject),
-      metricName: peek(s, 'metric').name ?? '',
-      currentValue: orZero(c.value),
-      selector: peek(s, 'metric').selector ?? undefined,
-      averageValue: c.averageValue ?? undefined,
-    });
-  }
-  if (isPlainObject(m.pods)) {
-    const s = m.pods;
-    out.pods = compact({
-      metricName: peek(s, 'metric').name ?? '',
-      currentAverageValue: orZero(peek(s, 'current').averageValue),
-      selector: peek(s, 'metric').selector ?? undefined,
-    });
-  }
-  for (const f of ['resource', 'containerResource']) {
-    const s = m[f];
-    if (!isPlainObject(s)) continue;
-    const c = peek(s, 'current');
-    out[f] = compact({
-      name: s.name ?? '',
-      currentAverageUtilization: c.averageUtilization ?? undefined,
-      currentAverageValue: orZero(c.averageValue),
-      container: f === 'containerResource' ? (s.container ?? '') : undefined,
-    });
-  }
-  if (isPlainObject(m.external)) {
-    const s = m.external;
-    const c = peek(s, 'current');
-    out.external = compact({
-      metricName: peek(s, 'metric').name ?? '',
-      metricSelector: peek(s, 'metric').selector ?? undefined,
-      currentValue: orZero(c.value),
-      currentAverageValue: c.averageValue ?? undefined,
-    });
-  }
-  return out;
-}
-
-function metricStatusFromV1(m: JSONMap): JSONMap {
-  const out: JSONMap = { type: m.type ?? '' };
-  const ident = (name: unknown, selector: unknown): JSONMap => compact({ name: name ?? '', selector: selector ?? undefined });
+function metricStatusFromV1(m: Obj): Obj {
+  const out: Obj = { type: m.type ?? '' };
   if (isPlainObject(m.object)) {
     const s = m.object;
     out.object = {
@@ -544,7 +494,7 @@ function metricStatusFromV1(m: JSONMap): JSONMap {
     const s = m[f];
     if (!isPlainObject(s)) continue;
     const current = compact({ averageValue: orZero(s.currentAverageValue), averageUtilization: s.currentAverageUtilization ?? undefined });
-    out[f] = f === 'resource' ? { name: s.name ?? '', current } : { name: s.name ?? '', current, container: s.container ?? '' };
+    out[f] = resourceFromV1(f, s, 'current', current);
   }
   if (isPlainObject(m.external)) {
     const s = m.external;
@@ -557,7 +507,7 @@ function metricStatusFromV1(m: JSONMap): JSONMap {
 }
 
 /** A v1 condition as encoding/json writes it (lastTransitionTime is a struct: null when zero). */
-const conditionToV1 = (c: JSONMap): JSONMap =>
+const conditionToV1 = (c: Obj): Obj =>
   compact({
     type: c.type ?? '',
     status: c.status ?? '',
@@ -572,26 +522,26 @@ const RULE_FIELDS: Array<[string, string]> = [
   ['selectPolicy', 'SelectPolicy'],
 ];
 
-function behaviorToInternal(b: JSONMap): JSONMap {
-  const rules = (r: unknown): JSONMap | null => {
+function behaviorToInternal(b: Obj): Obj {
+  const rules = (r: unknown): Obj | null => {
     if (!isPlainObject(r)) return null;
-    const out: JSONMap = {};
+    const out: Obj = {};
     for (const [v2, go] of RULE_FIELDS) out[go] = r[v2] ?? null;
     out.Policies = Array.isArray(r.policies)
-      ? list(r.policies).map((p) => ({ Type: p.type ?? '', Value: num(p.value), PeriodSeconds: num(p.periodSeconds) }))
+      ? objsOf(r.policies).map((p) => ({ Type: p.type ?? '', Value: numOf(p.value), PeriodSeconds: numOf(p.periodSeconds) }))
       : null;
     return out;
   };
   return { ScaleUp: rules(b.scaleUp), ScaleDown: rules(b.scaleDown) };
 }
 
-function behaviorFromInternal(b: JSONMap): JSONMap {
-  const rules = (r: unknown): JSONMap | undefined => {
+function behaviorFromInternal(b: Obj): Obj {
+  const rules = (r: unknown): Obj | undefined => {
     if (!isPlainObject(r)) return undefined;
-    const out: JSONMap = {};
+    const out: Obj = {};
     for (const [v2, go] of RULE_FIELDS) if (isSet(r[go])) out[v2] = r[go];
     if (Array.isArray(r.Policies))
-      out.policies = list(r.Policies).map((p) => ({ type: p.Type ?? '', value: num(p.Value), periodSeconds: num(p.PeriodSeconds) }));
+      out.policies = objsOf(r.Policies).map((p) => ({ type: p.Type ?? '', value: numOf(p.Value), periodSeconds: numOf(p.PeriodSeconds) }));
     return out;
   };
   return compact({ scaleUp: rules(b.ScaleUp), scaleDown: rules(b.ScaleDown) });
@@ -615,14 +565,15 @@ export function hpaV2ToV1(obj: KubeObject): KubeObject {
   const metadata = structuredClone(obj.metadata ?? {});
   const annotations: Record<string, string> = { ...(metadata.annotations ?? {}) };
   for (const k of ROUND_TRIP_ANNOTATIONS) delete annotations[k];
-  const metrics = list(spec.metrics);
-  const isCPUUtilization = (m: JSONMap): boolean =>
+  const metrics = objsOf(spec.metrics);
+  const isCPUUtilization = (m: Obj): boolean =>
     m.type === 'Resource' && peek(m, 'resource').name === 'cpu' && isSet(peek(peek(m, 'resource'), 'target').averageUtilization);
-  const other = metrics.filter((m) => !isCPUUtilization(m)).map(metricSpecToV1);
+  const other = metrics.filter((m) => !isCPUUtilization(m)).map((m) => metricToV1(m, 'target'));
   if (other.length > 0) annotations[METRICS_ANNOTATION] = JSON.stringify(other);
-  const currentMetrics = list(status.currentMetrics);
-  if (currentMetrics.length > 0) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(currentMetrics.map(metricStatusToV1));
-  const conditions = list(status.conditions);
+  const currentMetrics = objsOf(status.currentMetrics);
+  if (currentMetrics.length > 0)
+    annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(currentMetrics.map((m) => metricToV1(m, 'current')));
+  const conditions = objsOf(status.conditions);
   if (conditions.length > 0) annotations[CONDITIONS_ANNOTATION] = JSON.stringify(conditions.map(conditionToV1));
   if (isPlainObject(spec.behavior)) annotations[BEHAVIOR_ANNOTATION] = JSON.stringify(behaviorToInternal(spec.behavior));
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
@@ -641,20 +592,30 @@ export function hpaV2ToV1(obj: KubeObject): KubeObject {
     kind: 'HorizontalPodAutoscaler',
     metadata,
     spec: compact({
-      scaleTargetRef: crossRef(spec.scaleTargetRef),
-      minReplicas: spec.minReplicas ?? undefined,
-      maxReplicas: num(spec.maxReplicas),
+      ...hpaSpecFields(spec),
       targetCPUUtilizationPercentage: cpu ? (peek(peek(cpu, 'resource'), 'target').averageUtilization ?? undefined) : undefined,
     }),
     status: compact({
-      observedGeneration: status.observedGeneration ?? undefined,
-      lastScaleTime: status.lastScaleTime ?? undefined,
-      currentReplicas: num(status.currentReplicas),
-      desiredReplicas: num(status.desiredReplicas),
+      ...hpaStatusFields(status),
+      currentReplicas: numOf(status.currentReplicas),
+      desiredReplicas: numOf(status.desiredReplicas),
       currentCPUUtilizationPercentage: currentCPU,
     }),
   };
 }
+
+/** The spec fields autoscaling/v1 and v2 share, converted as they are (in their wire order). */
+const hpaSpecFields = (spec: Obj): Obj => ({
+  scaleTargetRef: crossRef(spec.scaleTargetRef),
+  minReplicas: spec.minReplicas ?? undefined,
+  maxReplicas: numOf(spec.maxReplicas),
+});
+
+/** The status fields autoscaling/v1 and v2 share, converted as they are (in their wire order). */
+const hpaStatusFields = (status: Obj): Obj => ({
+  observedGeneration: status.observedGeneration ?? undefined,
+  lastScaleTime: status.lastScaleTime ?? undefined,
+});
 
 /** Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler (to the stored v2 object). */
 export function hpaV1ToV2(obj: KubeObject): KubeObject {
@@ -662,14 +623,14 @@ export function hpaV1ToV2(obj: KubeObject): KubeObject {
   const status = statusOf(obj);
   const metadata = structuredClone(obj.metadata ?? {});
   const annotations: Record<string, string> = { ...(metadata.annotations ?? {}) };
-  let metrics: JSONMap[] = isSet(spec.targetCPUUtilizationPercentage) ? [cpuUtilizationMetric(spec.targetCPUUtilizationPercentage)] : [];
+  let metrics: Obj[] = isSet(spec.targetCPUUtilizationPercentage) ? [cpuUtilizationMetric(spec.targetCPUUtilizationPercentage)] : [];
   const other = parseAnnotation(annotations, METRICS_ANNOTATION);
-  if (Array.isArray(other)) metrics = [...list(other).map(metricSpecFromV1), ...metrics];
-  let currentMetrics: JSONMap[] | undefined = isSet(status.currentCPUUtilizationPercentage)
+  if (Array.isArray(other)) metrics = [...objsOf(other).map(metricSpecFromV1), ...metrics];
+  let currentMetrics: Obj[] | undefined = isSet(status.currentCPUUtilizationPercentage)
     ? [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } } }]
     : undefined;
   const current = parseAnnotation(annotations, CURRENT_METRICS_ANNOTATION);
-  if (Array.isArray(current)) currentMetrics = list(current).map(metricStatusFromV1);
+  if (Array.isArray(current)) currentMetrics = objsOf(current).map(metricStatusFromV1);
   // autoscaling/v1's implicit default, made explicit.
   if (metrics.length === 0) metrics = [cpuUtilizationMetric(DEFAULT_CPU_UTILIZATION)];
   const conditions = parseAnnotation(annotations, CONDITIONS_ANNOTATION);
@@ -681,19 +642,16 @@ export function hpaV1ToV2(obj: KubeObject): KubeObject {
     kind: 'HorizontalPodAutoscaler',
     metadata,
     spec: compact({
-      scaleTargetRef: crossRef(spec.scaleTargetRef),
-      minReplicas: spec.minReplicas ?? undefined,
-      maxReplicas: num(spec.maxReplicas),
+      ...hpaSpecFields(spec),
       metrics,
       behavior: isPlainObject(behavior) ? behaviorFromInternal(behavior) : undefined,
     }),
     status: compact({
-      observedGeneration: status.observedGeneration ?? undefined,
-      lastScaleTime: status.lastScaleTime ?? undefined,
+      ...hpaStatusFields(status),
       currentReplicas: status.currentReplicas || undefined,
-      desiredReplicas: num(status.desiredReplicas),
+      desiredReplicas: numOf(status.desiredReplicas),
       currentMetrics: currentMetrics ?? null,
-      conditions: Array.isArray(conditions) ? list(conditions).map((c) => compact({ ...c })) : undefined,
+      conditions: Array.isArray(conditions) ? objsOf(conditions).map((c) => compact({ ...c })) : undefined,
     }),
   };
 }

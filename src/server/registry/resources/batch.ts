@@ -8,26 +8,21 @@ import { isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { labelSelectorHasInvalidLabelValue, validateLabelSelector } from '../validation/labelselector.js';
 import { cronScheduleError, loadLocationError } from './cron.js';
+import { goLabelSelector, goStringMap, goStruct } from './go-values.js';
 import { defaultPodTemplateSpec, validatePodTemplateSpec } from './podspec.js';
 import { age, ageColumn, column, humanDuration, nameColumn, objName } from './printers.js';
+import { child, isSet, numOf, type Obj, peek, specOf, statusOf } from './values.js';
 import {
-  child,
   containerCells,
+  containersColumn,
   defaultTo,
   dnsLabelNameWarnings,
   formatLabelSelector,
-  goLabelSelector,
-  goStringMap,
-  goStruct,
+  imagesColumn,
   immutable,
-  type JSONMap,
   nonNegative,
-  num,
-  peek,
   selectorOf,
   semanticEqual,
-  specOf,
-  statusOf,
   templateMetaWire,
   wireZero,
   workloadStrategy,
@@ -45,8 +40,6 @@ const MAX_POD_FAILURE_POLICY_RULES = 20;
 const MAX_EXIT_CODE_VALUES = 255;
 const MAX_POD_CONDITION_PATTERNS = 20;
 
-const containersColumn = column('Containers', 'string', 'Names of each container in the template.', 1);
-const imagesColumn = column('Images', 'string', 'Images referenced by each container in the template.', 1);
 const jobSelectorColumn = column(
   'Selector',
   'string',
@@ -55,7 +48,7 @@ const jobSelectorColumn = column(
 );
 
 /** SetDefaults_Job on a JobSpec (a CronJob's template gets only the pod defaults). */
-function defaultJobSpec(spec: JSONMap): void {
+function defaultJobSpec(spec: Obj): void {
   if ((spec.completions === undefined || spec.completions === null) && (spec.parallelism === undefined || spec.parallelism === null)) {
     spec.completions = 1;
     spec.parallelism = 1;
@@ -106,7 +99,7 @@ function generateSelector(obj: KubeObject): void {
 const goMap = (m: unknown): GoValue => new GoValue(goStringMap(m));
 
 /** ValidateHasLabel. */
-function hasLabel(meta: JSONMap, path: string, key: string, expected: string): FieldError[] {
+function hasLabel(meta: Obj, path: string, key: string, expected: string): FieldError[] {
   const labels = isPlainObject(meta.labels) ? meta.labels : {};
   if (!(key in labels)) return [fieldErrors.required(`${path}.labels[${key}]`, expected)];
   if (labels[key] !== expected) return [fieldErrors.invalid(`${path}.labels[${key}]`, goMap(labels), `must be '${expected}'`)];
@@ -137,7 +130,7 @@ function validateGeneratedSelector(obj: KubeObject, requirePrefixed: boolean): F
   return errs;
 }
 
-function validatePodFailurePolicy(spec: JSONMap, path: string): FieldError[] {
+function validatePodFailurePolicy(spec: Obj, path: string): FieldError[] {
   const pfp = peek(spec, 'podFailurePolicy');
   const rules = Array.isArray(pfp.rules) ? pfp.rules : [];
   const errs: FieldError[] = [];
@@ -218,10 +211,8 @@ function validatePodFailurePolicy(spec: JSONMap, path: string): FieldError[] {
   return errs;
 }
 
-const isSet = (v: unknown): boolean => v !== undefined && v !== null;
-
 /** validateJobSpec (shared by Jobs and a CronJob's jobTemplate). */
-function validateJobSpecCommon(spec: JSONMap, path: string): FieldError[] {
+function validateJobSpecCommon(spec: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of [
     'parallelism',
@@ -244,7 +235,7 @@ function validateJobSpecCommon(spec: JSONMap, path: string): FieldError[] {
       errs.push(fieldErrors.notSupported(`${path}.completionMode`, mode, ['NonIndexed', 'Indexed']));
     if (mode === 'Indexed') {
       if (!isSet(spec.completions)) errs.push(fieldErrors.required(`${path}.completions`, 'when completion mode is Indexed'));
-      if (num(spec.parallelism) > MAX_PARALLELISM_INDEXED) {
+      if (numOf(spec.parallelism) > MAX_PARALLELISM_INDEXED) {
         errs.push(
           fieldErrors.invalid(
             `${path}.parallelism`,
@@ -253,10 +244,10 @@ function validateJobSpecCommon(spec: JSONMap, path: string): FieldError[] {
           ),
         );
       }
-      if (isSet(spec.completions) && isSet(spec.maxFailedIndexes) && num(spec.maxFailedIndexes) > num(spec.completions)) {
+      if (isSet(spec.completions) && isSet(spec.maxFailedIndexes) && numOf(spec.maxFailedIndexes) > numOf(spec.completions)) {
         errs.push(fieldErrors.invalid(`${path}.maxFailedIndexes`, spec.maxFailedIndexes, 'must be less than or equal to completions'));
       }
-      if (num(spec.maxFailedIndexes) > MAX_FAILED_INDEXES) {
+      if (numOf(spec.maxFailedIndexes) > MAX_FAILED_INDEXES) {
         errs.push(
           fieldErrors.invalid(`${path}.maxFailedIndexes`, spec.maxFailedIndexes, `must be less than or equal to ${MAX_FAILED_INDEXES}`),
         );
@@ -306,7 +297,7 @@ function validateJobSpecCommon(spec: JSONMap, path: string): FieldError[] {
 }
 
 /** ValidateJobSpec: the common checks, a required selector, and the template labels it must match. */
-function validateJobSpec(spec: JSONMap, allowInvalidLabelValueInSelector = false): FieldError[] {
+function validateJobSpec(spec: Obj, allowInvalidLabelValueInSelector = false): FieldError[] {
   const errs = validateJobSpecCommon(spec, 'spec');
   if (!isSet(spec.selector)) errs.push(fieldErrors.required('spec.selector'));
   else errs.push(...validateLabelSelector(spec.selector, 'spec.selector', { allowInvalidLabelValueInSelector }));
@@ -328,9 +319,9 @@ function validateJobSpec(spec: JSONMap, allowInvalidLabelValueInSelector = false
 function validateJob(obj: KubeObject, requirePrefixedLabels: boolean, allowInvalidLabelValueInSelector = false): FieldError[] {
   const spec = specOf(obj);
   const errs = [...validateGeneratedSelector(obj, requirePrefixedLabels), ...validateJobSpec(spec, allowInvalidLabelValueInSelector)];
-  if (spec.completionMode === 'Indexed' && num(spec.completions) > 0) {
+  if (spec.completionMode === 'Indexed' && numOf(spec.completions) > 0) {
     // Indexed pods' hostnames are <job>-<index>.
-    const hostname = `${obj.metadata?.name ?? ''}-${num(spec.completions) - 1}`;
+    const hostname = `${obj.metadata?.name ?? ''}-${numOf(spec.completions) - 1}`;
     if (isDNS1123Label(hostname).length > 0) {
       errs.push(
         fieldErrors.invalid('metadata.name', obj.metadata?.name ?? '', `will not able to create pod with invalid DNS label: ${hostname}`),
@@ -461,9 +452,10 @@ export const jobStrategy: Strategy = {
         return ['active', 'succeeded', 'failed', 'ready', 'terminating'].flatMap((f) => nonNegative(status[f], `status.${f}`));
       },
       warningsOnCreate: dnsLabelNameWarnings,
+      podTemplatePath: 'spec.template',
     },
     {
-      fieldLabels: (obj) => ({ 'status.successful': String(num(statusOf(obj).succeeded)) }),
+      fieldLabels: (obj) => ({ 'status.successful': String(numOf(statusOf(obj).succeeded)) }),
       supportedFieldLabels: ['status.successful'],
       tableColumns: [
         nameColumn,
@@ -481,10 +473,10 @@ export const jobStrategy: Strategy = {
       ],
       tableRow(obj) {
         const spec = peek(obj, 'spec');
-        const succeeded = num(statusOf(obj).succeeded);
+        const succeeded = numOf(statusOf(obj).succeeded);
         let completions: string;
-        if (isSet(spec.completions)) completions = `${succeeded}/${num(spec.completions)}`;
-        else completions = num(spec.parallelism) > 1 ? `${succeeded}/1 of ${num(spec.parallelism)}` : `${succeeded}/1`;
+        if (isSet(spec.completions)) completions = `${succeeded}/${numOf(spec.completions)}`;
+        else completions = numOf(spec.parallelism) > 1 ? `${succeeded}/1 of ${numOf(spec.parallelism)}` : `${succeeded}/1`;
         const [names, images] = containerCells(spec.template);
         return [
           objName(obj),
@@ -525,7 +517,7 @@ function validateTimeZone(tz: unknown, path: string): FieldError[] {
 }
 
 /** validateCronJobSpec; `oldSpec` on update. */
-function validateCronJobSpec(spec: JSONMap, oldSpec?: JSONMap): FieldError[] {
+function validateCronJobSpec(spec: Obj, oldSpec?: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const schedule = typeof spec.schedule === 'string' ? spec.schedule : '';
   if (schedule === '') errs.push(fieldErrors.required('spec.schedule'));
@@ -589,6 +581,7 @@ export const cronJobStrategy: Strategy = workloadStrategy(
     },
     validateUpdate: (obj, old) => validateCronJobSpec(specOf(obj), peek(old, 'spec')),
     warningsOnCreate: dnsLabelNameWarnings,
+    podTemplatePath: 'spec.jobTemplate.spec.template',
   },
   {
     tableColumns: [

@@ -11,9 +11,11 @@ import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import { type BuiltinResource, builtinResource } from '../builtin.js';
 import { nowRFC3339 } from '../meta.js';
 import type { RequestContext, Strategy } from '../strategy.js';
-import { arrOf, child, docColumn, goBytes, invalidGo, type Obj, objOf, strOf } from './cluster-common.js';
+import { docColumn } from './cluster-common.js';
 import { certificateChainError, certificateRequestError } from './csr-request.js';
+import { goBytes, invalidGo } from './go-values.js';
 import { age, ageColumn, humanDuration, nameColumn, objName } from './printers.js';
+import { arrOf, child, type Obj, peek, statusOf, strOf } from './values.js';
 
 const LEGACY_UNKNOWN_SIGNER = 'kubernetes.io/legacy-unknown';
 
@@ -58,8 +60,6 @@ interface Options {
   allowDuplicateUsages?: boolean;
 }
 
-const specOf = (o: KubeObject): Obj => objOf(o.spec) ?? {};
-const statusOf = (o: KubeObject): Obj => objOf(o.status) ?? {};
 const conditionsOf = (o: KubeObject): Obj[] => arrOf(statusOf(o).conditions).filter(isPlainObject);
 const bytesOf = (v: unknown): Buffer => Buffer.from(strOf(v), 'base64');
 
@@ -128,7 +128,7 @@ function conditionErrors(obj: KubeObject, opts: Options): FieldError[] {
 
 /** validateCertificateSigningRequest. */
 function validateCSR(obj: KubeObject, opts: Options): FieldError[] {
-  const spec = specOf(obj);
+  const spec = peek(obj, 'spec');
   const errs: FieldError[] = [];
   const request = bytesOf(spec.request);
   const reqErr = certificateRequestError(request);
@@ -171,11 +171,11 @@ function compatOptions(obj: KubeObject, old?: KubeObject): Options {
   if (!old) return {};
   const oldConds = conditionsOf(old);
   const types = oldConds.map((c) => strOf(c.type));
-  const oldUsages = arrOf(specOf(old).usages).map(strOf);
+  const oldUsages = arrOf(peek(old, 'spec').usages).map(strOf);
   const oldCert = bytesOf(statusOf(old).certificate);
   return {
     allowBothApprovedAndDenied: types.includes('Approved') && types.includes('Denied'),
-    allowLegacySignerName: specOf(old).signerName === LEGACY_UNKNOWN_SIGNER,
+    allowLegacySignerName: peek(old, 'spec').signerName === LEGACY_UNKNOWN_SIGNER,
     allowDuplicateConditionTypes: new Set(types).size !== types.length,
     allowEmptyConditionType: types.includes(''),
     allowArbitraryCertificate: oldCert.equals(bytesOf(statusOf(obj).certificate)) || certificateChainError(oldCert) !== undefined,
@@ -301,7 +301,7 @@ const csrStrategy: Strategy = {
       c.status ??= '';
     }
   },
-  fieldLabels: (obj) => ({ 'spec.signerName': strOf(specOf(obj).signerName) }),
+  fieldLabels: (obj) => ({ 'spec.signerName': strOf(peek(obj, 'spec').signerName) }),
   supportedFieldLabels: ['spec.signerName'],
   tableColumns: [
     nameColumn,
@@ -312,7 +312,7 @@ const csrStrategy: Strategy = {
     docColumn('Condition', 'string', 'V1CertificateSigningRequestStatus', 'conditions'),
   ],
   tableRow(obj) {
-    const spec = specOf(obj);
+    const spec = peek(obj, 'spec');
     const types = new Set(conditionsOf(obj).map((c) => c.type));
     let condition = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
     if (types.has('Failed')) condition += ',Failed';

@@ -1,59 +1,15 @@
-// Small pieces the cluster-wide API groups' strategies share: reading plain
-// JSON objects, Go's `%#v` rendering of values kube puts in field errors,
-// and printer columns whose descriptions
+// Small pieces the cluster-wide API groups' strategies share: kube's port and
+// qualified-name checks, conditions, and printer columns whose descriptions
 // come from the generated models (the same swagger docs kube's printers use).
 
 import type { TableColumn } from '../../api/descriptor.js';
-import { type FieldError, fieldErrors, GoValue } from '../../api/errors.js';
+import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1123Subdomain } from '../../api/names.js';
 import { isPlainObject } from '../../api/types.js';
 import { readModel } from '../../schema/builtin/models.js';
-
-export type Obj = Record<string, unknown>;
-
-/** The object at `v`, or undefined (a missing or mistyped field). */
-export function objOf(v: unknown): Obj | undefined {
-  return isPlainObject(v) ? v : undefined;
-}
-
-export function arrOf(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-export function strOf(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-/** `obj[key]` as an object, created when absent (Go's non-pointer struct fields always exist). */
-export function child(obj: Obj, key: string): Obj {
-  const v = obj[key];
-  if (isPlainObject(v)) return v;
-  const c: Obj = {};
-  obj[key] = c;
-  return c;
-}
-
-/** Go's `%#v` of a string slice: `[]string{"a", "b"}` (the type name can be a named string type's). */
-export function goStrings(v: unknown, type = 'string'): string {
-  return `[]${type}{${arrOf(v)
-    .map((s) => JSON.stringify(String(s)))
-    .join(', ')}}`;
-}
-
-/** Go's `%#v` of a byte slice: `[]byte{0x2d, 0x2d}`. */
-export function goBytes(b: Buffer): string {
-  return `[]byte{${[...b].map((x) => `0x${x.toString(16)}`).join(', ')}}`;
-}
-
-/** Go's `%#v` of a struct with string fields: `rbac.RoleRef{APIGroup:"x", Kind:"y", Name:"z"}`. */
-export function goStruct(type: string, fields: Array<[string, unknown]>): string {
-  return `${type}{${fields.map(([k, v]) => `${k}:${JSON.stringify(typeof v === 'string' ? v : '')}`).join(', ')}}`;
-}
-
-/** field.Invalid whose bad value is printed as Go prints it (a struct or slice), not as JSON. */
-export function invalidGo(field: string, goValue: string, detail: string): FieldError {
-  return fieldErrors.invalid(field, new GoValue(goValue), detail);
-}
+import { type BuiltinResource, builtinResource } from '../builtin.js';
+import type { Strategy } from '../strategy.js';
+import { arrOf, type Obj } from './values.js';
 
 /** validation.IsValidPortNum. */
 export function isValidPortNum(port: unknown): string[] {
@@ -100,4 +56,40 @@ export function docColumn(name: string, type: TableColumn['type'], model: string
       return description;
     },
   };
+}
+
+export interface GroupV1Options {
+  namespaced?: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** A status subresource. */
+  status?: boolean;
+  extra?: Parameters<typeof builtinResource>[4];
+}
+
+/** A kind of a cluster API group served at `v1` only: singular the lower-cased kind, model `V1<Kind>`. */
+export function groupV1Resource(
+  group: string,
+  resource: string,
+  kind: string,
+  strategy: Strategy,
+  o: GroupV1Options = {},
+): BuiltinResource {
+  return builtinResource(
+    {
+      group,
+      version: 'v1',
+      resource,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced: o.namespaced ?? false,
+      ...(o.shortNames ? { shortNames: o.shortNames } : {}),
+      ...(o.categories ? { categories: o.categories } : {}),
+      ...(o.status ? { subresources: { status: true } } : {}),
+    },
+    strategy,
+    `V1${kind}`,
+    undefined,
+    o.extra,
+  );
 }

@@ -185,6 +185,8 @@ interface EventShape {
   message?: string;
   source?: { component?: string; host?: string };
   reportingComponent?: string;
+  reportingInstance?: string;
+  series?: { count?: number; lastObservedTime?: string };
   count?: number;
   firstTimestamp?: string;
   lastTimestamp?: string;
@@ -260,21 +262,16 @@ export const eventStrategy: Strategy = {
   tableRow(obj) {
     const e = obj as EventShape;
     const io = e.involvedObject ?? {};
-    const last = e.lastTimestamp || e.eventTime || obj.metadata?.creationTimestamp;
-    const first = e.firstTimestamp || e.eventTime || obj.metadata?.creationTimestamp;
-    const object = `${String(io.kind ?? '').toLowerCase()}/${String(io.name ?? '')}`;
-    const source = [e.source?.component ?? e.reportingComponent ?? '', e.source?.host ?? ''].filter(Boolean).join(', ');
-    return [
-      age(last),
-      e.type ?? '',
-      e.reason ?? '',
-      object,
-      String(io.fieldPath ?? ''),
-      source,
-      e.message ?? '',
-      age(first),
-      e.count ?? 1,
-      objName(obj),
-    ];
+    // kube's printEvent: first seen falls back to the event time; last seen to first seen, or the
+    // series' last observation (its count too); a singleton (no count) counts 1.
+    const first = age(e.firstTimestamp || e.eventTime);
+    const last = e.series ? age(e.series.lastObservedTime) : e.lastTimestamp ? age(e.lastTimestamp) : first;
+    const count = e.series ? (e.series.count ?? 0) : e.count || 1;
+    const object = io.name ? `${String(io.kind ?? '').toLowerCase()}/${String(io.name)}` : String(io.kind ?? '').toLowerCase();
+    // formatEventSource: the source's component and host, else the reporting controller and instance.
+    const component = e.source?.component || e.reportingComponent || '';
+    const instance = e.source?.host || e.reportingInstance || '';
+    const source = instance ? `${component}, ${instance}` : component;
+    return [last, e.type ?? '', e.reason ?? '', object, String(io.fieldPath ?? ''), source, e.message ?? '', first, count, objName(obj)];
   },
 };

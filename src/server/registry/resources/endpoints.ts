@@ -21,10 +21,7 @@ import {
   validateProtocol,
 } from './netutil.js';
 import { age, ageColumn, nameColumn, objName } from './printers.js';
-
-type Obj = Record<string, unknown>;
-
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
+import { type Obj, objsOf } from './values.js';
 
 /** The API server's own writes (the `kubernetes` Endpoints) may point at a loopback address; see kubernetesEndpoints. */
 const isAPIServer = (ctx: RequestContext): boolean => ctx.user.username === 'system:apiserver';
@@ -52,10 +49,10 @@ function validateEndpointAddress(a: Obj, path: string, special: boolean): FieldE
 /** validateEndpointSubsets. */
 function validateEndpoints(obj: KubeObject, ctx: RequestContext): FieldError[] {
   const errs: FieldError[] = [];
-  arr(obj.subsets).forEach((ss, i) => {
+  objsOf(obj.subsets).forEach((ss, i) => {
     const p = `subsets[${i}]`;
-    const addrs = arr(ss.addresses);
-    const notReady = arr(ss.notReadyAddresses);
+    const addrs = objsOf(ss.addresses);
+    const notReady = objsOf(ss.notReadyAddresses);
     if (addrs.length === 0 && notReady.length === 0) errs.push(fieldErrors.required(p, 'must specify `addresses` or `notReadyAddresses`'));
     addrs.forEach((a, j) => {
       errs.push(...validateEndpointAddress(a, `${p}.addresses[${j}]`, !isAPIServer(ctx)));
@@ -63,7 +60,7 @@ function validateEndpoints(obj: KubeObject, ctx: RequestContext): FieldError[] {
     notReady.forEach((a, j) => {
       errs.push(...validateEndpointAddress(a, `${p}.notReadyAddresses[${j}]`, !isAPIServer(ctx)));
     });
-    const ports = arr(ss.ports);
+    const ports = objsOf(ss.ports);
     ports.forEach((port, j) => {
       const pp = `${p}.ports[${j}]`;
       if (ports.length > 1 && !port.name) errs.push(fieldErrors.required(`${pp}.name`));
@@ -78,19 +75,19 @@ function validateEndpoints(obj: KubeObject, ctx: RequestContext): FieldError[] {
 
 /** SetDefaults_Endpoints: port protocol TCP. */
 function defaultEndpoints(obj: KubeObject): void {
-  for (const ss of arr(obj.subsets)) for (const p of arr(ss.ports)) if (!p.protocol) p.protocol = 'TCP';
+  for (const ss of objsOf(obj.subsets)) for (const p of objsOf(ss.ports)) if (!p.protocol) p.protocol = 'TCP';
 }
 
 /** formatEndpoints: up to three `ip:port` (or bare IPs for port-less subsets), then `+ N more...`. */
 function formatEndpoints(obj: KubeObject): string {
-  const subsets = arr(obj.subsets);
+  const subsets = objsOf(obj.subsets);
   if (subsets.length === 0) return '<none>';
   const list: string[] = [];
   let more = false;
   let count = 0;
   for (const ss of subsets) {
-    const addrs = arr(ss.addresses);
-    const ports = arr(ss.ports);
+    const addrs = objsOf(ss.addresses);
+    const ports = objsOf(ss.ports);
     if (ports.length === 0) {
       count += addrs.length;
       for (const a of addrs) {
@@ -183,7 +180,7 @@ function validateSliceEndpoints(obj: KubeObject, ctx: RequestContext): FieldErro
 
 function validateSlicePorts(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
-  const ports = arr(obj.ports);
+  const ports = objsOf(obj.ports);
   if (ports.length > 20000) return [fieldErrors.tooMany('ports', ports.length, 20000)];
   const names = new Set<string>();
   ports.forEach((port, i) => {
@@ -211,7 +208,7 @@ function validateEndpointSlice(obj: KubeObject, ctx: RequestContext): FieldError
 
 /** SetDefaults_EndpointPort: name "" and protocol TCP. */
 function defaultEndpointSlice(obj: KubeObject): void {
-  for (const p of arr(obj.ports)) {
+  for (const p of objsOf(obj.ports)) {
     if (p.name === undefined || p.name === null) p.name = '';
     if (p.protocol === undefined || p.protocol === null) p.protocol = 'TCP';
   }
@@ -221,7 +218,7 @@ function defaultEndpointSlice(obj: KubeObject): void {
 function endpointSliceWire(obj: KubeObject): void {
   if (!Array.isArray(obj.endpoints)) obj.endpoints = null;
   if (!Array.isArray(obj.ports)) obj.ports = null;
-  for (const ep of arr(obj.endpoints)) if (!isPlainObject(ep.conditions)) ep.conditions = {};
+  for (const ep of objsOf(obj.endpoints)) if (!isPlainObject(ep.conditions)) ep.conditions = {};
 }
 
 function listWithMore(list: string[], more: boolean, count: number): string {
@@ -234,7 +231,7 @@ function formatSlicePorts(obj: KubeObject): string {
   const list: string[] = [];
   let more = false;
   let count = 0;
-  for (const p of arr(obj.ports)) {
+  for (const p of objsOf(obj.ports)) {
     if (list.length < 3)
       list.push(p.port !== undefined && p.port !== null ? String(p.port) : p.name !== undefined && p.name !== null ? String(p.name) : '*');
     else if (list.length === 3) more = true;
@@ -247,7 +244,7 @@ function formatSliceEndpoints(obj: KubeObject): string {
   const list: string[] = [];
   let more = false;
   let count = 0;
-  for (const ep of arr(obj.endpoints)) {
+  for (const ep of objsOf(obj.endpoints)) {
     for (const a of Array.isArray(ep.addresses) ? ep.addresses : []) {
       if (list.length < 3) list.push(String(a));
       else if (list.length === 3) more = true;

@@ -12,8 +12,8 @@ import { isDNS1123Subdomain, isQualifiedName } from '../../api/names.js';
 import { deepEqual, type KubeObject } from '../../api/types.js';
 import { type BuiltinResource, builtinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
-import { type Obj, objOf, strOf } from './cluster-common.js';
 import { eventStrategy } from './core.js';
+import { type Obj, objOf, strOf } from './values.js';
 
 const API_VERSION = 'events.k8s.io/v1';
 

@@ -4,7 +4,7 @@
 // `apf.kubernetes.io/autoupdate-spec: "true"`.
 
 import type { KubeObject } from '../../api/types.js';
-import type { Obj } from './cluster-common.js';
+import type { Obj } from './values.js';
 
 const API_VERSION = 'flowcontrol.apiserver.k8s.io/v1';
 export const AUTO_UPDATE_ANNOTATION = 'apf.kubernetes.io/autoupdate-spec';

@@ -8,16 +8,18 @@
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../api/names.js';
 import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
-import { type BuiltinResource, builtinResource } from '../builtin.js';
+import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
-import { arrOf, child, docColumn, goStrings, invalidGo, type Obj, objOf, strOf } from './cluster-common.js';
+import { docColumn, groupV1Resource } from './cluster-common.js';
 import {
   BOOTSTRAP_FLOW_SCHEMAS,
   BOOTSTRAP_PRIORITY_LEVELS,
   MANDATORY_FLOW_SCHEMAS,
   MANDATORY_PRIORITY_LEVELS,
 } from './flowcontrol-bootstrap.js';
+import { goStrings, invalidGo } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { arrOf, child, type Obj, objOf, peek, strOf } from './values.js';
 
 const GROUP = 'flowcontrol.apiserver.k8s.io';
 const MAX_MATCHING_PRECEDENCE = 10000;
@@ -26,7 +28,6 @@ const MAX_QUEUES = 10_000_000;
 const MAX_HASH_BITS = 60;
 const SUPPORTED_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'proxy', 'update', 'watch'];
 
-const specOf = (o: KubeObject): Obj => objOf(o.spec) ?? {};
 const hasWildcard = (l: unknown[]): boolean => l.includes('*');
 
 // --- FlowSchema -------------------------------------------------------------
@@ -168,7 +169,7 @@ function validateConditions(obj: KubeObject): FieldError[] {
 
 /** ValidateFlowSchema. */
 function validateFlowSchema(obj: KubeObject): FieldError[] {
-  const spec = specOf(obj);
+  const spec = peek(obj, 'spec');
   const name = obj.metadata?.name ?? '';
   const errs: FieldError[] = [];
   const mp = typeof spec.matchingPrecedence === 'number' ? spec.matchingPrecedence : 0;
@@ -245,29 +246,40 @@ function flowSchemaWireFields(obj: KubeObject): void {
 
 /** FlowSchemaSequence: the list printer orders by matching precedence, then name. */
 function compareFlowSchemas(a: KubeObject, b: KubeObject): number {
-  const pa = Number(specOf(a).matchingPrecedence ?? 0);
-  const pb = Number(specOf(b).matchingPrecedence ?? 0);
+  const pa = Number(peek(a, 'spec').matchingPrecedence ?? 0);
+  const pb = Number(peek(b, 'spec').matchingPrecedence ?? 0);
   if (pa !== pb) return pa - pb;
   const na = a.metadata?.name ?? '';
   const nb = b.metadata?.name ?? '';
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
+/**
+ * What both kinds' strategies share: cluster-scoped, status cleared on create, defaults and validation
+ * for the object itself, only the conditions validated on /status (kube's flowschema and
+ * prioritylevelconfiguration strategies and their status strategies).
+ */
+function specAndStatusStrategy(defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[]): Strategy {
+  return {
+    namespaced: false,
+    hasGeneration: true,
+    allowUnconditionalUpdate: true,
+    hasStatusSubresource: true,
+    allowCreateOnUpdate: false,
+    prepareForCreate(obj) {
+      defaults(obj);
+      obj.status = {};
+    },
+    prepareForUpdate: (obj, _old, ctx) => {
+      if (ctx.subresource !== 'status') defaults(obj);
+    },
+    validate: (obj) => validate(obj),
+    validateUpdate: (obj, _old, ctx) => (ctx.subresource === 'status' ? validateConditions(obj) : validate(obj)),
+  };
+}
+
 const flowSchemaStrategy: Strategy = {
-  namespaced: false,
-  hasGeneration: true,
-  allowUnconditionalUpdate: true,
-  hasStatusSubresource: true,
-  allowCreateOnUpdate: false,
-  prepareForCreate(obj) {
-    defaultFlowSchema(obj);
-    obj.status = {};
-  },
-  prepareForUpdate: (obj, _old, ctx) => {
-    if (ctx.subresource !== 'status') defaultFlowSchema(obj);
-  },
-  validate: validateFlowSchema,
-  validateUpdate: (obj, _old, ctx) => (ctx.subresource === 'status' ? validateConditions(obj) : validateFlowSchema(obj)),
+  ...specAndStatusStrategy(defaultFlowSchema, validateFlowSchema),
   canonicalize: flowSchemaWireFields,
   tableRowOrder: compareFlowSchemas,
   tableColumns: [
@@ -279,7 +291,7 @@ const flowSchemaStrategy: Strategy = {
     column('MissingPL', 'string', 'references a broken or non-existent PriorityLevelConfiguration'),
   ],
   tableRow(obj) {
-    const spec = specOf(obj);
+    const spec = peek(obj, 'spec');
     const dangling = arrOf(objOf(obj.status)?.conditions)
       .map((c) => objOf(c) ?? {})
       .find((c) => c.type === 'Dangling');
@@ -348,7 +360,7 @@ function validatePercent(v: unknown, p: string, errs: FieldError[]): void {
 
 /** ValidatePriorityLevelConfiguration (v1: zero nominal shares allowed). */
 function validatePriorityLevel(obj: KubeObject): FieldError[] {
-  const spec = specOf(obj);
+  const spec = peek(obj, 'spec');
   const name = obj.metadata?.name ?? '';
   const type = strOf(spec.type);
   const errs: FieldError[] = [];
@@ -423,20 +435,7 @@ function priorityLevelWireFields(obj: KubeObject): void {
 }
 
 const priorityLevelStrategy: Strategy = {
-  namespaced: false,
-  hasGeneration: true,
-  allowUnconditionalUpdate: true,
-  hasStatusSubresource: true,
-  allowCreateOnUpdate: false,
-  prepareForCreate(obj) {
-    defaultPriorityLevel(obj);
-    obj.status = {};
-  },
-  prepareForUpdate: (obj, _old, ctx) => {
-    if (ctx.subresource !== 'status') defaultPriorityLevel(obj);
-  },
-  validate: validatePriorityLevel,
-  validateUpdate: (obj, _old, ctx) => (ctx.subresource === 'status' ? validateConditions(obj) : validatePriorityLevel(obj)),
+  ...specAndStatusStrategy(defaultPriorityLevel, validatePriorityLevel),
   canonicalize: priorityLevelWireFields,
   tableColumns: [
     nameColumn,
@@ -448,7 +447,7 @@ const priorityLevelStrategy: Strategy = {
     ageColumn,
   ],
   tableRow(obj) {
-    const spec = specOf(obj);
+    const spec = peek(obj, 'spec');
     const limited = objOf(spec.limited);
     const q = objOf(objOf(limited?.limitResponse)?.queuing);
     const cell = (v: unknown) => (typeof v === 'number' ? v : '<none>');
@@ -465,13 +464,7 @@ const priorityLevelStrategy: Strategy = {
 };
 
 const flowcontrol = (resource: string, kind: string, strategy: Strategy, objects: KubeObject[]): BuiltinResource =>
-  builtinResource(
-    { group: GROUP, version: 'v1', resource, singular: kind.toLowerCase(), kind, namespaced: false, subresources: { status: true } },
-    strategy,
-    `V1${kind}`,
-    undefined,
-    { systemObjects: () => structuredClone(objects) },
-  );
+  groupV1Resource(GROUP, resource, kind, strategy, { status: true, extra: { systemObjects: () => structuredClone(objects) } });
 
 export const flowControlResources: BuiltinResource[] = [
   flowcontrol('prioritylevelconfigurations', 'PriorityLevelConfiguration', priorityLevelStrategy, BOOTSTRAP_PRIORITY_LEVELS),

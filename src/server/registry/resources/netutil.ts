@@ -147,7 +147,7 @@ export function ipFamilyOf(s: string): IPFamily | undefined {
 // k8s.io/apimachinery/pkg/util/validation, with their field paths.
 
 const IP_MESSAGE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
-const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+export const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 /** validation.IsValidIP. */
 export function validateIP(path: string, value: string): FieldError[] {
@@ -218,9 +218,4 @@ export function validateProtocol(path: string, protocol: unknown): FieldError[] 
   if (protocol === undefined || protocol === null || protocol === '') return [fieldErrors.required(path)];
   if (!SUPPORTED_PROTOCOLS.includes(String(protocol))) return [fieldErrors.notSupported(path, protocol, SUPPORTED_PROTOCOLS)];
   return [];
-}
-
-/** The `[]string{"a", "b"}` Go renders for a string slice in an error's bad value. */
-export function goStrings(vals: readonly string[]): string {
-  return `[]string{${vals.map((v) => JSON.stringify(v)).join(', ')}}`;
 }

@@ -11,18 +11,11 @@ import type { Storage } from '../../storage/interface.js';
 import type { RequestContext, Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
 import { docColumn } from './cluster-common.js';
-import { parseCIDR, parseIP, portNameErrors, portNumErrors, validateIP } from './netutil.js';
+import { CIDR_MESSAGE, parseCIDR, parseIP, portNameErrors, portNumErrors, validateIP } from './netutil.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
 import { nameIsDNS1035Label } from './service.js';
+import { type Obj, objOf, objsOf, specOf } from './values.js';
 import { formatLabelSelector } from './workload-helpers.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (isPlainObject(v) ? v : undefined);
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
-const specOf = (o: KubeObject): Obj => {
-  if (!isPlainObject(o.spec)) o.spec = {};
-  return o.spec as Obj;
-};
 
 const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
@@ -45,8 +38,8 @@ function wildcardSubdomainErrors(v: string): string[] {
 
 function validateBackend(b: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  const resource = obj(b.resource);
-  const service = obj(b.service);
+  const resource = objOf(b.resource);
+  const service = objOf(b.service);
   if (resource && service) return [fieldErrors.invalid(path, '', 'cannot set both resource and service backends')];
   if (resource) {
     const rp = `${path}.resource`;
@@ -61,7 +54,7 @@ function validateBackend(b: Obj, path: string): FieldError[] {
     const name = typeof service.name === 'string' ? service.name : '';
     if (!name) errs.push(fieldErrors.required(`${path}.service.name`));
     else for (const m of nameIsDNS1035Label(name, false)) errs.push(fieldErrors.invalid(`${path}.service.name`, name, m));
-    const port = obj(service.port) ?? {};
+    const port = objOf(service.port) ?? {};
     const portName = typeof port.name === 'string' ? port.name : '';
     const portNumber = typeof port.number === 'number' ? port.number : 0;
     if (portName && portNumber) errs.push(fieldErrors.invalid(path, '', 'cannot set both port name & port number'));
@@ -89,19 +82,19 @@ function validateHTTPPath(p: Obj, path: string): FieldError[] {
   } else if (pathType === 'ImplementationSpecific') {
     if (value && !value.startsWith('/')) errs.push(fieldErrors.invalid(`${path}.path`, value, 'must be an absolute path'));
   } else errs.push(fieldErrors.notSupported(`${path}.pathType`, pathType, ['Exact', 'ImplementationSpecific', 'Prefix']));
-  return [...errs, ...validateBackend(obj(p.backend) ?? {}, `${path}.backend`)];
+  return [...errs, ...validateBackend(objOf(p.backend) ?? {}, `${path}.backend`)];
 }
 
 /** ValidateIngressSpec and ValidateIngressCreate's class annotation check. */
 function validateIngress(o: KubeObject, create: boolean): FieldError[] {
   const s = specOf(o);
   const errs: FieldError[] = [];
-  const rules = arr(s.rules);
-  if (rules.length === 0 && !obj(s.defaultBackend)) {
+  const rules = objsOf(s.rules);
+  if (rules.length === 0 && !objOf(s.defaultBackend)) {
     const rendered = Array.isArray(s.rules) ? '[]networking.IngressRule{}' : '[]networking.IngressRule(nil)';
     errs.push(fieldErrors.invalid('spec', new GoValue(rendered), 'either `defaultBackend` or `rules` must be specified'));
   }
-  if (obj(s.defaultBackend)) errs.push(...validateBackend(obj(s.defaultBackend)!, 'spec.defaultBackend'));
+  if (objOf(s.defaultBackend)) errs.push(...validateBackend(objOf(s.defaultBackend)!, 'spec.defaultBackend'));
   rules.forEach((r, i) => {
     const p = `spec.rules[${i}]`;
     const host = typeof r.host === 'string' ? r.host : '';
@@ -110,16 +103,16 @@ function validateIngress(o: KubeObject, create: boolean): FieldError[] {
       const msgs = host.includes('*') ? wildcardSubdomainErrors(host) : isDNS1123Subdomain(host);
       for (const m of msgs) errs.push(fieldErrors.invalid(`${p}.host`, host, m));
     }
-    const http = obj(r.http);
+    const http = objOf(r.http);
     if (http) {
-      const paths = arr(http.paths);
+      const paths = objsOf(http.paths);
       if (paths.length === 0) errs.push(fieldErrors.required(`${p}.http.paths`));
       paths.forEach((hp, j) => {
         errs.push(...validateHTTPPath(hp, `${p}.http.paths[${j}]`));
       });
     }
   });
-  arr(s.tls).forEach((t, i) => {
+  objsOf(s.tls).forEach((t, i) => {
     const hosts = Array.isArray(t.hosts) ? t.hosts.map(String) : [];
     hosts.forEach((h, j) => {
       const msgs = h.includes('*') ? wildcardSubdomainErrors(h) : isDNS1123Subdomain(h);
@@ -145,7 +138,7 @@ function validateIngress(o: KubeObject, create: boolean): FieldError[] {
 /** ValidateIngressLoadBalancerStatus. */
 function validateIngressStatus(o: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
-  const ingress = arr(obj(obj(o.status)?.loadBalancer)?.ingress);
+  const ingress = objsOf(objOf(objOf(o.status)?.loadBalancer)?.ingress);
   ingress.forEach((ing, i) => {
     const p = `status.loadBalancer.ingress[${i}]`;
     if (typeof ing.ip === 'string' && ing.ip) errs.push(...validateIP(`${p}.ip`, ing.ip));
@@ -178,12 +171,12 @@ function formatHosts(rules: Obj[]): string {
 
 function ingressAddress(o: KubeObject): string {
   const set = new Set<string>();
-  for (const i of arr(obj(obj(o.status)?.loadBalancer)?.ingress)) {
+  for (const i of objsOf(objOf(objOf(o.status)?.loadBalancer)?.ingress)) {
     if (i.ip) set.add(String(i.ip));
     else if (i.hostname) set.add(String(i.hostname));
   }
-  const r = [...set].sort().join(',');
-  return r.length > 16 ? `${r.slice(0, 13)}...` : r;
+  // Printed wide by kube-apiserver's table convertor (GenerateOptions{Wide: true}): never elided.
+  return [...set].sort().join(',');
 }
 
 const ingressBase: Strategy = {
@@ -216,9 +209,9 @@ const ingressBase: Strategy = {
     return [
       objName(o),
       typeof s.ingressClassName === 'string' ? s.ingressClassName : '<none>',
-      formatHosts(arr(s.rules)),
+      formatHosts(objsOf(s.rules)),
       ingressAddress(o),
-      arr(s.tls).length ? '80, 443' : '80',
+      objsOf(s.tls).length ? '80, 443' : '80',
       age(o.metadata?.creationTimestamp),
     ];
   },
@@ -275,7 +268,7 @@ function validateIngressClass(o: KubeObject): FieldError[] {
     if (controller.length > 250) errs.push(fieldErrors.tooLong('spec.controller', 250));
     errs.push(...domainPrefixedPathErrors('spec.controller', controller));
   }
-  const params = obj(s.parameters);
+  const params = objOf(s.parameters);
   if (params) {
     const p = 'spec.parameters';
     if (typeof params.apiGroup === 'string')
@@ -300,7 +293,7 @@ function validateIngressClass(o: KubeObject): FieldError[] {
 
 /** SetDefaults_IngressClass: parameters scope Cluster. */
 function defaultIngressClass(o: KubeObject): void {
-  const params = obj(specOf(o).parameters);
+  const params = objOf(specOf(o).parameters);
   if (params && params.scope === undefined) params.scope = 'Cluster';
 }
 
@@ -329,7 +322,7 @@ export const ingressClassStrategy: Strategy = {
   ],
   tableRow(o) {
     const s = specOf(o);
-    const p = obj(s.parameters);
+    const p = objOf(s.parameters);
     let parameters = '<none>';
     if (p) parameters = `${p.kind ?? ''}${typeof p.apiGroup === 'string' ? `.${p.apiGroup}` : ''}/${p.name ?? ''}`;
     return [objName(o), String(s.controller ?? ''), parameters, age(o.metadata?.creationTimestamp)];
@@ -362,8 +355,6 @@ function validatePolicyPort(port: Obj, path: string): FieldError[] {
   return errs;
 }
 
-const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
-
 function validatePeer(peer: Obj, path: string, knownCIDRs: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   let n = 0;
@@ -375,7 +366,7 @@ function validatePeer(peer: Obj, path: string, knownCIDRs: Set<string>): FieldEr
     n++;
     errs.push(...validateLabelSelector(peer.namespaceSelector, `${path}.namespaceSelector`));
   }
-  const ipb = obj(peer.ipBlock);
+  const ipb = objOf(peer.ipBlock);
   if (ipb) {
     n++;
     const cidr = typeof ipb.cidr === 'string' ? ipb.cidr : '';
@@ -408,27 +399,27 @@ function validateNetworkPolicy(o: KubeObject, old?: KubeObject): FieldError[] {
   if (old) {
     const os = specOf(old);
     for (const [rules, key] of [
-      [arr(os.ingress), 'from'],
-      [arr(os.egress), 'to'],
+      [objsOf(os.ingress), 'from'],
+      [objsOf(os.egress), 'to'],
     ] as const) {
       for (const r of rules)
-        for (const peer of arr(r[key])) {
-          const ipb = obj(peer.ipBlock);
+        for (const peer of objsOf(r[key])) {
+          const ipb = objOf(peer.ipBlock);
           if (ipb) for (const c of [ipb.cidr, ...(Array.isArray(ipb.except) ? ipb.except : [])]) known.add(String(c));
         }
     }
   }
   const errs = validateLabelSelector(s.podSelector ?? {}, 'spec.podSelector');
   for (const [rules, dir, key] of [
-    [arr(s.ingress), 'ingress', 'from'],
-    [arr(s.egress), 'egress', 'to'],
+    [objsOf(s.ingress), 'ingress', 'from'],
+    [objsOf(s.egress), 'egress', 'to'],
   ] as const) {
     rules.forEach((r, i) => {
       const p = `spec.${dir}[${i}]`;
-      arr(r.ports).forEach((port, j) => {
+      objsOf(r.ports).forEach((port, j) => {
         errs.push(...validatePolicyPort(port, `${p}.ports[${j}]`));
       });
-      arr(r[key]).forEach((peer, j) => {
+      objsOf(r[key]).forEach((peer, j) => {
         errs.push(...validatePeer(peer, `${p}.${key}[${j}]`, known));
       });
     });
@@ -454,7 +445,7 @@ function validateNetworkPolicy(o: KubeObject, old?: KubeObject): FieldError[] {
 function defaultNetworkPolicy(o: KubeObject): void {
   const s = specOf(o);
   for (const dir of ['ingress', 'egress'])
-    for (const r of arr(s[dir])) for (const p of arr(r.ports)) if (p.protocol === undefined) p.protocol = 'TCP';
+    for (const r of objsOf(s[dir])) for (const p of objsOf(r.ports)) if (p.protocol === undefined) p.protocol = 'TCP';
   if (!Array.isArray(s.policyTypes) || s.policyTypes.length === 0) {
     s.policyTypes = Array.isArray(s.egress) && s.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   }

@@ -9,14 +9,11 @@ import { isQualifiedName, isValidLabelValue } from '../../api/names.js';
 import { formatQuantity, parseQuantity } from '../../api/quantity.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
-import type { SubresourceREST } from '../subresource.js';
+import type { SubresourceCall, SubresourceREST } from '../subresource.js';
 import { docColumn } from './cluster-common.js';
 import { formatIP, parseIP, validateCIDR } from './netutil.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
+import { type Obj, objOrEmpty, objsOf } from './values.js';
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -57,9 +54,9 @@ function validateTaints(taints: Obj[], path: string): FieldError[] {
 /** ValidateNodeResources: capacity and allocatable quantities are not negative. */
 function validateNodeResources(node: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
-  const status = obj(node.status);
+  const status = objOrEmpty(node.status);
   for (const field of ['capacity', 'allocatable']) {
-    for (const [k, v] of Object.entries(obj(status[field]))) {
+    for (const [k, v] of Object.entries(objOrEmpty(status[field]))) {
       const q = parseQuantity(v);
       if (q && q.mantissa < 0n)
         errs.push(fieldErrors.invalid(`status.${field}.${k}`, new GoValue(formatQuantity(q)), 'must be greater than or equal to 0'));
@@ -69,8 +66,8 @@ function validateNodeResources(node: KubeObject): FieldError[] {
 }
 
 function validateNode(node: KubeObject): FieldError[] {
-  const spec = obj(node.spec);
-  const errs = validateTaints(arr(spec.taints), 'metadata.taints');
+  const spec = objOrEmpty(node.spec);
+  const errs = validateTaints(objsOf(spec.taints), 'metadata.taints');
   errs.push(...validateNodeResources(node));
   const cidrs = Array.isArray(spec.podCIDRs) ? spec.podCIDRs.map(String) : [];
   cidrs.forEach((c, i) => {
@@ -97,11 +94,11 @@ function validateNode(node: KubeObject): FieldError[] {
 }
 
 function validateNodeUpdate(node: KubeObject, old: KubeObject): FieldError[] {
-  const spec = obj(node.spec);
-  const oldSpec = obj(old.spec);
+  const spec = objOrEmpty(node.spec);
+  const oldSpec = objOrEmpty(old.spec);
   const errs = validateNodeResources(node);
   const seen = new Set<string>();
-  arr(obj(node.status).addresses).forEach((a, i) => {
+  objsOf(objOrEmpty(node.status).addresses).forEach((a, i) => {
     const k = `${a.type}\u0000${a.address}`;
     if (seen.has(k)) {
       errs.push(
@@ -123,14 +120,14 @@ function validateNodeUpdate(node: KubeObject, old: KubeObject): FieldError[] {
   if (oldSpec.providerID && oldSpec.providerID !== spec.providerID) {
     errs.push(fieldErrors.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
   }
-  errs.push(...validateTaints(arr(spec.taints), 'metadata.taints'));
+  errs.push(...validateTaints(objsOf(spec.taints), 'metadata.taints'));
   if ((spec.externalID ?? '') !== (oldSpec.externalID ?? '')) errs.push(fieldErrors.forbidden('spec.externalID', 'may not be updated'));
   return errs;
 }
 
 /** SetDefaults_NodeStatus: allocatable is the capacity when not reported. */
 function defaultNode(node: KubeObject): void {
-  const status = obj(node.status);
+  const status = objOrEmpty(node.status);
   if (status.allocatable === undefined && isPlainObject(status.capacity)) status.allocatable = { ...status.capacity };
 }
 
@@ -151,21 +148,21 @@ const NODE_INFO_FIELDS = [
 function nodeWire(node: KubeObject): void {
   if (!isPlainObject(node.spec)) node.spec = {};
   const status = isPlainObject(node.status) ? node.status : {};
-  const de = obj(status.daemonEndpoints);
-  const ke = obj(de.kubeletEndpoint);
+  const de = objOrEmpty(status.daemonEndpoints);
+  const ke = objOrEmpty(de.kubeletEndpoint);
   if (typeof ke.Port !== 'number') ke.Port = 0;
   de.kubeletEndpoint = ke;
   status.daemonEndpoints = de;
-  const info = obj(status.nodeInfo);
+  const info = objOrEmpty(status.nodeInfo);
   for (const f of NODE_INFO_FIELDS) if (typeof info[f] !== 'string') info[f] = '';
   status.nodeInfo = info;
   node.status = status;
 }
 
 function nodeStatusCell(node: KubeObject): string {
-  const ready = arr(obj(node.status).conditions).find((c) => c.type === 'Ready');
+  const ready = objsOf(objOrEmpty(node.status).conditions).find((c) => c.type === 'Ready');
   const status = ready ? [ready.status === 'True' ? 'Ready' : 'NotReady'] : ['Unknown'];
-  if (obj(node.spec).unschedulable === true) status.push('SchedulingDisabled');
+  if (objOrEmpty(node.spec).unschedulable === true) status.push('SchedulingDisabled');
   return status.join(',');
 }
 
@@ -182,7 +179,7 @@ function nodeRoles(node: KubeObject): string {
 }
 
 function nodeAddress(node: KubeObject, type: string): string {
-  return String(arr(obj(node.status).addresses).find((a) => a.type === type)?.address ?? '<none>');
+  return String(objsOf(objOrEmpty(node.status).addresses).find((a) => a.type === type)?.address ?? '<none>');
 }
 
 export const nodeStrategy: Strategy = {
@@ -193,7 +190,7 @@ export const nodeStrategy: Strategy = {
   prepareForCreate: defaultNode,
   prepareForUpdate: defaultNode,
   validate(node, ctx) {
-    const spec = obj(node.spec);
+    const spec = objOrEmpty(node.spec);
     if (spec.configSource)
       ctx.warnings.push('spec.configSource: the configSource field is deprecated and will be removed in a future release');
     if (spec.externalID) ctx.warnings.push('spec.externalID: this field is deprecated, and is unused by Kubernetes');
@@ -201,7 +198,7 @@ export const nodeStrategy: Strategy = {
   },
   validateUpdate: validateNodeUpdate,
   canonicalize: nodeWire,
-  fieldLabels: (node) => ({ 'spec.unschedulable': String(obj(node.spec).unschedulable === true) }),
+  fieldLabels: (node) => ({ 'spec.unschedulable': String(objOrEmpty(node.spec).unschedulable === true) }),
   supportedFieldLabels: ['spec.unschedulable'],
   tableColumns: [
     nameColumn,
@@ -216,7 +213,7 @@ export const nodeStrategy: Strategy = {
     docColumn('Container-Runtime', 'string', 'V1NodeSystemInfo', 'containerRuntimeVersion', 1),
   ],
   tableRow(node) {
-    const info = obj(obj(node.status).nodeInfo);
+    const info = objOrEmpty(objOrEmpty(node.status).nodeInfo);
     const or = (v: unknown): string => (typeof v === 'string' && v ? v : '<unknown>');
     return [
       objName(node),
@@ -285,31 +282,47 @@ export function dialError(host: string, port: number, timeoutMs = 5000): Promise
   });
 }
 
+type SchemeNamePort = NonNullable<ReturnType<typeof splitSchemeNamePort>>;
+
+/**
+ * A `<resource>/proxy` subresource (kube's ProxyREST): the name in the path is `[scheme:]name[:port]`
+ * (a bad one is `invalid <what> request`), and `connect` answers for the target it names.
+ */
+export function proxySubresource(
+  kind: string,
+  what: string,
+  connect: (call: SubresourceCall, id: SchemeNamePort) => Promise<never>,
+): SubresourceREST {
+  return {
+    name: 'proxy',
+    kind,
+    verbs: ['create', 'delete', 'get', 'patch', 'update'],
+    handler: 'connect',
+    async connect(call) {
+      const id = splitSchemeNamePort(call.name);
+      if (!id) throw badRequest(`invalid ${what} request "${call.name}"`);
+      return connect(call, id);
+    },
+  };
+}
+
 /** nodes/proxy: the node's preferred address and kubelet port (ResourceLocation, NodeConnectionInfoGetter). */
-export const nodeProxy: SubresourceREST = {
-  name: 'proxy',
-  kind: 'NodeProxyOptions',
-  verbs: ['create', 'delete', 'get', 'patch', 'update'],
-  handler: 'connect',
-  async connect(call) {
-    const id = splitSchemeNamePort(call.name);
-    if (!id) throw badRequest(`invalid node request "${call.name}"`);
-    const node = await call.store.get(call.ctx, id.name);
-    const status = obj(node.status);
-    const addrs = arr(status.addresses);
-    let host: string | undefined;
-    for (const t of PREFERRED_ADDRESS_TYPES) {
-      host = addrs.find((a) => a.type === t && a.address)?.address as string | undefined;
-      if (host) break;
-    }
-    if (!host) throw unknownError(`no preferred addresses found; known addresses: ${goAddresses(addrs)}`);
-    const ip = parseIP(host);
-    if (ip && (ip.value === 0n || (ip.family === 'IPv4' && ip.value >> 24n === 127n) || (ip.family === 'IPv6' && ip.value === 1n))) {
-      throw badRequest('address not allowed');
-    }
-    const kubeletPort = Number(obj(obj(status.daemonEndpoints).kubeletEndpoint).Port) || 10250;
-    const port = id.port && /^\d+$/.test(id.port) ? Number(id.port) : kubeletPort;
-    const failure = await dialError(ip ? formatIP(ip) : host, port);
-    throw serviceUnavailable(`error trying to reach service: ${failure ?? `proxying to ${host}:${port} is not supported by this server`}`);
-  },
-};
+export const nodeProxy: SubresourceREST = proxySubresource('NodeProxyOptions', 'node', async (call, id) => {
+  const node = await call.store.get(call.ctx, id.name);
+  const status = objOrEmpty(node.status);
+  const addrs = objsOf(status.addresses);
+  let host: string | undefined;
+  for (const t of PREFERRED_ADDRESS_TYPES) {
+    host = addrs.find((a) => a.type === t && a.address)?.address as string | undefined;
+    if (host) break;
+  }
+  if (!host) throw unknownError(`no preferred addresses found; known addresses: ${goAddresses(addrs)}`);
+  const ip = parseIP(host);
+  if (ip && (ip.value === 0n || (ip.family === 'IPv4' && ip.value >> 24n === 127n) || (ip.family === 'IPv6' && ip.value === 1n))) {
+    throw badRequest('address not allowed');
+  }
+  const kubeletPort = Number(objOrEmpty(objOrEmpty(status.daemonEndpoints).kubeletEndpoint).Port) || 10250;
+  const port = id.port && /^\d+$/.test(id.port) ? Number(id.port) : kubeletPort;
+  const failure = await dialError(ip ? formatIP(ip) : host, port);
+  throw serviceUnavailable(`error trying to reach service: ${failure ?? `proxying to ${host}:${port} is not supported by this server`}`);
+});

@@ -24,18 +24,12 @@ import {
   unknownError,
 } from '../../api/errors.js';
 import { labelSelectorAsSelector } from '../../api/selectors/labels.js';
-import { isPlainObject, type KubeObject } from '../../api/types.js';
+import type { KubeObject } from '../../api/types.js';
 import { nowRFC3339 } from '../meta.js';
 import type { DeleteParams } from '../store.js';
 import type { RequestContext } from '../strategy.js';
 import type { SubresourceCall, SubresourceREST } from '../subresource.js';
-
-type Obj = Record<string, unknown>;
-
-const obj = (v: unknown): Obj | undefined => (isPlainObject(v) ? v : undefined);
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+import { numOf, type Obj, objOf, objsOf, strOf } from './values.js';
 
 const PODS = { group: '', resource: 'pods' };
 
@@ -53,32 +47,34 @@ function aggregate(errs: FieldError[]): string {
 class BindingRefused extends Error {}
 
 async function createBinding(call: SubresourceCall, body: Obj): Promise<Status> {
-  const meta = obj(body.metadata) ?? {};
-  if (str(meta.name) !== call.name) throw badRequest('name in URL does not match name in Binding object');
-  const target = obj(body.target) ?? {};
+  const meta = objOf(body.metadata) ?? {};
+  if (strOf(meta.name) !== call.name) throw badRequest('name in URL does not match name in Binding object');
+  const target = objOf(body.target) ?? {};
   const errs: FieldError[] = [];
-  if (str(target.kind) && target.kind !== 'Node') errs.push(fieldErrors.notSupported('target.kind', target.kind, ['Node', '<empty>']));
-  if (!str(target.name)) errs.push(fieldErrors.required('target.name'));
+  if (strOf(target.kind) && target.kind !== 'Node') errs.push(fieldErrors.notSupported('target.kind', target.kind, ['Node', '<empty>']));
+  if (!strOf(target.name)) errs.push(fieldErrors.required('target.name'));
   // ValidatePodBinding's errors reach the client as a plain error (errs.ToAggregate()).
   if (errs.length) throw unknownError(aggregate(errs));
   const { store, ctx } = call;
+  // The pod's storage key needs a name (genericregistry.NamespaceKeyFunc); only a top-level Binding can lack one.
+  if (!call.name) throw badRequest('Name parameter required.');
   const preconditions =
-    str(meta.uid) || str(meta.resourceVersion)
-      ? { uid: str(meta.uid) || undefined, resourceVersion: str(meta.resourceVersion) || undefined }
+    strOf(meta.uid) || strOf(meta.resourceVersion)
+      ? { uid: strOf(meta.uid) || undefined, resourceVersion: strOf(meta.resourceVersion) || undefined }
       : undefined;
-  const annotations = (obj(meta.annotations) ?? {}) as Record<string, string>;
+  const annotations = (objOf(meta.annotations) ?? {}) as Record<string, string>;
   try {
     await store.storage.guaranteedUpdate(
       store.key(ctx.namespace ?? '', call.name),
       (cur) => {
         if (!cur) throw notFound(PODS, call.name);
         const pod = structuredClone(cur);
-        const spec = obj(pod.spec) ?? {};
+        const spec = objOf(pod.spec) ?? {};
         const name = pod.metadata?.name ?? call.name;
         if (pod.metadata?.deletionTimestamp) throw new BindingRefused(`pod ${name} is being deleted, cannot be assigned to a host`);
-        if (str(spec.nodeName)) throw new BindingRefused(`pod ${name} is already assigned to node "${str(spec.nodeName)}"`);
-        if (list(spec.schedulingGates).length) throw new BindingRefused(`pod ${name} has non-empty .spec.schedulingGates`);
-        spec.nodeName = str(target.name);
+        if (strOf(spec.nodeName)) throw new BindingRefused(`pod ${name} is already assigned to node "${strOf(spec.nodeName)}"`);
+        if (objsOf(spec.schedulingGates).length) throw new BindingRefused(`pod ${name} has non-empty .spec.schedulingGates`);
+        spec.nodeName = strOf(target.name);
         pod.spec = spec;
         const m = pod.metadata ?? {};
         if (Object.keys(annotations).length) m.annotations = { ...(m.annotations ?? {}), ...annotations };
@@ -94,11 +90,21 @@ async function createBinding(call: SubresourceCall, body: Obj): Promise<Status> 
   return successStatus();
 }
 
+/**
+ * POST /api/v1/namespaces/{ns}/bindings (LegacyBindingREST): pods/binding for the pod the body names,
+ * through the pods' Store, with the same checks and errors.
+ */
+export async function createLegacyBinding(call: SubresourceCall, body: Obj): Promise<Status> {
+  const pods = call.lookup('', 'pods');
+  if (!pods) throw notFound(PODS, strOf(objOf(body.metadata)?.name));
+  return createBinding({ ...call, name: strOf(objOf(body.metadata)?.name), store: pods.store }, body);
+}
+
 /** podutil.UpdatePodCondition: a new or changed condition, its transition time kept while the status holds. */
 function setPodCondition(pod: KubeObject, condition: { type: string; status: string }): void {
-  const status = obj(pod.status) ?? {};
+  const status = objOf(pod.status) ?? {};
   pod.status = status;
-  const conditions = list(status.conditions);
+  const conditions = objsOf(status.conditions);
   const now = nowRFC3339();
   const i = conditions.findIndex((c) => c.type === condition.type);
   const next: Obj = { type: condition.type, status: condition.status, lastProbeTime: null, lastTransitionTime: now };
@@ -126,7 +132,7 @@ function budgetBeingProcessed(pdbName: string): StatusError {
 
 /** The Eviction's deleteOptions as the pod delete takes them, and whether it asked for a dry run. */
 function evictionDeleteParams(eviction: Obj, ctx: RequestContext): DeleteParams {
-  const o = obj(eviction.deleteOptions) ?? {};
+  const o = objOf(eviction.deleteOptions) ?? {};
   // propagateDryRun: the request's and the body's dry-run options must agree when both are given.
   const bodyDryRun = Array.isArray(o.dryRun) ? o.dryRun.map(String) : [];
   if (bodyDryRun.length && ctx.dryRun && bodyDryRun.join(' ') !== 'All') {
@@ -135,15 +141,16 @@ function evictionDeleteParams(eviction: Obj, ctx: RequestContext): DeleteParams 
   if (bodyDryRun.includes('All')) ctx.dryRun = true;
   const params: DeleteParams = {};
   if (typeof o.gracePeriodSeconds === 'number') params.gracePeriodSeconds = o.gracePeriodSeconds < 0 ? 1 : o.gracePeriodSeconds;
-  const pre = obj(o.preconditions);
-  if (pre) params.preconditions = { uid: str(pre.uid) || undefined, resourceVersion: str(pre.resourceVersion) || undefined };
+  const pre = objOf(o.preconditions);
+  if (pre) params.preconditions = { uid: strOf(pre.uid) || undefined, resourceVersion: strOf(pre.resourceVersion) || undefined };
   if (typeof o.propagationPolicy === 'string') params.propagationPolicy = o.propagationPolicy as DeleteParams['propagationPolicy'];
   if (typeof o.orphanDependents === 'boolean') params.orphanDependents = o.orphanDependents;
   return params;
 }
 
-const isTerminal = (pod: KubeObject): boolean => ['Succeeded', 'Failed'].includes(str(obj(pod.status)?.phase));
-const isPodReady = (pod: KubeObject): boolean => list(obj(pod.status)?.conditions).some((c) => c.type === 'Ready' && c.status === 'True');
+const isTerminal = (pod: KubeObject): boolean => ['Succeeded', 'Failed'].includes(strOf(objOf(pod.status)?.phase));
+const isPodReady = (pod: KubeObject): boolean =>
+  objsOf(objOf(pod.status)?.conditions).some((c) => c.type === 'Ready' && c.status === 'True');
 
 function isConflict(e: unknown): boolean {
   return isStatusError(e) && e.code === 409;
@@ -153,34 +160,34 @@ function isConflict(e: unknown): boolean {
 async function checkAndDecrement(call: SubresourceCall, podName: string, pdb: KubeObject): Promise<void> {
   const ref = call.lookup('policy', 'poddisruptionbudgets')!;
   const name = pdb.metadata?.name ?? '';
-  const status = obj(pdb.status) ?? {};
-  if (num(status.observedGeneration) < (pdb.metadata?.generation ?? 0)) throw budgetBeingProcessed(name);
-  const allowed = num(status.disruptionsAllowed);
+  const status = objOf(pdb.status) ?? {};
+  if (numOf(status.observedGeneration) < (pdb.metadata?.generation ?? 0)) throw budgetBeingProcessed(name);
+  const allowed = numOf(status.disruptionsAllowed);
   const pdbResource = { group: 'policy', resource: 'poddisruptionbudget' };
   if (allowed < 0) throw forbidden(pdbResource, name, 'pdb disruptions allowed is negative');
-  if (Object.keys(obj(status.disruptedPods) ?? {}).length > MAX_DISRUPTED_POD_SIZE) {
+  if (Object.keys(objOf(status.disruptedPods) ?? {}).length > MAX_DISRUPTED_POD_SIZE) {
     throw forbidden(pdbResource, name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
   }
   if (allowed === 0) {
     throw tooManyRequests(VIOLATES_BUDGET, 0, [
       {
         reason: 'DisruptionBudget',
-        message: `The disruption budget ${name} needs ${num(status.desiredHealthy)} healthy pods and has ${num(status.currentHealthy)} currently`,
+        message: `The disruption budget ${name} needs ${numOf(status.desiredHealthy)} healthy pods and has ${numOf(status.currentHealthy)} currently`,
       },
     ]);
   }
   if (call.ctx.dryRun) return;
   const next = structuredClone(pdb);
-  const s = obj(next.status) ?? {};
+  const s = objOf(next.status) ?? {};
   s.disruptionsAllowed = allowed - 1;
   if (allowed - 1 === 0) {
     // pdbhelper.UpdateDisruptionAllowedCondition.
-    const conditions = list(s.conditions);
+    const conditions = objsOf(s.conditions);
     const i = conditions.findIndex((c) => c.type === 'DisruptionAllowed');
     const c: Obj = {
       type: 'DisruptionAllowed',
       status: 'False',
-      observedGeneration: num(s.observedGeneration),
+      observedGeneration: numOf(s.observedGeneration),
       lastTransitionTime: nowRFC3339(),
       reason: 'InsufficientPods',
       message: '',
@@ -192,7 +199,7 @@ async function checkAndDecrement(call: SubresourceCall, podName: string, pdb: Ku
     }
     s.conditions = conditions;
   }
-  s.disruptedPods = { ...(obj(s.disruptedPods) ?? {}), [podName]: nowRFC3339() };
+  s.disruptedPods = { ...(objOf(s.disruptedPods) ?? {}), [podName]: nowRFC3339() };
   next.status = s;
   await ref.store.update({ ...call.ctx, subresource: 'status' }, name, () => structuredClone(next));
 }
@@ -204,7 +211,7 @@ async function podBudgets(call: SubresourceCall, pod: KubeObject): Promise<KubeO
   const pdbs = await ref.lister.list({ namespace: pod.metadata?.namespace ?? '' });
   return pdbs.items.filter((pdb) => {
     try {
-      const sel = labelSelectorAsSelector(obj(pdb.spec)?.selector);
+      const sel = labelSelectorAsSelector(objOf(pdb.spec)?.selector);
       return !sel.isEmpty() && sel.matches(pod.metadata?.labels);
     } catch {
       return false;
@@ -213,8 +220,8 @@ async function podBudgets(call: SubresourceCall, pod: KubeObject): Promise<KubeO
 }
 
 async function createEviction(call: SubresourceCall, body: Obj): Promise<Status> {
-  const meta = obj(body.metadata) ?? {};
-  if (str(meta.name) !== call.name) throw badRequest('name in URL does not match name in Eviction object');
+  const meta = objOf(body.metadata) ?? {};
+  if (strOf(meta.name) !== call.name) throw badRequest('name in URL does not match name in Eviction object');
   const ctx = call.ctx;
   const params = evictionDeleteParams(body, ctx);
   const rvUnset = params.preconditions?.resourceVersion === undefined;
@@ -222,7 +229,7 @@ async function createEviction(call: SubresourceCall, body: Obj): Promise<Status>
   // Pods that have already disrupted (terminal, pending, being deleted) are deleted without asking a budget.
   for (let attempt = 0; ; attempt++) {
     pod = await call.store.get(ctx, call.name);
-    const canIgnore = isTerminal(pod) || str(obj(pod.status)?.phase) === 'Pending' || !!pod.metadata?.deletionTimestamp;
+    const canIgnore = isTerminal(pod) || strOf(objOf(pod.status)?.phase) === 'Pending' || !!pod.metadata?.deletionTimestamp;
     if (!canIgnore) break;
     const p: DeleteParams = { ...params };
     if (!isTerminal(pod) && !pod.metadata?.deletionTimestamp && rvUnset) {
@@ -243,9 +250,9 @@ async function createEviction(call: SubresourceCall, body: Obj): Promise<Status>
   if (pdbs.length === 1) {
     let pdb = pdbs[0];
     pdbName = pdb.metadata?.name ?? '';
-    const status = obj(pdb.status) ?? {};
-    const alwaysAllow = obj(pdb.spec)?.unhealthyPodEvictionPolicy === 'AlwaysAllow';
-    const enoughHealthy = num(status.currentHealthy) >= num(status.desiredHealthy) && num(status.desiredHealthy) > 0;
+    const status = objOf(pdb.status) ?? {};
+    const alwaysAllow = objOf(pdb.spec)?.unhealthyPodEvictionPolicy === 'AlwaysAllow';
+    const enoughHealthy = numOf(status.currentHealthy) >= numOf(status.desiredHealthy) && numOf(status.desiredHealthy) > 0;
     if (!isPodReady(pod) && (alwaysAllow || enoughHealthy)) updateDeletionOptions = true;
     else {
       for (let attempt = 0; ; attempt++) {
@@ -284,15 +291,15 @@ function budgetConflicts(pdbName: string): StatusError {
 
 /** validateContainer: the named container must exist; without one, the pod must have exactly one. */
 function containerFor(pod: KubeObject, requested: string): string {
-  const spec = obj(pod.spec) ?? {};
+  const spec = objOf(pod.spec) ?? {};
   const name = pod.metadata?.name ?? '';
-  const all = [...list(spec.initContainers), ...list(spec.containers), ...list(spec.ephemeralContainers)].map((c) => str(c.name));
+  const all = [...objsOf(spec.initContainers), ...objsOf(spec.containers), ...objsOf(spec.ephemeralContainers)].map((c) => strOf(c.name));
   if (requested) {
     if (!all.includes(requested)) throw badRequest(`container ${requested} is not valid for pod ${name}`);
     return requested;
   }
-  const containers = list(spec.containers);
-  if (containers.length === 1) return str(containers[0].name);
+  const containers = objsOf(spec.containers);
+  if (containers.length === 1) return strOf(containers[0].name);
   if (containers.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
   throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
 }
@@ -305,16 +312,16 @@ async function kubeletAddress(call: SubresourceCall, nodeName: string): Promise<
   const nodes = call.lookup('', 'nodes');
   if (!nodes) throw notFound({ group: '', resource: 'nodes' }, nodeName);
   const node = await nodes.store.get({ ...call.ctx, namespace: '' }, nodeName);
-  const status = obj(node.status) ?? {};
-  const addresses = list(status.addresses);
-  const host = ADDRESS_PREFERENCE.map((t) => addresses.find((a) => a.type === t)).find((a) => a && str(a.address));
+  const status = objOf(node.status) ?? {};
+  const addresses = objsOf(status.addresses);
+  const host = ADDRESS_PREFERENCE.map((t) => addresses.find((a) => a.type === t)).find((a) => a && strOf(a.address));
   if (!host) {
     throw unknownError(
-      `no preferred addresses found; known addresses: [${addresses.map((a) => `{${str(a.type)} ${str(a.address)}}`).join(' ')}]`,
+      `no preferred addresses found; known addresses: [${addresses.map((a) => `{${strOf(a.type)} ${strOf(a.address)}}`).join(' ')}]`,
     );
   }
-  const port = num(obj(obj(status.daemonEndpoints)?.kubeletEndpoint)?.Port);
-  const h = str(host.address);
+  const port = numOf(objOf(objOf(status.daemonEndpoints)?.kubeletEndpoint)?.Port);
+  const h = strOf(host.address);
   return `${h.includes(':') ? `[${h}]` : h}:${port > 0 ? port : KUBELET_PORT}`;
 }
 
@@ -349,7 +356,7 @@ async function podLog(call: SubresourceCall): Promise<{ contentType: string; bod
   validateLogOptions(call.query, call.name);
   const pod = await call.store.get(call.ctx, call.name);
   const container = containerFor(pod, call.query.get('container') ?? '');
-  const nodeName = str(obj(pod.spec)?.nodeName);
+  const nodeName = strOf(objOf(pod.spec)?.nodeName);
   // A pod no node runs yet has no log: LocationStreamer with no location streams nothing.
   if (!nodeName) return { contentType: 'text/plain', body: '' };
   const address = await kubeletAddress(call, nodeName);
@@ -362,7 +369,7 @@ function stream(path: 'exec' | 'attach' | 'portforward'): (call: SubresourceCall
   return async (call) => {
     const pod = await call.store.get(call.ctx, call.name);
     if (path !== 'portforward') containerFor(pod, call.query.get('container') ?? '');
-    const nodeName = str(obj(pod.spec)?.nodeName);
+    const nodeName = strOf(objOf(pod.spec)?.nodeName);
     if (!nodeName) throw badRequest(`pod ${call.name} does not have a host assigned`);
     throw dialFailure(await kubeletAddress(call, nodeName), 'error dialing backend: ');
   };
@@ -372,8 +379,8 @@ function stream(path: 'exec' | 'attach' | 'portforward'): (call: SubresourceCall
 async function podProxy(call: SubresourceCall): Promise<never> {
   const podName = call.name.split(':').length === 3 ? call.name.split(':')[1] : call.name.split(':')[0];
   const pod = await call.store.get(call.ctx, podName);
-  const status = obj(pod.status) ?? {};
-  const ip = str(list(status.podIPs)[0]?.ip) || str(status.podIP);
+  const status = objOf(pod.status) ?? {};
+  const ip = strOf(objsOf(status.podIPs)[0]?.ip) || strOf(status.podIP);
   if (!ip) throw badRequest('address not allowed');
   throw new StatusError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}: connect: connection refused`);
 }

@@ -13,7 +13,8 @@ import { labelSelectorAsSelector } from '../../api/selectors/labels.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
 import { type BuiltinResource, builtinResource as resource } from '../builtin.js';
 import type { RequestContext, Strategy } from '../strategy.js';
-import { podSubresources } from './pod-subresources.js';
+import { createLegacyBinding, podSubresources } from './pod-subresources.js';
+import { podTemplateWarnings, podWarnings } from './pod-warnings.js';
 import {
   defaultPod,
   defaultPodSpec,
@@ -24,7 +25,7 @@ import {
   validatePodTemplateSpec,
   validateTolerations,
 } from './podspec.js';
-import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { age, ageColumn, column, formatLabels, nameColumn, objName } from './printers.js';
 import {
   containerCells,
   dnsLabelNameWarnings,
@@ -32,6 +33,7 @@ import {
   nonNegative,
   semanticEqual,
   templateMetaWire,
+  warnIfValid,
   wireZero,
   workloadStrategy,
 } from './workload-helpers.js';
@@ -43,13 +45,6 @@ const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const specOf = (o: KubeObject): Obj => obj(o.spec) ?? {};
 const statusOf = (o: KubeObject): Obj => obj(o.status) ?? {};
-
-/** labels.FormatLabels: sorted `k=v` pairs, `<none>` when there are none. */
-function formatLabels(labels: unknown): string {
-  const m = obj(labels) ?? {};
-  const keys = Object.keys(m).sort();
-  return keys.length ? keys.map((k) => `${k}=${str(m[k])}`).join(',') : '<none>';
-}
 
 // ---------------------------------------------------------------------------
 // Pods
@@ -376,7 +371,7 @@ function podRow(pod: KubeObject): unknown[] {
         reason = terminated.signal ? `Init:Signal:${terminated.signal}` : `Init:ExitCode:${terminated.exitCode ?? 0}`;
       } else reason = `Init:${str(terminated.reason)}`;
     } else if (waiting && str(waiting.reason) && waiting.reason !== 'PodInitializing') reason = `Init:${str(waiting.reason)}`;
-    else reason = `Init:${i}/${inits.size}`;
+    else reason = `Init:${i}/${list(spec.initContainers).length}`;
     initializing = true;
     break;
   }
@@ -513,11 +508,11 @@ export const podStrategy: Strategy = {
     }
     defaultPod(pod);
   },
-  validate: (pod) => validatePod(pod),
+  validate: (pod, ctx) => warnIfValid(validatePod(pod), ctx, () => podWarnings(pod)),
   validateUpdate(pod, old, ctx) {
     if (ctx.subresource === 'status') return validatePodStatusUpdate(pod, old);
     if (ctx.subresource === 'ephemeralcontainers') return validateEphemeralContainersUpdate(pod, old);
-    return validatePodUpdate(pod, old);
+    return warnIfValid(validatePodUpdate(pod, old), ctx, () => podWarnings(pod));
   },
   canonicalize(pod) {
     wireZero(pod as Obj, { spec: {}, status: {} });
@@ -553,8 +548,12 @@ export const podTemplateStrategy: Strategy = {
   prepareForCreate: defaultPodTemplate,
   prepareForUpdate: defaultPodTemplate,
   specChanged: (t, old) => !semanticEqual(t.template, old.template),
-  validate: (t) => validatePodTemplateSpec(t.template, 'template'),
-  validateUpdate: (t) => validatePodTemplateSpec(t.template, 'template'),
+  validate: (t, ctx) =>
+    warnIfValid(validatePodTemplateSpec(t.template, 'template'), ctx, () => podTemplateWarnings(t.template, 'template')),
+  validateUpdate: (t, old, ctx) =>
+    warnIfValid(validatePodTemplateSpec(t.template, 'template'), ctx, () =>
+      semanticEqual(t.template, old.template) ? [] : podTemplateWarnings(t.template, 'template'),
+    ),
   canonicalize(t) {
     templateMetaWire(t.template as Obj);
   },
@@ -660,6 +659,7 @@ export const replicationControllerStrategy: Strategy = workloadStrategy(
     validateUpdate: (rc) => validateReplicationControllerSpec(rc),
     validateStatus: (rc) => validateReplicationControllerStatus(rc),
     warningsOnCreate: dnsLabelNameWarnings,
+    podTemplatePath: 'spec.template',
   },
   {
     specChanged: (rc, old) => !semanticEqual(rc.spec, old.spec),
@@ -748,5 +748,22 @@ export const podResources: BuiltinResource[] = [
     replicationControllerStrategy,
     'V1ReplicationController',
     '/controllers',
+  ),
+  // The top-level Binding (kube's LegacyBindingREST): create only, binding the pod the body names.
+  resource(
+    {
+      group: '',
+      version: 'v1',
+      resource: 'bindings',
+      singular: 'binding',
+      kind: 'Binding',
+      namespaced: true,
+      verbs: ['create'],
+      storageVersionHash: false,
+    },
+    { namespaced: true, hasGeneration: false, allowUnconditionalUpdate: false, hasStatusSubresource: false },
+    'V1Binding',
+    undefined,
+    { create: createLegacyBinding },
   ),
 ];

@@ -11,6 +11,11 @@ import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue 
 import { compareQuantity, formatQuantity, parseQuantity, roundUp } from '../../api/quantity.js';
 import { isPlainObject } from '../../api/types.js';
 import { validateAnnotations, validateLabels } from '../validation/objectmeta.js';
+import { portNameErrors, portNumErrors } from './netutil.js';
+import { validateAffinity, validateTopologySpreadConstraints } from './podspec-scheduling.js';
+import { validateContainerSecurityContext, validatePodSecurityContext } from './podspec-security.js';
+import { VOLUME_SOURCES } from './volume.js';
+import { nonNegative } from './workload-helpers.js';
 
 type Obj = Record<string, unknown>;
 
@@ -29,40 +34,6 @@ function dflt(o: Obj, k: string, v: unknown): void {
 // ---------------------------------------------------------------------------
 
 const DEFAULT_MODE = 0o644;
-
-/** Every VolumeSource member: a volume naming none of them is an emptyDir (SetDefaults_Volume). */
-export const VOLUME_SOURCES = [
-  'hostPath',
-  'emptyDir',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'gitRepo',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'persistentVolumeClaim',
-  'rbd',
-  'flexVolume',
-  'cinder',
-  'cephfs',
-  'flocker',
-  'downwardAPI',
-  'fc',
-  'azureFile',
-  'configMap',
-  'vsphereVolume',
-  'quobyte',
-  'azureDisk',
-  'photonPersistentDisk',
-  'projected',
-  'portworxVolume',
-  'scaleIO',
-  'storageos',
-  'csi',
-  'ephemeral',
-  'image',
-];
 
 /** SetDefaults_ResourceList: quantities rounded up to milli precision (and written canonically). */
 function defaultResourceList(rl: unknown): void {
@@ -272,26 +243,6 @@ function dns1123Subdomain(value: string, path: string): FieldError[] {
 
 function qualifiedName(value: string, path: string): FieldError[] {
   return isQualifiedName(value).map((m) => fieldErrors.invalid(path, value, m));
-}
-
-function nonNegative(v: unknown, path: string): FieldError[] {
-  return typeof v === 'number' && v < 0 ? [fieldErrors.invalid(path, v, NEGATIVE)] : [];
-}
-
-/** validation.IsValidPortNum. */
-function portNumErrors(port: number): string[] {
-  return port >= 1 && port <= 65535 ? [] : [inclusiveRange(1, 65535)];
-}
-
-/** validation.IsValidPortName. */
-function portNameErrors(port: string): string[] {
-  const errs: string[] = [];
-  if (port.length > 15) errs.push('must be no more than 15 characters');
-  if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)');
-  if (port.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) errs.push('must not begin or end with a hyphen');
-  return errs;
 }
 
 function portNumOrName(port: unknown, path: string): FieldError[] {
@@ -892,26 +843,6 @@ function validateDNSConfig(config: Obj | undefined, dnsPolicy: string, path: str
   return errs;
 }
 
-function validateTopologySpread(constraints: Obj[], path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const seen = new Set<string>();
-  const policies = ['DoNotSchedule', 'ScheduleAnyway'];
-  constraints.forEach((c, i) => {
-    const idx = `${path}[${i}]`;
-    const skew = typeof c.maxSkew === 'number' ? c.maxSkew : 0;
-    if (skew <= 0) errs.push(fieldErrors.invalid(`${idx}.maxSkew`, skew, 'must be greater than zero'));
-    const key = str(c.topologyKey);
-    if (!key) errs.push(fieldErrors.required(`${idx}.topologyKey`, 'can not be empty'));
-    else errs.push(...qualifiedName(key, `${idx}.topologyKey`));
-    const when = str(c.whenUnsatisfiable);
-    if (!policies.includes(when)) errs.push(fieldErrors.notSupported(`${idx}.whenUnsatisfiable`, when, policies));
-    const pair = `${key}/${when}`;
-    if (seen.has(pair)) errs.push(fieldErrors.duplicate(`${idx}.{topologyKey, whenUnsatisfiable}`, pair));
-    seen.add(pair);
-  });
-  return errs;
-}
-
 /** ValidatePodSpec: `path` is the spec's field path (`spec`, `spec.template.spec`). */
 export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecValidationOptions = {}): FieldError[] {
   const spec = obj(specValue) ?? {};
@@ -923,6 +854,11 @@ export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecV
   errs.push(...validateContainers(list(spec.containers), volumes, grace, `${path}.containers`));
   errs.push(...validateInitContainers(list(spec.initContainers), list(spec.containers), volumes, grace, `${path}.initContainers`));
   errs.push(...validateEphemeralContainers(list(spec.ephemeralContainers), spec, volumes, `${path}.ephemeralContainers`));
+  for (const k of ['initContainers', 'containers', 'ephemeralContainers']) {
+    list(spec[k]).forEach((c, i) => {
+      errs.push(...validateContainerSecurityContext(c.securityContext, spec, `${path}.${k}[${i}].securityContext`));
+    });
+  }
   if (spec.hostNetwork === true) {
     list(spec.containers).forEach((c, i) => {
       list(c.ports).forEach((p, j) => {
@@ -946,10 +882,12 @@ export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecV
   if (!dns) errs.push(fieldErrors.required(`${path}.dnsPolicy`));
   else if (!DNS_POLICIES.includes(dns)) errs.push(fieldErrors.notSupported(`${path}.dnsPolicy`, dns, DNS_POLICIES));
   errs.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  errs.push(...validatePodSecurityContext(spec, `${path}.securityContext`));
   list(spec.imagePullSecrets).forEach((s, i) => {
     if (Object.keys(s).some((k) => k !== 'name'))
       errs.push(fieldErrors.invalid(`${path}.imagePullSecrets[${i}]`, s, 'only name may be set'));
   });
+  errs.push(...validateAffinity(spec.affinity, `${path}.affinity`));
   errs.push(...validateDNSConfig(obj(spec.dnsConfig), dns, `${path}.dnsConfig`));
   list(spec.readinessGates).forEach((g, i) => {
     errs.push(...qualifiedName(str(g.conditionType), `${path}.readinessGates[${i}].conditionType`));
@@ -961,7 +899,7 @@ export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecV
     if (gates.has(name)) errs.push(fieldErrors.duplicate(`${path}.schedulingGates[${i}]`, name));
     gates.add(name);
   });
-  errs.push(...validateTopologySpread(list(spec.topologySpreadConstraints), `${path}.topologySpreadConstraints`));
+  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`));
   for (const [k, validate] of [
     ['serviceAccountName', isDNS1123Subdomain],
     ['nodeName', isDNS1123Subdomain],

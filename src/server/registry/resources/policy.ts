@@ -5,22 +5,11 @@ import { type FieldError, fieldErrors, GoValue } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
+import { goPointer } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
-import {
-  child,
-  goPointer,
-  nonNegative,
-  notMoreThan100Percent,
-  num,
-  peek,
-  specOf,
-  statusOf,
-  validatePositiveIntOrPercent,
-  wireZero,
-  workloadStrategy,
-} from './workload-helpers.js';
+import { child, isSet, numOf, peek, specOf, statusOf } from './values.js';
+import { nonNegative, notMoreThan100Percent, validatePositiveIntOrPercent, wireZero, workloadStrategy } from './workload-helpers.js';
 
-const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 
 /** ValidatePodDisruptionBudgetSpec. */
@@ -80,7 +69,7 @@ export const podDisruptionBudgetStrategy: Strategy = workloadStrategy(
         objName(obj),
         intOrStringText(spec.minAvailable),
         intOrStringText(spec.maxUnavailable),
-        num(statusOf(obj).disruptionsAllowed),
+        numOf(statusOf(obj).disruptionsAllowed),
         age(obj.metadata?.creationTimestamp),
       ];
     },

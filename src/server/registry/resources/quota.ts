@@ -8,14 +8,7 @@ import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '.
 import { isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
-const specOf = (o: KubeObject): Obj => {
-  if (!isPlainObject(o.spec)) o.spec = {};
-  return o.spec as Obj;
-};
+import { objOrEmpty, objsOf, specOf } from './values.js';
 
 const COMPUTE = ['cpu', 'memory', 'ephemeral-storage'];
 const STANDARD_RESOURCES = new Set([
@@ -68,7 +61,7 @@ function quantityErrors(resource: string, v: unknown, path: string): FieldError[
 
 function validateResourceList(list: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(obj(list))) {
+  for (const [k, v] of Object.entries(objOrEmpty(list))) {
     const p = `${path}[${k}]`;
     errs.push(...quotaResourceNameErrors(k, p), ...quantityErrors(k, v, p));
   }
@@ -92,8 +85,8 @@ function validateQuota(q: KubeObject): FieldError[] {
   scopes.forEach((sc) => {
     if (!SCOPES.includes(sc)) errs.push(fieldErrors.invalid('spec.scopes', sc, 'unsupported scope'));
   });
-  const sel = obj(s.scopeSelector);
-  arr(sel.matchExpressions).forEach((e, i) => {
+  const sel = objOrEmpty(s.scopeSelector);
+  objsOf(sel.matchExpressions).forEach((e, i) => {
     const p = `spec.scopeSelector.matchExpressions[${i}]`;
     if (!SCOPES.includes(String(e.scopeName ?? '')))
       errs.push(fieldErrors.invalid(`${p}.scopeName`, e.scopeName ?? '', 'unsupported scope'));
@@ -101,15 +94,18 @@ function validateQuota(q: KubeObject): FieldError[] {
       errs.push(fieldErrors.invalid(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
     }
   });
-  errs.push(...validateResourceList(obj(q.status).hard, 'status.hard'), ...validateResourceList(obj(q.status).used, 'status.used'));
+  errs.push(
+    ...validateResourceList(objOrEmpty(q.status).hard, 'status.hard'),
+    ...validateResourceList(objOrEmpty(q.status).used, 'status.used'),
+  );
   return errs;
 }
 
 /** printResourceQuota: `resource: used/hard` for each hard entry, limits.* in the Limit column. */
 function quotaCells(q: KubeObject): [string, string] {
-  const status = obj(q.status);
-  const hard = obj(status.hard);
-  const used = obj(status.used);
+  const status = objOrEmpty(q.status);
+  const hard = objOrEmpty(status.hard);
+  const used = objOrEmpty(status.used);
   const request: string[] = [];
   const limit: string[] = [];
   const fmt = (v: unknown): string => {
@@ -161,13 +157,13 @@ const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
 
 /** SetDefaults_LimitRangeItem: a Container limit's default from max, its defaultRequest from default then min. */
 function defaultLimitRange(lr: KubeObject): void {
-  for (const item of arr(specOf(lr).limits)) {
+  for (const item of objsOf(specOf(lr).limits)) {
     if (item.type !== 'Container') continue;
     const def = isPlainObject(item.default) ? item.default : {};
     const req = isPlainObject(item.defaultRequest) ? item.defaultRequest : {};
-    for (const [k, v] of Object.entries(obj(item.max))) if (!(k in def)) def[k] = v;
+    for (const [k, v] of Object.entries(objOrEmpty(item.max))) if (!(k in def)) def[k] = v;
     for (const [k, v] of Object.entries(def)) if (!(k in req)) req[k] = v;
-    for (const [k, v] of Object.entries(obj(item.min))) if (!(k in req)) req[k] = v;
+    for (const [k, v] of Object.entries(objOrEmpty(item.min))) if (!(k in req)) req[k] = v;
     item.default = def;
     item.defaultRequest = req;
   }
@@ -191,7 +187,7 @@ function limitResourceNameErrors(type: string, name: string, path: string): Fiel
 function validateLimitRange(lr: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const seenTypes = new Set<string>();
-  arr(specOf(lr).limits).forEach((item, i) => {
+  objsOf(specOf(lr).limits).forEach((item, i) => {
     const p = `spec.limits[${i}]`;
     const type = String(item.type ?? '');
     const typeErrs = isQualifiedName(type).map((m) => fieldErrors.invalid(`${p}.type`, type, m));
@@ -206,11 +202,11 @@ function validateLimitRange(lr: KubeObject): FieldError[] {
     for (const field of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) {
       maps[field] = new Map();
       if (type === 'Pod' && (field === 'default' || field === 'defaultRequest')) {
-        if (Object.keys(obj(item[field])).length > 0)
+        if (Object.keys(objOrEmpty(item[field])).length > 0)
           errs.push(fieldErrors.forbidden(`${p}.${field}`, "may not be specified when `type` is 'Pod'"));
         continue;
       }
-      for (const [k, v] of Object.entries(obj(item[field]))) {
+      for (const [k, v] of Object.entries(objOrEmpty(item[field]))) {
         errs.push(...limitResourceNameErrors(type, k, `${p}.${field}[${k}]`));
         const q = parseQuantity(v);
         if (q) {

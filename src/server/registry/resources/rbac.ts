@@ -7,11 +7,13 @@
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1123Subdomain, nameIsPathSegment } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
-import { type BuiltinResource, builtinResource } from '../builtin.js';
+import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
-import { arrOf, goStrings, goStruct, invalidGo, type Obj, objOf, strOf } from './cluster-common.js';
+import { groupV1Resource } from './cluster-common.js';
+import { goStrings, goStruct, invalidGo } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { arrOf, type Obj, objOf, strOf } from './values.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
@@ -122,11 +124,13 @@ function validateRoleRefUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const oldRef = roleRefOf(old);
   const same = ['apiGroup', 'kind', 'name'].every((k) => strOf(ref[k]) === strOf(oldRef[k]));
   if (same) return [];
-  const repr = goStruct('rbac.RoleRef', [
-    ['APIGroup', ref.apiGroup],
-    ['Kind', ref.kind],
-    ['Name', ref.name],
-  ]);
+  const repr = goStruct('rbac.RoleRef', ref, {
+    stringFields: [
+      ['APIGroup', 'apiGroup'],
+      ['Kind', 'kind'],
+      ['Name', 'name'],
+    ],
+  });
   return [invalidGo('roleRef', repr, 'cannot change roleRef')];
 }
 
@@ -218,12 +222,7 @@ function bindingStrategy(namespaced: boolean): Strategy {
 }
 
 const rbac = (resource: string, kind: string, namespaced: boolean, strategy: Strategy): BuiltinResource =>
-  builtinResource(
-    { group: GROUP, version: 'v1', resource, singular: kind.toLowerCase(), kind, namespaced },
-    strategy,
-    `V1${kind}`,
-    `/${resource}`,
-  );
+  groupV1Resource(GROUP, resource, kind, strategy, { namespaced });
 
 export const rbacResources: BuiltinResource[] = [
   rbac('roles', 'Role', true, roleStrategy(true)),

@@ -8,8 +8,9 @@ import type { KubeObject } from '../../api/types.js';
 import { type BuiltinResource, builtinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { validateLabels } from '../validation/objectmeta.js';
-import { docColumn, objOf, strOf } from './cluster-common.js';
+import { docColumn } from './cluster-common.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { objOf, strOf } from './values.js';
 
 const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
 const SYSTEM_CRITICAL_PRIORITY = 2 * HIGHEST_USER_DEFINABLE_PRIORITY;

@@ -5,16 +5,7 @@
 // and NodePorts reserved before the write, released when it fails or the
 // Service goes), over the allocators in allocator.ts.
 
-import {
-  badRequest,
-  type FieldError,
-  fieldErrors,
-  GoValue,
-  internalError,
-  invalid,
-  type StatusError,
-  serviceUnavailable,
-} from '../../api/errors.js';
+import { type FieldError, fieldErrors, GoValue, internalError, invalid, type StatusError, serviceUnavailable } from '../../api/errors.js';
 import {
   isDNS1035Label,
   isDNS1123Label,
@@ -30,8 +21,8 @@ import type { SubresourceCall, SubresourceREST } from '../subresource.js';
 import { validateLabels } from '../validation/objectmeta.js';
 import { AllocationError, type IPAllocator, type PortAllocator } from './allocator.js';
 import { docColumn } from './cluster-common.js';
+import { goStrings } from './go-values.js';
 import {
-  goStrings,
   type IPFamily,
   ipFamilyOf,
   isIPv6String,
@@ -43,7 +34,7 @@ import {
   validatePortNumOrName,
   validateProtocol,
 } from './netutil.js';
-import { dialError, splitSchemeNamePort } from './node.js';
+import { dialError, proxySubresource } from './node.js';
 import { age, ageColumn, formatLabels, nameColumn, objName } from './printers.js';
 
 export const SERVICES_KEY_PREFIX = '/services/specs';
@@ -218,7 +209,7 @@ function dropTypeDependentFields(s: ServiceSpec, old: ServiceSpec, status: Recor
 
 const goIPFamilies = (v: string[] | undefined): GoValue =>
   new GoValue(`[]core.IPFamily{${(v ?? []).map((x) => JSON.stringify(x)).join(', ')}}`);
-const clusterIPsValue = (v: string[] | undefined): GoValue => new GoValue(v ? goStrings(v) : '[]string(nil)');
+const clusterIPsValue = (v: string[] | undefined): GoValue => new GoValue(goStrings(v, { nilWhenAbsent: true }));
 
 /** The core.ServicePort a duplicate port is reported as (%#v of the internal type). */
 function goServicePort(protocol: string, port: number): GoValue {
@@ -915,7 +906,8 @@ function externalIPCell(obj: KubeObject): string {
     case 'NodePort':
       return ext.length ? ext.join(',') : '<none>';
     case 'LoadBalancer': {
-      const lb = loadBalancerIngress(obj, false);
+      // kube-apiserver's table convertor prints wide (GenerateOptions{Wide: true}): the list is not elided.
+      const lb = loadBalancerIngress(obj, true);
       if (ext.length) return [...(lb ? lb.split(',') : []), ...ext].join(',');
       return lb || '<pending>';
     }
@@ -1063,38 +1055,30 @@ async function isProxyablePod(call: SubresourceCall, addr: Record<string, unknow
  * (`endpoints "x" not found` when no Endpoints object exists, 503 `no endpoints available for service "x"`
  * otherwise), and a pod address is dialled as the proxy would (nothing is relayed).
  */
-export const serviceProxy: SubresourceREST = {
-  name: 'proxy',
-  kind: 'ServiceProxyOptions',
-  verbs: ['create', 'delete', 'get', 'patch', 'update'],
-  handler: 'connect',
-  async connect(call) {
-    const id = splitSchemeNamePort(call.name);
-    if (!id) throw badRequest(`invalid service request "${call.name}"`);
-    let portName = id.port;
-    if (/^-?\d+$/.test(portName)) {
-      const svc = await call.store.get(call.ctx, id.name);
-      const n = Number(portName);
-      const match = ports(spec(svc)).find((p) => p.port === n);
-      if (!match) throw serviceUnavailable(`no service port ${n} found for service "${id.name}"`);
-      portName = match.name ?? '';
-    }
-    const endpoints = call.lookup('', 'endpoints');
-    if (!endpoints) throw serviceUnavailable(`no endpoints available for service "${id.name}"`);
-    const eps = await endpoints.store.get(call.ctx, id.name);
-    const subsets = Array.isArray(eps.subsets) ? eps.subsets.filter(isPlainObject) : [];
-    if (subsets.length === 0) throw serviceUnavailable(`no endpoints available for service "${id.name}"`);
-    for (const ss of subsets) {
-      const addrs = Array.isArray(ss.addresses) ? ss.addresses.filter(isPlainObject) : [];
-      for (const port of Array.isArray(ss.ports) ? ss.ports.filter(isPlainObject) : []) {
-        if ((port.name ?? '') !== portName) continue;
-        for (const addr of addrs) {
-          if (!(await isProxyablePod(call, addr))) continue;
-          const failure = await dialError(String(addr.ip), Number(port.port));
-          throw serviceUnavailable(`error trying to reach service: ${failure ?? 'proxying to pods is not supported by this server'}`);
-        }
+export const serviceProxy: SubresourceREST = proxySubresource('ServiceProxyOptions', 'service', async (call, id) => {
+  let portName = id.port;
+  if (/^-?\d+$/.test(portName)) {
+    const svc = await call.store.get(call.ctx, id.name);
+    const n = Number(portName);
+    const match = ports(spec(svc)).find((p) => p.port === n);
+    if (!match) throw serviceUnavailable(`no service port ${n} found for service "${id.name}"`);
+    portName = match.name ?? '';
+  }
+  const endpoints = call.lookup('', 'endpoints');
+  if (!endpoints) throw serviceUnavailable(`no endpoints available for service "${id.name}"`);
+  const eps = await endpoints.store.get(call.ctx, id.name);
+  const subsets = Array.isArray(eps.subsets) ? eps.subsets.filter(isPlainObject) : [];
+  if (subsets.length === 0) throw serviceUnavailable(`no endpoints available for service "${id.name}"`);
+  for (const ss of subsets) {
+    const addrs = Array.isArray(ss.addresses) ? ss.addresses.filter(isPlainObject) : [];
+    for (const port of Array.isArray(ss.ports) ? ss.ports.filter(isPlainObject) : []) {
+      if ((port.name ?? '') !== portName) continue;
+      for (const addr of addrs) {
+        if (!(await isProxyablePod(call, addr))) continue;
+        const failure = await dialError(String(addr.ip), Number(port.port));
+        throw serviceUnavailable(`error trying to reach service: ${failure ?? 'proxying to pods is not supported by this server'}`);
       }
     }
-    throw serviceUnavailable(`no endpoints available for service "${call.name}"`);
-  },
-};
+  }
+  throw serviceUnavailable(`no endpoints available for service "${call.name}"`);
+});

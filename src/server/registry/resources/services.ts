@@ -239,6 +239,7 @@ export const serviceResources: BuiltinResource[] = [
       namespaced: false,
       shortNames: ['cs'],
       verbs: ['get', 'list'],
+      storageVersionHash: false,
     },
     componentStatusStrategy,
     'V1ComponentStatus',

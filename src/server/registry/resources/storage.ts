@@ -7,11 +7,13 @@
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1123Subdomain, isQualifiedName } from '../../api/names.js';
 import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
-import { type BuiltinResource, builtinResource } from '../builtin.js';
+import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
-import { arrOf, child, docColumn, goStrings, invalidGo, type Obj, objOf, strOf } from './cluster-common.js';
+import { docColumn, groupV1Resource } from './cluster-common.js';
+import { goStrings, invalidGo } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { arrOf, child, type Obj, objOf, strOf } from './values.js';
 
 const GROUP = 'storage.k8s.io';
 
@@ -259,7 +261,11 @@ function validateCSIDriverUpdate(obj: KubeObject, old: KubeObject): FieldError[]
     errs.push(fieldErrors.invalid('spec.attachedRequired', spec.attachRequired, 'field is immutable'));
   if (!deepEqual(spec.volumeLifecycleModes, oldSpec.volumeLifecycleModes)) {
     errs.push(
-      invalidGo('spec.volumeLifecycleModes', goStrings(spec.volumeLifecycleModes, 'storage.VolumeLifecycleMode'), 'field is immutable'),
+      invalidGo(
+        'spec.volumeLifecycleModes',
+        goStrings(spec.volumeLifecycleModes, { type: 'storage.VolumeLifecycleMode' }),
+        'field is immutable',
+      ),
     );
   }
   return errs;
@@ -409,21 +415,7 @@ const storage = (
   namespaced: boolean,
   strategy: Strategy,
   extra: { shortNames?: string[]; status?: boolean } = {},
-): BuiltinResource =>
-  builtinResource(
-    {
-      group: GROUP,
-      version: 'v1',
-      resource,
-      singular: kind.toLowerCase(),
-      kind,
-      namespaced,
-      ...(extra.shortNames ? { shortNames: extra.shortNames } : {}),
-      ...(extra.status ? { subresources: { status: true } } : {}),
-    },
-    strategy,
-    `V1${kind}`,
-  );
+): BuiltinResource => groupV1Resource(GROUP, resource, kind, strategy, { namespaced, ...extra });
 
 export const storageResources: BuiltinResource[] = [
   storage('storageclasses', 'StorageClass', false, storageClassStrategy, { shortNames: ['sc'] }),

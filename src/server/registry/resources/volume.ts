@@ -30,31 +30,55 @@ const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWri
 const VOLUME_MODES = ['Block', 'Filesystem'];
 const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
 
-/** The PersistentVolumeSource fields: exactly one names the volume. */
-const VOLUME_SOURCES = [
+/** Every VolumeSource member: a pod volume names exactly one (none defaults to emptyDir, SetDefaults_Volume). */
+export const VOLUME_SOURCES = [
+  'hostPath',
+  'emptyDir',
   'gcePersistentDisk',
   'awsElasticBlockStore',
-  'hostPath',
-  'glusterfs',
+  'gitRepo',
+  'secret',
   'nfs',
-  'rbd',
   'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
   'cinder',
   'cephfs',
-  'fc',
   'flocker',
-  'flexVolume',
+  'downwardAPI',
+  'fc',
   'azureFile',
+  'configMap',
   'vsphereVolume',
   'quobyte',
   'azureDisk',
   'photonPersistentDisk',
+  'projected',
   'portworxVolume',
   'scaleIO',
-  'local',
   'storageos',
   'csi',
+  'ephemeral',
+  'image',
 ];
+
+/** The VolumeSource members only pods carry; a PersistentVolumeSource has the others and `local`. */
+const POD_ONLY_SOURCES = new Set([
+  'emptyDir',
+  'gitRepo',
+  'secret',
+  'persistentVolumeClaim',
+  'downwardAPI',
+  'configMap',
+  'projected',
+  'ephemeral',
+  'image',
+]);
+
+/** The PersistentVolumeSource fields: exactly one names the volume. */
+const PERSISTENT_VOLUME_SOURCES = [...VOLUME_SOURCES.filter((s) => !POD_ONLY_SOURCES.has(s)), 'local'];
 
 /** helper.GetAccessModesAsString. */
 function accessModesString(modes: unknown): string {
@@ -117,7 +141,7 @@ function validatePV(pv: KubeObject): FieldError[] {
     if (q && q.mantissa < 0n)
       errs.push(fieldErrors.invalid(`spec.capacity[${k}]`, new GoValue(formatQuantity(q)), 'must be greater than or equal to 0'));
   }
-  const sources = VOLUME_SOURCES.filter((f) => s[f] !== undefined && s[f] !== null);
+  const sources = PERSISTENT_VOLUME_SOURCES.filter((f) => s[f] !== undefined && s[f] !== null);
   if (sources.length === 0) errs.push(fieldErrors.required('spec', 'must specify a volume type'));
   else if (sources.length > 1) errs.push(fieldErrors.forbidden(`spec.${sources[1]}`, 'may not specify more than 1 volume type'));
   const hostPath = obj(s.hostPath);
@@ -168,7 +192,7 @@ function validatePVUpdate(pv: KubeObject, old: KubeObject): FieldError[] {
   const errs = validatePV(pv);
   const s = specOf(pv);
   const o = specOf(old);
-  const src = (x: Obj): Obj => Object.fromEntries(VOLUME_SOURCES.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
+  const src = (x: Obj): Obj => Object.fromEntries(PERSISTENT_VOLUME_SOURCES.filter((f) => x[f] !== undefined).map((f) => [f, x[f]]));
   if (!deepEqual(src(s), src(o))) {
     errs.push(
       fieldErrors.forbidden(

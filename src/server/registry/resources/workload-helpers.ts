@@ -1,7 +1,7 @@
 // Pieces the workload strategies (apps, batch, autoscaling, policy) share: kube's
 // validation helpers for selectors, int-or-percent values and non-negative
-// fields, Go's %#v rendering of the typed bad values field.Error prints, the
-// fields Go always serialises, and the printers' container and selector cells.
+// fields, the fields Go always serialises, and the printers' container and
+// selector cells.
 
 import { type FieldError, fieldErrors, GoValue } from '../../api/errors.js';
 import { isDNS1123Label } from '../../api/names.js';
@@ -9,39 +9,21 @@ import { type LabelSelector, labelSelectorAsSelector } from '../../api/selectors
 import { isPlainObject, type KubeObject } from '../../api/types.js';
 import type { RequestContext, Strategy } from '../strategy.js';
 import { type LabelSelectorValidationOptions, validateLabelSelector } from '../validation/labelselector.js';
+import { goIntOrString, goLabelSelector, goStringMap } from './go-values.js';
+import { podTemplateWarnings } from './pod-warnings.js';
+import { column } from './printers.js';
+import { child, type Obj, peek } from './values.js';
 
-export type JSONMap = Record<string, unknown>;
-
-/** The object at `obj[key]`, created (and set) when absent or not an object. */
-export function child(obj: JSONMap, key: string): JSONMap {
-  const v = obj[key];
-  if (isPlainObject(v)) return v;
-  const created: JSONMap = {};
-  obj[key] = created;
-  return created;
-}
-
-/** The object at `obj[key]` or an empty one, without changing `obj`. */
-export function peek(obj: unknown, key: string): JSONMap {
-  if (!isPlainObject(obj)) return {};
-  const v = obj[key];
-  return isPlainObject(v) ? v : {};
-}
-
-export const specOf = (obj: KubeObject): JSONMap => child(obj as JSONMap, 'spec');
-export const statusOf = (obj: KubeObject): JSONMap => peek(obj, 'status');
-
-export function num(v: unknown, fallback = 0): number {
-  return typeof v === 'number' ? v : fallback;
-}
+// pods.ts (owned elsewhere) still imports goStringMap from here.
+export { goStringMap };
 
 /** Sets `obj[key]` when absent (Go's defaulting of a nil pointer). */
-export function defaultTo(obj: JSONMap, key: string, value: unknown): void {
+export function defaultTo(obj: Obj, key: string, value: unknown): void {
   if (obj[key] === undefined || obj[key] === null) obj[key] = value;
 }
 
 /** A field Go always writes (no omitempty): its zero value when absent. */
-export function wireZero(obj: JSONMap, fields: Record<string, unknown>): void {
+export function wireZero(obj: Obj, fields: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(fields)) if (obj[k] === undefined) obj[k] = v;
 }
 
@@ -49,7 +31,7 @@ export function wireZero(obj: JSONMap, fields: Record<string, unknown>): void {
  * A PodTemplateSpec's (or any nested ObjectMeta's) metadata as Go serialises the struct: always
  * present, a zero creationTimestamp written as null.
  */
-export function templateMetaWire(template: JSONMap): void {
+export function templateMetaWire(template: Obj): void {
   const m = child(template, 'metadata');
   if (m.creationTimestamp === undefined) m.creationTimestamp = null;
 }
@@ -69,77 +51,6 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   return a === b;
-}
-
-// ---- Go's %#v of the typed values kube's field errors carry -------------------------------------
-
-const goQuote = (s: unknown): string => JSON.stringify(typeof s === 'string' ? s : String(s ?? ''));
-
-export function goStringMap(m: unknown): string {
-  if (!isPlainObject(m)) return 'map[string]string(nil)';
-  const keys = Object.keys(m).sort();
-  return `map[string]string{${keys.map((k) => `${goQuote(k)}:${goQuote(m[k])}`).join(', ')}}`;
-}
-
-export function goStringSlice(a: unknown): string {
-  return Array.isArray(a) ? `[]string{${a.map(goQuote).join(', ')}}` : '[]string(nil)';
-}
-
-/**
- * A pointer field: `(*T)(nil)`, or a heap address when set. Go prints the pointer's address; the one
- * here is derived from what it points at, so the same field renders the same text twice (kube's error
- * list prints a repeated message once).
- */
-export function goPointer(type: string, target: unknown): string {
-  if (target === undefined || target === null) return `(*${type})(nil)`;
-  let h = 2166136261;
-  for (const c of `${type}:${JSON.stringify(target)}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  return `(*${type})(0xc00${(h & 0xffffff0).toString(16).padStart(7, '0')})`;
-}
-
-/** v1.LabelSelector as %#v prints it (the dereferenced *metav1.LabelSelector of a spec). */
-export function goLabelSelector(sel: unknown): GoValue | null {
-  if (!isPlainObject(sel)) return null;
-  const exprs = Array.isArray(sel.matchExpressions)
-    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions
-        .map((e) => {
-          const r = isPlainObject(e) ? e : {};
-          return `v1.LabelSelectorRequirement{Key:${goQuote(r.key)}, Operator:${goQuote(r.operator)}, Values:${goStringSlice(r.values)}}`;
-        })
-        .join(', ')}}`
-    : '[]v1.LabelSelectorRequirement(nil)';
-  return new GoValue(`v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${exprs}}`);
-}
-
-/** intstr.IntOrString as %#v prints it. */
-export function goIntOrString(v: unknown): GoValue {
-  return typeof v === 'number'
-    ? new GoValue(`intstr.IntOrString{Type:0, IntVal:${v}, StrVal:""}`)
-    : new GoValue(`intstr.IntOrString{Type:1, IntVal:0, StrVal:${goQuote(v)}}`);
-}
-
-/** Fields that are Go maps (string keys kept as they are), not structs. */
-const GO_MAP_FIELDS = new Set(['labels', 'annotations', 'nodeSelector', 'matchLabels', 'limits', 'requests', 'data']);
-
-/**
- * A struct kube's validation passes whole (a PodTemplateSpec, a policy): Go's %#v shape, field
- * names capitalised (the embedded ObjectMeta under its type name), in the order the JSON carries
- * them. kube's own text also lists every zero field of the Go type; this keeps the prefix and the
- * fields that are set.
- */
-export function goStruct(type: string, v: unknown): GoValue {
-  const render = (x: unknown, key = ''): string => {
-    if (x === null || x === undefined) return 'nil';
-    if (typeof x === 'string') return goQuote(x);
-    if (typeof x !== 'object') return String(x);
-    if (Array.isArray(x)) return `[]interface {}{${x.map((y) => render(y)).join(', ')}}`;
-    if (GO_MAP_FIELDS.has(key)) return goStringMap(x);
-    return `{${Object.entries(x)
-      .sort(([a], [b]) => Number(b === 'metadata') - Number(a === 'metadata'))
-      .map(([k, y]) => `${k === 'metadata' ? 'ObjectMeta' : `${k[0].toUpperCase()}${k.slice(1)}`}:${render(y, k)}`)
-      .join(', ')}}`;
-  };
-  return new GoValue(`${type}${render(isPlainObject(v) ? v : {})}`);
 }
 
 // ---- kube's shared validation helpers ------------------------------------------------------------
@@ -230,6 +141,10 @@ export function dnsLabelNameWarnings(obj: KubeObject): string[] {
 
 // ---- printers -----------------------------------------------------------------------------------
 
+/** The wide columns layoutContainerCells fills (every workload printer with a pod template). */
+export const containersColumn = column('Containers', 'string', 'Names of each container in the template.', 1);
+export const imagesColumn = column('Images', 'string', 'Images referenced by each container in the template.', 1);
+
 /** layoutContainerCells: container names and images, comma-joined. */
 export function containerCells(template: unknown): [string, string] {
   const containers = peek(template, 'spec').containers;
@@ -242,6 +157,18 @@ export function formatLabelSelector(sel: unknown): string {
   const s = selectorOf(sel);
   if (!s) return '<error>';
   return s.toString() || '<none>';
+}
+
+/** A strategy's WarningsOnCreate/WarningsOnUpdate: kube adds them only once validation passed. */
+export function warnIfValid(errs: FieldError[], ctx: RequestContext, warnings: () => string[]): FieldError[] {
+  if (errs.length === 0) ctx.warnings.push(...warnings());
+  return errs;
+}
+
+function templateWarnings(k: WorkloadKind, obj: KubeObject): string[] {
+  if (!k.podTemplatePath) return [];
+  const template = k.podTemplatePath.split('.').reduce<unknown>((o, key) => (isPlainObject(o) ? o[key] : undefined), obj);
+  return podTemplateWarnings(template, k.podTemplatePath);
 }
 
 // ---- the strategy most workloads share ----------------------------------------------------------
@@ -260,6 +187,11 @@ export interface WorkloadKind {
   /** The status strategy's ValidateUpdate (only status is validated on /status). */
   validateStatus?(obj: KubeObject, old: KubeObject): FieldError[];
   warningsOnCreate?(obj: KubeObject): string[];
+  /**
+   * Where the pod template sits (`spec.template`, `spec.jobTemplate.spec.template`): its
+   * GetWarningsForPodTemplate warnings go out on create, and on updates that change the spec.
+   */
+  podTemplatePath?: string;
   hasGeneration?: boolean;
   allowUnconditionalUpdate?: boolean;
 }
@@ -291,13 +223,15 @@ export function workloadStrategy(
       k.defaults(obj);
       if (ctx.subresource !== 'status') k.prepareForUpdate?.(obj, old, ctx);
     },
-    validate: (obj, ctx) => k.validate(obj, ctx),
+    validate: (obj, ctx) => warnIfValid(k.validate(obj, ctx), ctx, () => templateWarnings(k, obj)),
     validateUpdate(obj, old, ctx) {
       if (ctx.subresource === 'status') return k.validateStatus?.(obj, old) ?? [];
-      return k.validateUpdate(obj, old, ctx);
+      // kube warns on update only when the generation moves, i.e. the spec changed.
+      const warnings = () => (semanticEqual(obj.spec, old.spec) ? [] : templateWarnings(k, obj));
+      return warnIfValid(k.validateUpdate(obj, old, ctx), ctx, warnings);
     },
     canonicalize(obj) {
-      wireZero(obj as JSONMap, { spec: {}, status: {} });
+      wireZero(obj as Obj, { spec: {}, status: {} });
       k.wire?.(obj);
     },
   };

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openAPIExtensions } from './strategic-meta.js';
 
 export type Schema = Record<string, unknown>;
@@ -224,6 +225,50 @@ function parseModel(cls: string): Model | undefined {
   return { description: doc ? unescapeQuotes(doc[1]) : undefined, attributes, fields };
 }
 
+/** What a field of field-docs.json adds: a description, or an enum type's description and values. */
+type FieldDoc = string | { description: string; enum: string[] };
+
+/** A query parameter of a subresource's options kind (PodExecOptions' `command`...). */
+export interface OptionParameter {
+  type: string;
+  description: string;
+}
+
+interface FieldDocsTable {
+  source: Record<string, string>;
+  definitions: Record<string, Record<string, FieldDoc>>;
+  options: Record<string, Record<string, OptionParameter>>;
+}
+
+// Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
+type FieldDocsJson = typeof import('./field-docs.json');
+
+let fieldDocsTable: FieldDocsTable | undefined;
+
+/**
+ * The field documentation kube publishes and the models lack (scripts/gen/field-docs.mjs, from the
+ * Go types' swagger docs and `+enum` markers): read on the first definition built, not at startup.
+ * The CLI bundle (dist/cli-bundle/) finds it in the compiled tree beside it.
+ */
+function fieldDocsFile(): FieldDocsTable {
+  if (!fieldDocsTable) {
+    const here = new URL('./field-docs.json', import.meta.url);
+    const file = existsSync(here) ? here : new URL('../server/schema/builtin/field-docs.json', import.meta.url);
+    fieldDocsTable = JSON.parse(readFileSync(fileURLToPath(file), 'utf8')) as FieldDocsJson as FieldDocsTable;
+  }
+  return fieldDocsTable;
+}
+
+const fieldDocs = (definition: string): Record<string, FieldDoc> | undefined => fieldDocsFile().definitions[definition];
+
+/**
+ * The query parameters kube publishes for a core options kind (`PodExecOptions`: command, container,
+ * stderr...), by name, sorted; empty for a kind without options.
+ */
+export function optionParameters(kind: string): Record<string, OptionParameter> {
+  return fieldDocsFile().options[`io.k8s.api.core.v1.${kind}`] ?? {};
+}
+
 const INTEGER_FORMATS = new Set(['int32', 'int64']);
 
 /**
@@ -284,6 +329,14 @@ export class ModelCatalog {
       // Kept as `$ref` + description (OpenAPI v2 style); v3 documents wrap such refs in allOf.
       properties[a.baseName] = description ? { ...s, description } : s;
       if (field?.required) required.push(a.baseName);
+    }
+    // Descriptions of referenced-type fields, and enum types' values with kube-openapi's
+    // "Possible enum values" paragraph (the models carry neither).
+    for (const [field, doc] of Object.entries(fieldDocs(name) ?? {})) {
+      const p = properties[field];
+      if (!p) continue;
+      if (typeof doc !== 'string') properties[field] = { ...p, description: doc.description, enum: doc.enum };
+      else if (p.description === undefined) properties[field] = { ...p, description: doc };
     }
     // Patch and list metadata as kube-openapi publishes it (kubectl reads it from /openapi/v2 for
     // client-side apply's strategic merge patches, and from /openapi/v3 for explain).

@@ -1,0 +1,265 @@
+// Field managers (structured-merge-diff merge.Updater and fieldpath.ManagedFields, with
+// k8s.io/apimachinery managedfields' identifiers): who owns which fields, how an apply
+// merges and claims them, and how an update moves ownership to the writer.
+
+import { isPlainObject } from '../../api/types.js';
+import { decodeFieldsV1, encodeFieldsV1 } from './fieldsv1.js';
+import type { Path } from './path.js';
+import { fieldElement } from './path.js';
+import { FieldSet } from './set.js';
+import { compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, validateConfig } from './typed.js';
+import type { TypeNode } from './typing.js';
+import { equalValues } from './value.js';
+
+/** One manager's fields (fieldpath.VersionedSet). */
+export interface VersionedSet {
+  set: FieldSet;
+  apiVersion: string;
+  /** Whether the fields were applied (operation Apply) rather than updated. */
+  applied: boolean;
+}
+
+/** Managers by identifier (see managerIdentifier). */
+export type ManagedFields = Map<string, VersionedSet>;
+
+/** metav1.ManagedFieldsEntry as stored in metadata.managedFields. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** A conflict: `manager` (an identifier) owns `path` with another value. */
+export interface Conflict {
+  manager: string;
+  path: Path;
+}
+
+/** An apply refused for conflicts (merge.Conflicts); kube answers it with applyConflictStatus. */
+export class ApplyConflicts extends Error {
+  constructor(readonly conflicts: Conflict[]) {
+    super(`${conflicts.length} apply conflict(s)`);
+    this.name = 'ApplyConflicts';
+  }
+}
+
+/**
+ * BuildManagerIdentifier: the JSON of the entry without fieldsType, fieldsV1 and time, and
+ * without apiVersion for appliers (an applier keeps its identity across versions). Keys in
+ * ManagedFieldsEntry's field order: manager, operation, apiVersion, subresource.
+ */
+export function managerIdentifier(e: { manager?: string; operation?: string; apiVersion?: string; subresource?: string }): string {
+  const o: Record<string, string> = {};
+  if (e.manager) o.manager = e.manager;
+  if (e.operation) o.operation = e.operation;
+  if (e.apiVersion && e.operation !== 'Apply') o.apiVersion = e.apiVersion;
+  if (e.subresource) o.subresource = e.subresource;
+  return JSON.stringify(o);
+}
+
+export interface DecodedManagedFields {
+  fields: ManagedFields;
+  /** Each manager's `time`, kept through a write. */
+  times: Map<string, string | undefined>;
+}
+
+/** DecodeManagedFields: metadata.managedFields to sets; throws with kube's wording on an invalid entry. */
+export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): DecodedManagedFields {
+  const fields: ManagedFields = new Map();
+  const times = new Map<string, string | undefined>();
+  for (const [i, e] of (entries ?? []).entries()) {
+    if (e.operation !== 'Apply' && e.operation !== 'Update') throw new Error('operation must be `Apply` or `Update`');
+    if (!e.apiVersion) throw new Error('apiVersion must not be empty');
+    if (!e.fieldsType) throw new Error(`missing fieldsType in managed fields entry ${i}`);
+    if (e.fieldsType !== 'FieldsV1') throw new Error(`invalid fieldsType "${e.fieldsType}" in managed fields entry ${i}`);
+    const id = managerIdentifier(e);
+    fields.set(id, {
+      set: isPlainObject(e.fieldsV1) ? decodeFieldsV1(e.fieldsV1) : new FieldSet(),
+      apiVersion: e.apiVersion,
+      applied: e.operation === 'Apply',
+    });
+    times.set(id, e.time);
+  }
+  return { fields, times };
+}
+
+/** encodeManagedFields: sets to metadata.managedFields, sorted as kube sorts them (operation, time, manager, apiVersion, subresource). */
+export function encodeManagedFields(managed: DecodedManagedFields): ManagedFieldsEntry[] {
+  const out: ManagedFieldsEntry[] = [];
+  for (const [id, vs] of managed.fields) {
+    const who = JSON.parse(id) as ManagedFieldsEntry;
+    const e: ManagedFieldsEntry = {
+      manager: who.manager,
+      operation: vs.applied ? 'Apply' : (who.operation ?? 'Update'),
+      apiVersion: vs.apiVersion,
+    };
+    if (!e.manager) delete e.manager;
+    const t = managed.times.get(id);
+    if (t) e.time = t;
+    e.fieldsType = 'FieldsV1';
+    e.fieldsV1 = JSON.parse(encodeFieldsV1(vs.set)) as Record<string, unknown>;
+    if (who.subresource) e.subresource = who.subresource;
+    out.push(e);
+  }
+  const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  const cmp = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
+  return out.sort(
+    (p, q) =>
+      cmp(p.operation, q.operation) ||
+      seconds(p.time) - seconds(q.time) ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource, q.subresource),
+  );
+}
+
+const META_STRIPPED = [
+  'name',
+  'namespace',
+  'creationTimestamp',
+  'selfLink',
+  'uid',
+  'clusterName',
+  'generation',
+  'managedFields',
+  'resourceVersion',
+];
+
+/**
+ * The fields kube never records as managed (managedfields' stripMetaManager): apiVersion,
+ * kind, metadata itself, and the server-owned or identifying metadata fields.
+ */
+export const STRIPPED_FIELDS: FieldSet = FieldSet.of(
+  [fieldElement('apiVersion')],
+  [fieldElement('kind')],
+  [fieldElement('metadata')],
+  ...META_STRIPPED.map((f) => [fieldElement('metadata'), fieldElement(f)]),
+);
+
+export interface FieldManagerOptions {
+  /** Fields no manager may own here (the strategy's reset fields plus STRIPPED_FIELDS): dropped from a writer's set. */
+  ignored?: FieldSet;
+}
+
+function cloneManaged(m: ManagedFields): ManagedFields {
+  return new Map([...m].map(([k, v]) => [k, { ...v }]));
+}
+
+/** Updater.update: drops from other managers what changed (conflicts when not forced) and what was removed. */
+function updateOwnership(
+  live: unknown,
+  next: unknown,
+  type: TypeNode,
+  managers: ManagedFields,
+  workflow: string,
+  force: boolean,
+  opts: FieldManagerOptions,
+): ReturnType<typeof compare> {
+  const c = compare(live, next, type);
+  const ignore = (s: FieldSet): FieldSet => (opts.ignored ? s.difference(opts.ignored) : s);
+  const changed = ignore(c.modified.union(c.added));
+  const removed = ignore(c.removed);
+  const conflicts = new Map<string, FieldSet>();
+  for (const [id, vs] of managers) {
+    if (id === workflow) continue;
+    const s = vs.set.intersection(changed);
+    if (!s.empty()) conflicts.set(id, s);
+  }
+  if (!force && conflicts.size > 0) {
+    const list: Conflict[] = [];
+    for (const id of [...conflicts.keys()].sort()) for (const p of conflicts.get(id)!.paths()) list.push({ manager: id, path: p });
+    throw new ApplyConflicts(list);
+  }
+  for (const [id, vs] of managers) {
+    if (id === workflow) continue;
+    let s = vs.set;
+    const lost = conflicts.get(id);
+    if (lost) s = s.difference(lost);
+    if (!removed.empty()) s = s.difference(removed);
+    if (s.empty()) managers.delete(id);
+    else if (s !== vs.set) managers.set(id, { ...vs, set: s });
+  }
+  return c;
+}
+
+/**
+ * Updater.Update: after a create, update or non-apply patch, `manager` (an Update
+ * identifier) gains the fields it added or changed and loses those it removed; other
+ * managers lose what was changed or removed. Returns the new managers.
+ */
+export function update(
+  live: unknown,
+  next: unknown,
+  manager: string,
+  apiVersion: string,
+  managed: ManagedFields,
+  type: TypeNode,
+  opts: FieldManagerOptions = {},
+): ManagedFields {
+  const managers = cloneManaged(managed);
+  const c = updateOwnership(live, next, type, managers, manager, true, opts);
+  let set = (managers.get(manager)?.set ?? new FieldSet()).difference(c.removed).union(c.modified).union(c.added);
+  if (opts.ignored) set = set.difference(opts.ignored);
+  if (set.empty()) managers.delete(manager);
+  else managers.set(manager, { set, apiVersion, applied: false });
+  return managers;
+}
+
+export interface ApplyResult {
+  /** The merged object (the live object itself when the apply changes nothing). */
+  object: unknown;
+  managed: ManagedFields;
+}
+
+/**
+ * Updater.Apply: merges `config` into `live` by the schema, makes `manager` (an Apply
+ * identifier) own exactly the configuration's fields, removes what it applied before and
+ * no longer applies unless someone else owns it, and takes fields from other managers
+ * only with `force` (ApplyConflicts otherwise). Throws TypedValueError for a configuration
+ * that does not fit the schema (duplicate keys).
+ */
+export function apply(
+  live: unknown,
+  config: unknown,
+  manager: string,
+  apiVersion: string,
+  managed: ManagedFields,
+  force: boolean,
+  type: TypeNode,
+  opts: FieldManagerOptions = {},
+): ApplyResult {
+  validateConfig(config, type);
+  const managers = cloneManaged(managed);
+  let next = merge(live, config, type);
+  const last = managers.get(manager);
+  let set = toFieldSet(config, type);
+  if (opts.ignored) set = set.difference(opts.ignored);
+  managers.set(manager, { set, apiVersion, applied: true });
+  next = prune(next, managers, last, type);
+  updateOwnership(live, next, type, managers, manager, force, opts);
+  if (managers.get(manager)?.set.empty()) managers.delete(manager);
+  return { object: live !== undefined && equalValues(live, next) ? live : next, managed: managers };
+}
+
+/**
+ * Updater.prune: removes a field, list or map item when the applier applied it last time,
+ * does not apply it now, and no other manager owns it (updaters' fields and fields nobody
+ * owns stay).
+ */
+function prune(merged: unknown, managers: ManagedFields, last: VersionedSet | undefined, type: TypeNode): unknown {
+  if (!last || last.set.empty()) return merged;
+  const named = (s: FieldSet): FieldSet => ensureNamedFieldsAreMembers(s, type);
+  const lastSet = named(last.set);
+  let pruned = removeItems(merged, lastSet, type);
+  // Add back what any manager (the applier's new configuration included) owns.
+  let owned = new FieldSet();
+  for (const vs of managers.values()) owned = owned.union(vs.set);
+  const mergedSet = named(toFieldSet(merged, type));
+  pruned = removeItems(merged, mergedSet.difference(named(toFieldSet(pruned, type)).union(named(owned))), type);
+  // Add back what the applier did not own before (dangling items).
+  return removeItems(merged, mergedSet.difference(named(toFieldSet(pruned, type))).intersection(lastSet), type);
+}
