@@ -612,6 +612,21 @@ describe.each(BACKENDS)('a multi-kind app driven by kubectl on %s storage', (sto
     expect(d.metadata.annotations.owner).toBe('team-shop');
     expect(d.metadata.generation).toBe(9);
     expect(d.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+
+    // set resources and set env: strategic merge patches of the container, merged by name.
+    expect(
+      await run(['set', 'resources', 'deployment/web', '-c', 'app', '--limits=cpu=500m,memory=256Mi', '--requests=cpu=250m', '-n', NS]),
+    ).toBe('deployment.apps/web resource requirements updated\n');
+    d = await get('deployment', 'web');
+    expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '500m', memory: '256Mi' });
+    expect(d.spec.template.spec.containers[0].resources.requests.cpu).toBe('250m');
+    expect(d.metadata.generation).toBe(10);
+    expect(await run(['set', 'env', 'deployment/web', '-c', 'app', 'FEATURE_X=on', '-n', NS])).toBe('deployment.apps/web env updated\n');
+    d = await get('deployment', 'web');
+    const env = d.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+    expect(env.find((e) => e.name === 'FEATURE_X')).toEqual({ name: 'FEATURE_X', value: 'on' });
+    expect(env.length).toBeGreaterThan(1);
+    expect(d.metadata.generation).toBe(11);
   });
 
   const words = (text: string) => text.replace(/\s+/g, ' ');

@@ -11,6 +11,7 @@ import {
   negotiateDiscovery,
   storageVersionHash,
 } from '../../src/server/endpoints/discovery.js';
+import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
 import { configmaps, corpusPresent, crd, crdDescriptor, deployments, leases, namespaces } from '../helpers/descriptors.js';
 
 /** apidiscovery.k8s.io APIGroupDiscovery, the fields these tests read. */
@@ -85,6 +86,18 @@ describe.skipIf(!corpusPresent)('legacy discovery', () => {
       verbs: ['get', 'patch', 'update'],
     });
     expect(apiResourceList(all, 'apps', 'v2')).toBeUndefined();
+  });
+
+  it('a version served over another storage version hashes the storage version (HPA v1 over v2, a CRD version)', () => {
+    const hpas = BUILTIN_RESOURCES.map((b) => b.descriptor).filter((d) => d.resource === 'horizontalpodautoscalers');
+    const want = storageVersionHash('autoscaling', 'v2', 'HorizontalPodAutoscaler');
+    expect(want).toBe('qwQve8ut294=');
+    for (const v of ['v1', 'v2']) {
+      const doc = apiResourceList(hpas, 'autoscaling', v)!;
+      expect((doc.resources as Record<string, unknown>[])[0]).toMatchObject({ name: 'horizontalpodautoscalers', storageVersionHash: want });
+    }
+    const beta = apiResourceList([{ ...gatewaysBeta, storageVersion: 'v1' }], gateways.group, 'v1beta1')!;
+    expect((beta.resources as Record<string, unknown>[])[0].storageVersionHash).toBe(storageVersionHash(gateways.group, 'v1', 'Gateway'));
   });
 
   it('CRD storage versions feed storageVersionHash', () => {

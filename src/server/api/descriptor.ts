@@ -38,6 +38,8 @@ export interface ResourceDescriptor {
    * it is no rest.StorageVersionProvider, so discovery gives it no storageVersionHash.
    */
   storageVersionHash?: false;
+  /** The version objects are stored in, when another than this one (autoscaling/v1 HPAs: v2); discovery's storageVersionHash names it. */
+  storageVersion?: string;
 }
 
 export interface TableColumn {

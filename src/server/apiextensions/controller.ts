@@ -286,5 +286,6 @@ export function customResourceDescriptor(crd: CRD, v: CRD['spec']['versions'][nu
     shortNames: n.shortNames,
     categories: n.categories,
     subresources: { status: !!v.subresources?.status, scale: v.subresources?.scale },
+    storageVersion: crd.spec.versions.find((x) => x.storage)?.name,
   };
 }

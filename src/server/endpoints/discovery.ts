@@ -163,7 +163,11 @@ function apiResources(ds: ResourceDescriptor[], group: string, version: string, 
     if (d.shortNames?.length) r.shortNames = d.shortNames;
     if (d.categories?.length) r.categories = d.categories;
     if (d.storageVersionHash !== false)
-      r.storageVersionHash = storageVersionHash(group, opts.storageVersions?.get(`${group}/${d.resource}`) ?? version, d.kind);
+      r.storageVersionHash = storageVersionHash(
+        group,
+        opts.storageVersions?.get(`${group}/${d.resource}`) ?? d.storageVersion ?? version,
+        d.kind,
+      );
     resources.push(r);
     if (d.subresources?.status) {
       resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: SUBRESOURCE_VERBS });

@@ -34,6 +34,9 @@ export const BUILTIN_RESOURCES: BuiltinResource[] = [
     },
     namespaceStrategy,
     'V1Namespace',
+    undefined,
+    // PUT only (kube's FinalizeREST): the namespace's spec.finalizers; emptied on a namespace being deleted, it goes.
+    { subresources: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'], handler: 'update' }] },
   ),
   resource(
     { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },

@@ -2,7 +2,7 @@
 // secrets, serviceaccounts, events. Each is a few lines on the generic store.
 
 import { type FieldError, fieldErrors } from '../../api/errors.js';
-import { nameIsDNSLabel } from '../../api/names.js';
+import { isQualifiedName, nameIsDNSLabel } from '../../api/names.js';
 import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import type { Strategy } from '../strategy.js';
 import { age, ageColumn, column, countKeys, nameColumn, objName } from './printers.js';
@@ -59,6 +59,9 @@ function immutableDataErrors(obj: KubeObject, old: KubeObject, fields: string[])
   return errs;
 }
 
+/** helper.IsStandardFinalizerName. */
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+
 const plain = { hasGeneration: false, allowUnconditionalUpdate: true, hasStatusSubresource: false } as const;
 
 export const namespaceStrategy: Strategy = {
@@ -76,10 +79,26 @@ export const namespaceStrategy: Strategy = {
     const m = obj.metadata!;
     m.labels = { ...(m.labels ?? {}), 'kubernetes.io/metadata.name': m.name ?? '' };
   },
-  prepareForUpdate(obj, old) {
-    obj.spec = old.spec;
+  prepareForUpdate(obj, old, ctx) {
+    // The main resource keeps spec.finalizers (only the namespace controller's /finalize changes them,
+    // namespaceFinalizeStrategy); the Store keeps status for both.
+    if (ctx.subresource !== 'finalize') obj.spec = old.spec;
     const m = obj.metadata!;
     m.labels = { ...(m.labels ?? {}), 'kubernetes.io/metadata.name': m.name ?? '' };
+  },
+  validateUpdate(obj, _old, ctx) {
+    if (ctx.subresource !== 'finalize') return [];
+    // ValidateNamespaceFinalizeUpdate: each finalizer a qualified name, and one without a domain a standard one.
+    const fins = (isPlainObject(obj.spec) && Array.isArray(obj.spec.finalizers) ? obj.spec.finalizers : []) as unknown[];
+    return fins.flatMap((f, i): FieldError[] => {
+      const path = `spec.finalizers[${i}]`;
+      if (typeof f !== 'string') return [fieldErrors.invalid(path, f, 'must be a string')];
+      const errs = isQualifiedName(f).map((msg) => fieldErrors.invalid(path, f, msg));
+      if (!f.includes('/') && !STANDARD_FINALIZERS.has(f)) {
+        errs.push(fieldErrors.invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'));
+      }
+      return errs;
+    });
   },
   pendingFinalization(obj) {
     const spec = obj.spec as { finalizers?: string[] } | undefined;

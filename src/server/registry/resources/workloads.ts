@@ -126,7 +126,7 @@ export const workloadResources: BuiltinResource[] = [
   ),
   // One storage (autoscaling/v2, the storage version), served in both versions.
   resource({ ...hpa, version: 'v2' }, hpaV2Strategy, 'V2HorizontalPodAutoscaler'),
-  resource({ ...hpa, version: 'v1' }, hpaV1Strategy, 'V1HorizontalPodAutoscaler', undefined, {
+  resource({ ...hpa, version: 'v1', storageVersion: 'v2' }, hpaV1Strategy, 'V1HorizontalPodAutoscaler', undefined, {
     conversion: { storageApiVersion: 'autoscaling/v2', fromStorage: hpaV2ToV1, toStorage: hpaV1ToV2 },
   }),
   resource(
