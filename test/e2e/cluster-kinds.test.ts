@@ -311,7 +311,7 @@ spec:
     await expect(rbac.readNamespacedRole({ name: 'cn-role', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
   });
 
-  it.skipIf(!python || storage !== 'memory')('the Python client creates, reads, replaces and deletes a Role', async () => {
+  it.skipIf(!python)('the Python client creates, reads, replaces and deletes a Role', async () => {
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         '/usr/bin/python3',
