@@ -304,6 +304,9 @@ describe('the packed package, installed as users install it', () => {
     const missing = [...targets].map((t) => t.replace(/^\.\//, '')).filter((t) => !files.includes(t));
     expect(missing).toEqual([]);
     expect(files.filter((f) => /^(src|test|scripts|docs|\.ci|node_modules|\.kapi-env)\/|\.tsbuildinfo$|\.tgz$/.test(f))).toEqual([]);
+    // No source maps (they point at src/, which is not shipped); the changelog is.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files).toContain('CHANGELOG.md');
     // A tarball install runs install scripts, never `prepare`: nothing may need the repository at install time.
     const packedScripts = Object.keys(repoPackage.scripts ?? {});
     expect(packedScripts.filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
