@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { decodeOpenAPIV2Protobuf } from '../../src/server/endpoints/openapi/gnostic.js';
-import { BUILTIN_PATCH_META } from '../../src/server/schema/builtin/strategic-meta.js';
+import { builtinPatchMeta } from '../../src/server/schema/builtin/strategic-meta.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { type SuiteEnv, useEnv } from '../helpers/env.js';
 
@@ -129,7 +129,7 @@ describe.each(BACKENDS)('strategic merge patch on %s storage', (storage) => {
     // Our definition names line up with the generated metadata's: every struct edge it walks
     // points where the published schema's property does.
     let edges = 0;
-    for (const [name, d] of Object.entries(BUILTIN_PATCH_META.definitions)) {
+    for (const [name, d] of Object.entries(builtinPatchMeta().definitions)) {
       if (!v2[name]) continue;
       for (const [field, f] of Object.entries(d.fields ?? {})) {
         const prop = v2[name].properties?.[field];

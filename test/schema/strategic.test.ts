@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { goFormat, StrategicMergePatchError, strategicMergePatch } from '../../src/server/schema/builtin/strategic.js';
-import { BUILTIN_PATCH_META, openAPIExtensions, patchMetaFor } from '../../src/server/schema/builtin/strategic-meta.js';
+import { builtinPatchMeta, openAPIExtensions, patchMetaFor } from '../../src/server/schema/builtin/strategic-meta.js';
 
 type Obj = Record<string, unknown>;
 
@@ -41,8 +41,8 @@ const deployment = (podSpec: Obj, spec: Obj = {}): Obj => ({
 
 describe('patch metadata generated from the Go types', () => {
   it('carries the struct tags and markers of k8s.io/api and apimachinery 1.32', () => {
-    expect(BUILTIN_PATCH_META.source['k8s.io/api']).toBe('v0.32.0');
-    const defs = BUILTIN_PATCH_META.definitions;
+    expect(builtinPatchMeta().source['k8s.io/api']).toBe('v0.32.0');
+    const defs = builtinPatchMeta().definitions;
     expect(defs['io.k8s.api.core.v1.PodSpec'].fields?.containers).toMatchObject({
       ref: 'Container',
       patchStrategy: 'merge',

@@ -9,13 +9,25 @@
 import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
 import { badRequest } from '../api/errors.js';
-import descriptor from './k8s-proto.json' with { type: 'json' };
+import { lazyJSON } from '../api/generated-json.js';
+
+// Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
+type Descriptor = typeof import('./k8s-proto.json');
+const descriptorFile = lazyJSON<Descriptor>(import.meta.url, './k8s-proto.json', '../server/http/k8s-proto.json');
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
 interface Messages {
   root: protobuf.Root;
   unknown: protobuf.Type;
+  /** API group -> proto package. */
+  groups: Record<string, string>;
+  /** List wrapper messages (ExtraValue), a bare list in JSON. */
+  wrappers: Set<string>;
+  /** Embedded Go structs JSON inlines (`json:",inline"`), a field of their own in protobuf (Volume's volumeSource). */
+  inline: Map<string, string[]>;
+  /** Value-typed `omitempty` fields: Go's protobuf marshaller writes their zero value, JSON leaves it out. */
+  omitEmpty: Map<string, string[]>;
 }
 
 // protobufjs and the descriptor are loaded with the first protobuf body, not with every server start.
@@ -23,9 +35,18 @@ let messages: Messages | undefined;
 function load(): Messages {
   if (messages) return messages;
   const lib = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  const descriptor = descriptorFile();
   const root = lib.Root.fromJSON(descriptor as protobuf.INamespace);
   root.resolveAll();
-  messages = { root, unknown: root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown') };
+  const byType = (m: Record<string, string[]>): Map<string, string[]> => new Map(Object.entries(m).map(([t, fields]) => [`.${t}`, fields]));
+  messages = {
+    root,
+    unknown: root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown'),
+    groups: descriptor.groups as Record<string, string>,
+    wrappers: new Set(descriptor.wrappers.map((w) => `.${w}`)),
+    inline: byType(descriptor.inline as Record<string, string[]>),
+    omitEmpty: byType(descriptor.omitEmpty as Record<string, string[]>),
+  };
   return messages;
 }
 
@@ -34,7 +55,7 @@ function kindType(root: protobuf.Root, apiVersion: string, kind: string): protob
   const slash = apiVersion.lastIndexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = apiVersion.slice(slash + 1);
-  const pkg = (descriptor.groups as Record<string, string>)[group];
+  const pkg = load().groups[group];
   const candidates = [pkg && version && kind ? `${pkg}.${version}.${kind}` : '', `${META}.${kind}`];
   for (const name of candidates.filter(Boolean)) {
     const t = root.lookup(name);
@@ -66,13 +87,6 @@ function rawJSON(b64: unknown): unknown {
   return text === '' ? undefined : JSON.parse(text);
 }
 
-const WRAPPERS = new Set(descriptor.wrappers.map((w) => `.${w}`));
-/** Embedded Go structs JSON inlines (`json:",inline"`), a field of their own in protobuf (Volume's volumeSource). */
-const INLINE = new Map(Object.entries(descriptor.inline as Record<string, string[]>).map(([t, fields]) => [`.${t}`, fields]));
-
-/** Value-typed `omitempty` fields: Go's protobuf marshaller writes their zero value, JSON leaves it out. */
-const OMIT_EMPTY = new Map(Object.entries(descriptor.omitEmpty as Record<string, string[]>).map(([t, fields]) => [`.${t}`, fields]));
-
 /** A message value as JSON: the apimachinery types with a custom JSON form, else its fields. */
 function messageJSON(type: protobuf.Type, v: Obj): unknown {
   switch (type.fullName) {
@@ -90,7 +104,7 @@ function messageJSON(type: protobuf.Type, v: Obj): unknown {
       return rawJSON(v.raw);
   }
   // A named slice type (`+protobuf.nullable=true`, e.g. ExtraValue) is the bare list in JSON.
-  if (WRAPPERS.has(type.fullName)) return v.items ?? [];
+  if (load().wrappers.has(type.fullName)) return v.items ?? [];
   for (const field of type.fieldsArray) {
     const value = v[field.name];
     const sub = field.resolvedType;
@@ -103,10 +117,10 @@ function messageJSON(type: protobuf.Type, v: Obj): unknown {
     if (out === undefined) delete v[field.name];
     else v[field.name] = out;
   }
-  for (const name of OMIT_EMPTY.get(type.fullName) ?? []) {
+  for (const name of load().omitEmpty.get(type.fullName) ?? []) {
     if (v[name] === '' || v[name] === 0 || v[name] === false) delete v[name];
   }
-  for (const name of INLINE.get(type.fullName) ?? []) {
+  for (const name of load().inline.get(type.fullName) ?? []) {
     const embedded = v[name];
     delete v[name];
     Object.assign(v, embedded);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { lazyJSON } from '../../api/generated-json.js';
 import { openAPIExtensions } from './strategic-meta.js';
 
 export type Schema = Record<string, unknown>;
@@ -243,21 +243,15 @@ interface FieldDocsTable {
 // Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
 type FieldDocsJson = typeof import('./field-docs.json');
 
-let fieldDocsTable: FieldDocsTable | undefined;
-
 /**
  * The field documentation kube publishes and the models lack (scripts/gen/field-docs.mjs, from the
  * Go types' swagger docs and `+enum` markers): read on the first definition built, not at startup.
- * The CLI bundle (dist/cli-bundle/) finds it in the compiled tree beside it.
  */
-function fieldDocsFile(): FieldDocsTable {
-  if (!fieldDocsTable) {
-    const here = new URL('./field-docs.json', import.meta.url);
-    const file = existsSync(here) ? here : new URL('../server/schema/builtin/field-docs.json', import.meta.url);
-    fieldDocsTable = JSON.parse(readFileSync(fileURLToPath(file), 'utf8')) as FieldDocsJson as FieldDocsTable;
-  }
-  return fieldDocsTable;
-}
+const fieldDocsFile = lazyJSON<FieldDocsJson & FieldDocsTable>(
+  import.meta.url,
+  './field-docs.json',
+  '../server/schema/builtin/field-docs.json',
+);
 
 const fieldDocs = (definition: string): Record<string, FieldDoc> | undefined => fieldDocsFile().definitions[definition];
 

@@ -8,7 +8,10 @@
 // - the published OpenAPI carries it as `x-kubernetes-*` extensions, as
 //   kube-openapi emits them from the comment markers (openAPIExtensions).
 
-import table from './patch-meta.json' with { type: 'json' };
+import { lazyJSON } from '../../api/generated-json.js';
+
+// Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
+type PatchMetaJson = typeof import('./patch-meta.json');
 
 export interface PatchFieldMeta {
   /** The field's element type when a struct leading to more metadata (bare name: same package). */
@@ -34,7 +37,12 @@ export interface PatchMetaTable {
   definitions: Record<string, PatchDefinitionMeta>;
 }
 
-export const BUILTIN_PATCH_META: PatchMetaTable = table as PatchMetaTable;
+/** The generated table, read on first use. */
+export const builtinPatchMeta: () => PatchMetaTable = lazyJSON<PatchMetaJson & PatchMetaTable>(
+  import.meta.url,
+  './patch-meta.json',
+  '../server/schema/builtin/patch-meta.json',
+);
 
 /** What strategic merge patch knows of one field (kube's PatchMeta plus the element's schema). */
 export interface PatchFieldLookup {
@@ -61,7 +69,7 @@ const NONE: PatchMetaLookup = {
 const packageOf = (def: string): string => def.slice(0, def.lastIndexOf('.'));
 
 /** The lookup for one definition; a definition (or field) without metadata patches as plain JSON merge. */
-export function patchMetaFor(definition: string | undefined, meta: PatchMetaTable = BUILTIN_PATCH_META): PatchMetaLookup {
+export function patchMetaFor(definition: string | undefined, meta: PatchMetaTable = builtinPatchMeta()): PatchMetaLookup {
   const cache = new Map<string, PatchMetaLookup>();
   const forDefinition = (name: string | undefined): PatchMetaLookup => {
     if (name === undefined || !Object.hasOwn(meta.definitions, name)) return NONE;
@@ -102,7 +110,7 @@ const X = {
  */
 export function openAPIExtensions(
   definition: string,
-  meta: PatchMetaTable = BUILTIN_PATCH_META,
+  meta: PatchMetaTable = builtinPatchMeta(),
 ): { definition: Record<string, unknown>; properties: Record<string, Record<string, unknown>> } | undefined {
   if (!Object.hasOwn(meta.definitions, definition)) return undefined;
   const d = meta.definitions[definition];
