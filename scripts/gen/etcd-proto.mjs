@@ -9,13 +9,10 @@
 // reach. Dropped: services (the driver writes its method paths itself), options (gogoproto,
 // google.api.http) and comments. Field names stay as written (snake_case, protobufjs keepCase).
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { parseCommandLine, root, writeFormattedJSON } from './lib.mjs';
 
 /** The calls the driver makes: `/etcdserverpb.<service>/<method>` with these messages. */
 const ROOTS = [
@@ -30,17 +27,7 @@ const ROOTS = [
 ];
 
 function parseArgs(argv) {
-  const positional = [];
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) flags[a.slice(2)] = argv[++i];
-    else positional.push(a);
-  }
-  if (positional.length !== 1) {
-    console.error('usage: etcd-proto.mjs <etcd checkout dir> [--version v3.5.17] [--out file]');
-    process.exit(2);
-  }
+  const { positional, flags } = parseCommandLine(argv, 1, 'etcd-proto.mjs <etcd checkout dir> [--version v3.5.17] [--out file]');
   return {
     etcdDir: positional[0],
     version: flags.version ?? 'v3.5.17',
@@ -109,10 +96,7 @@ function main() {
   const descriptor = { source: { 'etcd-io/etcd': args.version }, nested };
   // The descriptor must load and resolve as the driver will load it.
   protobuf.Root.fromJSON(descriptor).resolveAll();
-  writeFileSync(args.out, `${JSON.stringify(descriptor)}\n`);
-  // Laid out as the repository's formatter keeps it, so regenerating leaves no formatting diff.
-  const biome = path.join(root, 'node_modules/.bin/biome');
-  if (existsSync(biome)) execFileSync(biome, ['format', '--write', args.out], { stdio: 'ignore' });
+  writeFormattedJSON(args.out, descriptor);
   console.error(`wrote ${args.out}: ${keep.size} messages from etcd ${args.version}`);
 }
 

@@ -20,55 +20,9 @@
 // kinds of connect and get-with-options subresources (pods/exec, pods/log, services/proxy...), one
 // per JSON field of simple type, by name: `{ type, description }` (slices typed by their element).
 
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function parseArgs(argv) {
-  const positional = [];
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) flags[a.slice(2)] = argv[++i];
-    else positional.push(a);
-  }
-  if (positional.length !== 2) {
-    console.error(
-      'usage: field-docs.mjs <k8s.io/api dir> <k8s.io/apimachinery dir> [--api-version v] [--apimachinery-version v] [--out file]',
-    );
-    process.exit(2);
-  }
-  return {
-    apiDir: positional[0],
-    machineryDir: positional[1],
-    apiVersion: flags['api-version'] ?? 'v0.32.0',
-    machineryVersion: flags['apimachinery-version'] ?? 'v0.32.0',
-    out: flags.out ?? path.join(root, 'src/server/schema/builtin/field-docs.json'),
-  };
-}
-
-/** Every directory under `dir` holding Go files (k8s.io/api: `<group>/<version>`). */
-function goPackageDirs(dir) {
-  const out = [];
-  const walk = (d) => {
-    const entries = readdirSync(d);
-    if (entries.some((e) => e.endsWith('.go'))) out.push(d);
-    for (const e of entries) {
-      const p = path.join(d, e);
-      if (e !== 'testdata' && !e.startsWith('.') && statSync(p).isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Go import path -> OpenAPI definition prefix, as kube-openapi names definitions (reversed domain). */
-function definitionPrefix(importPath) {
-  const [domain, ...rest] = importPath.split('/');
-  return [...domain.split('.').reverse(), ...rest].join('.');
-}
+import { addImport, definitionPrefix, goPackageDirs, kubeSourceArgs } from './lib.mjs';
 
 /** A Go interpreted string literal's value (the swagger doc maps hold `\"`, `\\`, `\n`, `\t`). */
 const goString = (lit) => JSON.parse(lit.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1'));
@@ -164,11 +118,6 @@ function parsePackage(importPath, dir) {
   return pkg;
 }
 
-function addImport(map, spec) {
-  const m = /^(?:(\w+|_|\.)\s+)?"([^"]+)"/.exec(spec.trim());
-  if (m) map.set(m[1] ?? m[2].split('/').pop(), m[2]);
-}
-
 /** `+enum` among a type's doc comments (gengo's ExtractCommentTags). */
 const isEnum = (named) => named.type === 'string' && named.comments.some((c) => /^\+enum\s*$/.test(c.trim()));
 
@@ -204,7 +153,7 @@ const INLINE_STRUCTS = new Set([
 ]);
 
 function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = kubeSourceArgs('field-docs.mjs', 'src/server/schema/builtin/field-docs.json');
   const packages = new Map();
   for (const dir of goPackageDirs(args.apiDir)) {
     const importPath = `k8s.io/api/${path.relative(args.apiDir, dir).split(path.sep).join('/')}`;

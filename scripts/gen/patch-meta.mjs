@@ -18,61 +18,15 @@
 // every list with a merge key. Definitions are keyed by OpenAPI definition name
 // (`io.k8s.api.core.v1.PodSpec`, `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`).
 
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function parseArgs(argv) {
-  const positional = [];
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) flags[a.slice(2)] = argv[++i];
-    else positional.push(a);
-  }
-  if (positional.length !== 2) {
-    console.error(
-      'usage: patch-meta.mjs <k8s.io/api dir> <k8s.io/apimachinery dir> [--api-version v] [--apimachinery-version v] [--out file]',
-    );
-    process.exit(2);
-  }
-  return {
-    apiDir: positional[0],
-    machineryDir: positional[1],
-    apiVersion: flags['api-version'] ?? 'v0.32.0',
-    machineryVersion: flags['apimachinery-version'] ?? 'v0.32.0',
-    out: flags.out ?? path.join(root, 'src/server/schema/builtin/patch-meta.json'),
-  };
-}
+import { addImport, definitionPrefix, goPackageDirs, kubeSourceArgs } from './lib.mjs';
 
 /** Go source files of one package that declare API types (no tests, no generated code). */
 function packageFiles(dir) {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go') && !f.startsWith('zz_generated') && !f.includes('generated'))
     .map((f) => path.join(dir, f));
-}
-
-/** Every directory under `dir` holding Go files (k8s.io/api: `<group>/<version>`). */
-function goPackageDirs(dir) {
-  const out = [];
-  const walk = (d) => {
-    const entries = readdirSync(d);
-    if (entries.some((e) => e.endsWith('.go'))) out.push(d);
-    for (const e of entries) {
-      const p = path.join(d, e);
-      if (e !== 'testdata' && !e.startsWith('.') && statSync(p).isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Go import path -> OpenAPI definition prefix, as kube-openapi names definitions (reversed domain). */
-function definitionPrefix(importPath) {
-  const [domain, ...rest] = importPath.split('/');
-  return [...domain.split('.').reverse(), ...rest].join('.');
 }
 
 /** `+key=value` comment markers, in order (gengo's ExtractCommentTags). */
@@ -164,12 +118,6 @@ function parsePackage(importPath, files) {
   return { importPath, types, imports };
 }
 
-function addImport(map, spec) {
-  const m = /^(?:(\w+|_|\.)\s+)?"([^"]+)"/.exec(spec.trim());
-  if (!m) return;
-  map.set(m[1] ?? m[2].split('/').pop(), m[2]);
-}
-
 /** The Go type expression reduced to its element: pointers, slices and arrays unwrapped. */
 function elementOf(expr) {
   let e = expr.trim();
@@ -217,7 +165,7 @@ function serialize(doc) {
 }
 
 function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = kubeSourceArgs('patch-meta.mjs', 'src/server/schema/builtin/patch-meta.json');
   /** import path -> parsed package */
   const packages = new Map();
   for (const dir of goPackageDirs(args.apiDir)) {

@@ -7,41 +7,16 @@
 //     [--api-version v0.32.0] [--apimachinery-version v0.32.0] [--out <file>]
 //
 // Kept: every kind (a message with ObjectMeta or ListMeta `metadata`) of each group/version the
-// catalog serves (src/server/registry/catalog.ts and resources/*.ts rows), meta/v1 DeleteOptions,
+// catalog serves (its built rows, dist/server/registry/catalog.js: run `npm run build` first), meta/v1 DeleteOptions,
 // the runtime.Unknown envelope, and every message those reach. Comments are dropped.
 // `wrappers` lists the messages go-to-protobuf emits for a named slice type
 // (`+protobuf.nullable=true`, e.g. certificates/v1 ExtraValue): JSON writes them as the bare list.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function parseArgs(argv) {
-  const positional = [];
-  const flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) flags[a.slice(2)] = argv[++i];
-    else positional.push(a);
-  }
-  if (positional.length !== 2) {
-    console.error(
-      'usage: protobuf.mjs <k8s.io/api dir> <k8s.io/apimachinery dir> [--api-version v] [--apimachinery-version v] [--out file]',
-    );
-    process.exit(2);
-  }
-  return {
-    apiDir: positional[0],
-    machineryDir: positional[1],
-    apiVersion: flags['api-version'] ?? 'v0.32.0',
-    machineryVersion: flags['apimachinery-version'] ?? 'v0.32.0',
-    out: flags.out ?? path.join(root, 'src/server/http/k8s-proto.json'),
-  };
-}
+import { kubeSourceArgs, root, writeFormattedJSON } from './lib.mjs';
 
 /** Every `generated.proto` under `dir` (apimachinery's test API group left out). */
 function protoFiles(dir) {
@@ -59,25 +34,26 @@ function protoFiles(dir) {
 }
 
 /**
- * What the catalog serves: group/versions from rows with `group: 'x'` (or a string constant) then
- * `version: 'v'`, and the client-node model names of rows (`'V2HorizontalPodAutoscaler'`: version v2,
- * kind HorizontalPodAutoscaler) for rows built otherwise.
+ * The served group/versions and the client-node model names of their kinds, from the catalog itself
+ * (the built tree: run `npm run build` first), so no row is missed however it is written.
  */
-function servedRows() {
-  const dir = path.join(root, 'src/server/registry');
-  const files = [path.join(dir, 'catalog.ts'), ...readdirSync(path.join(dir, 'resources')).map((f) => path.join(dir, 'resources', f))];
-  const out = new Set();
-  const models = new Set();
-  for (const file of files.filter((f) => f.endsWith('.ts'))) {
-    const text = readFileSync(file, 'utf8');
-    const consts = Object.fromEntries([...text.matchAll(/const (\w+) = '([^']*)'/g)].map((m) => [m[1], m[2]]));
-    for (const m of text.matchAll(/group:\s*(?:'([^']*)'|(\w+)),[^{}]*?version:\s*'([^']*)'/g)) {
-      const group = m[1] ?? consts[m[2]];
-      if (group !== undefined) out.add(`${group}/${m[3]}`);
-    }
-    for (const m of text.matchAll(/'(V\d+(?:(?:alpha|beta)\d+)?)([A-Z]\w*)'/g)) models.add(`${m[1].toLowerCase()}/${m[2]}`);
+async function servedRows() {
+  const catalog = path.join(root, 'dist/server/registry/catalog.js');
+  if (!existsSync(catalog)) {
+    console.error('protobuf.mjs reads the served rows from dist/: run `npm run build` first');
+    process.exit(2);
   }
-  return { groupVersions: [...out].sort(), models: [...models].sort() };
+  const { BUILTIN_RESOURCES } = await import(pathToFileURL(catalog).href);
+  const groupVersions = new Set();
+  const models = new Set();
+  for (const r of BUILTIN_RESOURCES) {
+    groupVersions.add(`${r.descriptor.group}/${r.descriptor.version}`);
+    for (const model of [r.model, ...(r.subresources ?? []).map((s) => s.model).filter(Boolean)]) {
+      const m = /^(V\d+(?:(?:alpha|beta)\d+)?)([A-Z]\w*)$/.exec(model);
+      if (m) models.add(`${m[1].toLowerCase()}/${m[2]}`);
+    }
+  }
+  return { groupVersions: [...groupVersions].sort(), models: [...models].sort() };
 }
 
 /** k8s.io/api's package of a group/version: core for the legacy group, else the group's first label. */
@@ -112,8 +88,8 @@ function structFields(dir) {
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
-function main() {
-  const args = parseArgs(process.argv.slice(2));
+async function main() {
+  const args = kubeSourceArgs('protobuf.mjs', 'src/server/http/k8s-proto.json');
   const full = new protobuf.Root();
   const wrappers = new Set();
   const groupNames = new Map();
@@ -134,7 +110,7 @@ function main() {
   const isKind = (t) => t instanceof protobuf.Type && t.fields.metadata?.resolvedType?.fullName === `.${META}.ObjectMeta`;
   const isList = (t) => t instanceof protobuf.Type && t.fields.metadata?.resolvedType?.fullName === `.${META}.ListMeta`;
   const roots = [`${META}.DeleteOptions`, 'k8s.io.apimachinery.pkg.runtime.Unknown'];
-  const { groupVersions: served, models } = servedRows();
+  const { groupVersions: served, models } = await servedRows();
   const missing = [];
   const groups = {};
   for (const gv of served) {
@@ -225,14 +201,11 @@ function main() {
   };
   // The descriptor must load and resolve as the server will load it.
   protobuf.Root.fromJSON(descriptor).resolveAll();
-  writeFileSync(args.out, `${JSON.stringify(descriptor)}\n`);
-  // Laid out as the repository's formatter keeps it, so regenerating leaves no formatting diff.
-  const biome = path.join(root, 'node_modules/.bin/biome');
-  if (existsSync(biome)) execFileSync(biome, ['format', '--write', args.out], { stdio: 'ignore' });
+  writeFormattedJSON(args.out, descriptor);
   console.error(
     `wrote ${args.out}: ${keep.size} messages, ${new Set(roots).size} roots from ${served.length} group/versions` +
       (missing.length ? ` (not in k8s.io/api: ${missing.join(', ')})` : ''),
   );
 }
 
-main();
+await main();
