@@ -1,5 +1,5 @@
 // The server's floors, enforced in CI (`npm run lint`). Bottom to top:
-//   api (ground floor) -> storage -> watch -> schema, admission -> registry
+//   api (ground floor) -> storage -> watch -> schema -> admission (CEL) -> registry
 //   -> http, authn, authz -> filters (the handler chain) -> endpoints -> apiextensions, controllers -> index/bootstrap/config.
 // The harness (cli, env, etcd, pki, process) sits beside the server and may use it;
 // the server never imports the harness.
@@ -26,7 +26,7 @@ module.exports = {
     floor('storage', ['api']),
     floor('watch', ['api', 'storage']),
     floor('schema', ['api']),
-    floor('admission', ['api']),
+    floor('admission', ['api', 'schema']),
     floor('registry', ['api', 'storage', 'watch', 'schema', 'admission']),
     floor('http', ['api']),
     floor('authn', ['api', 'http']),
@@ -35,6 +35,7 @@ module.exports = {
     floor('endpoints', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'authn', 'authz']),
     floor('apiextensions', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'endpoints']),
     floor('controllers', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'endpoints']),
+    floor('debug', ['api', 'http']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -37,3 +37,26 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   const delivered = report.results.find((r) => r.metric.includes('delivered / expected'))!;
   expect(delivered.value).toBe(1);
 }, 150_000);
+
+it('npm run bench -- --only controllers measures namespace deletion, the ownership chain and a rollout against 1 s', async () => {
+  const root = path.resolve(__dirname, '..');
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'controllers'],
+      { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+  const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; ceiling?: number }> };
+  expect(report.results.map((r) => [r.scenario, r.metric, r.ceiling])).toEqual([
+    ['controllers', 'namespace deletion with 1000 objects', 1000],
+    ['controllers', '3-level chain (111 objects), background', 1000],
+    ['controllers', '3-level chain (111 objects), foreground', 1000],
+    ['controllers', 'Deployment of 3 replicas, rollout complete', 1000],
+  ]);
+  for (const r of report.results) expect(r.value, r.metric).toBeGreaterThan(0);
+}, 150_000);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kapi-env benchmarks: every figure next to its ceiling measured in the same run.
-//   npm run bench -- [--storage memory|etcd] [--json] [--smoke] [--only coldstart,startup,crud,watch,list,crd,memory]
+//   npm run bench -- [--storage memory|etcd] [--json] [--smoke] [--only coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
@@ -12,7 +12,10 @@ import { findEtcdBinary, startNativeEtcd } from '../../dist/etcd/index.js';
 import { startEnv } from '../../dist/index.js';
 import { createPki } from '../../dist/pki/index.js';
 import { coldstart } from './coldstart.mjs';
+import { controllersBench } from './controllers.mjs';
 import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
+import { resetBench } from './reset.mjs';
+import { webhooksBench } from './webhooks.mjs';
 
 const args = process.argv.slice(2);
 const flag = (n) => args.includes(`--${n}`);
@@ -22,7 +25,7 @@ const opt = (n, d) => {
 };
 const storage = opt('storage', 'memory');
 const smoke = flag('smoke');
-const only = opt('only', 'coldstart,startup,crud,watch,list,crd,memory').split(',');
+const only = opt('only', 'coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks').split(',');
 const json = flag('json');
 const results = [];
 const log = (...m) => {
@@ -132,6 +135,21 @@ async function echoCeiling(total, conc) {
   return ops;
 }
 
+/**
+ * Phases measured by rate and by the server's CPU per operation: the rate moves with whatever else the
+ * machine runs, CPU time per operation much less, so it is the figure to compare across commits.
+ */
+function cpuPhases(info, total) {
+  const cpu = {};
+  const phase = async (name, run) => {
+    const u0 = await info.cpu();
+    const rate = await run();
+    cpu[name] = ((await info.cpu()) - u0) / total;
+    return rate;
+  };
+  return { cpu, phase };
+}
+
 async function crud(info) {
   log('crud');
   const total = smoke ? 100 : 3000;
@@ -142,15 +160,7 @@ async function crud(info) {
     const ns = `bench${conc}`;
     await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
     const base = `/api/v1/namespaces/${ns}/configmaps`;
-    // The server's CPU per operation as well as the rate: the rate moves with whatever else the machine
-    // runs, CPU time per operation much less, so it is the figure to compare across commits.
-    const cpu = {};
-    const phase = async (name, run) => {
-      const u0 = await info.cpu();
-      const rate = await run();
-      cpu[name] = ((await info.cpu()) - u0) / total;
-      return rate;
-    };
+    const { cpu, phase } = cpuPhases(info, total);
     const creates = await phase('create', () =>
       throughput(total, conc, (i) => c.request('POST', base, { metadata: { name: `cm${i}` }, data: { k: 'v' } })),
     );
@@ -178,6 +188,44 @@ async function crud(info) {
     for (const [verb, us] of Object.entries(cpu)) record('crud', `server CPU per ${verb}, ${conc} streams`, us, 'µs');
   }
   etcd?.close();
+  c.close();
+}
+
+/**
+ * Server-side apply: a 50-field ConfigMap applied (create, then a one-value change) at 1/16/64 streams, as a
+ * ratio to a plain update of the same objects in the same run; and what managedFields bookkeeping costs a
+ * plain update: the server's CPU per PUT of objects that carry managedFields against objects whose
+ * managedFields were reset (`[{}]`, untracked until an apply), the same bodies otherwise.
+ */
+async function applyScenario(info) {
+  log('apply');
+  const total = smoke ? 100 : 2000;
+  const c = h2(info);
+  const data = (v) => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i === 0 ? v : `value-${i}`]));
+  const APPLY = 'application/apply-patch+yaml';
+  for (const conc of [1, 16, 64]) {
+    const ns = `apply${conc}`;
+    await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    const base = `/api/v1/namespaces/${ns}/configmaps`;
+    const { cpu, phase } = cpuPhases(info, total);
+    const body = (name, v) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: data(v) });
+    const applyCreate = await phase('apply create', () =>
+      throughput(total, conc, (i) => c.request('PATCH', `${base}/a${i}?fieldManager=bench`, body(`a${i}`, 'x'), APPLY)),
+    );
+    const applyUpdate = await phase('apply update', () =>
+      throughput(total, conc, (i) => c.request('PATCH', `${base}/a${i}?fieldManager=bench`, body(`a${i}`, 'y'), APPLY)),
+    );
+    const plain = await phase('update', () => throughput(total, conc, (i) => c.request('PUT', `${base}/a${i}`, body(`a${i}`, 'z'))));
+    // The same objects' managedFields reset: untracked, so a PUT does no bookkeeping.
+    await throughput(total, conc, (i) =>
+      c.request('PATCH', `${base}/a${i}`, { metadata: { managedFields: [{}] } }, 'application/merge-patch+json'),
+    );
+    await phase('update untracked', () => throughput(total, conc, (i) => c.request('PUT', `${base}/a${i}`, body(`a${i}`, 'w'))));
+    record('apply', `apply create ops/s, ${conc} streams`, applyCreate, 'ops/s', plain, 'plain update ops/s');
+    record('apply', `apply update ops/s, ${conc} streams`, applyUpdate, 'ops/s', plain, 'plain update ops/s');
+    record('apply', `server CPU per apply update, ${conc} streams`, cpu['apply update'], 'µs', cpu.update, 'plain update µs');
+    record('apply', `server CPU per update, ${conc} streams`, cpu.update, 'µs', cpu['update untracked'], 'untracked update µs');
+  }
   c.close();
 }
 
@@ -372,10 +420,13 @@ async function crdInstall(info) {
 if (only.includes('coldstart'))
   await coldstart({ runs: smoke ? 1 : 7, warmup: smoke ? 0 : 1, etcdBin: smoke ? undefined : etcdBin, record, log });
 if (only.includes('startup')) await startup();
+if (only.includes('reset')) await resetBench({ storage, smoke, record, log });
+if (only.includes('controllers')) await controllersBench({ storage, smoke, record, log });
+if (only.includes('webhooks')) await webhooksBench({ storage, smoke, record, log });
 // The remaining scenarios share one server in a child process.
 let idleRss = 0;
 let idleRetained = 0;
-if (['crud', 'watch', 'list', 'crd', 'memory'].some((s) => only.includes(s))) {
+if (['crud', 'apply', 'watch', 'list', 'crd', 'memory'].some((s) => only.includes(s))) {
   const info = await startServer(storage);
   idleRss = await info.rss();
   idleRetained = await info.retained();
@@ -383,6 +434,7 @@ if (['crud', 'watch', 'list', 'crd', 'memory'].some((s) => only.includes(s))) {
   log(`kapi-env benchmarks, storage ${storage}${smoke ? ' (smoke sizes)' : ''}, ${os.cpus().length} cores, node ${process.version}`);
   try {
     if (only.includes('crud')) await crud(info);
+    if (only.includes('apply')) await applyScenario(info);
     if (only.includes('watch')) await watchFanout(info);
     if (only.includes('list') || only.includes('memory')) await list(info);
     if (only.includes('crd')) await crdInstall(info);

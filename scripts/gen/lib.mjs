@@ -43,6 +43,11 @@ export function kubeSourceArgs(script, defaultOut) {
 /** Writes `value` as JSON, formatted by the repository's Biome when it is installed (as `npm run lint` expects). */
 export function writeFormattedJSON(out, value) {
   writeFileSync(out, `${JSON.stringify(value)}\n`);
+  formatWithBiome(out);
+}
+
+/** Formats a written file with the repository's Biome, when it is installed. */
+export function formatWithBiome(out) {
   const biome = path.join(root, 'node_modules/.bin/biome');
   if (existsSync(biome)) execFileSync(biome, ['format', '--write', out], { stdio: 'ignore' });
 }

@@ -20,7 +20,7 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addImport, definitionPrefix, goPackageDirs, kubeSourceArgs } from './lib.mjs';
+import { addImport, definitionPrefix, formatWithBiome, goPackageDirs, kubeSourceArgs } from './lib.mjs';
 
 /** Go source files of one package that declare API types (no tests, no generated code). */
 function packageFiles(dir) {
@@ -160,6 +160,10 @@ function serialize(doc) {
     for (const [k, v] of Object.entries(d)) if (k !== 'fields') parts.push(`      ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     lines.push(`    ${JSON.stringify(name)}: {\n${parts.join(',\n')}\n    }${i < names.length - 1 ? ',' : ''}`);
   });
+  lines.push('  },', '  "zero": {');
+  const kinds = Object.keys(doc.zero);
+  for (const [i, name] of kinds.entries())
+    lines.push(`    ${JSON.stringify(name)}: ${flat(doc.zero[name])}${i < kinds.length - 1 ? ',' : ''}`);
   lines.push('  }', '}', '');
   return lines.join('\n');
 }
@@ -235,6 +239,7 @@ function main() {
   };
 
   const differences = [];
+  const defaults = new Map();
   const defs = new Map();
   for (const [defName, { pkg, decl }] of all) {
     const fields = {};
@@ -251,6 +256,14 @@ function main() {
       if (m.listMapKey) entry.listMapKeys = m.listMapKey;
       if (m.mapType) entry.mapType = m.mapType[0];
       else if (m.structType) entry.mapType = m.structType[0];
+      // `+default=<JSON>` (not `ref(...)`): kept below for list map keys, which server-side apply fills in.
+      if (m.default && !m.default[0].startsWith('ref(')) {
+        try {
+          defaults.set(`${defName}.${jsonName}`, JSON.parse(m.default[0]));
+        } catch {
+          // A marker that is not a JSON literal is not a key default.
+        }
+      }
       // kube-openapi publishes the comment markers; the server patches by the struct tags.
       const openapi = {};
       if ((m.patchStrategy?.[0] ?? undefined) !== ps) openapi.patchStrategy = m.patchStrategy?.[0] ?? null;
@@ -262,6 +275,19 @@ function main() {
       fields[jsonName] = entry;
     }
     defs.set(defName, { fields, markers: structMarkers(decl) });
+  }
+
+  // A list map key's default (ContainerPort.protocol "TCP"), published as kube-openapi does and used by
+  // server-side apply for an item that omits the key (structured-merge-diff's getAssociativeKeyDefault).
+  for (const d of defs.values()) {
+    for (const f of Object.values(d.fields)) {
+      if (!f.listMapKeys || !f.ref) continue;
+      const item = defs.get(f.ref);
+      for (const key of f.listMapKeys) {
+        const k = `${f.ref}.${key}`;
+        if (item?.fields[key] && defaults.has(k)) item.fields[key].default = defaults.get(k);
+      }
+    }
   }
 
   // Keep every definition with metadata; struct edges (`ref`) only where they lead to a list or map
@@ -302,11 +328,47 @@ function main() {
     definitions[name] = out;
   }
 
+  // Each kind's zero value as Go's encoding/json writes it (the object server-side apply compares a create
+  // against, kube's `creater.New(kind)`): struct fields always (omitempty never drops a struct), pointers,
+  // slices and maps as null unless omitempty, times as null; scalars left out (they own no `.` either way).
+  const SCALAR_STRUCTS = new Set(['Quantity', 'IntOrString', 'Duration', 'RawExtension', 'FieldsV1']);
+  const NULL_STRUCTS = new Set(['Time', 'MicroTime']);
+  const zeroOf = (pkg, decl, depth = 0) => {
+    const out = {};
+    if (depth > 20) return out;
+    for (const { jsonName, mem, pkg: fpkg, decl: fdecl } of fieldsOf(pkg, decl)) {
+      const json = tagValue(mem.tag, 'json') ?? '';
+      if (!json || jsonName === 'apiVersion' || jsonName === 'kind') continue;
+      const omitempty = json.split(',').includes('omitempty');
+      const t = mem.type.trim();
+      if (t.startsWith('*') || t.startsWith('[]') || t.startsWith('map[')) {
+        if (!omitempty) out[jsonName] = null;
+        continue;
+      }
+      const name = t.replace(/^.*\./, '');
+      if (NULL_STRUCTS.has(name)) {
+        out[jsonName] = null;
+        continue;
+      }
+      if (SCALAR_STRUCTS.has(name)) continue;
+      const ref = resolveStruct(fpkg, fdecl, t);
+      if (ref && ref.decl.kind === 'struct' && !/^[a-z]/.test(name)) out[jsonName] = zeroOf(ref.pkg, ref.decl, depth + 1);
+    }
+    return out;
+  };
+  const zero = {};
+  for (const [name, { pkg, decl }] of [...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const names = new Set(fieldsOf(pkg, decl).map((f) => f.jsonName));
+    if (names.has('apiVersion') && names.has('kind') && names.has('metadata') && !name.endsWith('List')) zero[name] = zeroOf(pkg, decl);
+  }
+
   const doc = {
     source: { 'k8s.io/api': args.apiVersion, 'k8s.io/apimachinery': args.machineryVersion, generator: 'scripts/gen/patch-meta.mjs' },
     definitions,
+    zero,
   };
   writeFileSync(args.out, serialize(doc));
+  formatWithBiome(args.out);
   console.log(`${Object.keys(definitions).length} definitions of ${defs.size} structs -> ${path.relative(process.cwd(), args.out)}`);
   if (differences.length) console.log(`struct tags and comment markers differ on:\n  ${differences.join('\n  ')}`);
 }

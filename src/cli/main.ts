@@ -1,4 +1,4 @@
-// The kapi-env command line: up, down, status, env, serve.
+// The kapi-env command line: up, down, status, env, user, rbac, serve.
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -41,8 +41,22 @@ export function buildProgram(): Command {
     .option('--etcd-keyfile <path>', 'client key for --etcd-servers')
     .option('--crds <path>', 'CRD file or directory (repeatable)', collect, [])
     .option('--manifests <path>', 'objects to create after the CRDs (repeatable)', collect, [])
+    .option('--webhooks <path>', 'webhook configuration manifests, file or directory (repeatable; kubebuilder config/webhook)', collect, [])
+    .option('--webhook-port <n>', 'the port the local webhook server listens on (default: a free port)')
+    .option('--crds-error-if-missing <bool>', "a missing --crds/--manifests path is an error (envtest's ErrorIfPathMissing)", 'true')
+    .option('--crd-wait-timeout <duration>', 'how long CRDs may take to be Established and discoverable', '30s')
+    .option('--crd-poll-interval <duration>', 'how often to check whether CRDs are Established', '5ms')
+    .option('--kube-version <version>', 'the Kubernetes version /version advertises (a 1.32 release, e.g. v1.32.3)')
+    .option(
+      '--log [level]',
+      "the server's request log on stderr (2: one line per request; default $KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT)",
+    )
     .option('--port <n>', 'API server port (default: random free port)')
     .option('--apiserver-arg <flag=value>', 'kube-apiserver flag for the server (repeatable)', collect, [])
+    .option(
+      '--controllers <list>',
+      'kube-controller-manager controllers to run in process: namespace, garbagecollector, serviceaccount, root-ca-cert-publisher, deployment, replicaset, daemonset, statefulset, job, endpointslice, endpoint, all',
+    )
     .option('--detach', 'return once ready and keep running in the background')
     .option('--state-dir <dir>', 'state for --detach, down, status', '.kapi-env')
     .option('--json', 'print the ready information as one JSON object')
@@ -77,6 +91,77 @@ export function buildProgram(): Command {
     .action(async (flags: { stateDir: string; kubeconfig: string }) => {
       process.exitCode = await (await import('./state.js')).runEnv(flags);
     });
+
+  program
+    .command('journal')
+    .description("print the requests a running environment's server handled (its request journal)")
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--kubeconfig <path>', 'a kubeconfig kapi-env wrote, when no environment is recorded')
+    .option('-f, --follow', 'keep printing requests as they are handled')
+    .option('--verb <verb>', 'only this verb (get, list, watch, create, update, patch, delete)')
+    .option('--resource <resource>', 'only this resource (pods, deployments.apps, deployments/status)')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--user <name>', 'only this user')
+    .option('--json', 'one JSON object per request')
+    .action(async (flags: import('./journal.js').JournalFlags) => {
+      process.exitCode = await (await import('./journal.js')).runJournal(flags);
+    });
+
+  program
+    .command('rbac')
+    .description('RBAC helpers for a running environment')
+    .command('report')
+    .description('print the minimal Roles/ClusterRole (YAML) allowing exactly what a user was authorized or refused so far')
+    .requiredOption('--user <name>', 'the user (as authenticated: a certificate CN, system:serviceaccount:NS:NAME...)')
+    .option('--allowed-only', 'leave out what was refused')
+    .option('--name <name>', "the roles' name (default <user>-minimal)")
+    .option('--json', 'every decision recorded, as JSON, instead of the roles')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--kubeconfig <path>', 'a kubeconfig kapi-env wrote, when no environment is recorded')
+    .action(async (flags: import('./rbac.js').RbacReportFlags) => {
+      process.exitCode = await (await import('./rbac.js')).runRbacReport(flags);
+    });
+
+  const user = program
+    .command('user')
+    .description('identities for a running environment: users with client certificates, service account tokens');
+  user
+    .command('add')
+    .description('write a kubeconfig for a new user, its client certificate signed by the cluster CA (what it may do is what RBAC grants)')
+    .argument('<name>', 'the user name (the certificate CN)')
+    .option('--group <group>', 'a group (certificate O; repeatable)', collect, [])
+    .option('--kubeconfig <path>', 'where to write the kubeconfig (default <state-dir>/users/NAME.kubeconfig)')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .action(async (name: string, flags: import('./user.js').UserAddFlags) => {
+      process.exitCode = await (await import('./user.js')).runUserAdd(name, flags);
+    });
+  user
+    .command('token')
+    .description("print a service account's token (TokenRequest, as kubectl create token)")
+    .argument('<namespace/name>', 'the service account')
+    .option('--audience <aud>', 'an audience of the token (repeatable; default the API audiences)', collect, [])
+    .option('--duration <duration>', 'requested lifetime (default 1h; at least 10m)')
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .action(async (ref: string, flags: import('./user.js').UserTokenFlags) => {
+      process.exitCode = await (await import('./user.js')).runUserToken(ref, flags);
+    });
+
+  for (const [op, description] of [
+    ['reset', 'return a running environment to its state right after start (fixtures included); watches end with 410'],
+    ['snapshot', "record a running environment's state; prints an id for restore"],
+    ['restore', 'return a running environment to a snapshot'],
+  ] as const) {
+    const cmd = program.command(op).description(description);
+    if (op === 'restore') cmd.argument('<id>', 'the id `kapi-env snapshot` printed');
+    cmd
+      .option('--state-dir <dir>', 'state directory', '.kapi-env')
+      .option('--json', 'machine-readable output')
+      .action(async (...args: unknown[]) => {
+        const id = op === 'restore' ? (args[0] as string) : undefined;
+        const flags = args[op === 'restore' ? 1 : 0] as import('./control.js').ControlFlags;
+        process.exitCode = await (await import('./control.js')).runControl(op, flags, id);
+      });
+  }
 
   program
     .command('serve')

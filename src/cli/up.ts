@@ -4,9 +4,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Env, startEnv } from '../env/index.js';
+import { type Env, type EnvOptions, startEnv } from '../env/index.js';
 import { waitReady } from '../process/index.js';
-import { parseServeFlags } from '../server/config.js';
+import { FlagError, parseDuration, parseServeFlags } from '../server/config.js';
+import { parseBool } from '../server/http/query.js';
+import { serveControl } from './control.js';
 import { CliError, printer } from './output.js';
 import { type EnvState, LOCK_HANDOFF_ENV, lockStateDir, readState, statePaths, writeState } from './state.js';
 
@@ -21,8 +23,18 @@ export interface UpFlags {
   etcdKeyfile?: string;
   crds: string[];
   manifests: string[];
+  crdsErrorIfMissing: string;
+  /** Webhook configuration manifests (--webhooks), served by the user's server on --webhook-port. */
+  webhooks?: string[];
+  webhookPort?: string;
+  crdWaitTimeout: string;
+  crdPollInterval: string;
+  kubeVersion?: string;
+  log?: string | boolean;
   port?: string;
   apiserverArg: string[];
+  /** kube-controller-manager controllers to run (--controllers). */
+  controllers?: string;
   detach?: boolean;
   stateDir: string;
   json?: boolean;
@@ -34,7 +46,8 @@ function stateOf(env: Env, flags: UpFlags): EnvState {
     kubeconfig: env.kubeconfigPath,
     server: env.server,
     storage: env.storage,
-    pids: env.pids,
+    // `down` stops this process, which stops what it started (with USE_EXISTING_CLUSTER that is nothing).
+    pids: { ...env.pids, server: process.pid },
     elapsedMs: env.elapsedMs,
     etcdEndpoint: env.etcdEndpoint,
     stateDir: path.resolve(flags.stateDir),
@@ -52,18 +65,49 @@ function parsePort(p: string | undefined): number | undefined {
   return n;
 }
 
+/** The fixture flags as startEnv's options; a malformed value is a usage error (exit 2). */
+function fixtureOptions(flags: UpFlags): Pick<EnvOptions, 'crdsErrorIfMissing' | 'crdWaitTimeoutMs' | 'crdPollIntervalMs'> {
+  const errorIfMissing = parseBool(flags.crdsErrorIfMissing);
+  if (errorIfMissing === undefined)
+    throw new FlagError(`invalid argument "${flags.crdsErrorIfMissing}" for "--crds-error-if-missing" flag`);
+  const duration = (name: string, v: string): number => {
+    try {
+      return parseDuration(v);
+    } catch {
+      throw new FlagError(`invalid argument "${v}" for "--${name}" flag: time: invalid duration "${v}"`);
+    }
+  };
+  return {
+    crdsErrorIfMissing: errorIfMissing,
+    crdWaitTimeoutMs: duration('crd-wait-timeout', flags.crdWaitTimeout),
+    crdPollIntervalMs: duration('crd-poll-interval', flags.crdPollInterval),
+  };
+}
+
+/** `--log` alone is level 2; `--log 3` a level; absent leaves KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT in charge. */
+function logOption(v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === true) return 2;
+  const n = Number(v);
+  if (!/^\d+$/.test(String(v)))
+    throw new FlagError(`invalid argument "${v}" for "--log" flag: a verbosity level (2: one line per request)`);
+  return n;
+}
+
 /** up's etcd flags are kube-apiserver's: they join --apiserver-arg and go through the one flag parser. */
 function serverArgs(flags: UpFlags): string[] {
   const own = (['etcdServers', 'etcdCafile', 'etcdCertfile', 'etcdKeyfile'] as const).flatMap((k) =>
     flags[k] === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}=${flags[k]}`],
   );
-  return [...own, ...flags.apiserverArg];
+  return [...own, ...(flags.controllers ? [`--controllers=${flags.controllers}`] : []), ...flags.apiserverArg];
 }
 
 export async function runUp(flags: UpFlags): Promise<number> {
   const port = parsePort(flags.port);
   // Flag errors exit 2 here, before a detached child or any process is started.
   parseServeFlags(serverArgs(flags), { inlineValues: true });
+  fixtureOptions(flags);
+  logOption(flags.log);
   if (flags.detach) return detach(flags);
   const handoff = Number(process.env[LOCK_HANDOFF_ENV]);
   // Not inherited by etcd, the reaper or anything else this process starts.
@@ -84,6 +128,21 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     etcdImage: flags.etcdImage,
     crds: flags.crds,
     manifests: flags.manifests,
+    ...fixtureOptions(flags),
+    ...(flags.webhooks?.length
+      ? {
+          webhooks: {
+            paths: flags.webhooks,
+            localServingPort: parsePort(flags.webhookPort),
+            localServingCertDir: path.join(statePaths(flags.stateDir).dir, 'webhook'),
+          },
+        }
+      : {}),
+    kubeVersion: flags.kubeVersion,
+    log: logOption(flags.log),
+    onWarning: (line) => {
+      if (!flags.quiet) process.stderr.write(`kapi-env: ${line}\n`);
+    },
     kubeconfigPath: flags.kubeconfig,
     port,
     apiserverArgs: serverArgs(flags),
@@ -94,6 +153,10 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     },
   });
   const state = stateOf(env, flags);
+  if (flags.webhooks?.length) {
+    const w = env.webhooks;
+    out.progress(`webhooks ${w.installed.join(', ')} call https://${w.host}:${w.port} (serve ${w.certFile} and ${w.keyFile})`);
+  }
   // The PEM files next to the state, for tools that want files rather than a kubeconfig.
   const dir = statePaths(flags.stateDir).dir;
   await mkdir(dir, { recursive: true });
@@ -101,6 +164,13 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     writeFile(path.join(dir, 'ca.crt'), env.ca),
     writeFile(path.join(dir, 'admin.crt'), env.clientCert),
     writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
+    // What `kapi-env user add` signs client certificates with.
+    ...(env.clientCa
+      ? [
+          writeFile(path.join(dir, 'client-ca.crt'), env.clientCa.certPem),
+          writeFile(path.join(dir, 'client-ca.key'), env.clientCa.keyPem, { mode: 0o600 }),
+        ]
+      : []),
   ]);
   // Listening before the ready line: a signal sent as soon as it is read stops the environment cleanly.
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -111,12 +181,17 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     };
     for (const s of signals) process.on(s, stop);
   });
+  // `kapi-env reset`, `snapshot`, `restore` reach this environment through its control socket.
+  const control = env.storage === 'existing' ? undefined : await serveControl(flags.stateDir, env);
   await writeState(flags.stateDir, state);
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state));
   await stopped;
+  await control?.close();
   const report = await env.stop();
-  await Promise.all(['state.json', 'ca.crt', 'admin.crt', 'admin.key'].map((f) => rm(path.join(dir, f), { force: true })));
+  await Promise.all(
+    ['state.json', 'ca.crt', 'admin.crt', 'admin.key', 'client-ca.crt', 'client-ca.key'].map((f) => rm(path.join(dir, f), { force: true })),
+  );
   if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
   return 0;
 }

@@ -16,6 +16,8 @@ export interface ClientCredentials {
   caPem: string;
   certPem: string;
   keyPem: string;
+  /** A bearer token (an existing cluster's kubeconfig may hold one instead of a client certificate). */
+  token?: string;
 }
 
 export interface RestResponse<T = unknown> {
@@ -35,7 +37,10 @@ export class RestClient {
   /** The undici dispatcher holding this client's connections, created on first use. */
   get agent(): Agent {
     return (this.pool ??= new (loadUndici().Agent)({
-      connect: { ca: this.creds.caPem, cert: this.creds.certPem, key: this.creds.keyPem },
+      connect: {
+        ...(this.creds.caPem ? { ca: this.creds.caPem } : {}),
+        ...(this.creds.certPem ? { cert: this.creds.certPem, key: this.creds.keyPem } : {}),
+      },
       connections: this.opts.connections ?? 8,
       allowH2: this.opts.allowH2 ?? false,
     }));
@@ -46,7 +51,12 @@ export class RestClient {
     const res = await loadUndici().request(this.creds.server + path, {
       method: method as 'GET',
       dispatcher: this.agent,
-      headers: { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        accept: 'application/json',
+        ...(this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: payload,
     });
     const text = await res.body.text();
@@ -68,6 +78,42 @@ export class RestClient {
 
   post<T = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<RestResponse<T>> {
     return this.call<T>('POST', path, body, headers);
+  }
+
+  /**
+   * A streamed GET (a watch): `onLine` gets each line; returning false ends the stream. Resolves when the
+   * stream ends; rejects when the request fails (not for an abort through `signal`, which just ends it).
+   */
+  async stream(path: string, signal: AbortSignal, onLine: (line: string) => boolean): Promise<void> {
+    const res = await loadUndici()
+      .request(this.creds.server + path, {
+        dispatcher: this.agent,
+        signal,
+        headers: { accept: 'application/json', ...(this.creds.token ? { authorization: `Bearer ${this.creds.token}` } : {}) },
+      })
+      .catch((e: unknown) => {
+        if (signal.aborted) return undefined;
+        throw e;
+      });
+    if (!res) return;
+    if (res.statusCode !== 200) throw new Error(`GET ${path}: ${res.statusCode} ${await res.body.text()}`);
+    let buf = '';
+    try {
+      for await (const chunk of res.body) {
+        buf += chunk.toString();
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line.trim() && !onLine(line)) {
+            res.body.destroy();
+            return;
+          }
+        }
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    }
   }
 
   close(): Promise<void> {

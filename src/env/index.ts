@@ -3,16 +3,29 @@
 // our API server on a free port, a kubeconfig, fixtures; stop() undoes it all.
 
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPki } from '../pki/index.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 import { makeTempDir } from '../process/index.js';
+import type { PermissionsReport } from '../server/authz/usage.js';
 import { FlagError, parseServeFlags, readFlagFiles, type ServeFlags, serverConfigFromFlags } from '../server/config.js';
+import { ControllerClock } from '../server/controllers/clock.js';
+import { FaultInjector } from '../server/debug/faults.js';
+import type { JournalEntry, JournalQuery } from '../server/debug/journal.js';
+import { KUBE_MINOR, parseKubeVersion } from '../server/endpoints/health.js';
+import { formatRequestLog, type RequestLogSink } from '../server/filters/request-log.js';
 import type { ApiServer } from '../server/index.js';
 import { RestClient } from './client.js';
-import { loadCRDs, loadManifests, readFixtures } from './fixtures.js';
+import { readExistingCluster } from './existing.js';
+import { applyFixtures, type PreparedFixtures, prepareFixtures } from './fixtures.js';
+import { logLevel, startTimeoutMs, stopTimeoutMs, useExistingCluster, withDeadline } from './options.js';
 import { type Reaper, startReaper } from './reaper.js';
+import { type ResetHelpers, resetHelpers, unsupportedReset } from './reset.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
+import { type UserHelpers, userHelpers } from './users.js';
+import { type WaitHelpers, waitHelpers } from './wait.js';
+import { type EnvWebhooks, readWebhookConfigurations, setupWebhooks, type WebhookInstallOptions } from './webhooks.js';
 
 export type Phase = 'storage' | 'certificates' | 'server' | 'crds' | 'manifests' | 'ready';
 
@@ -26,8 +39,37 @@ export interface EnvOptions {
   etcdCaFile?: string;
   etcdCertFile?: string;
   etcdKeyFile?: string;
-  crds?: string[];
+  /** CRD files or directories (envtest's rules, kustomizations built), or CRD objects. */
+  crds?: Array<string | Record<string, unknown>>;
   manifests?: string[];
+  /** envtest's ErrorIfPathMissing; default true (a missing crds/manifests path is an error). */
+  crdsErrorIfMissing?: boolean;
+  /** How long CRDs may take to be Established and discoverable (envtest's MaxTime; default 30 s). */
+  crdWaitTimeoutMs?: number;
+  /** How often to check (envtest's PollInterval; default 5 ms). */
+  crdPollIntervalMs?: number;
+  /** One line per skipped fixture document or path; default: written to stderr. */
+  onWarning?: (line: string) => void;
+  /** envtest's UseExistingCluster: use KUBECONFIG's cluster, start nothing (default: USE_EXISTING_CLUSTER=true). */
+  useExistingCluster?: boolean;
+  /** How long a start may take (default: KUBEBUILDER_CONTROLPLANE_START_TIMEOUT, KAPI_ENV_START_TIMEOUT, else no overall limit). */
+  startTimeoutMs?: number;
+  /** How long stop() waits for etcd before killing it (default: KUBEBUILDER_CONTROLPLANE_STOP_TIMEOUT, KAPI_ENV_STOP_TIMEOUT, else 20 s). */
+  stopTimeoutMs?: number;
+  /**
+   * The server's request log (kube's httplog, one line per request at level 2): true or a level writes it to
+   * stderr, a function receives each line (default: KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT=true, KAPI_ENV_LOG).
+   */
+  log?: boolean | number | ((line: string) => void);
+  /** The Kubernetes version /version advertises: a 1.32 release (`v1.32.3`); default v1.32.0. */
+  kubeVersion?: string;
+  /**
+   * Where the environment runs: `inline` (default), on this thread's event loop, or `worker`, in a worker thread,
+   * so a test that blocks its thread (execFileSync('kubectl', ...)) cannot stall it. With `worker` the server's
+   * memory is not at hand: requests(), permissionsUsed(), faults and env.webhooks' functions need `inline`.
+   * Default: KAPI_ENV_SERVER_THREAD.
+   */
+  serverThread?: 'inline' | 'worker';
   /** Where to write the kubeconfig; default a file in the environment's temp dir. */
   kubeconfigPath?: string;
   port?: number;
@@ -41,6 +83,34 @@ export interface EnvOptions {
   onProgress?: (phase: Phase, message: string) => void;
   /** Bookmark interval for watches; kube's is about a minute. */
   bookmarkIntervalMs?: number;
+  /**
+   * Admission webhooks (envtest's WebhookInstallOptions): configuration manifests loaded with `service`
+   * references rewritten to the local webhook server and the CA injected; `env.webhooks` has its certificate.
+   */
+  webhooks?: WebhookInstallOptions;
+  /**
+   * kube-controller-manager controllers to run in process, as `--controllers` takes them
+   * (`namespace`, `garbagecollector`, `serviceaccount`, `root-ca-cert-publisher`, `all`); none by default.
+   */
+  controllers?: string[];
+  /**
+   * The controllers' clock (CronJob schedules) stands still from this time (`true`: now) until
+   * `env.clock.advance(ms)` (--simulated-clock); by default it is the wall clock, which advance() shifts.
+   */
+  simulatedClock?: boolean | Date | string;
+  /**
+   * Simulated nodes and their pods' stages, as the flags set them (`--nodes`, `--simulated-*`): Ready
+   * nodes, delays, the share of pods whose containers fail (Failed with `restartPolicy: Never`, else
+   * crash-looping) or never become Ready, and the first crash-loop back-off (doubled per restart).
+   */
+  simulation?: {
+    nodes?: number;
+    podStartDelayMs?: number;
+    jobPodDurationMs?: number;
+    podFailureRate?: number;
+    podUnreadyRate?: number;
+    crashLoopBackOffMs?: number;
+  };
 }
 
 export interface StopReport {
@@ -48,7 +118,7 @@ export interface StopReport {
   removed: string[];
 }
 
-export interface Env {
+export interface Env extends UserHelpers, ResetHelpers, WaitHelpers {
   kubeconfigPath: string;
   kubeconfig: string;
   server: string;
@@ -56,13 +126,42 @@ export interface Env {
   /** The admin client certificate and key (PEM), as embedded in the kubeconfig. */
   clientCert: string;
   clientKey: string;
-  storage: 'etcd' | 'container' | 'memory' | 'external';
+  /** The CA that signs client certificates (addUser; `kapi-env user add`); absent on an existing cluster. */
+  clientCa?: { certPem: string; keyPem: string };
+  /** `existing`: USE_EXISTING_CLUSTER, nothing started (pids.server is 0). */
+  storage: 'etcd' | 'container' | 'memory' | 'external' | 'existing';
   etcdEndpoint?: string;
   pids: { etcd?: number; server: number };
   elapsedMs: number;
   /** A REST client with the admin credentials. */
   client(): RestClient;
+  /** The requests the server handled, oldest first, from its bounded journal (--request-journal-size). */
+  requests(query?: JournalQuery): JournalEntry[];
+  /**
+   * The least-privilege report: every (verb, group, resource, subresource, namespace, name) or path the
+   * user was authorized or refused so far; `minimalRolesYAML(report)` (kapi-env) prints the Roles allowing exactly that.
+   */
+  permissionsUsed(user: string): PermissionsReport;
+  /** Fault injection: `faults.add({ verb, resource, error: 409, times: 1 })`, `faults.clear()`, `faults.seed(n)`. */
+  faults: FaultInjector;
+  /** The controllers' clock: `clock.advance(ms)` runs the CronJob schedules due meanwhile, without waiting. */
+  clock: ControllerClock;
+  /** Webhook testing: the local webhook server's port and certificate, and in-process handlers (`validate`, `mutate`). */
+  webhooks: EnvWebhooks;
   stop(): Promise<StopReport>;
+}
+
+/** EnvOptions.simulation as the flags `serve` takes. */
+function simulationFlags(sim: EnvOptions['simulation'] = {}): string[] {
+  const flags: Array<[string, number | undefined, string]> = [
+    ['nodes', sim.nodes, ''],
+    ['simulated-pod-start-delay', sim.podStartDelayMs, 'ms'],
+    ['simulated-job-pod-duration', sim.jobPodDurationMs, 'ms'],
+    ['simulated-pod-failure-rate', sim.podFailureRate, ''],
+    ['simulated-pod-unready-rate', sim.podUnreadyRate, ''],
+    ['simulated-crash-loop-backoff', sim.crashLoopBackOffMs, 'ms'],
+  ];
+  return flags.filter(([, v]) => v !== undefined).map(([name, v, unit]) => `--${name}=${v}${unit}`);
 }
 
 /** EnvOptions' etcd fields as kube-apiserver flags ahead of apiserverArgs (a later flag wins, as with pflag), parsed as `serve` parses them. */
@@ -72,6 +171,11 @@ function serverFlags(options: EnvOptions): ServeFlags {
     options.etcdCaFile ? `--etcd-cafile=${options.etcdCaFile}` : '',
     options.etcdCertFile ? `--etcd-certfile=${options.etcdCertFile}` : '',
     options.etcdKeyFile ? `--etcd-keyfile=${options.etcdKeyFile}` : '',
+    options.controllers?.length ? `--controllers=${options.controllers.join(',')}` : '',
+    ...simulationFlags(options.simulation),
+    options.simulatedClock
+      ? `--simulated-clock=${options.simulatedClock === true ? 'now' : options.simulatedClock instanceof Date ? options.simulatedClock.toISOString() : options.simulatedClock}`
+      : '',
   ].filter(Boolean);
   // An environment serves on loopback and a free port unless told otherwise.
   const flags = parseServeFlags([...own, ...(options.apiserverArgs ?? [])], {
@@ -84,21 +188,157 @@ function serverFlags(options: EnvOptions): ServeFlags {
   return flags;
 }
 
-export async function startEnv(options: EnvOptions = {}): Promise<Env> {
+/** The request log's sink, from `log` and the environment; undefined leaves the server's flags (`--v=2`) in charge. */
+function requestLogSink(options: EnvOptions): RequestLogSink | undefined {
+  if (typeof options.log === 'function') {
+    const write = options.log;
+    return (e) => write(formatRequestLog(e));
+  }
+  return logLevel(options.log) >= 2 ? (e) => process.stderr.write(`${formatRequestLog(e)}\n`) : undefined;
+}
+
+/** etcd's log beside the request log (KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT), each line prefixed `etcd: `. */
+function etcdOutputSink(options: EnvOptions): ((chunk: string) => void) | undefined {
+  const write =
+    typeof options.log === 'function'
+      ? options.log
+      : logLevel(options.log) >= 2
+        ? (line: string) => process.stderr.write(`${line}\n`)
+        : undefined;
+  if (!write) return undefined;
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) write(`etcd: ${line}`);
+  };
+}
+
+function checkedKubeVersion(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const parsed = parseKubeVersion(v);
+  if (!parsed) throw new FlagError(`--kube-version ${v}: this server implements Kubernetes ${KUBE_MINOR} only (pass v${KUBE_MINOR}.N)`);
+  return parsed;
+}
+
+/** An environment on the cluster KUBECONFIG names, as envtest's UseExistingCluster: fixtures loaded, nothing started or stopped. */
+async function onExistingCluster(
+  options: EnvOptions,
+  fixtures: PreparedFixtures,
+  started: number,
+  webhookConfigs: Record<string, unknown>[],
+): Promise<Env> {
+  const progress = options.onProgress ?? (() => {});
+  const cluster = await readExistingCluster();
+  progress('server', `using the existing cluster at ${cluster.creds.server} (${cluster.kubeconfigPath})`);
+  const client = new RestClient(cluster.creds);
+  try {
+    await applyFixtures(client, fixtures, { timeoutMs: options.crdWaitTimeoutMs, pollIntervalMs: options.crdPollIntervalMs }, progress);
+  } finally {
+    await client.close();
+  }
+  const hooks = await setupWebhooks(() => new RestClient(cluster.creds), options.webhooks ?? {}, webhookConfigs, tmpdir(), false);
+  const elapsedMs = Math.round(performance.now() - started);
+  progress('ready', `ready in ${elapsedMs} ms`);
+  return {
+    webhooks: hooks.webhooks,
+    kubeconfigPath: cluster.kubeconfigPath,
+    kubeconfig: cluster.kubeconfig,
+    server: cluster.creds.server,
+    ca: cluster.creds.caPem,
+    clientCert: cluster.creds.certPem,
+    clientKey: cluster.creds.keyPem,
+    storage: 'existing',
+    pids: { server: 0 },
+    elapsedMs,
+    client: () => new RestClient(cluster.creds),
+    ...userHelpers({ admin: cluster.creds, dir: tmpdir() }),
+    requests: () => {
+      throw new Error('the request journal is not available on an existing cluster');
+    },
+    permissionsUsed: () => {
+      throw new Error('the permissions report is not available on an existing cluster');
+    },
+    // Faults are injected by our own server: an existing cluster's refuses them.
+    faults: Object.assign(new FaultInjector(), {
+      add(): never {
+        throw new Error('fault injection is not available on an existing cluster');
+      },
+    }),
+    // An existing cluster's controllers read their own clocks.
+    clock: Object.assign(new ControllerClock(), {
+      advance(): never {
+        throw new Error('the controllers clock is not available on an existing cluster');
+      },
+    }),
+    ...unsupportedReset('an existing cluster'),
+    ...waitHelpers(() => new RestClient(cluster.creds)),
+    stop: async () => ({ killed: [], removed: [] }),
+  };
+}
+
+export function startEnv(options: EnvOptions = {}): Promise<Env> {
+  const thread = options.serverThread ?? (process.env.KAPI_ENV_SERVER_THREAD === 'worker' ? 'worker' : 'inline');
+  return withDeadline(startTimeoutMs(options.startTimeoutMs), () =>
+    thread === 'worker' ? startEnvInThread(options) : startEnvNow(options),
+  );
+}
+
+/** startEnv in a worker thread (thread.ts); what reads the server's memory is refused here, saying why. */
+async function startEnvInThread(options: EnvOptions): Promise<Env> {
+  const { startInThread } = await import('./thread.js');
+  const { onProgress, onWarning, log, ...rest } = options;
+  const t = await startInThread({
+    options: { ...rest, log: typeof log === 'function' ? undefined : log },
+    onProgress: onProgress as ((phase: string, message: string) => void) | undefined,
+    onWarning,
+    log: typeof log === 'function' ? log : undefined,
+  });
+  const inlineOnly = (what: string) => (): never => {
+    throw new Error(`env.${what} reads the server's memory: start the environment with serverThread: 'inline'`);
+  };
+  const env: Omit<Env, 'faults' | 'clock'> = {
+    ...t,
+    webhooks: t.webhooks as EnvWebhooks,
+    requests: inlineOnly('requests()'),
+    permissionsUsed: inlineOnly('permissionsUsed()'),
+  };
+  Object.defineProperty(env, 'clock', { get: inlineOnly('clock'), enumerable: false });
+  return Object.defineProperty(env, 'faults', { get: inlineOnly('faults'), enumerable: false }) as Env;
+}
+
+async function startEnvNow(options: EnvOptions): Promise<Env> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
   const flags = serverFlags(options);
   const files = await readFlagFiles(flags);
+  // Fixtures are read and checked first: bad input fails before anything is started.
+  const fixtures = await prepareFixtures({
+    crds: options.crds,
+    manifests: options.manifests,
+    errorIfPathMissing: options.crdsErrorIfMissing,
+    warn: options.onWarning ?? ((line) => process.stderr.write(`kapi-env: ${line}\n`)),
+  });
+  const webhookConfigs = await readWebhookConfigurations(
+    options.webhooks ?? {},
+    options.onWarning ?? ((line) => process.stderr.write(`kapi-env: ${line}\n`)),
+  );
+  if (useExistingCluster(options.useExistingCluster)) return onExistingCluster(options, fixtures, started, webhookConfigs);
+  const kubeVersion = checkedKubeVersion(options.kubeVersion);
+  const requestLog = requestLogSink(options);
+  const stopTimeout = stopTimeoutMs(options.stopTimeoutMs);
   const reaper: Reaper = startReaper();
   const tempDir = await makeTempDir('kapi-env-');
   reaper.addDir(tempDir);
   let storage: StartedStorage | undefined;
   let server: ApiServer | undefined;
+  let releaseWebhooks: (() => void) | undefined;
   const cleanup = async (): Promise<StopReport> => {
     const report: StopReport = { killed: [], removed: [] };
+    releaseWebhooks?.();
     await server?.close().catch(() => undefined);
     if (storage) {
-      const r = await storage.stop();
+      const r = await storage.stop(stopTimeout);
       report.killed.push(...r.killed);
       report.removed.push(...r.removed);
     }
@@ -124,6 +364,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
       prefix: flags.etcdPrefix,
       reaper,
       progress: (m) => progress('storage', m),
+      etcdOutput: etcdOutputSink(options),
       launched: () => void loadServer(),
     });
     const { createApiServer } = await loadServer();
@@ -135,13 +376,15 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     const serving = files.serving ?? pki.serving;
     const caPem = files.serving ? files.serving.certPem : pki.ca.certPem;
     const clientCaPem = files.clientCaPem ? `${pki.ca.certPem.trimEnd()}\n${files.clientCaPem}` : pki.ca.certPem;
-    server = await createApiServer(
-      serverConfigFromFlags(flags, {
-        storage: storage.storage,
-        tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem },
-        bookmarkIntervalMs: options.bookmarkIntervalMs,
-      }),
-    );
+    const serverConfig = serverConfigFromFlags(flags, {
+      storage: storage.storage,
+      tls: { certPem: serving.certPem, keyPem: serving.keyPem, clientCaPem },
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
+      rootCaPem: caPem,
+    });
+    // The PKI's service-account key signs tokens unless --service-account-signing-key-file names another.
+    serverConfig.authentication = { ...serverConfig.authentication, serviceAccountSigningKeyPem: pki.serviceAccount.privateKeyPem };
+    server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
     progress('server', `API server serving on ${server.url}`);
     const kubeconfig = buildKubeconfig({
       server: server.url,
@@ -152,21 +395,16 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
     const kubeconfigPath = path.resolve(options.kubeconfigPath ?? path.join(tempDir, 'kubeconfig'));
     await writeKubeconfig(kubeconfigPath, kubeconfig);
     const creds = { server: server.url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
-    if (options.crds?.length || options.manifests?.length) {
+    if (fixtures.crds.length || fixtures.manifests.length) {
       const client = new RestClient(creds);
       try {
-        if (options.crds?.length) {
-          const names = await loadCRDs(client, await readFixtures(options.crds));
-          progress('crds', `${names.length} CRDs established`);
-        }
-        if (options.manifests?.length) {
-          const n = await loadManifests(client, await readFixtures(options.manifests));
-          progress('manifests', `${n} objects created`);
-        }
+        await applyFixtures(client, fixtures, { timeoutMs: options.crdWaitTimeoutMs, pollIntervalMs: options.crdPollIntervalMs }, progress);
       } finally {
         await client.close();
       }
     }
+    const hooks = await setupWebhooks(() => new RestClient(creds), options.webhooks ?? {}, webhookConfigs, tempDir);
+    releaseWebhooks = hooks.release;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
     let stopped: Promise<StopReport> | undefined;
@@ -177,11 +415,20 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
       ca: caPem,
       clientCert: pki.admin.certPem,
       clientKey: pki.admin.keyPem,
+      clientCa: pki.ca,
       storage: storage.kind,
       etcdEndpoint: storage.endpoint,
       pids: { etcd: storage.pid, server: process.pid },
       elapsedMs,
       client: () => new RestClient(creds),
+      ...userHelpers({ admin: creds, authority: pki.authority, dir: tempDir }),
+      requests: (query) => server!.journal.query(query),
+      permissionsUsed: (user) => server!.permissionsUsed(user),
+      faults: server.faults,
+      clock: server.clock,
+      webhooks: hooks.webhooks,
+      ...(await resetHelpers(storage.storage)),
+      ...waitHelpers(() => new RestClient(creds)),
       stop: () => (stopped ??= cleanup()),
     };
   } catch (e) {

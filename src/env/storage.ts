@@ -1,6 +1,7 @@
 // Choosing and starting the storage behind an environment.
 
 import { dockerAvailable, EtcdError, type EtcdProcess, findEtcdBinary, startContainerEtcd, startNativeEtcd } from '../etcd/index.js';
+import { signal } from '../process/index.js';
 import { createStorage, type EtcdTls } from '../server/storage/factory.js';
 import type { Storage } from '../server/storage/interface.js';
 import type { Reaper } from './reaper.js';
@@ -17,6 +18,8 @@ export interface StorageRequest {
   prefix: string;
   reaper: Reaper;
   progress: (message: string) => void;
+  /** etcd's own log as it comes (native etcd only), when the control plane's output is attached. */
+  etcdOutput?: (chunk: string) => void;
   /** Called once the storage is launched (etcd spawned, not yet healthy): work to overlap with its start. */
   launched?: () => void;
 }
@@ -26,7 +29,29 @@ export interface StartedStorage {
   storage: Storage;
   endpoint?: string;
   pid?: number;
-  stop(): Promise<{ killed: string[]; removed: string[] }>;
+  /** Stops what was started; past `timeoutMs` (envtest's StopTimeout) a process still running is killed. */
+  stop(timeoutMs?: number): Promise<{ killed: string[]; removed: string[] }>;
+}
+
+/** Waits for `stop`; past the deadline kills the process group and reports it killed. */
+async function stopWithin(
+  stop: () => Promise<{ killed: boolean }>,
+  pid: number | undefined,
+  timeoutMs: number | undefined,
+): Promise<boolean> {
+  if (!timeoutMs || !pid) return (await stop()).killed;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      signal(pid, 'SIGKILL');
+      resolve(true);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([stop().then((r) => r.killed), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function overEtcd(
@@ -49,10 +74,10 @@ async function overEtcd(
     storage,
     endpoint: endpoints[0],
     pid: proc?.pid,
-    stop: async () => {
+    stop: async (timeoutMs) => {
       await storage.close().catch(() => undefined);
       if (!proc) return { killed: [], removed: [] };
-      const r = await proc.stop();
+      const r = { killed: await stopWithin(() => proc.stop(), proc.pid, timeoutMs) };
       if (proc.pid) req.reaper.removePid(proc.pid);
       return { killed: r.killed ? [`etcd (pid ${proc.pid})`] : [], removed: proc.dataDir ? [proc.dataDir] : [] };
     },
@@ -108,6 +133,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
   }
   const proc = await startNativeEtcd({
     binary: found.path,
+    onOutput: req.etcdOutput,
     // The etcd client (gRPC, the largest module of an etcd start) and the server load while etcd starts.
     onSpawn: () => {
       void import('../server/storage/etcd/index.js').catch(() => undefined);

@@ -6,23 +6,18 @@
 //
 // Options come from KAPI_ENV_CRDS / KAPI_ENV_MANIFESTS (comma-separated paths)
 // and KAPI_ENV_STORAGE; or write your own setup with createGlobalSetup().
+// With KAPI_ENV_PER_WORKER=1 it starts nothing: each worker starts its own
+// environment through kapiFixtures() (vitest-fixtures.ts).
 
 import { type EnvOptions, startEnv } from './index.js';
+import { optionsFromEnvironment, perWorker } from './setup-options.js';
 
-export function optionsFromEnvironment(): EnvOptions {
-  const list = (v: string | undefined): string[] | undefined =>
-    v
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined;
-  const storage = process.env.KAPI_ENV_STORAGE as EnvOptions['storage'] | undefined;
-  return { crds: list(process.env.KAPI_ENV_CRDS), manifests: list(process.env.KAPI_ENV_MANIFESTS), storage };
-}
+export { optionsFromEnvironment } from './setup-options.js';
+export { type KapiFixtures, kapiFixtures } from './vitest-fixtures.js';
 
 export function createGlobalSetup(options: EnvOptions = {}): () => Promise<() => Promise<void>> {
   return async () => {
+    if (perWorker()) return async () => undefined;
     const env = await startEnv(options);
     process.env.KUBECONFIG = env.kubeconfigPath;
     process.env.KAPI_ENV_SERVER = env.server;

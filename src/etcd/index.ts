@@ -103,6 +103,8 @@ export interface NativeEtcdOptions {
   timeoutMs?: number;
   /** Called once etcd is spawned, before it is healthy: work to overlap with its start. */
   onSpawn?: () => void;
+  /** etcd's log (its stderr, at etcd's default level), as it comes: envtest's AttachControlPlaneOutput. */
+  onOutput?: (chunk: string) => void;
 }
 
 /** Starts etcd on free loopback ports; retries once if a port was taken between choosing and binding it. */
@@ -145,12 +147,13 @@ async function startOnce(opts: NativeEtcdOptions, dataDir: string): Promise<Etcd
   // Progress notifications keep the API server's watch caches (and bookmarks) current with the store's
   // revision when writes go to other resources; kube-apiserver asks etcd for them for the same reason.
   if (flags.has('experimental-watch-progress-notify-interval')) args.push('--experimental-watch-progress-notify-interval=5s');
-  if (flags.has('log-level')) args.push('--log-level=error');
+  if (flags.has('log-level') && !opts.onOutput) args.push('--log-level=error');
   if (flags.has('logger')) args.push('--logger=zap');
   // node:child_process rather than a process library: spawning is on the path of every cold start.
   const child = spawn(opts.binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
+    opts.onOutput?.(d.toString());
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let exited = false;

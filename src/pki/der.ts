@@ -144,3 +144,16 @@ function contentLength(b: Buffer, at: number): number {
   for (let i = 0; i < (l & 0x7f); i++) n = n * 256 + b[at + 2 + i];
   return n;
 }
+
+/** The subject Name (whole TLV) of a DER Certificate: the issuer of what that certificate signs. */
+export function certificateSubject(cert: Buffer): Buffer {
+  // Certificate SEQUENCE { tbsCertificate SEQUENCE { [0] version, serial, signature, issuer, validity, subject, ... } }
+  let p = headerLength(cert, 0);
+  p += headerLength(cert, p);
+  const skip = (): void => {
+    p += headerLength(cert, p) + contentLength(cert, p);
+  };
+  if (cert[p] === 0xa0) skip();
+  for (let i = 0; i < 4; i++) skip(); // serial, signature, issuer, validity
+  return cert.subarray(p, p + headerLength(cert, p) + contentLength(cert, p));
+}

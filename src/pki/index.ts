@@ -156,6 +156,15 @@ export function signClientCert(ca: CertificateAuthority, user: { user: string; g
   );
 }
 
+/** A CA from its PEM certificate and PKCS#8 key (one createPki made), to sign more client certificates with. */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const cert = new X509Certificate(certPem);
+  const body = keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----|\s+/g, '');
+  const key = await webcrypto.subtle.importKey('pkcs8', Buffer.from(body, 'base64'), ALG, true, ['sign']);
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return { cert, key, certPem, keyPem, name: der.certificateSubject(cert.raw), keyId: keyIdentifier(spki) };
+}
+
 export interface PkiWithCA extends Pki {
   authority: CertificateAuthority;
 }
@@ -178,4 +187,14 @@ export async function createPki(opts: { hosts?: string[] } = {}): Promise<PkiWit
       privateKeyPem: await privatePem(sa.privateKey),
     },
   };
+}
+
+/**
+ * A CA and a serving certificate for a webhook server (the hosts it answers as: 127.0.0.1, localhost,
+ * `<service>.<namespace>.svc`...), as envtest's WebhookInstallOptions generates them.
+ */
+export async function createServingPki(hosts: string[]): Promise<{ ca: KeyPairPem; serving: KeyPairPem }> {
+  const ca = await createCA();
+  const serving = await issue(ca, [[der.OID.commonName, hosts[0] ?? 'localhost']], 'server', hosts);
+  return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving };
 }

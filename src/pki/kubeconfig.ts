@@ -9,9 +9,13 @@ import path from 'node:path';
 export interface KubeconfigInput {
   server: string;
   caPem: string;
-  clientCertPem: string;
-  clientKeyPem: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  /** A bearer token in place of the client certificate (a service account's kubeconfig). */
+  token?: string;
   name?: string;
+  /** The context's namespace (default `default`). */
+  namespace?: string;
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -37,14 +41,18 @@ export function buildKubeconfig(i: KubeconfigInput): string {
     'users:',
     `  - name: ${name}`,
     '    user:',
-    `      client-certificate-data: ${scalar(b64(i.clientCertPem))}`,
-    `      client-key-data: ${scalar(b64(i.clientKeyPem))}`,
+    ...(i.token !== undefined
+      ? [`      token: ${scalar(i.token)}`]
+      : [
+          `      client-certificate-data: ${scalar(b64(i.clientCertPem ?? ''))}`,
+          `      client-key-data: ${scalar(b64(i.clientKeyPem ?? ''))}`,
+        ]),
     'contexts:',
     `  - name: ${name}`,
     '    context:',
     `      cluster: ${name}`,
     `      user: ${name}`,
-    '      namespace: default',
+    `      namespace: ${scalar(i.namespace ?? 'default')}`,
     `current-context: ${name}`,
     'preferences: {}',
     '',

@@ -13,6 +13,7 @@ export async function installBuiltins(opts: InstallContext, options: ServerOptio
     BUILTIN_RESOURCES.map((b) =>
       installResource(opts, {
         ...b,
+        ...b.bind?.(options),
         strategy: b.configure ? b.configure(opts.storage, options) : b.strategy,
         computed: b.computed?.(opts.storage),
       }),
@@ -27,10 +28,14 @@ export async function installBuiltins(opts: InstallContext, options: ServerOptio
 
 const SYSTEM_CTX = { user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] };
 
-/** Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row reconciles them. */
-export async function bootstrapSystemObjects(router: ResourceRouter, ctx: SystemObjectsContext): Promise<void> {
+/**
+ * Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row
+ * reconciles them: the rows without a post-start hook, or with `hook` those of that hook.
+ */
+export async function bootstrapSystemObjects(router: ResourceRouter, ctx: SystemObjectsContext, hook?: string): Promise<void> {
   await Promise.all(
     BUILTIN_RESOURCES.flatMap((b) => {
+      if (b.postStartHook !== hook) return [];
       const served = b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource);
       if (!served) return [];
       return b.systemObjects!(ctx).map(async (obj) => {

@@ -3,12 +3,26 @@
 // `kapi-env serve`, `kapi-env up --apiserver-arg` and startEnv({ apiserverArgs }).
 
 import { readFile } from 'node:fs/promises';
+import { ALL_ORDERED_PLUGINS, admissionFlagErrors, DEFAULT_ON_PLUGINS } from './admission/plugins/names.js';
+import type { AdmissionConfig } from './admission-setup.js';
+import { AUTHN_BOOL_FLAGS, AUTHN_FLAG_HELP, applyAuthnFlag, validateAuthnFlags } from './authn/flags.js';
+import type { AuthenticationConfig } from './authn/setup.js';
+import type { AuthorizationConfig } from './authorization.js';
+import { DEFAULT_AUTHORIZATION_MODES, validateAuthorizationModes } from './authz/modes.js';
+import { CONTROLLERS, type ControllerName, parseControllers } from './controllers/names.js';
+import { formatRequestLog, type RequestLogSink } from './filters/request-log.js';
 import { parseBool } from './http/query.js';
 import { parsePortRange, parseServiceCIDRs } from './registry/resources/allocator.js';
 import type { EtcdTls } from './storage/factory.js';
 import type { Storage } from './storage/interface.js';
 
 export interface ServerConfig {
+  /** The authentication flags (--anonymous-auth, --token-auth-file, --service-account-*, --oidc-*...), read at start. */
+  authentication?: AuthenticationConfig;
+  /** --authorization-mode and the Webhook mode's flags; default Node,RBAC. */
+  authorization?: AuthorizationConfig;
+  /** --enable-admission-plugins, --disable-admission-plugins, --admission-control-config-file. */
+  admission?: AdmissionConfig;
   storage: Storage;
   tls: { certPem: string; keyPem: string; clientCaPem: string };
   bindAddress: string;
@@ -32,6 +46,32 @@ export interface ServerConfig {
   serviceClusterIPRange?: string;
   /** NodePorts are allocated from this range (--service-node-port-range). */
   serviceNodePortRange?: string;
+  /** Called once per answered request (kube's httplog at -v=2); `--v=2` writes the lines to stderr. */
+  requestLog?: RequestLogSink;
+  /** The Kubernetes version /version advertises, one the server implements (1.32.x); default v1.32.0. */
+  kubeVersion?: string;
+  /** kube-controller-manager controllers run in process (--controllers); none by default, as envtest. */
+  controllers?: ControllerName[];
+  /** The cluster CA the root CA publisher puts in each namespace's `kube-root-ca.crt`; default the client CA. */
+  rootCaPem?: string;
+  /** Serve /debug/kapi/faults to admins (--enable-fault-injection). */
+  faultInjection?: boolean;
+  /** Requests the request journal keeps (--request-journal-size, default 10000); 0 disables it. */
+  requestJournalSize?: number;
+  /**
+   * Simulated Ready nodes and their pods' stages (--nodes, --simulated-pod-start-delay, --simulated-job-pod-duration,
+   * --simulated-pod-failure-rate, --simulated-pod-unready-rate, --simulated-crash-loop-backoff).
+   */
+  simulation?: {
+    nodes?: number;
+    podStartDelayMs?: number;
+    jobPodDurationMs?: number;
+    podFailureRate?: number;
+    podUnreadyRate?: number;
+    crashLoopBackOffMs?: number;
+  };
+  /** The controllers' clock stands at this time (epoch ms) until advanced (--simulated-clock); the wall clock if unset. */
+  simulatedClock?: number;
 }
 
 /** envtest's --service-cluster-ip-range; kube-apiserver's own default is 10.0.0.0/24 as well. */
@@ -39,6 +79,13 @@ export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
 export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
 
 export interface ServeFlags {
+  authentication: AuthenticationConfig;
+  /** --authorization-mode, in order. */
+  authorizationModes: string[];
+  authorizationWebhookConfigFile?: string;
+  authorizationWebhookVersion?: 'v1' | 'v1beta1';
+  authorizationWebhookCacheAuthorizedTTLMs?: number;
+  authorizationWebhookCacheUnauthorizedTTLMs?: number;
   etcdServers: string[];
   etcdPrefix: string;
   etcdCafile?: string;
@@ -58,6 +105,21 @@ export interface ServeFlags {
   storageBackend: 'etcd3' | 'memory';
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
+  /** klog's -v: 2 and above log one line per request. */
+  verbosity: number;
+  controllers: ControllerName[];
+  faultInjection: boolean;
+  requestJournalSize?: number;
+  nodes?: number;
+  podStartDelayMs?: number;
+  jobPodDurationMs?: number;
+  podFailureRate?: number;
+  podUnreadyRate?: number;
+  crashLoopBackOffMs?: number;
+  simulatedClock?: number;
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  admissionControlConfigFile?: string;
 }
 
 export class FlagError extends Error {
@@ -91,7 +153,25 @@ function parseBoolFlag(name: string, v: string): boolean {
   throw new FlagError(`invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
+const ADMISSION_PLUGINS = [...ALL_ORDERED_PLUGINS].sort().join(', ');
+const ADMISSION_DEFAULTS = ALL_ORDERED_PLUGINS.filter((n) => DEFAULT_ON_PLUGINS.has(n)).join(', ');
+
+/** pflag's StringSlice: comma-separated values; a repeated flag adds to the list. */
+function stringSlice(current: string[], value: string, first: boolean): string[] {
+  const items = value === '' ? [] : value.split(',').map((v) => v.trim());
+  return first ? items : [...current, ...items];
+}
+
 export const SERVE_FLAGS: Record<string, string> = {
+  'authorization-mode':
+    'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,ABAC,Webhook,RBAC,Node. (default Node,RBAC)',
+  'authorization-webhook-config-file':
+    "File with webhook configuration in kubeconfig format, used with --authorization-mode=Webhook. The API server will query the remote service to determine access on the API server's secure port.",
+  'authorization-webhook-version':
+    'The API version of the authorization.k8s.io SubjectAccessReview to send to and expect from the webhook. (default "v1")',
+  'authorization-webhook-cache-authorized-ttl': "The duration to cache 'authorized' responses from the webhook authorizer. (default 5m0s)",
+  'authorization-webhook-cache-unauthorized-ttl':
+    "The duration to cache 'unauthorized' responses from the webhook authorizer. (default 30s)",
   'etcd-servers': 'List of etcd servers to connect with (scheme://ip:port), comma separated.',
   'etcd-prefix': 'The prefix to prepend to all resource paths in etcd. (default "/registry")',
   'etcd-cafile': 'SSL Certificate Authority file used to secure etcd communication.',
@@ -117,6 +197,29 @@ export const SERVE_FLAGS: Record<string, string> = {
     'A CIDR notation IP range from which to assign service cluster IPs. This must not overlap with any IP ranges assigned to nodes or pods. Max of two dual-stack CIDRs is allowed. (default 10.0.0.0/24)',
   'service-node-port-range':
     "A port range to reserve for services with NodePort visibility. Example: '30000-32767'. Inclusive at both ends of the range. (default 30000-32767)",
+  v: 'number for the log level verbosity (2: one line per request with verb, URI, user, status and latency, on stderr)',
+  controllers: `kube-controller-manager controllers to run in process. '*' or 'all' enables all, 'foo' enables the controller named 'foo', '-foo' disables it. Controllers: ${Object.entries(
+    CONTROLLERS,
+  )
+    .map(([name, alias]) => `${name} (${alias})`)
+    .join(', ')}. (default none)`,
+  'enable-fault-injection': 'Serve /debug/kapi/faults (system:masters only) to inject errors, latency and watch drops. (default false)',
+  'request-journal-size':
+    'Requests kept in the request journal (/debug/kapi/requests, system:masters only); 0 disables it. (default 10000)',
+  nodes:
+    'Simulated Ready nodes (kapi-node-1...) whose pods are scheduled and moved Pending -> Running (Job pods -> Succeeded); no container runs. (default 1 with a workload controller: deployment, replicaset, daemonset, statefulset, job; else 0)',
+  'simulated-pod-start-delay': 'How long a scheduled pod on a simulated node stays Pending before it runs. (default 0s)',
+  'simulated-job-pod-duration': "How long a Job's pod runs on a simulated node before it succeeds. (default 0s)",
+  'simulated-pod-failure-rate':
+    "The share (0-1) of pods on simulated nodes whose containers fail: restartPolicy Never pods end Failed, others crash-loop (CrashLoopBackOff, not Ready); a pod's kapi-env.io/simulate annotation (fail, unready, ok) decides instead. (default 0)",
+  'simulated-pod-unready-rate': 'The share (0-1) of the other pods on simulated nodes that run with containers never Ready. (default 0)',
+  'simulated-crash-loop-backoff': "A crash-looping container's first restart back-off, doubled per restart up to 5m. (default 10s)",
+  'simulated-clock':
+    "Start the controllers' clock (CronJob schedules) at this time, 'now' or RFC 3339, standing still until advanced (env.clock.advance). (default the wall clock)",
+  'enable-admission-plugins': `admission plugins that should be enabled in addition to default enabled ones (${ADMISSION_DEFAULTS}). Comma-delimited list of admission plugins: ${ADMISSION_PLUGINS}. The order of plugins in this flag does not matter.`,
+  'disable-admission-plugins': `admission plugins that should be disabled although they are in the default enabled plugins list (${ADMISSION_DEFAULTS}). Comma-delimited list of admission plugins: ${ADMISSION_PLUGINS}. The order of plugins in this flag does not matter.`,
+  'admission-control-config-file': 'File with admission control configuration.',
+  ...AUTHN_FLAG_HELP,
 };
 
 export interface ParseOptions {
@@ -135,6 +238,7 @@ export interface ParseOptions {
  */
 export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeFlags {
   const out: ServeFlags = {
+    authorizationModes: [...DEFAULT_AUTHORIZATION_MODES],
     etcdServers: [],
     etcdPrefix: '/registry',
     securePort: 6443,
@@ -144,10 +248,20 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     storageBackend: 'etcd3',
     serviceClusterIPRange: DEFAULT_SERVICE_CLUSTER_IP_RANGE,
     serviceNodePortRange: DEFAULT_SERVICE_NODE_PORT_RANGE,
+    verbosity: 0,
+    controllers: [],
+    faultInjection: false,
+    authentication: {},
+    enableAdmissionPlugins: [],
+    disableAdmissionPlugins: [],
     ...opts.defaults,
   };
+  /** StringSlice flags given so far: the first occurrence replaces the default, later ones add. */
+  const seenSlices = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
-    const arg = opts.inlineValues && !argv[i].startsWith('-') ? `--${argv[i]}` : argv[i];
+    const given = opts.inlineValues && !argv[i].startsWith('-') ? `--${argv[i]}` : argv[i];
+    // -v is klog's one shorthand (`-v=2`, `-v 2`).
+    const arg = /^-v(=|$)/.test(given) ? `-${given}` : given;
     if (!arg.startsWith('--')) throw new FlagError(`unexpected argument "${arg}"`);
     let name = arg.slice(2);
     let value: string | undefined;
@@ -158,7 +272,11 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     }
     if (!(name in SERVE_FLAGS)) throw new FlagError(`unknown flag: --${name}`);
     if (value === undefined) {
-      if (name === 'watch-cache' && (opts.inlineValues || argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) value = 'true';
+      if (
+        (name === 'watch-cache' || name === 'enable-fault-injection' || AUTHN_BOOL_FLAGS.has(name)) &&
+        (opts.inlineValues || argv[i + 1] === undefined || argv[i + 1].startsWith('--'))
+      )
+        value = 'true';
       else if (opts.inlineValues) throw new FlagError(`flag needs an argument: --${name}`);
       else {
         value = argv[++i];
@@ -166,6 +284,24 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
       }
     }
     switch (name) {
+      case 'authorization-mode':
+        // pflag's StringSlice: comma separated, each value as given.
+        out.authorizationModes = value === '' ? [] : value.split(',');
+        break;
+      case 'authorization-webhook-config-file':
+        out.authorizationWebhookConfigFile = value;
+        break;
+      case 'authorization-webhook-version':
+        if (value !== 'v1' && value !== 'v1beta1')
+          throw new FlagError(`invalid authorization version: ${JSON.stringify(value)} (v1 and v1beta1 are supported)`);
+        out.authorizationWebhookVersion = value;
+        break;
+      case 'authorization-webhook-cache-authorized-ttl':
+        out.authorizationWebhookCacheAuthorizedTTLMs = parseDuration(value);
+        break;
+      case 'authorization-webhook-cache-unauthorized-ttl':
+        out.authorizationWebhookCacheUnauthorizedTTLMs = parseDuration(value);
+        break;
       case 'etcd-servers':
         out.etcdServers = value
           .split(',')
@@ -243,8 +379,86 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
           );
         out.serviceNodePortRange = value;
         break;
+      case 'v': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || n > 2 ** 31)
+          throw new FlagError(`invalid argument "${value}" for "-v, --v" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+        out.verbosity = n;
+        break;
+      }
+      case 'controllers': {
+        const enabled = parseControllers(value.split(','));
+        if (typeof enabled === 'string') throw new FlagError(enabled);
+        out.controllers = enabled;
+        break;
+      }
+      case 'enable-fault-injection':
+        out.faultInjection = parseBoolFlag(name, value);
+        break;
+      case 'enable-admission-plugins':
+        out.enableAdmissionPlugins = stringSlice(out.enableAdmissionPlugins, value, !seenSlices.has(name));
+        seenSlices.add(name);
+        break;
+      case 'disable-admission-plugins':
+        out.disableAdmissionPlugins = stringSlice(out.disableAdmissionPlugins, value, !seenSlices.has(name));
+        seenSlices.add(name);
+        break;
+      case 'admission-control-config-file':
+        out.admissionControlConfigFile = value;
+        break;
+      case 'nodes': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > 1000) throw new FlagError(`invalid argument "${value}" for "--nodes" flag`);
+        out.nodes = n;
+        break;
+      }
+      case 'simulated-pod-start-delay':
+      case 'simulated-job-pod-duration': {
+        const ms = parseDuration(value);
+        if (ms < 0) throw new FlagError(`--${name} can not be negative value`);
+        if (name === 'simulated-pod-start-delay') out.podStartDelayMs = ms;
+        else out.jobPodDurationMs = ms;
+        break;
+      }
+      case 'simulated-pod-failure-rate':
+      case 'simulated-pod-unready-rate': {
+        const r = Number(value);
+        if (value.trim() === '' || !(r >= 0 && r <= 1)) throw new FlagError(`invalid argument "${value}" for "--${name}" flag: want a number from 0 to 1`);
+        if (name === 'simulated-pod-failure-rate') out.podFailureRate = r;
+        else out.podUnreadyRate = r;
+        break;
+      }
+      case 'simulated-crash-loop-backoff': {
+        const ms = parseDuration(value);
+        if (ms <= 0) throw new FlagError(`--${name} must be positive`);
+        out.crashLoopBackOffMs = ms;
+        break;
+      }
+      case 'simulated-clock': {
+        const t = value === 'now' ? Date.now() : Date.parse(value);
+        if (Number.isNaN(t)) throw new FlagError(`invalid argument "${value}" for "--simulated-clock" flag: want 'now' or an RFC 3339 time`);
+        out.simulatedClock = t;
+        break;
+      }
+      case 'request-journal-size': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0) throw new FlagError(`invalid argument "${value}" for "--request-journal-size" flag`);
+        out.requestJournalSize = n;
+        break;
+      }
+      default:
+        if (name in AUTHN_FLAG_HELP) {
+          const refused = applyAuthnFlag(out.authentication, name, value, parseBool);
+          if (refused) throw new FlagError(refused);
+        }
     }
   }
+  const admissionErrors = admissionFlagErrors(out.enableAdmissionPlugins, out.disableAdmissionPlugins);
+  if (admissionErrors.length) throw new FlagError(admissionErrors.length === 1 ? admissionErrors[0] : `[${admissionErrors.join(', ')}]`);
+  const authnInvalid = validateAuthnFlags(out.authentication);
+  if (authnInvalid) throw new FlagError(authnInvalid);
+  const authzErrors = validateAuthorizationModes(out.authorizationModes, out.authorizationWebhookConfigFile);
+  if (authzErrors.length) throw new FlagError(authzErrors.length === 1 ? authzErrors[0] : `[${authzErrors.join(', ')}]`);
   if (!!out.tlsCertFile !== !!out.tlsPrivateKeyFile)
     throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
   return out;
@@ -294,10 +508,21 @@ export async function readFlagFiles(flags: ServeFlags): Promise<FlagFiles> {
 /** The ServerConfig the flags describe; storage, certificates and what no flag sets come from the caller. */
 export function serverConfigFromFlags(
   flags: ServeFlags,
-  base: Pick<ServerConfig, 'storage' | 'tls'> & Pick<ServerConfig, 'bookmarkIntervalMs' | 'advertiseAddress'>,
+  base: Pick<ServerConfig, 'storage' | 'tls'> & Pick<ServerConfig, 'bookmarkIntervalMs' | 'advertiseAddress' | 'rootCaPem'>,
 ): ServerConfig {
   return {
     ...base,
+    authorization: {
+      modes: flags.authorizationModes,
+      webhook: flags.authorizationWebhookConfigFile
+        ? {
+            configFile: flags.authorizationWebhookConfigFile,
+            version: flags.authorizationWebhookVersion,
+            authorizedTTLMs: flags.authorizationWebhookCacheAuthorizedTTLMs,
+            unauthorizedTTLMs: flags.authorizationWebhookCacheUnauthorizedTTLMs,
+          }
+        : undefined,
+    },
     bindAddress: flags.bindAddress,
     port: flags.securePort,
     watchCache: flags.watchCache,
@@ -307,5 +532,24 @@ export function serverConfigFromFlags(
     compactionIntervalMs: flags.etcdCompactionIntervalMs,
     serviceClusterIPRange: flags.serviceClusterIPRange,
     serviceNodePortRange: flags.serviceNodePortRange,
+    requestLog: flags.verbosity >= 2 ? (e) => process.stderr.write(`${formatRequestLog(e)}\n`) : undefined,
+    controllers: flags.controllers,
+    faultInjection: flags.faultInjection,
+    requestJournalSize: flags.requestJournalSize,
+    simulation: {
+      nodes: flags.nodes,
+      podStartDelayMs: flags.podStartDelayMs,
+      jobPodDurationMs: flags.jobPodDurationMs,
+      podFailureRate: flags.podFailureRate,
+      podUnreadyRate: flags.podUnreadyRate,
+      crashLoopBackOffMs: flags.crashLoopBackOffMs,
+    },
+    simulatedClock: flags.simulatedClock,
+    authentication: flags.authentication,
+    admission: {
+      enable: flags.enableAdmissionPlugins,
+      disable: flags.disableAdmissionPlugins,
+      configFile: flags.admissionControlConfigFile,
+    },
   };
 }

@@ -8,17 +8,21 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { DefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import { AdmissionChain } from './admission/index.js';
-import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { setupAdmission } from './admission-setup.js';
 import { pathNotFound } from './api/errors.js';
 import { CRDController } from './apiextensions/controller.js';
-import { BearerTokenAuthenticator, X509Authenticator } from './authn/index.js';
-import { AlwaysAllowAuthenticated } from './authz/index.js';
+import { setupAuthentication } from './authentication.js';
+import { setupAuthorization } from './authorization.js';
+import type { PermissionsReport } from './authz/usage.js';
 import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins } from './bootstrap.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseDuration, type ServerConfig } from './config.js';
+import { ControllerClock } from './controllers/clock.js';
 import { type ClusterControllers, startClusterControllers } from './controllers/index.js';
-import type { HealthCheck } from './endpoints/health.js';
+import { withDebugEndpoints } from './debug/endpoint.js';
+import { FaultInjector } from './debug/faults.js';
+import { RequestJournal } from './debug/journal.js';
+import { type HealthCheck, versionInfo } from './endpoints/health.js';
 import { NonResourceHandler } from './endpoints/nonresource.js';
 import { OpenAPIRegistry } from './endpoints/openapi/registry.js';
 import { ResourceHandler } from './endpoints/resource.js';
@@ -26,10 +30,13 @@ import { ResourceRouter } from './endpoints/router.js';
 import { TableRenderer } from './endpoints/tables/renderer.js';
 import { WatchServer } from './endpoints/watch.js';
 import { buildHandlerChain, type HandlerChainConfig } from './filters/index.js';
+import { withPermissionsReport } from './filters/permissions.js';
+import { logRequest } from './filters/request-log.js';
 import { requestTimedOut } from './filters/timeout.js';
 import { type ApiHandler, apiRequest } from './http/request.js';
 import { isWebSocketRequest, listen, plainResponse, releaseSocket, type Serving } from './http/serving.js';
 import type { ManagedLister, ResourceLister } from './registry/lister.js';
+import { RBAC_BOOTSTRAP_HOOK } from './registry/resources/rbac.js';
 import { isStorageError } from './storage/interface.js';
 
 export interface ApiServer {
@@ -37,6 +44,16 @@ export interface ApiServer {
   url: string;
   port: number;
   router: ResourceRouter;
+  /** The requests served (--request-journal-size entries, newest last). */
+  journal: RequestJournal;
+  /** Fault injection rules, applied at the end of the handler chain. */
+  faults: FaultInjector;
+  /** The controllers' clock (CronJob schedules): `clock.advance(ms)` (--simulated-clock stops it otherwise). */
+  clock: ControllerClock;
+  /** Resolves when the in-process controllers have reconciled what they observed so far. */
+  controllersIdle(): Promise<void>;
+  /** What a user was authorized (or refused) so far: the least-privilege report (authz/usage.ts). */
+  permissionsUsed(user: string): PermissionsReport;
   close(): Promise<void>;
 }
 
@@ -67,20 +84,24 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const openapi = new OpenAPIRegistry();
   // Built-in resources and custom resources are installed alike: a Store, a lister, discovery, OpenAPI.
   const install = { router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi };
+  // The authenticators, and what serviceaccounts/token and TokenReview use of them.
+  const authentication = await setupAuthentication(config.authentication, router);
+  // The authorizer chain (--authorization-mode), and what access reviews and RBAC's escalation checks use of it.
+  const authorization = await setupAuthorization(config.authorization, router);
   const serverOptions = {
+    authentication: authentication.api,
+    authorization: authorization.api,
     serviceClusterIPRange: config.serviceClusterIPRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE,
     serviceNodePortRange: config.serviceNodePortRange ?? DEFAULT_SERVICE_NODE_PORT_RANGE,
   };
   const built = await installBuiltins(install, serverOptions);
-  // Like kube's plugin: the namespace informer's copy first, a live read when it has not seen the namespace yet.
-  const namespaces = router.get('', 'v1', 'namespaces');
-  const nsLifecycle = new NamespaceLifecycle(
-    async (name) =>
-      (namespaces?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.('', name) ?? storage.get(`/namespaces/${name}`),
-  );
-  admission.addMutating(nsLifecycle);
-  admission.addMutating(new DefaultTolerationSeconds());
-  admission.addValidating(nsLifecycle);
+  await authorization.start();
+  // The bootstrap policy is stored once the server serves (kube's rbac/bootstrap-roles post-start hook);
+  // the authorizer knows it from now on.
+  let rbacBootstrapped = false;
+  let rbacBootstrap: Promise<void> = Promise.resolve();
+  // The admission plugins --enable/--disable-admission-plugins leave on, in kube's order (admission-setup.ts).
+  await setupAdmission(admission, router, authorization.authorizers, config.admission);
   await bootstrapNamespaces(router);
   const crds = new CRDController(install);
   await crds.start();
@@ -93,6 +114,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     { name: 'log', check: async () => true },
     { name: 'etcd', check: () => storage.healthy() },
     { name: 'poststarthook/crd-informer-synced', check: async () => crds.synced },
+    { name: `poststarthook/${RBAC_BOOTSTRAP_HOOK}`, check: async () => rbacBootstrapped },
   ];
   let serving: Serving | undefined;
   const nonResource = new NonResourceHandler({
@@ -100,27 +122,46 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     openapi,
     checks,
     serverAddress: () => `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}`,
+    version: versionInfo(config.kubeVersion),
   });
 
   /** The end of the chain: resource requests to the REST handlers, anything else to the non-resource ones. */
   const api: ApiHandler = async (r) => {
     try {
       if (r.info.isResourceRequest) return await resources.handle(r);
+      if (authentication.serveDiscovery(r, `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}`)) return;
       if (!(await nonResource.handle(r))) throw pathNotFound();
     } catch (e) {
       throw isStorageError(e, 'Unreachable') ? requestTimedOut() : e;
     }
   };
+  // The journal records what the handlers answered (injected faults included); the debug endpoints and the
+  // faults sit inside it. A write's object before comes from the resource's watch cache, never a storage read.
+  const journal = new RequestJournal(config.requestJournalSize ?? 10_000, (r) => {
+    const served = router.get(r.info.apiGroup, r.info.apiVersion, r.info.resource);
+    return (served?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.(r.info.namespace, r.info.name);
+  });
+  const faults = new FaultInjector();
+  const debugFilters = [
+    journal.filter,
+    withDebugEndpoints({ journal, faults: config.faultInjection ? faults : undefined }),
+    withPermissionsReport(authorization.permissions),
+    faults.filter,
+  ];
   const chainConfig: HandlerChainConfig = {
-    authenticators: [new X509Authenticator(), new BearerTokenAuthenticator()],
-    authorizers: [new AlwaysAllowAuthenticated()],
+    authenticators: authentication.authn.authenticators,
+    anonymous: authentication.authn.anonymous,
+    authorizers: authorization.authorizers,
+    permissions: authorization.permissions,
     timeout: { requestTimeoutMs: config.requestTimeoutMs ?? 60_000, parseDuration },
+    extra: debugFilters,
   };
   const serve = buildHandlerChain(api, chainConfig);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const res = plainResponse(req, socket);
     const r = apiRequest(req, res);
+    if (config.requestLog) logRequest(r, config.requestLog);
     // Anything but a WebSocket watch we serve is answered as any other request (kube's
     // filters answer a refused upgrade with its 401/403 Status), and the connection closes.
     if (!isWebSocketRequest(req) || !watch.canUpgrade(router, r.info)) {
@@ -145,7 +186,9 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
         port: config.port,
       },
       (req, res) => {
-        void serve(apiRequest(req, res));
+        const r = apiRequest(req, res);
+        if (config.requestLog) logRequest(r, config.requestLog);
+        void serve(r);
       },
       onUpgrade,
     );
@@ -157,16 +200,35 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   // kube's post-start hooks create them once it serves.
   // Then the in-process controllers (local APIServices, FlowSchema conditions) reconcile what exists.
   let controllers: ClusterControllers | undefined;
+  const clock = new ControllerClock(config.simulatedClock);
+  let tokenController: { stop(): void } | undefined;
   try {
-    await bootstrapSystemObjects(router, {
+    const systemObjectsContext = {
       ...serverOptions,
       advertiseAddress: config.advertiseAddress ?? config.bindAddress,
       port: serving.port,
+    };
+    await bootstrapSystemObjects(router, systemObjectsContext);
+    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK)
+      .then(() => authorization.bootstrapped())
+      .then(
+        () => {
+          rbacBootstrapped = true;
+        },
+        (e) => console.error('kapi-env: storing the RBAC bootstrap policy failed:', e instanceof Error ? e.message : e),
+      );
+    controllers = await startClusterControllers(router, {
+      enabled: config.controllers,
+      rootCaPem: config.rootCaPem ?? config.tls.clientCaPem,
+      simulation: config.simulation,
+      clock,
+      openapi,
     });
-    controllers = await startClusterControllers(router);
+    tokenController = await authentication.startControllers(config.rootCaPem ?? config.tls.clientCaPem);
   } catch (e) {
     releaseGuard();
     await serving.close();
+    await authorization.stop();
     crds.stop();
     built.stop();
     throw e;
@@ -217,12 +279,20 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     url: `https://${urlHost}:${serving.port}`,
     port: serving.port,
     router,
+    journal,
+    faults,
+    clock,
+    controllersIdle: () => controllers.idle(),
+    permissionsUsed: (user) => authorization.permissions.report(user),
     close: async () => {
+      await rbacBootstrap;
       if (compactTimer) clearInterval(compactTimer);
       clearInterval(bookmarkTimer);
       watch.closeAll();
       await serving!.close();
       controllers.stop();
+      tokenController.stop();
+      await authorization.stop();
       crds.stop();
       built.stop();
       releaseGuard();

@@ -91,6 +91,9 @@ describe.each(BACKENDS)('pods on %s storage', (storage) => {
       ],
       dnsPolicy: 'ClusterFirst',
       enableServiceLinks: true,
+      // The Priority admission plugin's (no class named, no global default).
+      preemptionPolicy: 'PreemptLowerPriority',
+      priority: 0,
       restartPolicy: 'Always',
       schedulerName: 'default-scheduler',
       securityContext: {},

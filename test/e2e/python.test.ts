@@ -16,8 +16,7 @@ try {
 }
 
 /**
- * The groups kube-apiserver 1.32 serves at /apis for the built-in catalog (core excluded; the
- * authentication and authorization review groups are not served yet), in its order: the
+ * The groups kube-apiserver 1.32 serves at /apis for the built-in catalog (core excluded), in its order: the
  * aggregator lists apiregistration.k8s.io first, then one group per APIService sorted by
  * groupPriorityMinimum descending, ties by APIService name (v1.admissionregistration.k8s.io before
  * v1.apiextensions.k8s.io, both 16700). Priorities from kube's apiVersionPriorities
@@ -27,6 +26,8 @@ const SERVED_GROUPS = [
   'apiregistration.k8s.io', // first, the aggregator's own
   'apps', // 17800
   'events.k8s.io', // 17750
+  'authentication.k8s.io', // 17700
+  'authorization.k8s.io', // 17600
   'autoscaling', // 17500
   'batch', // 17400
   'certificates.k8s.io', // 17300

@@ -5,8 +5,8 @@
 // printers, and the binding/eviction/log/exec subresources.
 
 import { describe, expect, it } from 'vitest';
-import { DefaultTolerationSeconds } from '../../src/server/admission/default-toleration-seconds.js';
 import { AdmissionChain } from '../../src/server/admission/index.js';
+import { DefaultTolerationSeconds } from '../../src/server/admission/plugins/default-toleration-seconds.js';
 import { formatQuantity, parseQuantity } from '../../src/server/api/quantity.js';
 import type { KubeObject } from '../../src/server/api/types.js';
 import type { BuiltinResource } from '../../src/server/registry/builtin.js';

@@ -370,3 +370,32 @@ export function toStatus(e: unknown): Status {
   if (isStatusError(e)) return e.status;
   return internalError(e).status;
 }
+
+/**
+ * webhookerrors.ToStatusErr: a webhook's refusal, the Status it answered kept (code at least 400,
+ * status Failure), its message prefixed `admission webhook "<name>" denied the request`.
+ */
+export function admissionWebhookDenied(webhook: string, result: unknown): StatusError {
+  const r = (typeof result === 'object' && result !== null ? result : {}) as Partial<Status> & Record<string, unknown>;
+  const deniedBy = `admission webhook "${webhook}" denied the request`;
+  const code = typeof r.code === 'number' && r.code >= 400 ? r.code : 400;
+  const message = r.message ? `${deniedBy}: ${r.message}` : r.reason ? `${deniedBy}: ${r.reason}` : `${deniedBy} without explanation`;
+  const reason = (typeof r.reason === 'string' ? r.reason : '') as StatusReason;
+  const details = typeof r.details === 'object' && r.details !== null ? (r.details as StatusDetails) : undefined;
+  return new StatusError(code, reason, message, details);
+}
+
+/**
+ * A ValidatingAdmissionPolicy's denial: admission.NewForbidden's message (`<resource> "<name>" is
+ * forbidden: ...`) with the validation's reason (Invalid by default) and reasonToCode's code.
+ */
+export function admissionPolicyDenied(gr: GroupResource, name: string, message: string, reason: string): StatusError {
+  const codes: Record<string, number> = { Forbidden: 403, Unauthorized: 401, RequestEntityTooLarge: 413, Invalid: 422 };
+  const r = (reason || 'Invalid') as StatusReason;
+  return new StatusError(codes[r] ?? 422, r, `${qualifiedResource(gr)} "${name}" is forbidden: ${message}`, {
+    name,
+    group: gr.group,
+    kind: gr.resource,
+    causes: [{ message }],
+  });
+}

@@ -6,13 +6,17 @@
 // the custom resources are removed, the API uninstalled and the cleanup
 // finalizer dropped so the CRD goes.
 
+import type { GVR } from '../admission/plugins/deps.js';
+import { serviceResolver } from '../admission/webhook/index.js';
 import type { CRD, CRDCondition } from '../api/apiextensions.js';
 import type { ResourceDescriptor } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
 import { compareVersions } from '../endpoints/discovery.js';
 import { type InstallContext, type InstalledResource, installResource } from '../endpoints/install.js';
+import type { ResourceRouter } from '../endpoints/router.js';
 import { nowRFC3339 } from '../registry/meta.js';
 import { CLEANUP_FINALIZER, CRD_KEY_PREFIX } from '../registry/resources/apiextensions.js';
+import type { RequestContext } from '../registry/strategy.js';
 import type { StorageWatch } from '../storage/interface.js';
 import { makeConverter } from './conversion.js';
 import { customResourceStrategy } from './strategy.js';
@@ -45,6 +49,30 @@ export function defaultDeprecationWarning(crd: CRD, version: string): string {
   return newer.length ? `${msg}; use ${group}/${newer[0]} ${names.kind}` : msg;
 }
 
+const SYSTEM_CTX = (namespace: string): RequestContext => ({
+  user: { username: 'system:apiserver', groups: ['system:masters'] },
+  namespace: namespace || undefined,
+  dryRun: false,
+  warnings: [],
+});
+
+/** Services, EndpointSlices and Endpoints as the conversion webhook's service resolution reads them (cache first). */
+function servedObjects(router: ResourceRouter) {
+  const served = (r: GVR) => router.get(r.group, r.version, r.resource);
+  return {
+    get: async (r: GVR, namespace: string, name: string) => {
+      const s = served(r);
+      if (!s) return undefined;
+      const cached = (s.lister as { cachedGet?(ns: string, n: string): KubeObject | undefined }).cachedGet?.(namespace, name);
+      return cached ?? s.store.get(SYSTEM_CTX(namespace), name).catch(() => undefined);
+    },
+    list: async (r: GVR, namespace: string) => {
+      const s = served(r);
+      return s ? (await s.lister.list({ namespace, resourceVersion: '0' })).items : [];
+    },
+  };
+}
+
 export class CRDController {
   synced = false;
   private watch?: StorageWatch;
@@ -54,7 +82,11 @@ export class CRDController {
   private stopped = false;
   private retry?: NodeJS.Timeout;
 
-  constructor(private readonly opts: InstallContext) {}
+  private readonly resolveService: ReturnType<typeof serviceResolver>;
+
+  constructor(private readonly opts: InstallContext) {
+    this.resolveService = serviceResolver(servedObjects(opts.router));
+  }
 
   /** Reconciles every stored CRD, then follows changes; the CRD resource is already served from the catalog. */
   async start(): Promise<void> {
@@ -186,7 +218,7 @@ export class CRDController {
     const storageVersion = crd.spec.versions.find((v) => v.storage)!.name;
     const group = crd.spec.group;
     const n = crd.spec.names;
-    const convert = makeConverter(crd);
+    const convert = makeConverter(crd, this.resolveService);
     const storageAPIVersion = `${group}/${storageVersion}`;
     for (const v of crd.spec.versions) {
       if (!v.served) continue;

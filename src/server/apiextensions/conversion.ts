@@ -1,39 +1,49 @@
 // Custom resource conversion between versions: strategy None rewrites
 // apiVersion only; strategy Webhook sends a ConversionReview (v1) to the CRD's
-// webhook, as apiextensions-apiserver's webhook converter does.
+// webhook, as apiextensions-apiserver's webhook converter does, through the
+// admission webhooks' client: `url`, or a `service` reference resolved through
+// the Service (ExternalName, EndpointSlices, Endpoints) with the TLS server name
+// `<name>.<namespace>.svc`, the caBundle the only trusted CA.
 
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'undici';
+import type { ClientConfig } from '../admission/webhook/accessor.js';
+import { callWebhook, type ServiceResolver } from '../admission/webhook/client.js';
 import type { CRD } from '../api/apiextensions.js';
 import { internalError, type StatusError } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 
 export type Converter = (obj: KubeObject, toAPIVersion: string) => Promise<KubeObject>;
 
-const WEBHOOK_TIMEOUT_MS = 30_000;
+/** apiextensions-apiserver's webhook converter timeout. */
+const WEBHOOK_TIMEOUT_S = 30;
 
 /** The webhook converter's error, a 500 InternalError (apierrors.NewInternalError) naming the target kind. */
 function failure(gvk: string, why: string): StatusError {
   return internalError(`conversion webhook for ${gvk} failed: ${why}`);
 }
 
-export function makeConverter(crd: CRD): Converter {
+const noServices: ServiceResolver = async (ref) => {
+  throw new Error(`service "${ref.name}" not found`);
+};
+
+/** The CRD's webhook clientConfig as the webhook client takes it (caBundle decoded from base64, port 443 by default). */
+function clientConfigOf(crd: CRD): ClientConfig {
+  const cc = crd.spec.conversion?.webhook?.clientConfig ?? {};
+  return {
+    ...(cc.url ? { url: cc.url } : {}),
+    ...(cc.service
+      ? { service: { namespace: cc.service.namespace, name: cc.service.name, path: cc.service.path, port: cc.service.port ?? 443 } }
+      : {}),
+    ...(cc.caBundle ? { caBundle: Buffer.from(cc.caBundle, 'base64').toString('utf8') } : {}),
+  };
+}
+
+export function makeConverter(crd: CRD, resolveService: ServiceResolver = noServices): Converter {
   const conv = crd.spec.conversion;
   if (conv?.strategy !== 'Webhook') {
     return async (obj, to) => (obj.apiVersion === to ? obj : { ...obj, apiVersion: to });
   }
-  const cc = conv.webhook?.clientConfig ?? {};
-  const url =
-    cc.url ??
-    (cc.service ? `https://${cc.service.name}.${cc.service.namespace}.svc:${cc.service.port ?? 443}${cc.service.path ?? ''}` : '');
-  // The HTTP client is loaded with the first conversion: only webhook conversions need it,
-  // and it costs more to load than the rest of a server start.
-  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
-  const connect = () =>
-    (client ??= import('undici').then(({ Agent, request }) => ({
-      agent: new Agent({ connect: { ca: cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined }, connections: 8 }),
-      request,
-    })));
+  const cc = clientConfigOf(crd);
   return async (obj, to) => {
     if (obj.apiVersion === to) return obj;
     const gvk = `${to}, Kind=${crd.spec.names.kind}`;
@@ -45,20 +55,9 @@ export function makeConverter(crd: CRD): Converter {
     };
     let body: unknown;
     try {
-      const { agent, request } = await connect();
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        body: JSON.stringify(review),
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        headersTimeout: WEBHOOK_TIMEOUT_MS,
-        bodyTimeout: WEBHOOK_TIMEOUT_MS,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`the server responded with status ${res.statusCode}: ${text.slice(0, 200)}`);
-      body = JSON.parse(text);
+      body = await callWebhook(cc, review, WEBHOOK_TIMEOUT_S, resolveService);
     } catch (e) {
-      throw failure(gvk, `Post "${url}": ${(e as Error).message}`);
+      throw failure(gvk, e instanceof Error ? e.message : String(e));
     }
     const response = isPlainObject(body) && isPlainObject(body.response) ? body.response : undefined;
     if (!response) throw failure(gvk, 'conversion webhook response was absent');

@@ -15,7 +15,46 @@ export type AuthnResult =
   | { kind: 'invalid'; reason: string };
 
 export interface Authenticator {
-  authenticate(req: ServerRequest): AuthnResult;
+  authenticate(req: ServerRequest): AuthnResult | Promise<AuthnResult>;
+}
+
+/**
+ * kube's authenticator.Token: a bearer token's owner. `audiences` are those the request is for (the API
+ * audiences, or a TokenReview's); a token authenticator answers `none` for a token it does not recognise
+ * (another issuer, another format) and `invalid` for one it recognises and refuses.
+ */
+export interface TokenAuthenticator {
+  authenticateToken(token: string, audiences: string[]): Promise<TokenResult>;
+}
+
+export type TokenResult =
+  | { kind: 'user'; user: UserInfo /** The audiences the token was accepted for (TokenReview status.audiences). */; audiences?: string[] }
+  | { kind: 'none' }
+  | { kind: 'invalid'; reason: string };
+
+/** kube's bearertoken authenticator error when no token authenticator owns a token. */
+export const INVALID_BEARER_TOKEN = 'invalid bearer token';
+
+/**
+ * Token authenticators in order (kube's union of token authenticators): the first user wins; with none, the
+ * refusals aggregated as utilerrors.NewAggregate prints them (one alone, several in brackets), or `invalid
+ * bearer token` when none recognised the token.
+ */
+export async function authenticateToken(authenticators: TokenAuthenticator[], token: string, audiences: string[]): Promise<TokenResult> {
+  const reasons: string[] = [];
+  for (const a of authenticators) {
+    const r = await a.authenticateToken(token, audiences);
+    if (r.kind === 'user') return r;
+    if (r.kind === 'invalid') reasons.push(r.reason);
+  }
+  if (reasons.length === 0) return { kind: 'invalid', reason: INVALID_BEARER_TOKEN };
+  return { kind: 'invalid', reason: reasons.length === 1 ? reasons[0] : `[${reasons.join(', ')}]` };
+}
+
+/** kube's AuthenticatedGroupAdder: every authenticated user but system:anonymous is in system:authenticated. */
+export function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  if (user.groups.includes('system:authenticated') || user.username === 'system:anonymous') return user;
+  return { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -59,28 +98,42 @@ const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
 /**
  * Bearer tokens, from `Authorization: Bearer <token>` or, on a WebSocket upgrade, the
  * `base64url.bearer.authorization.k8s.io.<token>` subprotocol (k8s.io/apiserver
- * pkg/authentication/request/bearertoken and request/websocket). No token
- * authenticator is configured, so every token is invalid: 401, never anonymous.
- * Other schemes (Basic) are not bearer credentials and are passed over, as kube does.
+ * pkg/authentication/request/bearertoken and request/websocket), handed to the token authenticators
+ * (static tokens, service accounts, bootstrap tokens, OIDC): a token none accepts is a 401, never
+ * anonymous. Other schemes (Basic) are not bearer credentials and are passed over, as kube does.
  */
 export class BearerTokenAuthenticator implements Authenticator {
-  authenticate(req: ServerRequest): AuthnResult {
-    const header = String(req.headers.authorization ?? '').trim();
-    if (header) {
-      const parts = header.split(' ');
-      if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer' && parts[1] !== '')
-        return { kind: 'invalid', reason: 'invalid bearer token' };
-    }
-    if (isWebSocketRequest(req)) {
-      const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
-        .split(',')
-        .map((p) => p.trim());
-      const token = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
-      // An empty token is no credential; anything else cannot be a valid token here.
-      if (token !== undefined && token.length > BEARER_PROTOCOL_PREFIX.length) return { kind: 'invalid', reason: 'invalid bearer token' };
-    }
-    return { kind: 'none' };
+  constructor(
+    private readonly tokens: TokenAuthenticator[] = [],
+    /** --api-audiences: what a token must be meant for to reach this server. */
+    private readonly apiAudiences: string[] = [],
+  ) {}
+
+  async authenticate(req: ServerRequest): Promise<AuthnResult> {
+    const token = bearerToken(req);
+    if (token === undefined) return { kind: 'none' };
+    const r = await authenticateToken(this.tokens, token, this.apiAudiences);
+    return r.kind === 'user' ? { kind: 'user', user: r.user } : r;
   }
+}
+
+/** The request's bearer token, from the Authorization header or a WebSocket's bearer subprotocol. */
+export function bearerToken(req: ServerRequest): string | undefined {
+  const header = String(req.headers.authorization ?? '').trim();
+  if (header) {
+    const parts = header.split(' ');
+    if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer' && parts[1] !== '') return parts[1];
+  }
+  if (isWebSocketRequest(req)) {
+    const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim());
+    const proto = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
+    // An empty token is no credential.
+    if (proto !== undefined && proto.length > BEARER_PROTOCOL_PREFIX.length)
+      return Buffer.from(proto.slice(BEARER_PROTOCOL_PREFIX.length), 'base64url').toString('utf8');
+  }
+  return undefined;
 }
 
 /**
@@ -88,19 +141,16 @@ export class BearerTokenAuthenticator implements Authenticator {
  * when an earlier credential was invalid; with no user, any invalid credential is a 401.
  * Adds system:authenticated like kube's AuthenticatedGroupAdder.
  */
-export function authenticate(authenticators: Authenticator[], req: ServerRequest): AuthnResult {
+export async function authenticate(authenticators: Authenticator[], req: ServerRequest): Promise<AuthnResult> {
   let invalid: AuthnResult | undefined;
   for (const a of authenticators) {
-    const r = a.authenticate(req);
+    const r = await a.authenticate(req);
     if (r.kind === 'none') continue;
     if (r.kind === 'invalid') {
       invalid ??= r;
       continue;
     }
-    if (!r.user.groups.includes('system:authenticated') && r.user.username !== 'system:anonymous') {
-      return { kind: 'user', user: { ...r.user, groups: [...r.user.groups, 'system:authenticated'] } };
-    }
-    return r;
+    return { kind: 'user', user: withAuthenticatedGroup(r.user) };
   }
   return invalid ?? { kind: 'none' };
 }

@@ -1,22 +1,21 @@
-// Authorization: may this user do this? Authorizers form a chain asked in
-// turn, as k8s.io/apiserver's union authorizer does (RBAC and webhook there).
+// Authorization: may this user do this? Authorizers form a chain asked in turn,
+// as k8s.io/apiserver's union authorizer does: the first allow or deny decides,
+// no opinion passes to the next; when none decides, the request is refused with
+// every authorizer's reason. The chain per --authorization-mode is in modes.ts.
 
+import type { AuthorizationAttributes, AuthorizationDecision, RulesResolution } from '../api/authorization.js';
 import type { UserInfo } from '../api/types.js';
 import type { RequestInfo } from '../http/request-info.js';
 
 /** kube's authorizer.Attributes: the user and what RequestInfo says the request asks for. */
-export interface Attributes
-  extends Pick<
-    RequestInfo,
-    'verb' | 'isResourceRequest' | 'path' | 'apiGroup' | 'apiVersion' | 'namespace' | 'resource' | 'subresource' | 'name'
-  > {
-  user: UserInfo;
-}
+export type Attributes = AuthorizationAttributes;
 
-export type Decision = { decision: 'allow' | 'deny' | 'noOpinion'; reason: string };
+export type Decision = AuthorizationDecision;
 
 export interface Authorizer {
-  authorize(attrs: Attributes): Decision;
+  authorize(attrs: Attributes): Decision | Promise<Decision>;
+  /** kube's authorizer.RuleResolver (SelfSubjectRulesReview): the rules the user has in a namespace. */
+  rulesFor?(user: UserInfo, namespace: string): RulesResolution | Promise<RulesResolution>;
 }
 
 export function attributesFor(user: UserInfo, info: RequestInfo): Attributes {
@@ -34,35 +33,73 @@ export function attributesFor(user: UserInfo, info: RequestInfo): Attributes {
   };
 }
 
-/** Paths kube's system:public-info-viewer role opens to everyone, anonymous included. */
-const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
-
-/**
- * Every authenticated user may do anything (kube's AlwaysAllow, limited to
- * authenticated users); anonymous requests only reach the public health and version endpoints.
- */
-export class AlwaysAllowAuthenticated implements Authorizer {
-  authorize(attrs: Attributes): Decision {
-    if (attrs.user.groups.includes('system:authenticated') || attrs.user.groups.includes('system:masters')) {
-      return { decision: 'allow', reason: '' };
-    }
-    if (
-      !attrs.isResourceRequest &&
-      attrs.verb === 'get' &&
-      (PUBLIC_PATHS.has(attrs.path) || /^\/(healthz|livez|readyz)\//.test(attrs.path))
-    ) {
-      return { decision: 'allow', reason: '' };
-    }
-    return { decision: 'noOpinion', reason: '' };
+/** Everything is allowed (kube's AlwaysAllow mode, anonymous requests included). */
+export class AlwaysAllow implements Authorizer {
+  authorize(): Decision {
+    return { decision: 'allow', reason: '' };
+  }
+  rulesFor(): RulesResolution {
+    return {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    };
   }
 }
 
-export function authorize(authorizers: Authorizer[], attrs: Attributes): Decision {
-  for (const a of authorizers) {
-    const d = a.authorize(attrs);
-    if (d.decision !== 'noOpinion') return d;
+/** Nothing is allowed (kube's AlwaysDeny mode: no opinion, with its reason). */
+export class AlwaysDeny implements Authorizer {
+  authorize(): Decision {
+    return { decision: 'noOpinion', reason: 'Everything is forbidden.' };
   }
-  return { decision: 'noOpinion', reason: '' };
+  rulesFor(): RulesResolution {
+    return { resourceRules: [], nonResourceRules: [], incomplete: false };
+  }
+}
+
+/**
+ * Members of a group may do anything: kube-apiserver puts one for `system:masters` ahead of the
+ * configured modes (authorizerfactory.NewPrivilegedGroups), so the cluster's superusers never depend
+ * on RBAC objects.
+ */
+export class PrivilegedGroups implements Authorizer {
+  constructor(private readonly groups: string[]) {}
+  authorize(attrs: Attributes): Decision {
+    return attrs.user.groups.some((g) => this.groups.includes(g))
+      ? { decision: 'allow', reason: '' }
+      : { decision: 'noOpinion', reason: '' };
+  }
+}
+
+/** The union: the first allow or deny; otherwise no opinion with the reasons joined by newlines. */
+export async function authorize(authorizers: Authorizer[], attrs: Attributes): Promise<Decision> {
+  const reasons: string[] = [];
+  const errors: string[] = [];
+  for (const a of authorizers) {
+    const d = await a.authorize(attrs);
+    if (d.decision !== 'noOpinion') return d;
+    if (d.reason) reasons.push(d.reason);
+    if (d.evaluationError) errors.push(d.evaluationError);
+  }
+  const out: Decision = { decision: 'noOpinion', reason: reasons.join('\n') };
+  if (errors.length) out.evaluationError = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  return out;
+}
+
+/** The union's RulesFor: every resolver's rules concatenated; incomplete if any is, errors aggregated. */
+export async function rulesFor(authorizers: Authorizer[], user: UserInfo, namespace: string): Promise<RulesResolution> {
+  const out: RulesResolution = { resourceRules: [], nonResourceRules: [], incomplete: false };
+  const errors: string[] = [];
+  for (const a of authorizers) {
+    if (!a.rulesFor) continue;
+    const r = await a.rulesFor(user, namespace);
+    out.resourceRules.push(...r.resourceRules);
+    out.nonResourceRules.push(...r.nonResourceRules);
+    out.incomplete ||= r.incomplete;
+    if (r.evaluationError) errors.push(r.evaluationError);
+  }
+  if (errors.length) out.evaluationError = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  return out;
 }
 
 /** kube's forbidden message for a denied request (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
@@ -72,4 +109,10 @@ export function forbiddenMessage(attrs: Attributes): string {
   const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const scope = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
   return `${u} cannot ${attrs.verb} resource "${res}" in API group "${attrs.apiGroup}" ${scope}`;
+}
+
+/** responsewriters.Forbidden: the message, then the authorizers' reason when there is one. */
+export function forbiddenWithReason(attrs: Attributes, reason: string): string {
+  const msg = forbiddenMessage(attrs);
+  return reason ? `${msg}: ${reason}` : msg;
 }

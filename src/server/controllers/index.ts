@@ -1,10 +1,30 @@
 // Controllers kube-apiserver runs in-process for the cluster-wide APIs (post-start
 // hooks): the local APIServices (autoregister, crdregistration) and the APF
-// configuration's FlowSchema conditions. They act through the served resources' stores.
+// configuration's FlowSchema conditions. Beside them, opt-in (`--controllers`), some of
+// kube-controller-manager's: namespace deletion, garbage collection, the default
+// ServiceAccount and the root CA ConfigMap, on one shared informer. They all act
+// through the served resources' stores.
 
+import type { OpenAPIRegistry } from '../endpoints/openapi/registry.js';
 import type { ResourceRouter } from '../endpoints/router.js';
 import { APIServiceRegistration } from './apiservices.js';
+import { ControllerClock } from './clock.js';
+import { CronJobController } from './cronjob.js';
+import { DaemonSetController } from './daemonset.js';
+import { DeploymentController } from './deployment.js';
+import { EndpointsController } from './endpoints.js';
 import { FlowSchemaConditions } from './flowschemas.js';
+import { GarbageCollector } from './garbagecollector.js';
+import { ClusterInformer } from './informers.js';
+import { JobController } from './job.js';
+import type { ControllerName } from './names.js';
+import { NamespaceController } from './namespace.js';
+import { type NodeSimulation, NodeSimulator } from './nodes.js';
+import { defaultServiceAccount, PerNamespaceController, rootCAConfigMap } from './per-namespace.js';
+import { ValidatingAdmissionPolicyStatus } from './policy-status.js';
+import { ReplicaSetController } from './replicaset.js';
+import { ResourceQuotaController } from './resourcequota.js';
+import { StatefulSetController } from './statefulset.js';
 
 export interface ClusterControllers {
   apiServices: APIServiceRegistration;
@@ -13,17 +33,81 @@ export interface ClusterControllers {
   stop(): void;
 }
 
+export interface ControllerOptions {
+  /** kube-controller-manager controllers to run (`--controllers`); none by default. */
+  enabled?: ControllerName[];
+  /** The cluster CA published as `kube-root-ca.crt`. */
+  rootCaPem?: string;
+  /** Simulated nodes (`--nodes`); with workload controllers and no count given, one node. */
+  simulation?: Partial<NodeSimulation>;
+  /** The time the controllers read (the cronjob controller's schedules); the wall clock by default. */
+  clock?: ControllerClock;
+  /** The served kinds' schemas: with them, ValidatingAdmissionPolicies get status.typeChecking. */
+  openapi?: OpenAPIRegistry;
+}
+
+const WORKLOADS: ControllerName[] = [
+  'deployment-controller',
+  'replicaset-controller',
+  'job-controller',
+  'daemonset-controller',
+  'statefulset-controller',
+];
+
+interface Running {
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+/** The opt-in controllers on one informer; resolves once the informer has listed what exists. */
+async function startOptional(router: ResourceRouter, opts: ControllerOptions): Promise<Running[]> {
+  const enabled = new Set(opts.enabled ?? []);
+  if (!enabled.size && !opts.simulation?.nodes) return [];
+  const informer = new ClusterInformer(router);
+  const running: Running[] = [];
+  if (enabled.has('namespace-controller')) running.push(new NamespaceController(router, informer));
+  if (enabled.has('garbage-collector-controller')) running.push(new GarbageCollector(router, informer));
+  if (enabled.has('service-account-controller')) running.push(new PerNamespaceController(router, informer, defaultServiceAccount()));
+  if (enabled.has('root-ca-certificate-publisher-controller') && opts.rootCaPem)
+    running.push(new PerNamespaceController(router, informer, rootCAConfigMap(opts.rootCaPem)));
+  if (enabled.has('resourcequota-controller')) running.push(new ResourceQuotaController(router, informer));
+  if (enabled.has('deployment-controller')) running.push(new DeploymentController(router, informer));
+  if (enabled.has('replicaset-controller')) running.push(new ReplicaSetController(router, informer));
+  if (enabled.has('job-controller')) running.push(new JobController(router, informer));
+  if (enabled.has('cronjob-controller')) running.push(new CronJobController(router, informer, opts.clock ?? new ControllerClock()));
+  if (enabled.has('daemonset-controller')) running.push(new DaemonSetController(router, informer));
+  if (enabled.has('statefulset-controller')) running.push(new StatefulSetController(router, informer));
+  const slices = enabled.has('endpointslice-controller');
+  const endpoints = enabled.has('endpoints-controller');
+  if (slices || endpoints) running.push(new EndpointsController(router, informer, { slices, endpoints }));
+  const nodes = opts.simulation?.nodes ?? (WORKLOADS.some((w) => enabled.has(w)) ? 1 : 0);
+  let simulator: NodeSimulator | undefined;
+  if (nodes > 0) running.push((simulator = new NodeSimulator(router, informer, { ...opts.simulation, nodes })));
+  await simulator?.start();
+  await informer.start();
+  running.push({ idle: async () => {}, stop: () => informer.stop() });
+  return running;
+}
+
 /** Starts the controllers; resolves once each has reconciled the current state. */
-export async function startClusterControllers(router: ResourceRouter): Promise<ClusterControllers> {
+export async function startClusterControllers(router: ResourceRouter, opts: ControllerOptions = {}): Promise<ClusterControllers> {
   const apiServices = new APIServiceRegistration(router);
   const flowSchemas = new FlowSchemaConditions(router);
-  await Promise.all([apiServices.start(), flowSchemas.start()]);
+  const policyStatus = opts.openapi ? new ValidatingAdmissionPolicyStatus(router, opts.openapi) : undefined;
+  await Promise.all([apiServices.start(), flowSchemas.start(), policyStatus?.start()]);
+  const optional = await startOptional(router, opts);
   return {
     apiServices,
-    idle: () => apiServices.idle(),
+    idle: async () => {
+      await apiServices.idle();
+      await policyStatus?.idle();
+      await Promise.all(optional.map((c) => c.idle()));
+    },
     stop() {
+      for (const c of optional) c.stop();
       apiServices.stop();
       flowSchemas.stop();
+      policyStatus?.stop();
     },
   };
 }

@@ -41,10 +41,28 @@ export async function runHealth(path: string, query: URLSearchParams, checks: He
   return { code: 200, body: `${lines.join('\n')}\n${kind} check passed\n` };
 }
 
+/** The Kubernetes minor this server implements; --kube-version may pick its patch release. */
+export const KUBE_MINOR = '1.32';
+
+/** `1.32`, `v1.32.3`... as `v1.32.N`; undefined for a version this server does not implement. */
+export function parseKubeVersion(v: string): string | undefined {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v.trim());
+  if (!m || `${m[1]}.${m[2]}` !== KUBE_MINOR) return undefined;
+  return `v${m[1]}.${m[2]}.${m[3] ?? '0'}`;
+}
+
+/**
+ * /version. gitVersion carries build metadata, not a pre-release tag (`v1.32.0+kapi-env`, as k3s writes
+ * `v1.32.0+k3s1`): semver constraints such as `>=1.32.0` accept it, and kubectl's version skew check reads it.
+ */
+export function versionInfo(kubeVersion = `v${KUBE_MINOR}.0`): typeof VERSION_INFO {
+  return { ...VERSION_INFO, gitVersion: `${kubeVersion}+kapi-env` };
+}
+
 export const VERSION_INFO = {
   major: '1',
   minor: '32',
-  gitVersion: 'v1.32.0-kapi-env',
+  gitVersion: 'v1.32.0+kapi-env',
   gitCommit: '0000000000000000000000000000000000000000',
   gitTreeState: 'clean',
   buildDate: '2026-01-01T00:00:00Z',

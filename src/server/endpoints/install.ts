@@ -9,12 +9,15 @@ import type { AdmissionChain } from '../admission/index.js';
 import type { ResourceDescriptor, TableColumn } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
 import { type ComputedResource, ComputedStore, computedLister } from '../registry/computed.js';
+import { FieldManager } from '../registry/fieldmanager.js';
 import { createLister, type ManagedLister } from '../registry/lister.js';
 import { Store, type StoreConfig } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { CreateREST, SubresourceREST } from '../registry/subresource.js';
 import { type Decoder, lazySchemaDecoder } from '../schema/builtin/decode.js';
-import type { Schema } from '../schema/builtin/models.js';
+import type { ModelCatalog, Schema } from '../schema/builtin/models.js';
+import { builtinPatchMeta } from '../schema/builtin/strategic-meta.js';
+import { SCALAR, type TypeNode, typeFromOpenAPI } from '../schema/fieldmanager/index.js';
 import type { Storage } from '../storage/interface.js';
 import type { OpenAPIRegistry } from './openapi/registry.js';
 import type { ResourceRouter, ServedResource } from './router.js';
@@ -80,8 +83,31 @@ const NOTHING_STORED: ComputedResource = {
   },
 };
 
+/**
+ * The served version's type for server-side apply: a built-in's published definitions, or a custom
+ * resource's schema with ObjectMeta for `metadata` (what kube's type converter builds from /openapi).
+ */
+function applyType(
+  ctx: InstallContext,
+  r: ResourceInstall,
+  builtin: () => { name: string; definitions: Record<string, Schema> },
+): TypeNode {
+  if (r.custom) {
+    const models: ModelCatalog = ctx.openapi.models;
+    const metaName = models.load('V1ObjectMeta', '');
+    const defs = models.closure(metaName);
+    const resolve = (ref: string): Schema | undefined => defs[ref];
+    return typeFromOpenAPI(r.custom.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, {
+      rootFields: { apiVersion: SCALAR, kind: SCALAR, metadata: typeFromOpenAPI(defs[metaName], { resolve }) },
+    });
+  }
+  const { name, definitions } = builtin();
+  return typeFromOpenAPI(definitions[name], { resolve: (ref) => definitions[ref] });
+}
+
 export async function installResource(ctx: InstallContext, r: ResourceInstall): Promise<InstalledResource> {
   const d = r.descriptor;
+  let builtinSchema: { name: string; definitions: Record<string, Schema> } | undefined;
   const cfg: StoreConfig = {
     ...r.conversion,
     descriptor: d,
@@ -92,6 +118,17 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
   };
   // A resource with a create of its own stores nothing: nothing to list or watch (its verbs say so).
   const computed = r.computed ?? (r.create ? NOTHING_STORED : undefined);
+  if (!computed) {
+    cfg.fieldManager = new FieldManager({
+      group: d.group,
+      version: d.version,
+      kind: d.kind,
+      hasStatusSubresource: r.strategy.hasStatusSubresource,
+      resetFields: r.strategy.resetFields,
+      type: () => applyType(ctx, r, () => builtinSchema!),
+      zero: () => (builtinSchema ? builtinPatchMeta().zero?.[builtinSchema.name] : undefined),
+    });
+  }
   const store = computed ? new ComputedStore(cfg, computed) : new Store(cfg);
   const lister = computed
     ? computedLister(store, computed)
@@ -110,6 +147,7 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
     };
   } else {
     const k = ctx.openapi.addBuiltin(d, r.model);
+    builtinSchema = k;
     served = {
       descriptor: d,
       store,

@@ -53,6 +53,8 @@ export interface NonResourceDeps {
   checks: HealthCheck[];
   openapi: OpenAPIRegistry;
   serverAddress: () => string;
+  /** /version's document (default VERSION_INFO). */
+  version?: typeof VERSION_INFO;
 }
 
 export class NonResourceHandler {
@@ -67,7 +69,7 @@ export class NonResourceHandler {
       return true;
     }
     if (path === '/version' || path === '/version/') {
-      respond(r, 200, VERSION_INFO, JSON_ONLY);
+      respond(r, 200, this.deps.version ?? VERSION_INFO, JSON_ONLY);
       return true;
     }
     const p = path.length > 1 ? path.replace(/\/+$/, '') : path;

@@ -78,3 +78,34 @@ export function parseLimit(q: URLSearchParams): number | undefined {
     throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
   return n > 0n ? Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : n) : undefined;
 }
+
+/** validation.FieldManagerMaxLength. */
+const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/**
+ * The fieldManager and force parameters as ValidateCreateOptions/ValidateUpdateOptions/ValidatePatchOptions
+ * check them: an apply names its manager; force only with apply; at most 128 bytes, printable.
+ */
+export function parseFieldManager(
+  q: URLSearchParams,
+  optionsKind: string,
+  patch?: { apply: boolean },
+): { fieldManager: string; force: boolean } {
+  const fieldManager = q.get('fieldManager') ?? '';
+  const errs: FieldError[] = [];
+  const forceParam = q.get('force');
+  if (patch && !patch.apply && forceParam !== null) errs.push(fieldErrors.forbidden('force', 'may not be specified for non-apply patch'));
+  if (patch?.apply && fieldManager === '') errs.push(fieldErrors.required('fieldManager', 'is required for apply patch'));
+  if (Buffer.byteLength(fieldManager) > FIELD_MANAGER_MAX_LENGTH) errs.push(fieldErrors.tooLong('fieldManager', FIELD_MANAGER_MAX_LENGTH));
+  let i = 0;
+  for (const ch of fieldManager) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) {
+      const cp = ch.codePointAt(0)!;
+      const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+      errs.push(fieldErrors.invalid('fieldManager', fieldManager, `invalid character ${u} (at position ${i})`));
+    }
+    i += Buffer.byteLength(ch);
+  }
+  if (errs.length) optionsInvalid(optionsKind, errs);
+  return { fieldManager, force: forceParam === 'true' };
+}

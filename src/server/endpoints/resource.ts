@@ -1,16 +1,18 @@
 // REST verb handlers: RequestInfo -> registry -> response, as
 // k8s.io/apiserver/pkg/endpoints/handlers does for get/list/create/update/patch/delete.
 
-import { badRequest, methodNotAllowed, notFound, pathNotFound, successStatus } from '../api/errors.js';
+import { badRequest, conflict, methodNotAllowed, notFound, pathNotFound, StatusError, successStatus } from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import { decodeBody, readBody } from '../http/body.js';
 import { outputMedia, requestBodyFormat } from '../http/negotiation.js';
 import { type ApiRequest, userOf } from '../http/request.js';
 import { respond } from '../http/response.js';
+import { managerOrUserAgent } from '../registry/fieldmanager.js';
+import { clone } from '../registry/meta.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { createdResult } from '../registry/subresource.js';
 import { findDuplicateFields } from '../schema/builtin/fields.js';
-import { parseDeleteOptions, parseDryRun, parseFieldValidation, parseLimit } from './options.js';
+import { parseDeleteOptions, parseDryRun, parseFieldManager, parseFieldValidation, parseLimit } from './options.js';
 import { applyPatchBody, patchTypeFor, SCALE_DEFINITION } from './patch.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 import { scaleOf, updateScale } from './scale.js';
@@ -39,6 +41,15 @@ interface Call extends ApiRequest {
 }
 
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
+
+/** A body that looks like JSON: decoded as JSON, or as YAML when it is not valid JSON after all. */
+function decodeJsonOrYaml(buf: Buffer): unknown {
+  try {
+    return decodeBody(buf, 'json');
+  } catch {
+    return decodeBody(buf, 'yaml');
+  }
+}
 
 export class ResourceHandler {
   private readonly subresources: SubresourceEndpoint;
@@ -172,8 +183,22 @@ export class ResourceHandler {
     call.served.decode?.(body, { fieldValidation: fv, warnings: call.ctx.warnings, duplicates });
   }
 
+  /** The manager the write's fields are recorded for (managerOrUserAgent), the parameter checked as the options kind does. */
+  private recordAs(call: Call, optionsKind: string, patch?: { apply: boolean }): { force: boolean } {
+    const { fieldManager, force } = parseFieldManager(call.query, optionsKind, patch);
+    call.ctx.fieldManager = {
+      manager: managerOrUserAgent(fieldManager, call.req.headers['user-agent']),
+      subresource: call.info.subresource === 'scale' ? 'scale' : undefined,
+    };
+    // The query's options as admission's options object carries them (kube decodes Create/UpdateOptions from it).
+    const fieldValidation = call.query.get('fieldValidation');
+    call.ctx.options = { ...(fieldManager ? { fieldManager } : {}), ...(fieldValidation ? { fieldValidation } : {}) };
+    return { force };
+  }
+
   private async create(call: Call): Promise<void> {
     call.ctx.dryRun = parseDryRun(call.query, 'CreateOptions');
+    this.recordAs(call, 'CreateOptions');
     const decoded = await this.readObject(call);
     const body = decoded.body;
     this.checkTypeMeta(call, body);
@@ -192,6 +217,7 @@ export class ResourceHandler {
 
   private async update(call: Call): Promise<void> {
     call.ctx.dryRun = parseDryRun(call.query, 'UpdateOptions');
+    this.recordAs(call, 'UpdateOptions');
     const decoded = await this.readObject(call);
     const body = decoded.body;
     this.checkTypeMeta(call, body);
@@ -205,13 +231,15 @@ export class ResourceHandler {
       return this.respond(call, 200, out);
     }
     this.decode(call, decoded, 'UpdateOptions');
-    const { object, created } = await call.served.store.update(call.ctx, call.info.name, () => structuredClone(body) as KubeObject);
+    const { object, created } = await call.served.store.update(call.ctx, call.info.name, () => clone(body) as KubeObject);
     this.respond(call, created ? 201 : 200, object);
   }
 
   private async patch(call: Call): Promise<void> {
     call.ctx.dryRun = parseDryRun(call.query, 'PatchOptions');
     const type = patchTypeFor(call.req.headers['content-type'], call.served.allowStrategicMerge);
+    const { force } = this.recordAs(call, 'PatchOptions', { apply: type === 'apply' });
+    if (type === 'apply') return this.apply(call, force);
     const patch = decodeBody(await readBody(call.req), 'json');
     const fv = parseFieldValidation(call.query, 'PatchOptions');
     if (call.info.subresource === 'scale') {
@@ -232,6 +260,87 @@ export class ResourceHandler {
       return patched as KubeObject;
     });
     this.respond(call, 200, object);
+  }
+
+  /**
+   * Server-side apply (`application/apply-patch+yaml`, YAML or JSON): the configuration merged into the
+   * stored object by its schema and owned by the fieldManager, or a create when there is none (kube's
+   * applyPatcher; its patcher's name, namespace and uid checks).
+   */
+  private async apply(call: Call, force: boolean): Promise<void> {
+    const fm = call.served.store.fieldManager;
+    if (!fm) throw new StatusError(500, '', `${call.served.descriptor.resource} does not support server-side apply`);
+    const fv = parseFieldValidation(call.query, 'PatchOptions');
+    let config: unknown;
+    try {
+      const buf = await readBody(call.req);
+      // JSON is YAML: a JSON object body (what most clients send) takes the JSON decoder, far cheaper.
+      const text = buf.subarray(0, 64).toString('utf8').trimStart();
+      config = text.startsWith('{') ? decodeJsonOrYaml(buf) : decodeBody(buf, 'yaml');
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 400) throw badRequest(`error decoding YAML: ${e.status.message}`);
+      throw e;
+    }
+    if (!isPlainObject(config)) {
+      const got = Array.isArray(config) ? 'array' : config === null ? 'null' : typeof config;
+      throw badRequest(
+        `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${got} into Go value of type map[string]interface {}`,
+      );
+    }
+    const name = call.info.name;
+    const scale = call.info.subresource === 'scale';
+    const applied = scale ? this.scaleConfig(call, config) : config;
+    const req = { manager: call.ctx.fieldManager!.manager, subresource: call.info.subresource || undefined };
+    call.ctx.fieldManager = { ...req, recorded: true };
+    const { object, created } = await call.served.store.update(
+      scale ? { ...call.ctx, subresource: undefined } : call.ctx,
+      name,
+      (current) => {
+        const out = fm.apply(current, applied, req, force, name);
+        const m = out.metadata ?? {};
+        if (!current && m.uid) {
+          throw conflict(
+            call.served.store.groupResource,
+            name,
+            `uid mismatch: the provided object specified uid ${m.uid}, and no existing object was found`,
+          );
+        }
+        if (!m.name) throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+        if (m.name !== name) throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+        call.served.decode?.(out as Record<string, unknown>, { fieldValidation: fv, warnings: call.ctx.warnings, patched: true });
+        return out;
+      },
+      { forceAllowCreate: !scale },
+    );
+    this.respond(call, created ? 201 : 200, scale ? scaleOf(call.served, object) : object);
+  }
+
+  /**
+   * An applied Scale as the configuration of its parent (kube's ScaleHandler maps the Scale's
+   * `.spec.replicas` to the resource's replicas path): the applier owns that field, recorded under `scale`.
+   */
+  private scaleConfig(call: Call, config: Record<string, unknown>): Record<string, unknown> {
+    const gv = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+    const kind = typeof config.kind === 'string' ? config.kind : '';
+    if (gv !== 'autoscaling/v1' || kind !== 'Scale') {
+      const [g, v] = gv.includes('/') ? gv.split('/', 2) : ['', gv];
+      throw badRequest(`invalid object type: ${g}/${v}, Kind=${kind}`);
+    }
+    const d = call.served.descriptor;
+    const m = isPlainObject(config.metadata) ? config.metadata : {};
+    const parent: Record<string, unknown> = {
+      apiVersion: d.group ? `${d.group}/${d.version}` : d.version,
+      kind: d.kind,
+      metadata: { name: m.name ?? call.info.name, ...(m.namespace ? { namespace: m.namespace } : {}) },
+    };
+    const replicas = isPlainObject(config.spec) ? config.spec.replicas : undefined;
+    if (replicas !== undefined) {
+      const parts = d.subresources!.scale!.specReplicasPath.replace(/^\./, '').split('.');
+      let cur = parent;
+      for (const p of parts.slice(0, -1)) cur = (cur[p] = {}) as Record<string, unknown>;
+      cur[parts[parts.length - 1]] = replicas;
+    }
+    return parent;
   }
 
   private async readDeleteBody(call: Call): Promise<unknown> {

@@ -6,6 +6,7 @@
 import { badRequest, fieldErrors, invalid, notFound } from '../api/errors.js';
 import { labelSelectorAsSelector } from '../api/selectors/labels.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
+import { clone } from '../registry/meta.js';
 import type { RequestContext } from '../registry/strategy.js';
 import type { ServedResource } from './router.js';
 
@@ -93,7 +94,7 @@ export async function updateScale(
     isPlainObject(scale.metadata) && typeof scale.metadata.resourceVersion === 'string' ? scale.metadata.resourceVersion : undefined;
   const { object } = await served.store.update({ ...ctx, subresource: undefined }, name, (current) => {
     if (!current) throw notFound({ group: served.descriptor.group, resource: served.descriptor.resource }, name);
-    const next = structuredClone(current) as Record<string, unknown>;
+    const next = clone(current) as Record<string, unknown>;
     setPath(next, s.specReplicasPath, replicas);
     if (rv) (next.metadata as Record<string, unknown>).resourceVersion = rv;
     return next as KubeObject;

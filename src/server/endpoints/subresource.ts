@@ -7,7 +7,7 @@
 // (pods/ephemeralcontainers) go through the ordinary get/update/patch handlers.
 
 import { badRequest, methodNotAllowed } from '../api/errors.js';
-import { isPlainObject } from '../api/types.js';
+import { isPlainObject, type KubeObject } from '../api/types.js';
 import { decodeBody, readBody } from '../http/body.js';
 import { requestBodyFormat } from '../http/negotiation.js';
 import { type ApiRequest, userOf } from '../http/request.js';
@@ -19,6 +19,17 @@ import { parseDryRun, parseFieldValidation } from './options.js';
 import type { ResourceRouter, ServedResource } from './router.js';
 
 type ServedSubresource = NonNullable<ServedResource['subresources']>[number];
+
+/** The connect options object (PodExecOptions, PodLogOptions...) as the query parameters decode into it. */
+function connectOptions(kind: string, query: URLSearchParams): KubeObject {
+  const out: Record<string, unknown> = { kind, apiVersion: 'v1' };
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    const value = (v: string): unknown => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v);
+    out[key] = key === 'command' || values.length > 1 ? values : value(values[0]);
+  }
+  return out as KubeObject;
+}
 
 export class SubresourceEndpoint {
   /** Another served resource by group and resource (what a subresource or a row's own create reaches). */
@@ -41,6 +52,8 @@ export class SubresourceEndpoint {
     };
     const call: SubresourceCall = { ctx, name: info.name, store: served.store, lookup: this.lookup, query: r.query };
     if (sub.handler === 'connect') {
+      // ConnectResource: CONNECT admission sees the connect options object before the connection is made.
+      await served.store.admitSubresource('CONNECT', ctx, info.name, connectOptions(sub.kind, r.query));
       const out = await sub.connect(call, info.verb);
       writeBody(r.res, 200, out.body, out.contentType, r.output.gzip);
       return;
@@ -64,6 +77,10 @@ export class SubresourceEndpoint {
     }
     const duplicates = format === 'json' && r.query.get('fieldValidation') !== 'Ignore' ? findDuplicateFields(buf.toString('utf8')) : [];
     sub.decode?.(body, { fieldValidation: parseFieldValidation(r.query, 'CreateOptions'), warnings: r.warnings, duplicates });
-    respond(r, 201, createdResult(await sub.create(call, body)));
+    // The create handler's admission of the created object (a Binding, an Eviction) under the subresource.
+    // What a mutating webhook changes is what the subresource creates.
+    const created = { ...body, apiVersion: av || own, kind: sub.kind } as KubeObject;
+    await served.store.admitSubresource('CREATE', ctx, info.name, created);
+    respond(r, 201, createdResult(await sub.create(call, created)));
   }
 }

@@ -1,10 +1,12 @@
-// kube's WithImpersonation, where impersonation is not enabled: any Impersonate-* header is refused 403.
+// kube's WithImpersonation: Impersonate-* headers switch the user once the authorizers allow each part.
 
-import { refuseImpersonation } from '../authz/impersonation.js';
+import { impersonate } from '../authz/impersonation.js';
+import type { Authorizer } from '../authz/index.js';
 import { type Filter, userOf } from '../http/request.js';
 
-export const withImpersonation: Filter = (next) => (r) => {
-  const refused = refuseImpersonation(r.req, userOf(r));
-  if (refused) throw refused;
-  return next(r);
-};
+export function withImpersonation(authorizers: Authorizer[]): Filter {
+  return (next) => async (r) => {
+    r.user = await impersonate(r.req, userOf(r), authorizers);
+    return next(r);
+  };
+}

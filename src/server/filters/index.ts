@@ -3,6 +3,7 @@
 
 import type { Authenticator } from '../authn/index.js';
 import type { Authorizer } from '../authz/index.js';
+import type { PermissionsRecorder } from '../authz/usage.js';
 import type { ApiHandler, Filter } from '../http/request.js';
 import { withAuditId } from './audit-id.js';
 import { withAuthentication } from './authentication.js';
@@ -14,6 +15,10 @@ import { type TimeoutOptions, withTimeout } from './timeout.js';
 export interface HandlerChainConfig {
   authenticators: Authenticator[];
   authorizers: Authorizer[];
+  /** Records each authorization decision per user (the least-privilege report). */
+  permissions?: PermissionsRecorder;
+  /** --anonymous-auth (default true): requests without credentials go on as system:anonymous; false: 401. */
+  anonymous?: boolean;
   timeout: TimeoutOptions;
   /** Filters between the deadline and the handler: the place of audit, max-in-flight limits and admission webhooks. */
   extra?: Filter[];
@@ -28,9 +33,9 @@ export function buildHandlerChain(handler: ApiHandler, c: HandlerChainConfig): A
   const filters: Filter[] = [
     withAuditId,
     withStatusErrors,
-    withAuthentication(c.authenticators),
-    withImpersonation,
-    withAuthorization(c.authorizers),
+    withAuthentication(c.authenticators, { anonymous: c.anonymous }),
+    withImpersonation(c.authorizers),
+    withAuthorization(c.authorizers, c.permissions),
     withTimeout(c.timeout),
     ...(c.extra ?? []),
   ];

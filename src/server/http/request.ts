@@ -24,6 +24,8 @@ export interface ApiRequest {
   user?: UserInfo;
   /** kube's warning recorder: sent as `Warning: 299 - "..."` headers with the response. */
   readonly warnings: string[];
+  /** Told the code and value respond() answers with (the request journal's view of a write's result). */
+  onRespond?: (code: number, value: object) => void;
 }
 
 /** A handler at the end of, or inside, the chain. */

@@ -80,6 +80,7 @@ export interface Answer {
  */
 export function respond(r: ApiRequest, code: number, value: object, answer: Answer = {}): void {
   const res = r.res;
+  r.onRespond?.(code, value);
   if (isStatus(value) && value.status === 'Failure') {
     if (res.headersSent) {
       res.end();

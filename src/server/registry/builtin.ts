@@ -5,6 +5,8 @@
 import type { ResourceDescriptor } from '../api/descriptor.js';
 import type { KubeObject } from '../api/types.js';
 import type { Storage } from '../storage/interface.js';
+import type { AuthenticationAPI } from './authentication.js';
+import type { AuthorizationAPI } from './authorization.js';
 import type { ComputedResource } from './computed.js';
 import type { StoreConfig } from './store.js';
 import type { Strategy } from './strategy.js';
@@ -16,6 +18,10 @@ export interface ServerOptions {
   serviceClusterIPRange: string;
   /** --service-node-port-range. */
   serviceNodePortRange: string;
+  /** The authenticators' side of serviceaccounts/token, TokenReview (createApiServer always sets it). */
+  authentication?: AuthenticationAPI;
+  /** The authorizer chain and RBAC's rule resolver: access reviews, RBAC escalation checks (createApiServer always sets it). */
+  authorization?: AuthorizationAPI;
 }
 
 /** What a row's system objects may depend on (the server's configuration). */
@@ -39,6 +45,11 @@ export interface BuiltinResource {
    */
   systemObjects?(ctx: SystemObjectsContext): KubeObject[];
   /**
+   * The system objects are created by this post-start hook once the server serves, in the background
+   * (kube's `rbac/bootstrap-roles`): /readyz and /healthz report `poststarthook/<name>` until it is done.
+   */
+  postStartHook?: string;
+  /**
    * For a version served from another version's storage (autoscaling/v1 HorizontalPodAutoscalers
    * stored as autoscaling/v2): the storage apiVersion and the conversions both ways.
    */
@@ -61,6 +72,11 @@ export interface BuiltinResource {
    * LegacyBindingREST); its verbs are `create` alone.
    */
   create?: CreateREST['create'];
+  /**
+   * The row's handlers for one server, when they need its configuration (serviceaccounts/token signs with
+   * the server's key; TokenReview asks its authenticators): they replace `subresources` / `create`.
+   */
+  bind?(options: ServerOptions): Pick<BuiltinResource, 'subresources' | 'create'>;
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -73,7 +89,16 @@ export function builtinResource(
   keyPrefix?: string,
   extra?: Pick<
     BuiltinResource,
-    'systemObjects' | 'conversion' | 'subresources' | 'configure' | 'reconcileSystemObjects' | 'computed' | 'warnings' | 'create'
+    | 'systemObjects'
+    | 'conversion'
+    | 'subresources'
+    | 'configure'
+    | 'reconcileSystemObjects'
+    | 'computed'
+    | 'warnings'
+    | 'create'
+    | 'bind'
+    | 'postStartHook'
   >,
 ): BuiltinResource {
   const others = extra?.subresources?.map(({ name, kind, verbs, group, version }) => ({ name, kind, verbs, group, version }));

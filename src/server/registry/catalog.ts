@@ -6,6 +6,8 @@
 
 import { type BuiltinResource, builtinResource as resource } from './builtin.js';
 import { CRD_KEY_PREFIX, crdStrategy } from './resources/apiextensions.js';
+import { authenticationResources, serviceAccountSubresources } from './resources/authentication.js';
+import { authorizationResources } from './resources/authorization.js';
 import { clusterResources } from './resources/cluster.js';
 import { leaseStrategy } from './resources/coordination.js';
 import { configMapStrategy, eventStrategy, namespaceStrategy, secretStrategy, serviceAccountStrategy } from './resources/core.js';
@@ -20,6 +22,8 @@ export const BUILTIN_RESOURCES: BuiltinResource[] = [
   ...workloadResources,
   ...serviceResources,
   ...clusterResources,
+  ...authenticationResources,
+  ...authorizationResources,
   resource(
     {
       group: '',
@@ -60,6 +64,8 @@ export const BUILTIN_RESOURCES: BuiltinResource[] = [
     },
     serviceAccountStrategy,
     'V1ServiceAccount',
+    undefined,
+    serviceAccountSubresources,
   ),
   resource(
     { group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] },

@@ -22,6 +22,7 @@ import {
 import { nameIsDNSSubdomain } from '../api/names.js';
 import { deepEqual, type KubeList, type KubeObject } from '../api/types.js';
 import { isStorageError, type Preconditions, type Storage } from '../storage/interface.js';
+import type { FieldManager } from './fieldmanager.js';
 import type { ListRequest } from './list.js';
 import { clone, generateName, meta, newUID, normalizeObjectMeta, nowRFC3339, specPart } from './meta.js';
 import type { FinishFunc, RequestContext, Strategy } from './strategy.js';
@@ -43,6 +44,8 @@ export interface StoreConfig {
   /** Conversion between this version and the storage version (a webhook call for some custom resources). */
   fromStorage?: (obj: KubeObject) => KubeObject | Promise<KubeObject>;
   toStorage?: (obj: KubeObject) => KubeObject | Promise<KubeObject>;
+  /** metadata.managedFields kept on every create and update (server-side apply's bookkeeping). */
+  fieldManager?: FieldManager;
 }
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -75,6 +78,16 @@ async function settle(finishes: FinishFunc[], success: boolean): Promise<void> {
   }
 }
 
+/**
+ * The options object admission sees for an operation (meta.k8s.io/v1 CreateOptions, UpdateOptions,
+ * DeleteOptions), with the request's fieldManager and fieldValidation where it gave them.
+ */
+function operationOptions(op: Operation, dryRun: boolean, given?: Record<string, unknown>): Record<string, unknown> | null {
+  const kind = op === 'CREATE' ? 'CreateOptions' : op === 'UPDATE' ? 'UpdateOptions' : op === 'DELETE' ? 'DeleteOptions' : undefined;
+  if (!kind) return null;
+  return { kind, apiVersion: 'meta.k8s.io/v1', ...(dryRun ? { dryRun: ['All'] } : {}), ...(op === 'DELETE' ? {} : given) };
+}
+
 function nameMismatch(bodyName: string, nameOnURL: string): StatusError {
   return badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${nameOnURL})`);
 }
@@ -89,12 +102,14 @@ export class Store {
   private readonly storageApiVersion?: string;
   private readonly fromStorage?: StoreConfig['fromStorage'];
   private readonly convertToStorage?: StoreConfig['toStorage'];
+  readonly fieldManager?: FieldManager;
   private reads?: StoreReads;
 
   constructor(cfg: StoreConfig) {
     this.storageApiVersion = cfg.storageApiVersion;
     this.fromStorage = cfg.fromStorage;
     this.convertToStorage = cfg.toStorage;
+    this.fieldManager = cfg.fieldManager;
     this.descriptor = cfg.descriptor;
     this.strategy = cfg.strategy;
     this.storage = cfg.storage;
@@ -126,7 +141,7 @@ export class Store {
   }
 
   /** An object of this version as it is stored. */
-  private async toStorage(obj: KubeObject): Promise<KubeObject> {
+  async toStorage(obj: KubeObject): Promise<KubeObject> {
     if (this.convertToStorage) return this.convertToStorage(obj);
     if (this.storageApiVersion) obj.apiVersion = this.storageApiVersion;
     return obj;
@@ -164,7 +179,24 @@ export class Store {
       oldObject: old,
       user: ctx.user,
       dryRun: ctx.dryRun,
+      warnings: ctx.warnings,
+      options: operationOptions(op, ctx.dryRun, ctx.options),
     };
+  }
+
+  /**
+   * Admission of a subresource with a REST of its own: CONNECT (kube's ConnectResource: the connect
+   * options object, PodExecOptions...) and a created subresource (pods/binding, pods/eviction: the
+   * created object), mutating then validating, before the subresource acts.
+   */
+  async admitSubresource(op: 'CREATE' | 'CONNECT', ctx: RequestContext, name: string, obj: KubeObject): Promise<void> {
+    const a = this.attrs(op, ctx, name, obj, null);
+    if (op === 'CONNECT') a.options = null;
+    const av = obj.apiVersion ?? 'v1';
+    const slash = av.lastIndexOf('/');
+    a.kind = { group: slash < 0 ? '' : av.slice(0, slash), version: av.slice(slash + 1), kind: obj.kind ?? '' };
+    await this.admission.admit(a);
+    await this.admission.validate(a);
   }
 
   /** Request namespace vs object namespace (rest.EnsureObjectNamespaceMatchesRequestNamespace). */
@@ -213,9 +245,10 @@ export class Store {
     await this.beforeCreate(ctx, obj, finishes);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.out(
-          await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj), { dryRun: ctx.dryRun }),
-        );
+        const written = await this.toStorage(obj);
+        const stored = await this.storage.create(this.key(m.namespace ?? '', m.name!), written, { dryRun: ctx.dryRun });
+        if (!ctx.dryRun) this.fieldManager?.committed(written, stored);
+        return await this.out(stored);
       } catch (e) {
         if (isStorageError(e, 'KeyExists')) {
           if (generate && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -249,6 +282,7 @@ export class Store {
     let created = false;
     let deleteAfter: { rv: string } | null = null;
     const finishes: FinishFunc[] = [];
+    let written: KubeObject | undefined;
     const result = await this.settling(finishes, () =>
       this.storage.guaranteedUpdate(
         key,
@@ -262,11 +296,13 @@ export class Store {
             const obj = await objInfo(null);
             created = true;
             // Create-on-update (store.go Update with AllowCreateOnUpdate) takes POST's path: rest.BeforeCreate.
-            return await this.toStorage(await this.beforeCreate(ctx, obj, finishes, name));
+            written = await this.toStorage(await this.beforeCreate(ctx, obj, finishes, name));
+            return written;
           }
           const presented = await this.out(clone(current));
           const obj = await objInfo(clone(presented));
           const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented, finishes));
+          written = next;
           const nm = meta(next);
           // ShouldDeleteDuringUpdate: not while a graceful deletion's period runs (a terminating pod's updates).
           if (
@@ -283,6 +319,7 @@ export class Store {
     ).catch((e) => {
       throw this.mapStorageError(e, name);
     });
+    if (written && !ctx.dryRun) this.fieldManager?.committed(written, result);
     if (deleteAfter !== null) {
       // The update emptied the finalizers of an object being deleted: it goes now (store.go shouldDeleteDuringUpdate).
       const pre = { resourceVersion: result.metadata?.resourceVersion };
@@ -321,6 +358,7 @@ export class Store {
     if (this.strategy.hasGeneration) m.generation = 1;
     else delete m.generation;
     this.strategy.prepareForCreate?.(obj, ctx);
+    this.recordFields(ctx, null, obj);
     const name = m.name ?? '';
     await this.admission.admit(this.attrs('CREATE', ctx, name, obj, null));
     const finish = await this.strategy.beginCreate?.(obj, ctx);
@@ -331,6 +369,21 @@ export class Store {
     await this.admission.validate(this.attrs('CREATE', ctx, name, obj, null));
     this.strategy.canonicalize?.(obj);
     return obj;
+  }
+
+  /**
+   * The write's fields in metadata.managedFields, after the strategy prepared the object and before
+   * mutating admission (kube runs the field manager on the decoded, defaulted request object; what the
+   * strategy resets is never owned, and admission's changes are nobody's). An apply recorded them already.
+   */
+  private recordFields(ctx: RequestContext, live: KubeObject | null, obj: KubeObject): void {
+    if (!this.fieldManager || ctx.fieldManager?.recorded) return;
+    // The sets compare wire forms (kube's typed objects as JSON): a defaulted `""` an omitempty field drops is no change.
+    this.strategy.canonicalize?.(obj);
+    this.fieldManager.update(live, obj, {
+      manager: ctx.fieldManager?.manager || 'kube-apiserver',
+      subresource: ctx.fieldManager?.subresource ?? ctx.subresource,
+    });
   }
 
   /**
@@ -390,6 +443,7 @@ export class Store {
     // The strategy prepares (defaults, server-owned fields) before the spec is compared for generation,
     // as kube's PrepareForUpdate sees the decoded, defaulted object and bumps generation itself.
     this.strategy.prepareForUpdate?.(obj, current, ctx);
+    this.recordFields(ctx, current, obj);
     if (this.strategy.hasGeneration) {
       om.generation = cm.generation ?? 1;
       const changed = this.strategy.specChanged
@@ -442,7 +496,10 @@ export class Store {
         cachedExisting: this.cached(key),
         validateDeletion: async (cur) => {
           this.checkPreconditions(name, cur, params.preconditions);
-          await this.admission.validate(this.attrs('DELETE', ctx, name, null, await this.out(cur)));
+          // rest.AdmissionToValidateObjectDeleteFunc: mutating, then validating admission, on the stored object.
+          const attrs = this.attrs('DELETE', ctx, name, null, await this.out(cur));
+          await this.admission.admit(attrs);
+          await this.admission.validate(attrs);
           if (finalizerFor(cur) || pending(cur) || this.gracefulDeletion(cur, params.gracePeriodSeconds)) throw markInstead;
         },
       });

@@ -14,6 +14,14 @@ export interface RequestContext {
   warnings: string[];
   /** The request's subresource, e.g. `status`. */
   subresource?: string;
+  /**
+   * How the write's fields are recorded in metadata.managedFields: the manager (kube's
+   * managerOrUserAgent; `kube-apiserver` when unset), the subresource it is recorded under when
+   * that differs from the Store's scoping (`scale`), and whether an apply already recorded them.
+   */
+  fieldManager?: { manager: string; subresource?: string; recorded?: boolean };
+  /** The request's create/update options fields (fieldManager, fieldValidation) for admission's options object. */
+  options?: Record<string, unknown>;
 }
 
 export interface Strategy {
@@ -90,6 +98,11 @@ export interface Strategy {
    * garbage collector), unless the object already carries orphan or foregroundDeletion.
    */
   defaultOrphanDependents?: boolean;
+  /**
+   * Fields of the main resource that prepareForCreate/prepareForUpdate set or reset, never owned by a
+   * writer in metadata.managedFields (kube's ResetFieldsStrategy); `status` already is when it is a subresource.
+   */
+  resetFields?: string[][];
 }
 
 /** Settles what beginCreate/beginUpdate started (kube's FinishFunc). */

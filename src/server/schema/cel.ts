@@ -296,6 +296,11 @@ function env(): Environment {
   return (environment ??= buildEnvironment());
 }
 
+/** The evaluator's environment, for libraries registered beside the Kubernetes ones (admission's authorizer). */
+export function celEnvironment(): Environment {
+  return env();
+}
+
 /**
  * With optionalOldSelf, `oldSelf` is an optional: optional.of(old) on update,
  * optional.none() on create.
@@ -340,7 +345,7 @@ function stringLiteral(n: CelNode | undefined): string | undefined {
 }
 
 /** cel-go's error display: `ERROR: <input>:line:col: message`, the source line and a caret under the column. */
-function celIssue(expr: string, offset: number, message: string): { line: number; col: number; text: string } {
+export function celIssue(expr: string, offset: number, message: string): { line: number; col: number; text: string } {
   const before = expr.slice(0, offset);
   const line = before.split('\n').length;
   const lineStart = before.lastIndexOf('\n') + 1;

@@ -8,7 +8,7 @@
 // Keys are registry keys without the storage prefix (`/configmaps/ns/name`);
 // a driver that shares a keyspace (etcd) adds its own prefix.
 
-import type { Revisioned, StorageError, StorageWatch } from './interface.js';
+import type { Revisioned, StorageError, StorageSnapshot, StorageWatch } from './interface.js';
 
 /** One stored version of a key (etcd's mvccpb.KeyValue). Drivers may share these objects: never mutate them. */
 export interface KeyValue {
@@ -61,6 +61,39 @@ export interface BackendWatchHandler {
   progress(revision: number): void;
 }
 
+/** Every key and its current version at `revision`. */
+export interface BackendSnapshot extends StorageSnapshot {
+  readonly kvs: ReadonlyMap<string, KeyValue>;
+}
+
+/** What restore() has to write to turn the current keys into the snapshot's: puts (value) and deletes (null). */
+export function restorePlan(current: Iterable<KeyValue>, snap: BackendSnapshot): Map<string, Buffer | null> {
+  const plan = new Map<string, Buffer | null>();
+  const seen = new Set<string>();
+  for (const kv of current) {
+    seen.add(kv.key);
+    const want = snap.kvs.get(kv.key);
+    // A mod revision names one write: the same one means the key has not changed since the snapshot; the same
+    // bytes (a key restored before) need no write either.
+    if (!want) plan.set(kv.key, null);
+    else if (want.modRevision !== kv.modRevision && !want.value.equals(kv.value)) plan.set(kv.key, want.value);
+  }
+  for (const [key, kv] of snap.kvs) if (!seen.has(key)) plan.set(key, kv.value);
+  return plan;
+}
+
+/** Whether any of `sortedKeys` starts with `prefix` (a watch on `prefix` saw a change). */
+export function touches(sortedKeys: readonly string[], prefix: string): boolean {
+  let lo = 0;
+  let hi = sortedKeys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sortedKeys[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sortedKeys.length && sortedKeys[lo].startsWith(prefix);
+}
+
 export interface Backend extends Revisioned {
   readonly kind: 'etcd' | 'memory';
   /** The key's current version, and the store's revision at the read. */
@@ -80,4 +113,11 @@ export interface Backend extends Revisioned {
    * its previous version. requestProgress on the handle, when present, answers with progress() at once.
    */
   watch(prefix: string, fromRevision: number, handler: BackendWatchHandler): StorageWatch;
+  /** Every key now (Snapshots in interface.ts). */
+  snapshot(): Promise<BackendSnapshot>;
+  /**
+   * Writes the difference to the snapshot at new revisions, then ends with Compacted every watch whose prefix
+   * holds a changed key (the others missed nothing); returns the revision.
+   */
+  restore(snapshot: BackendSnapshot): Promise<number>;
 }

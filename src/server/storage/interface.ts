@@ -151,6 +151,33 @@ export interface Revisioned {
   close(): Promise<void>;
 }
 
+/** The whole store at one revision, to return to later (an opaque handle; see Snapshots). */
+export interface StorageSnapshot {
+  /** The revision the snapshot was read at. */
+  readonly revision: number;
+  /** Keys in the snapshot. */
+  readonly size: number;
+}
+
+/**
+ * Returning the store to an earlier state without a restart (the test harness's reset, snapshot and restore;
+ * etcd has no such call, and kube-apiserver none). restore() writes the difference at new revisions, so no
+ * resourceVersion a client has seen ever goes back: a key changed since the snapshot gets the snapshot's value
+ * at a revision above every current one, a key added since is deleted, a key unchanged keeps its revision.
+ * Then every watch on a prefix holding a changed key ends with Compacted (410 Expired to clients), so caches and
+ * informers relist; a watch on keys the restore did not change has missed nothing and goes on.
+ */
+export interface Snapshots {
+  snapshot(): Promise<StorageSnapshot>;
+  /** Returns the store's revision after the restore. */
+  restore(snapshot: StorageSnapshot): Promise<number>;
+}
+
+export function hasSnapshots(s: Storage): s is Storage & Snapshots {
+  const x = s as Partial<Snapshots>;
+  return typeof x.snapshot === 'function' && typeof x.restore === 'function';
+}
+
 export interface Storage extends Revisioned {
   /** Human name for /readyz and logs: `etcd` or `memory`. */
   readonly kind: 'etcd' | 'memory';

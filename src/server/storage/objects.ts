@@ -6,14 +6,16 @@
 // paging at one revision, watch events decoded from the driver's byte events.
 
 import type { KubeObject } from '../api/types.js';
-import type { Backend, BackendEvent, KeyValue } from './backend.js';
+import type { Backend, BackendEvent, BackendSnapshot, KeyValue } from './backend.js';
 import { checkPreconditions, decode, encode } from './codec.js';
 import {
   type DeleteOptions,
   type ListOptions,
   type ListResult,
+  type Snapshots,
   type Storage,
   StorageError,
+  type StorageSnapshot,
   type StorageWatch,
   type TryUpdate,
   type UpdateOptions,
@@ -67,11 +69,26 @@ function keyExists(key: string): StorageError {
   return new StorageError('KeyExists', key, `key ${key} already exists`);
 }
 
-export class ObjectStorage implements Storage {
+export class ObjectStorage implements Storage, Snapshots {
   readonly kind: 'etcd' | 'memory';
+  /** The snapshots this store took: restore() takes no other. */
+  private readonly snapshots = new WeakMap<StorageSnapshot, BackendSnapshot>();
 
   constructor(private readonly backend: Backend) {
     this.kind = backend.kind;
+  }
+
+  async snapshot(): Promise<StorageSnapshot> {
+    const snap = await this.backend.snapshot();
+    const handle: StorageSnapshot = Object.freeze({ revision: snap.revision, size: snap.size });
+    this.snapshots.set(handle, snap);
+    return handle;
+  }
+
+  restore(snapshot: StorageSnapshot): Promise<number> {
+    const snap = this.snapshots.get(snapshot);
+    if (!snap) throw new StorageError('Internal', '', 'restore: not a snapshot of this store');
+    return this.backend.restore(snap);
   }
 
   async create(key: string, obj: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {

@@ -1,13 +1,14 @@
 // admissionregistration.k8s.io/v1: Mutating/ValidatingWebhookConfigurations,
 // ValidatingAdmissionPolicies and their bindings, stored and served with
 // kube-apiserver's defaults (pkg/apis/admissionregistration/v1/defaults.go),
-// validation (pkg/apis/admissionregistration/validation; CEL expressions are
-// not compiled here) and printers. Calling webhooks and evaluating policies is
+// validation (pkg/apis/admissionregistration/validation, CEL expressions
+// compiled as its compiler does) and printers. Calling webhooks and evaluating policies is
 // the admission chain's business, not this file's.
 
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidPathSegmentName } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
+import { type CheckEnvironment, checkExpression } from '../../schema/cel-check.js';
 import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { labelSelectorHasInvalidLabelValue, validateLabelSelector } from '../validation/labelselector.js';
@@ -222,8 +223,22 @@ function validateWebhookService(svc: Obj, path: string): FieldError[] {
   return errs;
 }
 
-/** validateMatchConditions: names unique qualified names, expressions present (not compiled here). */
-function validateMatchConditions(raw: unknown, path: string): FieldError[] {
+/** The variables admission expressions are compiled with (plugin/cel's environment; authorizer always declared here). */
+function admissionCELEnv(opts: { params?: boolean; variables?: string[] } = {}): CheckEnvironment {
+  const names = ['object', 'oldObject', 'request', 'namespaceObject', 'authorizer'];
+  if (opts.params) names.push('params');
+  if (opts.variables) names.push('variables');
+  return { variables: new Set(names), ...(opts.variables ? { compositionVariables: new Set(opts.variables) } : {}) };
+}
+
+/** An expression compiled when written: cel-go's issues as `compilation failed: ...` (convertCELErrorToValidationError). */
+function celExpressionErrors(expr: string, path: string, env: CheckEnvironment, prefix = ''): FieldError[] {
+  const r = checkExpression(expr, env);
+  return r?.stage === 'compilation' ? [fieldErrors.invalid(path, expr, `${prefix}compilation failed: ${r.issues}`)] : [];
+}
+
+/** validateMatchConditions: names unique qualified names, expressions present and compiling. */
+function validateMatchConditions(raw: unknown, path: string, env: CheckEnvironment = admissionCELEnv()): FieldError[] {
   const conds = arrOf(raw);
   const errs: FieldError[] = [];
   if (conds.length > 64) errs.push(fieldErrors.tooMany(path, conds.length, 64));
@@ -232,6 +247,7 @@ function validateMatchConditions(raw: unknown, path: string): FieldError[] {
     const mc = objOf(c) ?? {};
     const p = `${path}[${i}]`;
     if (!strOf(mc.expression).trim()) errs.push(fieldErrors.required(`${p}.expression`));
+    else errs.push(...celExpressionErrors(strOf(mc.expression), `${p}.expression`, env));
     const name = strOf(mc.name);
     if (!name) errs.push(fieldErrors.required(`${p}.name`));
     else for (const m of isQualifiedName(name)) errs.push(fieldErrors.invalid(`${p}.name`, name, m));
@@ -433,7 +449,7 @@ const CEL_RESERVED = new Set(
 );
 const POLICY_REASONS = ['Forbidden', 'Invalid', 'RequestEntityTooLarge'];
 
-/** validateValidatingAdmissionPolicySpec (expressions are checked for presence, not compiled). */
+/** validateValidatingAdmissionPolicySpec. */
 function validatePolicy(obj: KubeObject): FieldError[] {
   const spec = objOf(obj.spec) ?? {};
   const errs: FieldError[] = [];
@@ -449,7 +465,11 @@ function validatePolicy(obj: KubeObject): FieldError[] {
     errs.push(...validateMatchResources(mc, 'spec.matchConstraints'));
     if (arrOf(mc.resourceRules).length === 0) errs.push(fieldErrors.required('spec.matchConstraints.resourceRules'));
   }
-  errs.push(...validateMatchConditions(spec.matchConditions, 'spec.matchConditions'));
+  // Expressions see params only with a paramKind, and the policy's variables (each variable the ones before it).
+  const params = paramKind !== undefined;
+  const variableNames = arrOf(spec.variables).map((v) => strOf(objOf(v)?.name));
+  const env = admissionCELEnv({ params, variables: variableNames });
+  errs.push(...validateMatchConditions(spec.matchConditions, 'spec.matchConditions', env));
   arrOf(spec.variables).forEach((raw, i) => {
     const v = objOf(raw) ?? {};
     const p = `spec.variables[${i}]`;
@@ -457,7 +477,9 @@ function validatePolicy(obj: KubeObject): FieldError[] {
     if (!name.trim()) errs.push(fieldErrors.required(`${p}.name`, 'name is not specified'));
     else if (!CEL_IDENT.test(name) || CEL_RESERVED.has(name))
       errs.push(fieldErrors.invalid(`${p}.name`, name, 'name is not a valid CEL identifier'));
-    if (!strOf(v.expression).trim()) errs.push(fieldErrors.required(`${p}.expression`, 'expression is not specified'));
+    const expr = strOf(v.expression);
+    if (!expr.trim()) errs.push(fieldErrors.required(`${p}.expression`, 'expression is not specified'));
+    else errs.push(...celExpressionErrors(expr, `${p}.expression`, admissionCELEnv({ params, variables: variableNames.slice(0, i) })));
   });
   const validations = arrOf(spec.validations);
   const audits = arrOf(spec.auditAnnotations);
@@ -469,9 +491,12 @@ function validatePolicy(obj: KubeObject): FieldError[] {
   validations.forEach((raw, i) => {
     const v = objOf(raw) ?? {};
     const p = `spec.validations[${i}]`;
-    if (!strOf(v.expression).trim()) errs.push(fieldErrors.required(`${p}.expression`, 'expression is not specified'));
+    const expr = strOf(v.expression);
+    if (!expr.trim()) errs.push(fieldErrors.required(`${p}.expression`, 'expression is not specified'));
+    else errs.push(...celExpressionErrors(expr, `${p}.expression`, env));
     const me = strOf(v.messageExpression);
     if (me && !me.trim()) errs.push(fieldErrors.invalid(`${p}.messageExpression`, me, 'must be non-empty if specified'));
+    else if (me) errs.push(...celExpressionErrors(me, `${p}.messageExpression`, env));
     const msg = strOf(v.message);
     if (msg && !msg.trim()) errs.push(fieldErrors.invalid(`${p}.message`, msg, 'message must be non-empty if specified'));
     else if (/[\n\r]/.test(msg.trim())) errs.push(fieldErrors.invalid(`${p}.message`, msg, 'message must not contain line breaks'));
@@ -493,6 +518,7 @@ function validatePolicy(obj: KubeObject): FieldError[] {
     const ve = strOf(a.valueExpression).trim();
     if (!ve) errs.push(fieldErrors.required(`${p}.valueExpression`, 'valueExpression is not specified'));
     else if (ve.length > 5 * 1024) errs.push(fieldErrors.required(`${p}.valueExpression`, `must not exceed ${5 * 1024} bytes in length`));
+    else errs.push(...celExpressionErrors(strOf(a.valueExpression), `${p}.valueExpression`, env));
     if (keys.has(key)) errs.push(fieldErrors.duplicate(`${p}.key`, key));
     keys.add(key);
   });

@@ -1,7 +1,8 @@
 // A CronJob schedule checked as kube's validation does it: github.com/robfig/cron/v3
 // ParseStandard (five fields: minute, hour, day of month, month, day of week;
 // `@yearly`...`@hourly` and `@every <duration>` descriptors; an optional
-// `TZ=`/`CRON_TZ=` prefix), returning its error text.
+// `TZ=`/`CRON_TZ=` prefix), returning its error text; and the parsed schedule the cronjob
+// controller evaluates (parseCronSchedule).
 
 interface Bounds {
   min: number;
@@ -50,15 +51,42 @@ function parseIntOrName(expr: string, names?: Record<string, number>): number {
   return named ?? mustParseInt(expr);
 }
 
+/** One field's allowed values; `star` when written `*` or `?` (robfig's starBit, for day matching). */
+export interface CronField {
+  values: Set<number>;
+  star: boolean;
+}
+
+/** A parsed schedule: the fields (minute, hour, day of month, month, day of week) or a constant delay. */
+export interface CronSchedule {
+  /** The IANA zone of a `TZ=`/`CRON_TZ=` prefix. */
+  timeZone?: string;
+  /** `@every <duration>`, in ms (whole seconds, at least one). */
+  everyMs?: number;
+  minute: CronField;
+  hour: CronField;
+  dom: CronField;
+  month: CronField;
+  dow: CronField;
+}
+
+function field(start: number, end: number, step: number, star: boolean): CronField {
+  const values = new Set<number>();
+  for (let v = start; v <= end; v += step) values.add(v);
+  return { values, star };
+}
+
 /** getRange: `number | number "-" number [ "/" number ]`, `*` or `?` for the whole range. */
-function checkRange(expr: string, r: Bounds): void {
+function checkRange(expr: string, r: Bounds): CronField {
   const rangeAndStep = expr.split('/');
   const lowAndHigh = rangeAndStep[0].split('-');
   let start: number;
   let end: number;
+  let star = false;
   if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
     start = r.min;
     end = r.max;
+    star = true;
   } else {
     start = parseIntOrName(lowAndHigh[0], r.names);
     if (lowAndHigh.length === 1) end = start;
@@ -70,14 +98,26 @@ function checkRange(expr: string, r: Bounds): void {
     step = mustParseInt(rangeAndStep[1]);
     // "N/step" means "N-max/step".
     if (lowAndHigh.length === 1) end = r.max;
+    if (step > 1) star = false;
   } else if (rangeAndStep.length > 2) fail(`too many slashes: ${expr}`);
   if (start < r.min) fail(`beginning of range (${start}) below minimum (${r.min}): ${expr}`);
   if (end > r.max) fail(`end of range (${end}) above maximum (${r.max}): ${expr}`);
   if (start > end) fail(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
   if (step === 0) fail(`step of range should be a positive number: ${expr}`);
+  return field(start, end, step, star);
 }
 
 const DURATION_UNITS = new Set(['ns', 'us', 'µs', 'μs', 'ms', 's', 'm', 'h']);
+
+const DURATION_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration time.ParseDuration accepts (durationError undefined), in ms. */
+function durationMs(s: string): number {
+  const sign = s.startsWith('-') ? -1 : 1;
+  let total = 0;
+  for (const m of s.replace(/^[-+]/, '').matchAll(/(\d*\.?\d*)([^\d.]+)/g)) total += Number(m[1]) * DURATION_MS[m[2]];
+  return sign * total;
+}
 
 /** time.ParseDuration's error, if any. */
 function durationError(s: string): string | undefined {
@@ -110,8 +150,31 @@ export function loadLocationError(name: string): string | undefined {
   }
 }
 
-function parse(input: string): void {
+const all = (r: Bounds): CronField => field(r.min, r.max, 1, true);
+const at = (v: number): CronField => ({ values: new Set([v]), star: false });
+
+/** robfig's descriptors as fields. */
+function descriptor(spec: string): Omit<CronSchedule, 'timeZone'> {
+  const [, , hour, dom, month, dow] = FIELDS;
+  const every = { minute: at(0), hour: at(0), dom: all(dom), month: all(month), dow: all(dow) };
+  switch (spec) {
+    case '@yearly':
+    case '@annually':
+      return { ...every, dom: at(1), month: at(1) };
+    case '@monthly':
+      return { ...every, dom: at(1) };
+    case '@weekly':
+      return { ...every, dow: at(0) };
+    case '@hourly':
+      return { ...every, hour: all(hour) };
+    default:
+      return every;
+  }
+}
+
+function parse(input: string): CronSchedule {
   let spec = input;
+  let timeZone: string | undefined;
   if (spec.length === 0) fail('empty spec string');
   if (spec.startsWith('TZ=') || spec.startsWith('CRON_TZ=')) {
     const i = spec.indexOf(' ');
@@ -119,31 +182,47 @@ function parse(input: string): void {
     const loc = spec.slice(eq + 1, i < 0 ? spec.length : i);
     const err = loadLocationError(loc);
     if (err) fail(`provided bad location ${loc}: ${err}`);
+    timeZone = loc;
     spec = i < 0 ? '' : spec.slice(i).trim();
   }
   if (spec.startsWith('@')) {
-    if (DESCRIPTORS.has(spec)) return;
+    if (DESCRIPTORS.has(spec)) return { timeZone, ...descriptor(spec) };
     if (spec.startsWith('@every ')) {
-      const err = durationError(spec.slice('@every '.length));
+      const text = spec.slice('@every '.length);
+      const err = durationError(text);
       if (err) fail(`failed to parse duration ${spec}: ${err}`);
-      return;
+      // robfig.Every: rounded down to whole seconds, at least one.
+      const everyMs = Math.max(1000, Math.floor(durationMs(text) / 1000) * 1000);
+      return { timeZone, everyMs, ...descriptor('@daily') };
     }
     fail(`unrecognized descriptor: ${spec}`);
   }
   const fields = spec.split(/\s+/).filter(Boolean);
   if (fields.length !== 5) fail(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
-  ['0', ...fields].forEach((f, i) => {
-    for (const expr of f.split(',').filter(Boolean)) checkRange(expr, FIELDS[i]);
+  const parsed = ['0', ...fields].map((f, i) => {
+    const out: CronField = { values: new Set(), star: false };
+    for (const expr of f.split(',').filter(Boolean)) {
+      const one = checkRange(expr, FIELDS[i]);
+      for (const v of one.values) out.values.add(v);
+      out.star ||= one.star;
+    }
+    return out;
   });
+  return { timeZone, minute: parsed[1], hour: parsed[2], dom: parsed[3], month: parsed[4], dow: parsed[5] };
 }
 
-/** cron.ParseStandard's error text, or undefined when the schedule parses. */
-export function cronScheduleError(schedule: string): string | undefined {
+/** cron.ParseStandard: the schedule, or its error text. */
+export function parseCronSchedule(schedule: string): CronSchedule | string {
   try {
-    parse(schedule);
-    return undefined;
+    return parse(schedule);
   } catch (e) {
     if (e instanceof CronError) return e.message;
     throw e;
   }
+}
+
+/** cron.ParseStandard's error text, or undefined when the schedule parses. */
+export function cronScheduleError(schedule: string): string | undefined {
+  const parsed = parseCronSchedule(schedule);
+  return typeof parsed === 'string' ? parsed : undefined;
 }

@@ -5,74 +5,7 @@
 // with a few lines of DER: the info to verify, the key, the algorithm, the signature.
 
 import { createPublicKey, type KeyObject, verify, X509Certificate } from 'node:crypto';
-
-interface PemBlock {
-  type: string;
-  headers: boolean;
-  bytes: Buffer;
-}
-
-/** pem.Decode: the first block, anywhere in the data, and what follows it. */
-function pemDecode(data: string): { block: PemBlock; rest: string } | undefined {
-  const m = /-----BEGIN ([^\n-]*)-----\r?\n([\s\S]*?)-----END \1-----[^\n]*\n?/.exec(data);
-  if (!m) return undefined;
-  // `Key: value` header lines come first (RFC 1421); the rest is base64.
-  const lines = m[2].split(/\r?\n/);
-  let i = 0;
-  while (i < lines.length && lines[i].includes(':')) i++;
-  const bytes = Buffer.from(lines.slice(i).join('').replace(/\s+/g, ''), 'base64');
-  return { block: { type: m[1], headers: i > 0, bytes }, rest: data.slice(m.index + m[0].length) };
-}
-
-interface Tlv {
-  tag: number;
-  /** The whole element (tag, length, contents). */
-  raw: Buffer;
-  content: Buffer;
-  end: number;
-}
-
-const TRUNCATED = 'asn1: syntax error: data truncated';
-
-/** One DER element at `at`. */
-function readTlv(b: Buffer, at: number): Tlv {
-  if (at + 2 > b.length) throw new Error(TRUNCATED);
-  const tag = b[at];
-  let len = b[at + 1];
-  let off = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || off + n > b.length) throw new Error('asn1: structure error: length too large');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[off + i];
-    off += n;
-  }
-  if (off + len > b.length) throw new Error(TRUNCATED);
-  return { tag, raw: b.subarray(at, off + len), content: b.subarray(off, off + len), end: off + len };
-}
-
-function children(t: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let at = 0; at < t.content.length; ) {
-    const c = readTlv(t.content, at);
-    out.push(c);
-    at = c.end;
-  }
-  return out;
-}
-
-function oidString(b: Buffer): string {
-  const arcs = [Math.floor(b[0] / 40), b[0] % 40];
-  let v = 0;
-  for (const x of b.subarray(1)) {
-    v = v * 128 + (x & 0x7f);
-    if (!(x & 0x80)) {
-      arcs.push(v);
-      v = 0;
-    }
-  }
-  return arcs.join('.');
-}
+import { children, oidString, pemDecode, readTlv, type Tlv } from '../../api/der.js';
 
 /** Signature algorithms x509.CheckSignature supports for requests: hash and the error a bad signature gives. */
 const SIGNATURE_ALGORITHMS: Record<string, { hash: string | null; failure: string }> = {

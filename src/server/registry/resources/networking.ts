@@ -1,14 +1,12 @@
 // networking.k8s.io/v1: Ingress, IngressClass, NetworkPolicy, with their
 // defaults (pkg/apis/networking/v1/defaults.go), validation
 // (pkg/apis/networking/validation), strategies (pkg/registry/networking/*),
-// printers, and the DefaultIngressClass admission plugin kube-apiserver enables
-// by default (an Ingress without a class gets the default IngressClass's).
+// printers. The default IngressClass is the DefaultIngressClass admission plugin's.
 
 import { type FieldError, fieldErrors, GoValue } from '../../api/errors.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPathSegmentName, nameIsDNSSubdomain } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
-import type { Storage } from '../../storage/interface.js';
-import type { RequestContext, Strategy } from '../strategy.js';
+import type { Strategy } from '../strategy.js';
 import { validateLabelSelector } from '../validation/labelselector.js';
 import { docColumn } from './cluster-common.js';
 import { CIDR_MESSAGE, parseCIDR, parseIP, portNameErrors, portNumErrors, validateIP } from './netutil.js';
@@ -18,7 +16,6 @@ import { type Obj, objOf, objsOf, specOf } from './values.js';
 import { formatLabelSelector } from './workload-helpers.js';
 
 const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
-const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 
 // --- Ingress ---
 
@@ -218,27 +215,6 @@ const ingressBase: Strategy = {
 };
 
 export const ingressStrategy: Strategy = ingressBase;
-
-/**
- * The Ingress strategy with the DefaultIngressClass admission plugin: a new Ingress with neither
- * spec.ingressClassName nor the class annotation gets the default IngressClass (the newest when several).
- */
-export function ingressStrategyFor(storage: Storage): Strategy {
-  return {
-    ...ingressBase,
-    async beginCreate(o: KubeObject, _ctx: RequestContext) {
-      const s = specOf(o);
-      if (s.ingressClassName !== undefined || o.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] !== undefined) return undefined;
-      const classes = (await storage.list(`${INGRESS_CLASSES_KEY_PREFIX}/`)).items.filter(
-        (c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true',
-      );
-      classes.sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
-      const newest = classes.at(-1)?.metadata?.name;
-      if (newest) s.ingressClassName = newest;
-      return undefined;
-    },
-  };
-}
 
 // --- IngressClass ---
 

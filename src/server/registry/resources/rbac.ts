@@ -1,8 +1,8 @@
 // rbac.authorization.k8s.io/v1: Roles, ClusterRoles, RoleBindings and
 // ClusterRoleBindings as pkg/registry/rbac/* store them: defaults
 // (pkg/apis/rbac/v1/defaults.go), validation (pkg/apis/rbac/validation) and
-// the binding printers. Stored and served only: enforcement, the bootstrap
-// roles and the escalation check belong to the authorizer.
+// the binding printers; the bootstrap policy and the escalation checks are in
+// rbac-policy.ts, enforcement in the authorizer (authz/rbac).
 
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1123Subdomain, nameIsPathSegment } from '../../api/names.js';
@@ -13,6 +13,7 @@ import { validateLabelSelector } from '../validation/labelselector.js';
 import { groupV1Resource } from './cluster-common.js';
 import { goStrings, goStruct, invalidGo } from './go-values.js';
 import { age, ageColumn, column, nameColumn, objName } from './printers.js';
+import { bindingEscalationChecks, bootstrapPolicy, roleEscalationChecks } from './rbac-policy.js';
 import { arrOf, type Obj, objOf, strOf } from './values.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
@@ -221,8 +222,36 @@ function bindingStrategy(namespaced: boolean): Strategy {
   };
 }
 
-const rbac = (resource: string, kind: string, namespaced: boolean, strategy: Strategy): BuiltinResource =>
-  groupV1Resource(GROUP, resource, kind, strategy, { namespaced });
+/** kube's post-start hook that stores the bootstrap policy. */
+export const RBAC_BOOTSTRAP_HOOK = 'rbac/bootstrap-roles';
+
+type RBACResource = 'roles' | 'rolebindings' | 'clusterroles' | 'clusterrolebindings';
+
+/**
+ * A row: its strategy with the escalation checks bound to the server's authorization, and the
+ * bootstrap policy's objects of its kind as system objects.
+ */
+function rbac(resource: RBACResource, kind: string, namespaced: boolean, strategy: Strategy): BuiltinResource {
+  const isBinding = resource === 'rolebindings' || resource === 'clusterrolebindings';
+  const table = {
+    roles: 'roles',
+    rolebindings: 'roleBindings',
+    clusterroles: 'clusterRoles',
+    clusterrolebindings: 'clusterRoleBindings',
+  } as const;
+  return groupV1Resource(GROUP, resource, kind, strategy, {
+    namespaced,
+    extra: {
+      configure: (_storage, options) =>
+        isBinding
+          ? bindingEscalationChecks(strategy, resource, options.authorization)
+          : roleEscalationChecks(strategy, resource, options.authorization),
+      systemObjects: () => bootstrapPolicy()[table[resource]],
+      // Stored once the server serves; the authorizer has them in memory from the start.
+      postStartHook: RBAC_BOOTSTRAP_HOOK,
+    },
+  });
+}
 
 export const rbacResources: BuiltinResource[] = [
   rbac('roles', 'Role', true, roleStrategy(true)),

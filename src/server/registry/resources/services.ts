@@ -10,13 +10,7 @@ import { IPAllocator, PortAllocator, parsePortRange, parseServiceCIDRs } from '.
 import { COMPONENT_STATUS_WARNING, componentStatuses, componentStatusStrategy } from './componentstatus.js';
 import { endpointSliceStrategy, endpointsStrategy, kubernetesEndpointSlice, kubernetesEndpoints } from './endpoints.js';
 import { formatIP } from './netutil.js';
-import {
-  INGRESS_CLASSES_KEY_PREFIX,
-  ingressClassStrategy,
-  ingressStrategy,
-  ingressStrategyFor,
-  networkPolicyStrategy,
-} from './networking.js';
+import { INGRESS_CLASSES_KEY_PREFIX, ingressClassStrategy, ingressStrategy, networkPolicyStrategy } from './networking.js';
 import { nodeProxy, nodeStrategy } from './node.js';
 import { limitRangeStrategy, resourceQuotaStrategy } from './quota.js';
 import {
@@ -130,7 +124,6 @@ export const serviceResources: BuiltinResource[] = [
     ingressStrategy,
     'V1Ingress',
     '/ingress',
-    { configure: (storage) => ingressStrategyFor(storage) },
   ),
   resource(
     {

@@ -21,6 +21,8 @@ export interface PatchFieldMeta {
   listType?: string;
   listMapKeys?: string[];
   mapType?: string;
+  /** `+default`, kept for list map keys (server-side apply fills an omitted key with it). */
+  default?: unknown;
   /** The comment markers kube-openapi publishes, where they differ from the struct tags. */
   openapi?: { patchStrategy?: string | null; patchMergeKey?: string | null };
 }
@@ -35,6 +37,8 @@ export interface PatchDefinitionMeta {
 export interface PatchMetaTable {
   source: Record<string, string>;
   definitions: Record<string, PatchDefinitionMeta>;
+  /** Each kind's zero value as Go writes it (`creationTimestamp: null`, struct fields as `{}`, nil slices as null). */
+  zero?: Record<string, Record<string, unknown>>;
 }
 
 /** The generated table, read on first use. */
@@ -105,7 +109,7 @@ const X = {
 
 /**
  * The `x-kubernetes-*` extensions kube-openapi publishes for a definition: on
- * the definition itself (`+structType`) and per property (`+patchStrategy`,
+ * the definition itself (`+structType`) and per property (`+patchStrategy`, a list map key's `+default`,
  * `+patchMergeKey`, `+listType`, `+listMapKey`, `+mapType`). Undefined when it has none.
  */
 export function openAPIExtensions(
@@ -127,6 +131,7 @@ export function openAPIExtensions(
     if (f.mapType) x[X.mapType] = f.mapType;
     if (mergeKey) x[X.patchMergeKey] = mergeKey;
     if (strategy) x[X.patchStrategy] = strategy;
+    if (f.default !== undefined) x.default = f.default;
     if (Object.keys(x).length) properties[name] = x;
   }
   return Object.keys(own).length || Object.keys(properties).length ? { definition: own, properties } : undefined;

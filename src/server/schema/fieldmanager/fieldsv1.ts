@@ -8,24 +8,36 @@ import { compareElements, parseElement } from './path.js';
 import { FieldSet } from './set.js';
 import { goQuote } from './value.js';
 
-/** Set.ToJSON: the FieldsV1 text of a set (`{}` for the empty set). */
+/** Set.ToJSON: the FieldsV1 text of a set (`{}` for the empty set), keys escaped as Go writes them. */
 export function encodeFieldsV1(s: FieldSet): string {
-  const out: string[] = [];
-  emit(s, false, out);
-  return out.join('');
+  return text(fieldsV1Object(s));
 }
 
-function emit(s: FieldSet, includeSelf: boolean, out: string[]): void {
-  out.push('{');
-  let first = true;
-  const sep = (): void => {
-    if (first) first = false;
-    else out.push(',');
-  };
-  if (includeSelf && (s.members.size > 0 || s.children.size > 0)) {
-    sep();
-    out.push('".":{}');
+function text(o: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(o)) parts.push(`${goQuote(k)}:${text(o[k] as Record<string, unknown>)}`);
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * The FieldsV1 object of a set, as JSON.parse(encodeFieldsV1(s)) would give it (keys in element
+ * order; none of them looks like an array index, so insertion order is kept). Built once per set:
+ * sets are not changed once made, and a manager's unchanged set is written again on every update.
+ */
+export function fieldsV1Object(s: FieldSet): Record<string, unknown> {
+  let o = OBJECTS.get(s);
+  if (!o) {
+    o = build(s, false);
+    OBJECTS.set(s, o);
   }
+  return o;
+}
+
+const OBJECTS = new WeakMap<FieldSet, Record<string, unknown>>();
+
+function build(s: FieldSet, includeSelf: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (includeSelf && (s.members.size > 0 || s.children.size > 0)) out['.'] = {};
   const members = s.members.size > 1 ? [...s.members.values()].sort(compareElements) : [...s.members.values()];
   const children = s.children.size > 1 ? s.sortedChildren() : [...s.children.values()];
   let mi = 0;
@@ -34,18 +46,16 @@ function emit(s: FieldSet, includeSelf: boolean, out: string[]): void {
     const m = members[mi];
     const c = children[ci];
     const d = m === undefined ? 1 : c === undefined ? -1 : m.id === c.pe.id ? 0 : compareElements(m, c.pe);
-    sep();
     if (d < 0) {
-      out.push(goQuote(m.id), ':{}');
+      out[m.id] = {};
       mi++;
     } else {
-      out.push(goQuote(c.pe.id), ':');
-      emit(c.set, d === 0, out);
+      out[c.pe.id] = build(c.set, d === 0);
       if (d === 0) mi++;
       ci++;
     }
   }
-  out.push('}');
+  return out;
 }
 
 /** Set.FromJSON: a set from FieldsV1 (text or its parsed object). Unknown element types are dropped, as kube drops them. */

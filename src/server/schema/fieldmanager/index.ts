@@ -3,7 +3,7 @@
 // typing, apply/update ownership and the conflict Status.
 
 export { applyConflictStatus, printManager } from './conflict.js';
-export { decodeFieldsV1, encodeFieldsV1 } from './fieldsv1.js';
+export { decodeFieldsV1, encodeFieldsV1, fieldsV1Object } from './fieldsv1.js';
 export {
   ApplyConflicts,
   type ApplyResult,
@@ -17,7 +17,9 @@ export {
   type ManagedFieldsEntry,
   managerIdentifier,
   STRIPPED_FIELDS,
+  type UpdateResult,
   update,
+  updateOperation,
   type VersionedSet,
 } from './managers.js';
 export {
@@ -49,3 +51,4 @@ export {
   type TypeNode,
   typeFromOpenAPI,
 } from './typing.js';
+export { equalValues } from './value.js';

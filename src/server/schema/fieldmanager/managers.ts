@@ -3,7 +3,7 @@
 // merges and claims them, and how an update moves ownership to the writer.
 
 import { isPlainObject } from '../../api/types.js';
-import { decodeFieldsV1, encodeFieldsV1 } from './fieldsv1.js';
+import { decodeFieldsV1, fieldsV1Object } from './fieldsv1.js';
 import type { Path } from './path.js';
 import { fieldElement } from './path.js';
 import { FieldSet } from './set.js';
@@ -101,7 +101,7 @@ export function encodeManagedFields(managed: DecodedManagedFields): ManagedField
     const t = managed.times.get(id);
     if (t) e.time = t;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = JSON.parse(encodeFieldsV1(vs.set)) as Record<string, unknown>;
+    e.fieldsV1 = fieldsV1Object(vs.set);
     if (who.subresource) e.subresource = who.subresource;
     out.push(e);
   }
@@ -141,13 +141,18 @@ export const STRIPPED_FIELDS: FieldSet = FieldSet.of(
 );
 
 export interface FieldManagerOptions {
-  /** Fields no manager may own here (the strategy's reset fields plus STRIPPED_FIELDS): dropped from a writer's set. */
+  /**
+   * Fields no manager may own here (a strategy's reset fields: `status` on a main resource): removed
+   * from a writer's set with everything under them (fieldpath.Set.RecursiveDifference).
+   */
   ignored?: FieldSet;
 }
 
 function cloneManaged(m: ManagedFields): ManagedFields {
   return new Map([...m].map(([k, v]) => [k, { ...v }]));
 }
+
+const without = (s: FieldSet, ignored: FieldSet | undefined): FieldSet => (ignored ? s.recursiveDifference(ignored) : s);
 
 /** Updater.update: drops from other managers what changed (conflicts when not forced) and what was removed. */
 function updateOwnership(
@@ -160,9 +165,8 @@ function updateOwnership(
   opts: FieldManagerOptions,
 ): ReturnType<typeof compare> {
   const c = compare(live, next, type);
-  const ignore = (s: FieldSet): FieldSet => (opts.ignored ? s.difference(opts.ignored) : s);
-  const changed = ignore(c.modified.union(c.added));
-  const removed = ignore(c.removed);
+  const changed = without(c.modified.union(c.added), opts.ignored);
+  const removed = without(c.removed, opts.ignored);
   const conflicts = new Map<string, FieldSet>();
   for (const [id, vs] of managers) {
     if (id === workflow) continue;
@@ -186,11 +190,40 @@ function updateOwnership(
   return c;
 }
 
+export interface UpdateResult {
+  managed: ManagedFields;
+  /** Whether the writer took any field (kube then stamps its entry's time). */
+  took: boolean;
+}
+
 /**
- * Updater.Update: after a create, update or non-apply patch, `manager` (an Update
- * identifier) gains the fields it added or changed and loses those it removed; other
- * managers lose what was changed or removed. Returns the new managers.
+ * A non-apply write as kube's managedFieldsUpdater over Updater.Update records it: the write's own
+ * fields (added or changed, less `stripped` and the ignored ones) are taken from every other manager
+ * and joined to what `manager` (an Update identifier) already owned; removed fields leave every
+ * manager. Nothing changes for the writer when it took nothing.
  */
+export function updateOperation(
+  live: unknown,
+  next: unknown,
+  manager: string,
+  apiVersion: string,
+  managed: ManagedFields,
+  type: TypeNode,
+  opts: FieldManagerOptions & { stripped?: FieldSet } = {},
+): UpdateResult {
+  const managers = cloneManaged(managed);
+  const c = updateOwnership(live, next, type, managers, '', true, opts);
+  let set = without(c.modified.union(c.added), opts.ignored);
+  if (opts.stripped) set = set.difference(opts.stripped);
+  if (set.empty()) return { managed: managers, took: false };
+  const previous = managers.get(manager);
+  // A writer changing only fields it already owns keeps its set (the same instance: its encoding is reused).
+  const joined = previous ? (set.difference(previous.set).empty() ? previous.set : set.union(previous.set)) : set;
+  managers.set(manager, { set: joined, apiVersion, applied: false });
+  return { managed: managers, took: true };
+}
+
+/** Updater.Update: as updateOperation, returning the managers alone. */
 export function update(
   live: unknown,
   next: unknown,
@@ -200,19 +233,15 @@ export function update(
   type: TypeNode,
   opts: FieldManagerOptions = {},
 ): ManagedFields {
-  const managers = cloneManaged(managed);
-  const c = updateOwnership(live, next, type, managers, manager, true, opts);
-  let set = (managers.get(manager)?.set ?? new FieldSet()).difference(c.removed).union(c.modified).union(c.added);
-  if (opts.ignored) set = set.difference(opts.ignored);
-  if (set.empty()) managers.delete(manager);
-  else managers.set(manager, { set, apiVersion, applied: false });
-  return managers;
+  return updateOperation(live, next, manager, apiVersion, managed, type, opts).managed;
 }
 
 export interface ApplyResult {
   /** The merged object (the live object itself when the apply changes nothing). */
   object: unknown;
   managed: ManagedFields;
+  /** The apply changed nothing in the object (kube then leaves the applier's time as it was). */
+  noop: boolean;
 }
 
 /**
@@ -220,7 +249,7 @@ export interface ApplyResult {
  * identifier) own exactly the configuration's fields, removes what it applied before and
  * no longer applies unless someone else owns it, and takes fields from other managers
  * only with `force` (ApplyConflicts otherwise). Throws TypedValueError for a configuration
- * that does not fit the schema (duplicate keys).
+ * that does not fit the schema (duplicate keys, undeclared fields).
  */
 export function apply(
   live: unknown,
@@ -230,19 +259,22 @@ export function apply(
   managed: ManagedFields,
   force: boolean,
   type: TypeNode,
-  opts: FieldManagerOptions = {},
+  opts: FieldManagerOptions & { stripped?: FieldSet } = {},
 ): ApplyResult {
   validateConfig(config, type);
   const managers = cloneManaged(managed);
   let next = merge(live, config, type);
   const last = managers.get(manager);
-  let set = toFieldSet(config, type);
-  if (opts.ignored) set = set.difference(opts.ignored);
+  const set = without(toFieldSet(config, type), opts.ignored);
   managers.set(manager, { set, apiVersion, applied: true });
   next = prune(next, managers, last, type);
   updateOwnership(live, next, type, managers, manager, force, opts);
+  // stripMetaManager: the metadata never owned leaves the applier's set once the merge is done (the
+  // prune needs the configuration's identifying fields as owned, or it would drop metadata whole).
+  if (opts.stripped) managers.set(manager, { set: set.difference(opts.stripped), apiVersion, applied: true });
   if (managers.get(manager)?.set.empty()) managers.delete(manager);
-  return { object: live !== undefined && equalValues(live, next) ? live : next, managed: managers };
+  const noop = live !== undefined && equalValues(live, next);
+  return { object: noop ? live : next, managed: managers, noop };
 }
 
 /**

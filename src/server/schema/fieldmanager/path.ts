@@ -13,8 +13,19 @@ export type PathElement =
 
 export type Path = readonly PathElement[];
 
+/** Field elements by name, shared (they are immutable): a walk over an object makes one per key otherwise. */
+const FIELDS = new Map<string, PathElement>();
+const MAX_INTERNED_FIELDS = 50_000;
+
 export function fieldElement(name: string): PathElement {
-  return { kind: 'f', id: `f:${name}`, name };
+  let pe = FIELDS.get(name);
+  if (!pe) {
+    // Map keys come from user data: the table is dropped rather than grown without bound.
+    if (FIELDS.size >= MAX_INTERNED_FIELDS) FIELDS.clear();
+    pe = { kind: 'f', id: `f:${name}`, name };
+    FIELDS.set(name, pe);
+  }
+  return pe;
 }
 
 /** A key element; fields are sorted by name, as fieldpath.KeyElement's callers sort them. */

@@ -101,6 +101,22 @@ export class FieldSet {
     return out;
   }
 
+  /**
+   * fieldpath.Set.RecursiveDifference: as difference, and a member of `o` also removes
+   * everything under it (a reset field such as `status` takes its whole subtree).
+   */
+  recursiveDifference(o: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const [id, pe] of this.members) if (!o.members.has(id)) out.members.set(id, pe);
+    for (const [id, c] of this.children) {
+      if (o.members.has(id)) continue;
+      const d = o.children.get(id);
+      const s = d ? c.set.recursiveDifference(d.set) : c.set.clone();
+      if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
+    }
+    return out;
+  }
+
   equals(o: FieldSet): boolean {
     if (this.members.size !== o.members.size) return false;
     for (const id of this.members.keys()) if (!o.members.has(id)) return false;

@@ -131,8 +131,8 @@ function listItems(l: unknown[], t: ListType, set: FieldSet, path: PathElement[]
 }
 
 /**
- * The checks typed conversion makes of an applied configuration: granular lists' items
- * must carry their keys (or be scalars, for sets) and must not repeat.
+ * The checks typed conversion makes of an applied configuration: a struct declares every
+ * field set, granular lists' items carry their keys (or are scalars, for sets) and do not repeat.
  */
 export function validateConfig(value: unknown, type: TypeNode): void {
   validateNode(value, type, []);
@@ -145,7 +145,10 @@ function validateNode(v: unknown, type: TypeNode | undefined, path: PathElement[
     for (const key in v) {
       if (!Object.hasOwn(v, key)) continue;
       path.push(fieldElement(key));
-      validateNode(v[key], fieldType(t, key), path);
+      const ft = fieldType(t, key);
+      // A struct's undeclared field (typed conversion's `field not declared in schema`).
+      if (!ft) throw new TypedValueError(pathString(path), 'field not declared in schema');
+      validateNode(v[key], ft, path);
       path.pop();
     }
   } else if (t.kind === 'list' && t.listType !== 'atomic' && Array.isArray(v)) {
@@ -178,49 +181,58 @@ export function compare(lhs: unknown, rhs: unknown, type: TypeNode): Comparison 
   return c;
 }
 
+/** A leaf of a comparison: added, removed or modified as a whole. */
+function compareLeaf(l: unknown, r: unknown, path: PathElement[], c: Comparison): void {
+  if (l === undefined) c.added.insert(path);
+  else if (r === undefined) c.removed.insert(path);
+  else if (l !== r && !equalValues(l, r)) c.modified.insert(path);
+}
+
 function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: PathElement[], c: Comparison): void {
-  let inLeaf = false;
-  const leaf = (): void => {
-    inLeaf = true;
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
-    else if (!equalValues(l, r)) c.modified.insert(path);
-  };
+  // Two equal scalars (most of any object): nothing to record.
+  if (l === r && (l === null || typeof l !== 'object')) return;
   const tl = type ? atomFor(type, l === undefined ? r : l) : undefined;
   const tr = type ? atomFor(type, r === undefined ? l : r) : undefined;
-  if (!tl || !tr || tl !== tr) leaf();
-  else if (tl.kind === 'map') {
+  if (!tl || !tr || tl !== tr) {
+    compareLeaf(l, r, path, c);
+    return;
+  }
+  if (tl.kind === 'map') {
     const lm = l === undefined ? undefined : isPlainObject(l) ? l : null;
     const rm = r === undefined ? undefined : isPlainObject(r) ? r : null;
-    if (tl.atomic || ((lm == null || isEmptyMap(lm)) && (rm == null || isEmptyMap(rm))) || lm === null || rm === null) leaf();
-    else {
-      if (lm)
-        for (const k in lm) {
-          if (!Object.hasOwn(lm, k) || lm[k] === undefined) continue;
-          const rv = rm && Object.hasOwn(rm, k) ? rm[k] : undefined;
-          path.push(fieldElement(k));
-          compareNode(lm[k], rv, fieldType(tl, k), path, c);
-          path.pop();
-        }
-      if (rm)
-        for (const k in rm) {
-          if (!Object.hasOwn(rm, k) || rm[k] === undefined || (lm && Object.hasOwn(lm, k) && lm[k] !== undefined)) continue;
-          path.push(fieldElement(k));
-          compareNode(undefined, rm[k], fieldType(tl, k), path, c);
-          path.pop();
-        }
+    if (tl.atomic || ((lm == null || isEmptyMap(lm)) && (rm == null || isEmptyMap(rm))) || lm === null || rm === null) {
+      compareLeaf(l, r, path, c);
+      return;
     }
+    if (lm)
+      for (const k in lm) {
+        if (!Object.hasOwn(lm, k) || lm[k] === undefined) continue;
+        const rv = rm && Object.hasOwn(rm, k) ? rm[k] : undefined;
+        path.push(fieldElement(k));
+        compareNode(lm[k], rv, fieldType(tl, k), path, c);
+        path.pop();
+      }
+    if (rm)
+      for (const k in rm) {
+        if (!Object.hasOwn(rm, k) || rm[k] === undefined || (lm && Object.hasOwn(lm, k) && lm[k] !== undefined)) continue;
+        path.push(fieldElement(k));
+        compareNode(undefined, rm[k], fieldType(tl, k), path, c);
+        path.pop();
+      }
   } else if (tl.kind === 'list') {
     const ll = l === undefined ? undefined : Array.isArray(l) ? l : null;
     const rl = r === undefined ? undefined : Array.isArray(r) ? r : null;
-    if (tl.listType === 'atomic' || ((ll == null || ll.length === 0) && (rl == null || rl.length === 0)) || ll === null || rl === null)
-      leaf();
-    else compareListItems(ll ?? [], rl ?? [], tl, path, c);
-  } else leaf();
-  if (!inLeaf) {
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
+    if (tl.listType === 'atomic' || ((ll == null || ll.length === 0) && (rl == null || rl.length === 0)) || ll === null || rl === null) {
+      compareLeaf(l, r, path, c);
+      return;
+    }
+    compareListItems(ll ?? [], rl ?? [], tl, path, c);
+  } else {
+    compareLeaf(l, r, path, c);
+    return;
   }
+  if (l === undefined) c.added.insert(path);
+  else if (r === undefined) c.removed.insert(path);
 }
 
 function groupItems(

@@ -4,7 +4,18 @@
 // revision (optimistic concurrency); watches ask for previous values and
 // progress notifications.
 
-import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
+import {
+  type Backend,
+  type BackendEvent,
+  type BackendSnapshot,
+  type BackendWatchHandler,
+  type KeyValue,
+  type RangeOptions,
+  type RangeResult,
+  restorePlan,
+  touches,
+  type WriteResult,
+} from '../backend.js';
 import { StorageError, type StorageWatch } from '../interface.js';
 import { GrpcClient, GrpcError, Status } from './grpc.js';
 import {
@@ -55,6 +66,8 @@ export class EtcdBackend implements Backend {
   private readonly client: GrpcClient;
   private readonly prefix: string;
   private compacted = 0;
+  /** How each running watch is ended with an error, by its prefix (restore() ends those it changed). */
+  private readonly running = new Map<(err: StorageError) => void, string>();
 
   constructor(cfg: EtcdStorageConfig) {
     this.client = new GrpcClient({
@@ -182,11 +195,13 @@ export class EtcdBackend implements Backend {
     let stopped = false;
     const p = this.full(prefix);
     const fail = (err: StorageError): void => {
+      this.running.delete(fail);
       if (stopped) return;
       stopped = true;
       call.cancel();
       handler.error(err);
     };
+    this.running.set(fail, prefix);
     const m = messages();
     const call = this.client.stream(METHODS.watch, m.WatchRequest, m.WatchResponse, {
       message: (res) => {
@@ -235,11 +250,44 @@ export class EtcdBackend implements Backend {
     });
     return {
       stop: () => {
+        this.running.delete(fail);
         if (stopped) return;
         stopped = true;
         call.cancel();
       },
     };
+  }
+
+  async snapshot(): Promise<BackendSnapshot> {
+    const r = await this.list('/');
+    const kvs = new Map(r.kvs.map((kv) => [kv.key, kv]));
+    return { revision: r.revision, size: kvs.size, kvs };
+  }
+
+  async restore(snap: BackendSnapshot): Promise<number> {
+    const cur = await this.list('/');
+    const ops = [...restorePlan(cur.kvs, snap)];
+    let revision = cur.revision;
+    // In transactions of at most etcd's default --max-txn-ops, each one revision.
+    for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
+      const res = await this.txnCall(
+        {
+          compare: [],
+          success: ops
+            .slice(i, i + MAX_TXN_OPS)
+            .map(([key, value]) =>
+              value ? { request_put: { key: this.full(key), value } } : { request_delete_range: { key: this.full(key) } },
+            ),
+          failure: [],
+        },
+        '',
+      );
+      revision = num(res.header?.revision);
+    }
+    const changed = ops.map(([key]) => key).sort();
+    const err = new StorageError('Compacted', '', 'the store was reset to a snapshot: relist', revision);
+    for (const [fail, prefix] of [...this.running]) if (touches(changed, prefix)) fail(err);
+    return revision;
   }
 
   async currentRevision(): Promise<number> {
@@ -283,3 +331,5 @@ export class EtcdBackend implements Backend {
 const COMPARE_MOD = 2;
 const COMPARE_EQUAL = 0;
 const EVENT_DELETE = 1;
+/** etcd's default --max-txn-ops. */
+const MAX_TXN_OPS = 128;

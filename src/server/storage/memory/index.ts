@@ -4,7 +4,18 @@
 // Values are byte copies, so no caller can alias stored state.
 
 import { SortedKeys } from '../../api/sorted-keys.js';
-import type { Backend, BackendEvent, BackendWatchHandler, KeyValue, RangeOptions, RangeResult, WriteResult } from '../backend.js';
+import {
+  type Backend,
+  type BackendEvent,
+  type BackendSnapshot,
+  type BackendWatchHandler,
+  type KeyValue,
+  type RangeOptions,
+  type RangeResult,
+  restorePlan,
+  touches,
+  type WriteResult,
+} from '../backend.js';
 import { StorageError, type StorageWatch } from '../interface.js';
 import { ObjectStorage } from '../objects.js';
 
@@ -67,7 +78,14 @@ export class MemoryBackend implements Backend {
   }
 
   private write(key: string, value: Buffer | null, prev: Version | undefined): number {
-    const rev = ++this.revision;
+    const ev = this.record(key, value, prev, ++this.revision);
+    if (this.revision - this.compacted > this.historyLimit * 1.25) this.compactInternal(this.revision - this.historyLimit);
+    for (const w of this.watches) if (!w.stopped && key.startsWith(w.prefix)) w.handler.event(ev);
+    return this.revision;
+  }
+
+  /** Adds a version of `key` at `rev` to the history, the live index and the replay log. */
+  private record(key: string, value: Buffer | null, prev: Version | undefined, rev: number, index = true): BackendEvent {
     let h = this.history.get(key);
     if (!h) {
       h = [];
@@ -79,13 +97,50 @@ export class MemoryBackend implements Backend {
         ? { key, value: EMPTY, createRevision: prev!.createRevision, modRevision: rev, deleted: true }
         : { key, value, createRevision: prev ? prev.createRevision : rev, modRevision: rev, deleted: false };
     h.push(v);
-    if (value === null) this.live.delete(key);
-    else this.live.add(key);
+    if (index && value === null) this.live.delete(key);
+    else if (index) this.live.add(key);
     const ev: BackendEvent = { type: value === null ? 'delete' : 'put', kv: v, prevKv: prev };
     this.events.push(ev);
-    if (this.revision - this.compacted > this.historyLimit * 1.25) this.compactInternal(this.revision - this.historyLimit);
-    for (const w of this.watches) if (!w.stopped && key.startsWith(w.prefix)) w.handler.event(ev);
-    return rev;
+    return ev;
+  }
+
+  async snapshot(): Promise<BackendSnapshot> {
+    this.checkOpen();
+    // Versions are immutable: the snapshot shares them.
+    const kvs = new Map<string, KeyValue>();
+    for (const key of this.live.from('', false)) kvs.set(key, this.current(key)!);
+    return { revision: this.revision, size: kvs.size, kvs };
+  }
+
+  async restore(snap: BackendSnapshot): Promise<number> {
+    this.checkOpen();
+    const current = [...this.live.from('', false)].map((key) => this.current(key)!);
+    const plan = restorePlan(current, snap);
+    if (plan.size) {
+      // Every change at one new revision, as one etcd transaction writes them, recorded in the history and the
+      // replay log (a read or watch from an older revision sees it), not sent to the watches ended below.
+      const rev = ++this.revision;
+      for (const [key, value] of plan) this.record(key, value, this.current(key), rev, false);
+      // The live keys are now exactly the snapshot's (taken from the live index, so in its order): one rebuild
+      // instead of an insert or removal per key.
+      this.live.reset([...snap.kvs.keys()]);
+      if (this.revision - this.compacted > this.historyLimit * 1.25) this.compactInternal(this.revision - this.historyLimit);
+    }
+    const changed = [...plan.keys()].sort();
+    this.endWatches((prefix) => touches(changed, prefix), 'the store was reset to a snapshot');
+    return this.revision;
+  }
+
+  /** Ends the chosen watches with Compacted: the watch cache relists and its clients get 410 Expired. */
+  private endWatches(chosen: (prefix: string) => boolean, why: string): void {
+    // One error for them all: building one per watch (its stack trace) costs more than the rest of a reset.
+    const err = new StorageError('Compacted', '', `${why}: relist`, this.revision);
+    for (const w of [...this.watches]) {
+      if (w.stopped || !chosen(w.prefix)) continue;
+      w.stopped = true;
+      this.watches.delete(w);
+      w.handler.error(err);
+    }
   }
 
   private checkOpen(): void {

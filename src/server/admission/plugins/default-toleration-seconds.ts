@@ -5,8 +5,8 @@
 // node.kubernetes.io/unreachable taints for 300 seconds
 // (--default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds).
 
-import { isPlainObject } from '../api/types.js';
-import type { AdmissionAttributes, MutatingPlugin } from './index.js';
+import { isPlainObject } from '../../api/types.js';
+import type { AdmissionAttributes, MutatingPlugin } from '../index.js';
 
 const TOLERATION_SECONDS = 300;
 const TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];

@@ -1,9 +1,9 @@
 // kube's NamespaceLifecycle admission plugin (plugin/pkg/admission/namespace/lifecycle):
 // no objects in missing or terminating namespaces, and the system namespaces stay.
 
-import { forbidden, notFound } from '../api/errors.js';
-import type { KubeObject } from '../api/types.js';
-import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin } from './index.js';
+import { forbidden, notFound } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+import type { AdmissionAttributes, MutatingPlugin, ValidatingPlugin } from '../index.js';
 
 const IMMORTAL = new Set(['default', 'kube-system', 'kube-public']);
 

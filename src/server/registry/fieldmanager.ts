@@ -1,0 +1,344 @@
+// A served resource's field manager (k8s.io/apimachinery managedfields FieldManager and its
+// wrappers, in their order): metadata.managedFields kept on every write, Apply and Update
+// alike. The Store calls `update` for creates, updates and non-apply patches; the patch
+// handler calls `apply` for `application/apply-patch+yaml`. The sets, merge and conflict
+// rules are schema/fieldmanager's; this file is the bookkeeping around them: manager
+// identities, decoding and encoding the entries, times, the first apply over an untracked
+// object, the cap on update managers, kubectl's client-side-apply migration, the metadata
+// fields never owned and the fields a strategy resets.
+
+import { badRequest, StatusError } from '../api/errors.js';
+import { isPlainObject, type KubeObject } from '../api/types.js';
+import {
+  ApplyConflicts,
+  apply,
+  applyConflictStatus,
+  compare,
+  type DecodedManagedFields,
+  decodeManagedFields,
+  encodeManagedFields,
+  equalValues,
+  FieldSet,
+  fieldElement,
+  type ManagedFields,
+  type ManagedFieldsEntry,
+  managerIdentifier,
+  STRIPPED_FIELDS,
+  TypedValueError,
+  type TypeNode,
+  toFieldSet,
+  updateOperation,
+} from '../schema/fieldmanager/index.js';
+import { clone, meta, nowRFC3339 } from './meta.js';
+
+/** Decoded managedFields kept per field manager (a served resource version). */
+const DECODED_MAX = 4096;
+/** kube's DefaultMaxUpdateManagers: older update entries are merged into `ancient-changes` per version. */
+const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT_CHANGES = 'ancient-changes';
+const BEFORE_FIRST_APPLY = 'before-first-apply';
+/** The annotation client-side apply keeps (corev1.LastAppliedConfigAnnotation). */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** validation.FieldManagerMaxLength. */
+export const FIELD_MANAGER_MAX_LENGTH = 128;
+
+export interface FieldManagerConfig {
+  group: string;
+  version: string;
+  kind: string;
+  /** The served version's schema type (built on first use). */
+  type: () => TypeNode;
+  /**
+   * The object a create is compared against (kube's `creater.New(kind)`): a built-in's Go zero value, whose
+   * always-written structs are not new fields of the creator; none for custom resources (unstructured).
+   */
+  zero?: () => Record<string, unknown> | undefined;
+  /** Whether status is a subresource: then the main resource's writers never own status. */
+  hasStatusSubresource: boolean;
+  /** Fields the strategy sets or resets on the main resource, never owned by a writer (kube's ResetFieldsStrategy). */
+  resetFields?: readonly (readonly string[])[];
+}
+
+/** What a write is recorded as: the manager's name and the subresource written. */
+export interface FieldManagerRequest {
+  manager: string;
+  subresource?: string;
+}
+
+const pathSet = (paths: readonly (readonly string[])[]): FieldSet => FieldSet.of(...paths.map((p) => p.map((f) => fieldElement(f))));
+
+/** kube's managerOrUserAgent: the fieldManager parameter, else the user agent up to its first `/`, printable, 128 bytes at most. */
+export function managerOrUserAgent(fieldManager: string | null | undefined, userAgent: string | undefined): string {
+  if (fieldManager) return fieldManager;
+  const prefix = (userAgent ?? '').split('/')[0];
+  let out = '';
+  let bytes = 0;
+  for (const ch of prefix) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > FIELD_MANAGER_MAX_LENGTH) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
+export class FieldManager {
+  private typeNode?: TypeNode;
+  private readonly apiVersion: string;
+  private readonly mainIgnored: FieldSet;
+  private readonly subresourceIgnored = pathSet([['spec']]);
+  /** What encode() wrote into an object, until the Store reports it stored (see committed). */
+  private readonly pending = new WeakMap<KubeObject, DecodedManagedFields>();
+  /** Decoded entries of stored objects by `uid/resourceVersion` (oldest dropped first). Callers copy before changing. */
+  private readonly decoded = new Map<string, DecodedManagedFields>();
+
+  constructor(private readonly cfg: FieldManagerConfig) {
+    this.apiVersion = cfg.group ? `${cfg.group}/${cfg.version}` : cfg.version;
+    this.mainIgnored = pathSet([...(cfg.hasStatusSubresource ? [['status']] : []), ...(cfg.resetFields ?? [])]);
+  }
+
+  private get type(): TypeNode {
+    this.typeNode ??= this.cfg.type();
+    return this.typeNode;
+  }
+
+  /** A status-like subresource's writers never own spec; the main resource's (and scale's, which writes its replicas) never own what the strategy resets. */
+  private ignored(subresource: string | undefined): FieldSet {
+    return subresource && subresource !== 'scale' ? this.subresourceIgnored : this.mainIgnored;
+  }
+
+  private identifier(req: FieldManagerRequest, operation: 'Apply' | 'Update'): string {
+    return managerIdentifier({ manager: req.manager, operation, apiVersion: this.apiVersion, subresource: req.subresource });
+  }
+
+  /**
+   * FieldManager.UpdateNoErrors: `next` (the object about to be written over `live`, null for a
+   * create) gets its managedFields. The request's own entries win when it sets some (a client
+   * editing managedFields; `[{}]` or `[]` resets them), except on subresources.
+   */
+  update(live: KubeObject | null, next: KubeObject, req: FieldManagerRequest): void {
+    const nm = meta(next);
+    const sent = nm.managedFields as ManagedFieldsEntry[] | undefined;
+    let managed: DecodedManagedFields;
+    const fromLive = (): DecodedManagedFields => this.decodeLive(live, false);
+    if (req.subresource) managed = fromLive();
+    else if (isReset(sent)) managed = { fields: new Map(), times: new Map() };
+    else if (sent === undefined || equalValues(sent, live?.metadata?.managedFields)) managed = fromLive();
+    else {
+      managed = decodeOrEmpty(sent);
+      if (managed.fields.size === 0) managed = fromLive();
+    }
+    delete nm.managedFields;
+    // skipNonAppliedManager: an existing object nobody tracks stays untracked until an apply.
+    if (managed.fields.size === 0 && live?.metadata?.uid) return;
+    try {
+      const id = this.identifier(req, 'Update');
+      const base = live ?? (this.cfg.zero?.() as KubeObject | undefined) ?? {};
+      const r = updateOperation(stripManaged(base), stripManaged(next), id, this.apiVersion, managed.fields, this.type, {
+        ignored: this.ignored(req.subresource),
+        stripped: STRIPPED_FIELDS,
+      });
+      const times = new Map(managed.times);
+      if (r.took) times.set(id, nowRFC3339());
+      this.encode(next, { fields: capUpdateManagers(r.managed, times), times });
+    } catch {
+      // UpdateNoErrors: a value the schema cannot type leaves the object without managedFields.
+      delete nm.managedFields;
+    }
+  }
+
+  /**
+   * FieldManager.Apply: the applied configuration merged into `live` (an empty object for a
+   * create), owned by `req.manager`. Throws kube's Status errors: 400 for a wrong type or
+   * managedFields in the configuration, 409 for conflicts, 500 for a value the schema refuses.
+   */
+  apply(live: KubeObject | null, config: Record<string, unknown>, req: FieldManagerRequest, force: boolean, name: string): KubeObject {
+    const gv = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+    const kind = typeof config.kind === 'string' ? config.kind : '';
+    if (gv !== this.apiVersion || kind !== this.cfg.kind) {
+      const [g, v] = gv.includes('/') ? gv.split('/', 2) : ['', gv];
+      throw badRequest(`invalid object type: ${g}/${v}, Kind=${kind}`);
+    }
+    if (isPlainObject(config.metadata) && config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) {
+      throw badRequest('metadata.managedFields must be nil');
+    }
+    const base: KubeObject = live ?? {};
+    let managed = this.decodeLive(live, true);
+    const liveValue = stripManaged(base);
+    const ignored = this.ignored(req.subresource);
+    // skipNonAppliedManager: the first apply to an untracked object gives its fields to `before-first-apply`.
+    if (managed.fields.size === 0 && live) {
+      const id = this.identifier({ manager: BEFORE_FIRST_APPLY, subresource: req.subresource }, 'Update');
+      const r = updateOperation({}, liveValue, id, this.apiVersion, managed.fields, this.type, { ignored, stripped: STRIPPED_FIELDS });
+      managed = { fields: r.managed, times: new Map(r.took ? [[id, nowRFC3339()]] : []) };
+    }
+    const id = this.identifier(req, 'Apply');
+    const run = (f: boolean) =>
+      apply(liveValue, config, id, this.apiVersion, managed.fields, f, this.type, { ignored, stripped: STRIPPED_FIELDS });
+    let result: ReturnType<typeof apply>;
+    try {
+      try {
+        result = run(force);
+      } catch (e) {
+        // lastAppliedManager: kubectl's first server-side apply over its own client-side apply may take
+        // the fields its last-applied configuration still describes.
+        if (!(e instanceof ApplyConflicts) || req.manager !== 'kubectl' || !this.allowedFromLastApplied(base, liveValue, e)) throw e;
+        result = run(true);
+      }
+    } catch (e) {
+      if (e instanceof ApplyConflicts) throw applyConflictStatus(e.conflicts);
+      if (e instanceof TypedValueError) throw typedPatchError(config, name, this.cfg.kind, gv, e);
+      throw e;
+    }
+    const times = new Map(managed.times);
+    if (!result.noop) times.set(id, nowRFC3339());
+    const out = clone(result.object) as KubeObject;
+    // lastAppliedUpdater: kubectl's annotation follows what it applies, so client-side apply can take over again.
+    if (
+      req.manager === 'kubectl' &&
+      typeof out.metadata?.annotations?.[LAST_APPLIED] === 'string' &&
+      out.metadata.annotations[LAST_APPLIED]
+    ) {
+      meta(out).annotations![LAST_APPLIED] = lastAppliedOf(config);
+    }
+    this.encode(out, { fields: result.managed, times });
+    return out;
+  }
+
+  /** allowedConflictsFromLastApplied: every conflict is on a field the last-applied annotation sets to its live value. */
+  private allowedFromLastApplied(live: KubeObject, liveValue: unknown, e: ApplyConflicts): boolean {
+    const raw = live.metadata?.annotations?.[LAST_APPLIED];
+    if (typeof raw !== 'string' || !raw) return false;
+    let last: unknown;
+    try {
+      last = JSON.parse(raw);
+    } catch {
+      return false;
+    }
+    if (!isPlainObject(last) || last.apiVersion !== this.apiVersion) return false;
+    try {
+      const c = compare(last, liveValue, this.type);
+      const allowed = toFieldSet(last, this.type).difference(c.modified).difference(c.added).difference(c.removed);
+      return e.conflicts.every((x) => allowed.has(x.path));
+    } catch {
+      return false;
+    }
+  }
+
+  private encode(obj: KubeObject, managed: DecodedManagedFields): void {
+    const entries = encodeManagedFields(managed);
+    const m = meta(obj);
+    if (entries.length) {
+      m.managedFields = entries as unknown as typeof m.managedFields;
+      this.pending.set(obj, managed);
+    } else delete m.managedFields;
+  }
+
+  /**
+   * The Store wrote `written` (an object this manager encoded) and storage answered `stored`: the
+   * decoded entries are kept by uid and resourceVersion, which name that stored content, so the next
+   * write of the object does not decode them again.
+   */
+  committed(written: KubeObject, stored: KubeObject): void {
+    const d = this.pending.get(written);
+    const uid = stored.metadata?.uid;
+    const rv = stored.metadata?.resourceVersion;
+    if (!d || !uid || !rv) return;
+    if (this.decoded.size >= DECODED_MAX) this.decoded.delete(this.decoded.keys().next().value!);
+    this.decoded.set(`${uid}/${rv}`, d);
+  }
+
+  /** The stored object's decoded entries (kept from its write, else decoded now). */
+  private decodeLive(live: KubeObject | null, strict: boolean): DecodedManagedFields {
+    const entries = live?.metadata?.managedFields as ManagedFieldsEntry[] | undefined;
+    if (!entries?.length) return { fields: new Map(), times: new Map() };
+    const hit = this.decoded.get(`${live!.metadata!.uid}/${live!.metadata!.resourceVersion}`);
+    if (hit) return hit;
+    return strict ? decodeStrict(entries) : decodeOrEmpty(entries);
+  }
+}
+
+/** isResetManagedFields: `[]` or `[{}]` in a request clears the managed fields. */
+function isReset(entries: unknown): boolean {
+  if (!Array.isArray(entries)) return false;
+  if (entries.length === 0) return true;
+  return entries.length === 1 && isPlainObject(entries[0]) && Object.keys(entries[0]).length === 0;
+}
+
+function decodeOrEmpty(entries: ManagedFieldsEntry[] | undefined): DecodedManagedFields {
+  try {
+    return decodeManagedFields(entries);
+  } catch {
+    return { fields: new Map(), times: new Map() };
+  }
+}
+
+function decodeStrict(entries: ManagedFieldsEntry[] | undefined): DecodedManagedFields {
+  try {
+    return decodeManagedFields(entries);
+  } catch (e) {
+    throw new StatusError(500, '', `failed to decode managed fields: ${(e as Error).message}`);
+  }
+}
+
+/** The object as the sets see it: managedFields never count as a field. */
+function stripManaged(obj: KubeObject): KubeObject {
+  if (!obj.metadata || obj.metadata.managedFields === undefined) return obj;
+  const { managedFields: _, ...rest } = obj.metadata;
+  return { ...obj, metadata: rest };
+}
+
+/** The error typed conversion of an applied configuration ends in (a 500 with no reason, as kube answers it). */
+function typedPatchError(config: Record<string, unknown>, name: string, kind: string, gv: string, e: TypedValueError): StatusError {
+  const ns = isPlainObject(config.metadata) && typeof config.metadata.namespace === 'string' ? config.metadata.namespace : '';
+  const [g, v] = gv.includes('/') ? gv.split('/', 2) : ['', gv];
+  return new StatusError(500, '', `failed to create typed patch object (${ns}/${name}; ${g}/${v}, Kind=${kind}): ${e.message}`);
+}
+
+/** buildLastApplied: the configuration without its own annotation, as Go encodes a map (sorted keys, newline). */
+function lastAppliedOf(config: Record<string, unknown>): string {
+  const c = clone(config);
+  if (isPlainObject(c.metadata) && isPlainObject(c.metadata.annotations)) delete c.metadata.annotations[LAST_APPLIED];
+  return `${JSON.stringify(sortKeys(c))}\n`;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+  return out;
+}
+
+/** capManagersManager: past 10 update entries, the oldest are merged into `ancient-changes` per apiVersion. */
+function capUpdateManagers(fields: ManagedFields, times: Map<string, string | undefined>): ManagedFields {
+  const updaters = [...fields].filter(([, vs]) => !vs.applied).map(([id]) => id);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return fields;
+  const seconds = (id: string): number => {
+    const t = times.get(id);
+    return t ? Math.floor(Date.parse(t) / 1000) : 0;
+  };
+  updaters.sort((a, b) => seconds(a) - seconds(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const firstByVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const id = updaters[i];
+    const vs = fields.get(id)!;
+    const bucket = managerIdentifier({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: vs.apiVersion });
+    const first = firstByVersion.get(vs.apiVersion);
+    if (first === undefined) {
+      firstByVersion.set(vs.apiVersion, id);
+      continue;
+    }
+    if (!fields.has(bucket)) {
+      fields.set(bucket, fields.get(first)!);
+      fields.delete(first);
+    }
+    fields.set(bucket, { set: vs.set.union(fields.get(bucket)!.set), apiVersion: vs.apiVersion, applied: vs.applied });
+    fields.delete(id);
+    length--;
+    times.set(bucket, times.get(id));
+  }
+  return fields;
+}
