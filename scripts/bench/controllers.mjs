@@ -103,12 +103,7 @@ async function rollout(client, ns, round) {
   await until(`${name} rolled out`, async () => {
     const d = (await client.get(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`)).body;
     const st = d.status ?? {};
-    return (
-      st.observedGeneration >= d.metadata.generation &&
-      st.updatedReplicas === 3 &&
-      st.replicas === 3 &&
-      st.availableReplicas === 3
-    );
+    return st.observedGeneration >= d.metadata.generation && st.updatedReplicas === 3 && st.replicas === 3 && st.availableReplicas === 3;
   });
   return performance.now() - t0;
 }

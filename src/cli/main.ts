@@ -93,6 +93,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('clock')
+    .description("print the controllers' clock of a running environment, or move it forward (CronJob schedules come due)")
+    .option('--state-dir <dir>', 'state directory', '.kapi-env')
+    .option('--kubeconfig <path>', 'a kubeconfig kapi-env wrote, when no environment is recorded')
+    .option('--advance <duration>', 'move the clock forward by a duration (90s, 1h30m)')
+    .option('--set <time>', 'move the clock forward to an RFC 3339 time')
+    .option('--json', 'print the clock as JSON')
+    .action(async (flags: import('./clock.js').ClockFlags) => {
+      process.exitCode = await (await import('./clock.js')).runClock(flags);
+    });
+
+  program
     .command('journal')
     .description("print the requests a running environment's server handled (its request journal)")
     .option('--state-dir <dir>', 'state directory', '.kapi-env')

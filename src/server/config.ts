@@ -423,7 +423,8 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
       case 'simulated-pod-failure-rate':
       case 'simulated-pod-unready-rate': {
         const r = Number(value);
-        if (value.trim() === '' || !(r >= 0 && r <= 1)) throw new FlagError(`invalid argument "${value}" for "--${name}" flag: want a number from 0 to 1`);
+        if (value.trim() === '' || !(r >= 0 && r <= 1))
+          throw new FlagError(`invalid argument "${value}" for "--${name}" flag: want a number from 0 to 1`);
         if (name === 'simulated-pod-failure-rate') out.podFailureRate = r;
         else out.podUnreadyRate = r;
         break;
@@ -436,7 +437,8 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
       }
       case 'simulated-clock': {
         const t = value === 'now' ? Date.now() : Date.parse(value);
-        if (Number.isNaN(t)) throw new FlagError(`invalid argument "${value}" for "--simulated-clock" flag: want 'now' or an RFC 3339 time`);
+        if (Number.isNaN(t))
+          throw new FlagError(`invalid argument "${value}" for "--simulated-clock" flag: want 'now' or an RFC 3339 time`);
         out.simulatedClock = t;
         break;
       }

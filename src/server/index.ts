@@ -142,9 +142,11 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     return (served?.lister as Partial<ResourceLister> | undefined)?.cachedGet?.(r.info.namespace, r.info.name);
   });
   const faults = new FaultInjector();
+  // The controllers' clock (CronJob schedules), advanced by tests in process or through /debug/kapi/clock.
+  const clock = new ControllerClock(config.simulatedClock);
   const debugFilters = [
     journal.filter,
-    withDebugEndpoints({ journal, faults: config.faultInjection ? faults : undefined }),
+    withDebugEndpoints({ journal, faults: config.faultInjection ? faults : undefined, clock }),
     withPermissionsReport(authorization.permissions),
     faults.filter,
   ];
@@ -200,7 +202,6 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   // kube's post-start hooks create them once it serves.
   // Then the in-process controllers (local APIServices, FlowSchema conditions) reconcile what exists.
   let controllers: ClusterControllers | undefined;
-  const clock = new ControllerClock(config.simulatedClock);
   let tokenController: { stop(): void } | undefined;
   try {
     const systemObjectsContext = {

@@ -33,6 +33,7 @@ describe('checkExpression', () => {
       'math.greatest(1, 2) == 2 && has(object.spec) && request.operation == "CREATE"',
       'authorizer.group("apps").resource("deployments").check("get").allowed()',
       'object.?spec.?replicas.orValue(1) > 0',
+      '!format.dns1123Label().validate(object.metadata.name).hasValue() && quantity("1").isGreaterThan(quantity("0"))',
     ])
       expect(checkExpression(e, ADMISSION), e).toBeUndefined();
   });
@@ -188,6 +189,28 @@ describe('compiled when written (pkg/apis/admissionregistration/validation)', ()
         policy({ paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, validations: [{ expression: 'params.data.x == "1"' }] }),
       ),
     ).toEqual([]);
+  });
+
+  it('refuses an output type the field does not allow when it is known without the variables', () => {
+    const got = messages(
+      'validatingadmissionpolicies',
+      policy({
+        validations: [
+          { expression: "'yes'", messageExpression: '1 + 1' },
+          { expression: 'object.spec.replicas > 1', messageExpression: "'n: ' + string(object.spec.replicas)" },
+        ],
+        auditAnnotations: [
+          { key: 'a', valueExpression: '1' },
+          { key: 'b', valueExpression: 'null' },
+          { key: 'c', valueExpression: 'object.metadata.name' },
+        ],
+      }),
+    );
+    expect(got).toEqual([
+      `spec.validations[0].expression: Invalid value: "'yes'": must evaluate to bool but got string`,
+      'spec.validations[0].messageExpression: Invalid value: "1 + 1": must evaluate to string but got int',
+      'spec.auditAnnotations[0].valueExpression: Invalid value: "1": must evaluate to one of [string null_type] but got int',
+    ]);
   });
 
   it("refuses a webhook's matchConditions that do not compile (no params there)", () => {

@@ -1,7 +1,7 @@
 // --controllers as kube-controller-manager parses it: names or aliases, `*`/`all`, `-name`; unknown names refused.
 
 import { describe, expect, it } from 'vitest';
-import { FlagError, parseServeFlags } from '../../src/server/config.js';
+import { FlagError, parseServeFlags, serverConfigFromFlags } from '../../src/server/config.js';
 import { parseControllers } from '../../src/server/controllers/names.js';
 
 describe('--controllers', () => {
@@ -54,5 +54,24 @@ describe('--simulated-clock', () => {
     expect(Math.abs(now - Date.now())).toBeLessThan(5000);
     expect(() => parseServeFlags(['--simulated-clock=yesterday'])).toThrow(FlagError);
     expect(parseServeFlags(['--controllers=cronjob']).controllers).toEqual(['cronjob-controller']);
+  });
+});
+
+describe('pod stage flags', () => {
+  it('rates from 0 to 1 and a positive back-off, mapped to the simulation', () => {
+    const f = parseServeFlags([
+      '--simulated-pod-failure-rate=0.25',
+      '--simulated-pod-unready-rate',
+      '1',
+      '--simulated-crash-loop-backoff=250ms',
+    ]);
+    expect([f.podFailureRate, f.podUnreadyRate, f.crashLoopBackOffMs]).toEqual([0.25, 1, 250]);
+    expect(() => parseServeFlags(['--simulated-pod-failure-rate=1.5'])).toThrow(
+      'invalid argument "1.5" for "--simulated-pod-failure-rate" flag: want a number from 0 to 1',
+    );
+    expect(() => parseServeFlags(['--simulated-pod-unready-rate=x'])).toThrow(FlagError);
+    expect(() => parseServeFlags(['--simulated-crash-loop-backoff=0s'])).toThrow(FlagError);
+    const config = serverConfigFromFlags(f, { storage: undefined as never, tls: undefined as never });
+    expect(config.simulation).toMatchObject({ podFailureRate: 0.25, podUnreadyRate: 1, crashLoopBackOffMs: 250 });
   });
 });

@@ -1,9 +1,11 @@
 // The CronJob controller on a simulated clock, end to end with kubectl on both backends: schedules run
 // when the clock is advanced (no waiting), Jobs named `<cronjob>-<scheduled minutes>` with the scheduled
 // timestamp annotation in the CronJob's time zone, status.active/lastScheduleTime/lastSuccessfulTime,
-// successfulJobsHistoryLimit, concurrencyPolicy Forbid and Replace, suspend, startingDeadlineSeconds.
+// successfulJobsHistoryLimit, concurrencyPolicy Forbid and Replace, suspend, startingDeadlineSeconds;
+// the clock moved over /debug/kapi/clock and `kapi-env clock`.
 
 import { describe, expect, it } from 'vitest';
+import { runClock } from '../../src/cli/clock.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { useEnv } from '../helpers/env.js';
 
@@ -50,9 +52,13 @@ describe.each(BACKENDS)('cronjob controller on %s storage', (storage) => {
     const r = await s.client.get<{ items: Obj[] }>(`/apis/batch/v1/namespaces/${ns}/jobs`);
     return r.body.items.filter((j) => j.metadata.ownerReferences?.some((o) => o.name === cj) && !j.metadata.deletionTimestamp);
   };
-  const cronjob = async (name: string): Promise<Obj> =>
-    (await s.client.get<Obj>(`/apis/batch/v1/namespaces/${ns}/cronjobs/${name}`)).body;
-  const create = async (name: string, spec: Record<string, unknown>, jobSpec: Record<string, unknown> = {}): Promise<Obj> => {
+  const cronjob = async (name: string): Promise<Obj> => (await s.client.get<Obj>(`/apis/batch/v1/namespaces/${ns}/cronjobs/${name}`)).body;
+  const create = async (
+    name: string,
+    spec: Record<string, unknown>,
+    jobSpec: Record<string, unknown> = {},
+    podMeta: Record<string, unknown> = {},
+  ): Promise<Obj> => {
     const r = await s.client.post<Obj>(`/apis/batch/v1/namespaces/${ns}/cronjobs`, {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -61,7 +67,10 @@ describe.each(BACKENDS)('cronjob controller on %s storage', (storage) => {
         ...spec,
         jobTemplate: {
           metadata: { labels: { tier: 'batch' }, annotations: { note: 'from-template' } },
-          spec: { ...jobSpec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+          spec: {
+            ...jobSpec,
+            template: { metadata: podMeta, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+          },
         },
       },
     });
@@ -125,6 +134,31 @@ describe.each(BACKENDS)('cronjob controller on %s storage', (storage) => {
     expect(kept.map((j) => j.metadata.name).sort()).toEqual([`hourly-${first / 60_000 + 120}`, `hourly-${first / 60_000 + 180}`]);
   });
 
+  it('failedJobsHistoryLimit keeps the newest failed Jobs; failures leave lastSuccessfulTime unset', async () => {
+    const first = nextHour(await freshClock());
+    await create(
+      'failing',
+      { schedule: '@hourly', failedJobsHistoryLimit: 1 },
+      { backoffLimit: 0 },
+      { annotations: { 'kapi-env.io/simulate': 'fail' } },
+    );
+    for (let h = 0; h < 3; h++) {
+      s.env.clock.set(first + h * HOUR + 1000);
+      await until(`failed Job ${h + 1}`, async () => {
+        const c = await cronjob('failing');
+        if (c.status?.lastScheduleTime !== rfc(first + h * HOUR) || c.status.active) return undefined;
+        return true;
+      });
+    }
+    const kept = await until('failed history limit', async () => {
+      const j = await jobs('failing');
+      return j.length === 1 ? j : undefined;
+    });
+    expect(kept[0].metadata.name).toBe(`failing-${first / 60_000 + 120}`);
+    expect(kept[0].status?.conditions?.find((c) => c.type === 'Failed')?.status).toBe('True');
+    expect((await cronjob('failing')).status?.lastSuccessfulTime).toBeUndefined();
+  });
+
   it('several missed schedules start only the most recent', async () => {
     const start = await freshClock();
     await create('catchup', { schedule: '*/10 * * * *' }, held);
@@ -135,7 +169,9 @@ describe.each(BACKENDS)('cronjob controller on %s storage', (storage) => {
       return x.status?.active?.length ? x : undefined;
     });
     expect(c.status?.lastScheduleTime).toBe(rfc(latest));
-    expect(c.status?.active).toEqual([expect.objectContaining({ kind: 'Job', apiVersion: 'batch/v1', name: `catchup-${latest / 60_000}` })]);
+    expect(c.status?.active).toEqual([
+      expect.objectContaining({ kind: 'Job', apiVersion: 'batch/v1', name: `catchup-${latest / 60_000}` }),
+    ]);
     expect(await jobs('catchup')).toHaveLength(1);
     expect(latest).toBeGreaterThan(start);
   });
@@ -184,6 +220,36 @@ describe.each(BACKENDS)('cronjob controller on %s storage', (storage) => {
     // Resumed, it runs the schedule due now.
     expect((await s.kubectl(['patch', 'cronjob', 'sus', '-n', ns, '-p', '{"spec":{"suspend":false}}'])).code).toBe(0);
     await until('resumed', async () => ((await jobs('sus')).length === 1 ? true : undefined));
+  });
+
+  it('/debug/kapi/clock and `kapi-env clock` read and move the clock', async () => {
+    const read = await s.client.get<{ kind: string; now: string; simulated: boolean }>('/debug/kapi/clock');
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ kind: 'Clock', now: new Date(s.env.clock.now()).toISOString(), simulated: true });
+    const first = nextHour(await freshClock());
+    await create('http', { schedule: '@hourly' }, held);
+    const moved = await s.client.post<{ now: string }>('/debug/kapi/clock', { time: new Date(first + 1000).toISOString() });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.now).toBe(new Date(first + 1000).toISOString());
+    await until('scheduled over HTTP', async () => ((await jobs('http')).length === 1 ? true : undefined));
+    const bad = await s.client.post<{ reason: string; message: string }>('/debug/kapi/clock', { advance: 'soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('invalid advance: "soon" is not a duration like 90s or 1h30m');
+    expect((await s.client.post('/debug/kapi/clock', { time: '2001-01-01T00:00:00Z' })).status).toBe(400);
+    // The CLI, from the environment's kubeconfig.
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      expect(await runClock({ stateDir: '/nonexistent', kubeconfig: s.env.kubeconfigPath, advance: '1h', json: true })).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(JSON.parse(lines.join(''))).toEqual({ kind: 'Clock', now: new Date(first + HOUR + 1000).toISOString(), simulated: true });
+    await until('scheduled from the CLI', async () => ((await jobs('http')).length === 2 ? true : undefined));
   });
 
   it('a timeZone: the schedule in its wall clock, the annotation with its offset', async () => {

@@ -170,7 +170,9 @@ describe.skipIf(!etcdBinary)('etcd gRPC client (real etcd)', () => {
     await b.create('/w/y/1', Buffer.from('b'));
     const r2 = (await b.update('/w/x/1', Buffer.from('c'), r1)) as { revision: number };
     await b.delete('/w/x/1', r2.revision);
-    for (const end = Date.now() + 5_000; seen.x.length < 3 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    // Each watch is its own stream: wait for both to have delivered.
+    for (const end = Date.now() + 5_000; (seen.x.length < 3 || seen.y.length < 1) && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 20));
     expect(seen.x.map((e) => [e.type, e.kv.key, e.kv.value.toString(), e.prevKv?.value.toString()])).toEqual([
       ['put', '/w/x/1', 'a', undefined],
       ['put', '/w/x/1', 'c', 'a'],

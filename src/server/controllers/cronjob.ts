@@ -160,9 +160,11 @@ export class CronJobController extends WorkloadController {
   }
 
   private async deleteJob(jobs: ServedResource, ns: string, name: string, uid: string): Promise<void> {
-    await jobs.store.delete(this.ctx(ns), name, { preconditions: { uid }, propagationPolicy: 'Background' }).catch((e: { code?: number }) => {
-      if (e?.code !== 404 && e?.code !== 409) throw e;
-    });
+    await jobs.store
+      .delete(this.ctx(ns), name, { preconditions: { uid }, propagationPolicy: 'Background' })
+      .catch((e: { code?: number }) => {
+        if (e?.code !== 404 && e?.code !== 409) throw e;
+      });
   }
 
   /** cleanupFinishedJobs: the oldest finished Jobs (by start time) past successful/failedJobsHistoryLimit. */

@@ -2,7 +2,9 @@
 // with the node affinity kube's controller gives it (matchFields metadata.name) and left
 // to the scheduler; the controller-revision-hash label marks a pod's template, and a
 // RollingUpdate replaces outdated pods within maxUnavailable (OnDelete leaves them). Its
-// status holds the counts `kubectl rollout status daemonset` reads.
+// status holds the counts `kubectl rollout status daemonset` reads; a ControllerRevision per
+// template (`<name>-<hash>`, the template's labels and the hash) is the history
+// `kubectl rollout history|undo daemonset` reads.
 
 import type { KubeObject } from '../api/types.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
@@ -52,7 +54,13 @@ function pinnedTo(template: Obj, node: string): Obj {
 
 export class DaemonSetController extends WorkloadController {
   constructor(router: ResourceRouter, informer: ClusterInformer) {
-    super(router, informer, { group: 'apps', resource: 'daemonsets', kind: 'DaemonSet' }, ['/pods'], 'daemon-set-controller');
+    super(
+      router,
+      informer,
+      { group: 'apps', resource: 'daemonsets', kind: 'DaemonSet' },
+      ['/pods', 'apps/controllerrevisions'],
+      'daemon-set-controller',
+    );
     // A node added or gone changes every DaemonSet's desired pods.
     informer.onEvent((ev) => {
       const d = ev.resource.descriptor;
@@ -70,6 +78,11 @@ export class DaemonSetController extends WorkloadController {
     const spec = obj(ds.spec);
     const template = obj(spec.template);
     const hash = templateHash(template);
+    // constructHistory: the current template's revision, before its pods.
+    await this.ensureRevision(ds, template, hash, {
+      ...((obj(template.metadata).labels as Record<string, string>) ?? {}),
+      [HASH]: hash,
+    });
     const nodes = (await nodesServed.lister.list({ namespace: '' })).items.map((n) => n.metadata?.name ?? '');
     const all = await this.controlled(pods, ds);
     const active = all.filter(podActive);

@@ -22,6 +22,7 @@ import { NamespaceController } from './namespace.js';
 import { type NodeSimulation, NodeSimulator } from './nodes.js';
 import { defaultServiceAccount, PerNamespaceController, rootCAConfigMap } from './per-namespace.js';
 import { ValidatingAdmissionPolicyStatus } from './policy-status.js';
+import { PVCProtectionController } from './pvc-protection.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ResourceQuotaController } from './resourcequota.js';
 import { StatefulSetController } from './statefulset.js';
@@ -74,6 +75,7 @@ async function startOptional(router: ResourceRouter, opts: ControllerOptions): P
   if (enabled.has('deployment-controller')) running.push(new DeploymentController(router, informer));
   if (enabled.has('replicaset-controller')) running.push(new ReplicaSetController(router, informer));
   if (enabled.has('job-controller')) running.push(new JobController(router, informer));
+  if (enabled.has('persistentvolumeclaim-protection-controller')) running.push(new PVCProtectionController(router, informer));
   if (enabled.has('cronjob-controller')) running.push(new CronJobController(router, informer, opts.clock ?? new ControllerClock()));
   if (enabled.has('daemonset-controller')) running.push(new DaemonSetController(router, informer));
   if (enabled.has('statefulset-controller')) running.push(new StatefulSetController(router, informer));

@@ -12,6 +12,7 @@ export const CONTROLLERS = {
   'replicaset-controller': 'replicaset',
   'job-controller': 'job',
   'cronjob-controller': 'cronjob',
+  'persistentvolumeclaim-protection-controller': 'pvc-protection',
   'daemonset-controller': 'daemonset',
   'statefulset-controller': 'statefulset',
   'endpointslice-controller': 'endpointslice',

@@ -4,13 +4,15 @@
 // Ready (OrderedReady; Parallel creates all), removed from the highest ordinal, and a
 // RollingUpdate replacing pods of an older revision from the highest ordinal down to the
 // partition. Its status carries currentRevision/updateRevision as `kubectl rollout status` and
-// `rollout history` read them. volumeClaimTemplates are not acted on.
+// `rollout history` read them. Each volumeClaimTemplate gives every pod its claim
+// `<template>-<set>-<ordinal>`, created before the pod and kept (or, with the retention policy's
+// whenDeleted: Delete, owned by the set, so the garbage collector removes it with the set; with
+// whenScaled: Delete, a pod removed by a scale-down owns its claims first).
 
 import type { KubeObject } from '../api/types.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
 import type { ClusterInformer } from './informers.js';
 import {
-  controllerRef,
   num,
   type Obj,
   obj,
@@ -42,33 +44,82 @@ export class StatefulSetController extends WorkloadController {
     );
   }
 
-  /** The ControllerRevision of the current template, created (with the next revision number) when new. */
-  private async updateRevision(sts: KubeObject): Promise<{ name: string; all: KubeObject[] } | undefined> {
-    const revisions = this.served('apps', 'v1', 'controllerrevisions');
-    if (!revisions) return undefined;
+  /** The ControllerRevision of the current template. */
+  private updateRevision(sts: KubeObject): Promise<{ name: string; all: KubeObject[] } | undefined> {
     const spec = obj(sts.spec);
-    const template = obj(spec.template);
-    const hash = templateHash(template, num(obj(sts.status).collisionCount));
-    const name = `${sts.metadata?.name}-${hash}`;
-    const all = await this.controlled(revisions, sts);
-    if (!all.some((r) => r.metadata?.name === name)) {
-      const next = Math.max(0, ...all.map((r) => num(r.revision))) + 1;
-      const created = await revisions.store.create(this.ctx(sts.metadata?.namespace ?? ''), {
-        apiVersion: 'apps/v1',
-        kind: 'ControllerRevision',
-        metadata: {
-          name,
-          namespace: sts.metadata?.namespace,
-          labels: { ...(obj(obj(spec.selector).matchLabels) as Record<string, string>), [HASH_LABEL]: hash },
-          ownerReferences: [controllerRef(sts)],
-        } as KubeObject['metadata'],
-        // kube stores the template as a strategic merge patch replacing it.
-        data: { spec: { template: { ...template, $patch: 'replace' } } },
-        revision: next,
-      });
-      all.push(created);
+    const hash = templateHash(obj(spec.template), num(obj(sts.status).collisionCount));
+    return this.ensureRevision(sts, obj(spec.template), hash, {
+      ...(obj(obj(spec.selector).matchLabels) as Record<string, string>),
+      [HASH_LABEL]: hash,
+    });
+  }
+
+  /**
+   * createPersistentVolumeClaims and updateStorage: each template's claim for `ordinal` created (one that
+   * exists is kept), and the pod's volume of the template's name pointing at it.
+   */
+  private async claims(sts: KubeObject, ordinal: number, volumes: unknown): Promise<unknown> {
+    const spec = obj(sts.spec);
+    const templates = Array.isArray(spec.volumeClaimTemplates) ? (spec.volumeClaimTemplates as Obj[]) : [];
+    const pvcs = this.served('', 'v1', 'persistentvolumeclaims');
+    if (!templates.length || !pvcs) return volumes;
+    const out = Array.isArray(volumes) ? [...(volumes as Obj[])] : [];
+    const ns = sts.metadata?.namespace ?? '';
+    const set = sts.metadata?.name ?? '';
+    const deleteWithSet = obj(spec.persistentVolumeClaimRetentionPolicy).whenDeleted === 'Delete';
+    for (const t of templates) {
+      const meta = obj(t.metadata);
+      const claimName = `${meta.name}-${set}-${ordinal}`;
+      const labels = {
+        ...((meta.labels as Record<string, string>) ?? {}),
+        ...(obj(obj(spec.selector).matchLabels) as Record<string, string>),
+      };
+      await pvcs.store
+        .create(this.ctx(ns), {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: {
+            ...structuredClone(meta),
+            name: claimName,
+            namespace: ns,
+            labels,
+            ...(deleteWithSet
+              ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set, uid: sts.metadata?.uid ?? '' }] }
+              : {}),
+          } as KubeObject['metadata'],
+          spec: structuredClone(obj(t.spec)),
+        })
+        .catch((e: { code?: number }) => {
+          if (e?.code !== 409) throw e;
+        });
+      const volume = { name: meta.name, persistentVolumeClaim: { claimName } };
+      const at = out.findIndex((v) => v.name === meta.name);
+      if (at >= 0) out[at] = volume;
+      else out.push(volume);
     }
-    return { name, all };
+    return out;
+  }
+
+  /** whenScaled: Delete: a condemned pod becomes its claims' owner, so they go with it. */
+  private async condemnClaims(sts: KubeObject, ordinal: number, pod: KubeObject): Promise<void> {
+    const spec = obj(sts.spec);
+    const pvcs = this.served('', 'v1', 'persistentvolumeclaims');
+    if (obj(spec.persistentVolumeClaimRetentionPolicy).whenScaled !== 'Delete' || !pvcs) return;
+    const ns = sts.metadata?.namespace ?? '';
+    const ref = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' };
+    for (const t of Array.isArray(spec.volumeClaimTemplates) ? (spec.volumeClaimTemplates as Obj[]) : []) {
+      const claimName = `${obj(t.metadata).name}-${sts.metadata?.name}-${ordinal}`;
+      await pvcs.store
+        .update(this.ctx(ns), claimName, (cur) => {
+          if (!cur || cur.metadata?.ownerReferences?.some((r) => r.uid === ref.uid)) return cur!;
+          const next = structuredClone(cur);
+          next.metadata!.ownerReferences = [...(next.metadata!.ownerReferences ?? []), ref];
+          return next;
+        })
+        .catch((e: { code?: number }) => {
+          if (e?.code !== 404 && e?.code !== 409) throw e;
+        });
+    }
   }
 
   protected async sync(served: ServedResource, sts: KubeObject): Promise<void> {
@@ -121,6 +172,8 @@ export class StatefulSetController extends WorkloadController {
         delete (pod.metadata as Obj).generateName;
         pod.metadata!.name = `${name}-${i}`;
         const podSpec = obj(pod.spec);
+        const volumes = await this.claims(sts, i, podSpec.volumes);
+        if (volumes !== undefined) podSpec.volumes = volumes;
         podSpec.hostname = `${name}-${i}`;
         if (spec.serviceName) podSpec.subdomain = spec.serviceName;
         await pods.store.create(this.ctx(ns), pod).catch((e: { code?: number }) => {
@@ -134,7 +187,10 @@ export class StatefulSetController extends WorkloadController {
     // Scale down from the highest ordinal, one at a time unless Parallel.
     if (!acted) {
       const extra = [...byOrdinal.entries()].filter(([i, p]) => i >= replicas && podActive(p)).sort((a, b) => b[0] - a[0]);
-      for (const [, p] of parallel ? extra : extra.slice(0, 1)) await del(p);
+      for (const [i, p] of parallel ? extra : extra.slice(0, 1)) {
+        await this.condemnClaims(sts, i, p);
+        await del(p);
+      }
       acted = extra.length > 0 && !parallel;
     }
     // RollingUpdate: the highest ordinal at an older revision is replaced, once every pod is healthy.

@@ -194,6 +194,42 @@ export abstract class WorkloadController {
 
   protected abstract sync(served: ServedResource, obj: KubeObject): Promise<void>;
 
+  /**
+   * The ControllerRevision holding `template` (history.NewControllerRevision): `<owner>-<hash>`, created
+   * with the next revision number, or renumbered to the latest when an older template comes back (a
+   * rollback), as kube's StatefulSet and DaemonSet controllers keep their history.
+   */
+  protected async ensureRevision(
+    owner: KubeObject,
+    template: Obj,
+    hash: string,
+    labels: Record<string, string>,
+  ): Promise<{ name: string; all: KubeObject[] } | undefined> {
+    const revisions = this.served('apps', 'v1', 'controllerrevisions');
+    if (!revisions) return undefined;
+    const ns = owner.metadata?.namespace ?? '';
+    const name = `${owner.metadata?.name}-${hash}`;
+    const all = await this.controlled(revisions, owner);
+    const latest = Math.max(0, ...all.map((r) => num(r.revision)));
+    const existing = all.find((r) => r.metadata?.name === name);
+    if (!existing) {
+      all.push(
+        await revisions.store.create(this.ctx(ns), {
+          apiVersion: 'apps/v1',
+          kind: 'ControllerRevision',
+          metadata: { name, namespace: ns, labels, ownerReferences: [controllerRef(owner)] } as KubeObject['metadata'],
+          // kube stores the template as a strategic merge patch replacing it.
+          data: { spec: { template: { ...template, $patch: 'replace' } } },
+          revision: latest + 1,
+        }),
+      );
+    } else if (num(existing.revision) < latest) {
+      const updated = await revisions.store.update(this.ctx(ns), name, (cur) => ({ ...structuredClone(cur!), revision: latest + 1 }));
+      all[all.indexOf(existing)] = updated.object;
+    }
+    return { name, all };
+  }
+
   /** Writes `status` through the status subresource when it differs. */
   protected async writeStatus(served: ServedResource, cur: KubeObject, status: Obj): Promise<void> {
     if (JSON.stringify(status) === JSON.stringify(cur.status ?? {})) return;

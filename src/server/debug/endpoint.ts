@@ -3,6 +3,8 @@
 //                          user, code, afterSeq, since=<RFC 3339>); follow=true streams JSON lines
 //   /debug/kapi/faults     GET: the fault rules; POST: add one (a FaultSpec); DELETE: clear all
 //   /debug/kapi/faults/N   DELETE: remove one
+//   /debug/kapi/clock      GET: the controllers' clock; POST {"advance": "1h"} or {"time": "<RFC 3339>"}
+//                          moves it forward (CronJob schedules come due)
 // The faults paths exist only when the server was started with --enable-fault-injection.
 
 import type { ServerResponse } from 'node:http';
@@ -19,6 +21,55 @@ export interface DebugOptions {
   journal: RequestJournal;
   /** Present when fault injection is enabled. */
   faults?: FaultInjector;
+  /** The controllers' clock. */
+  clock?: DebugClock;
+}
+
+/** What the clock endpoint reads and moves (controllers/clock.ts's ControllerClock). */
+export interface DebugClock {
+  readonly simulated: boolean;
+  now(): number;
+  advance(ms: number): void;
+}
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration of ms, s, m and h parts (`1h30m`, `90s`), in ms; undefined when it is not one. */
+function durationMs(text: string): number | undefined {
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * DURATION_MS[m[2]];
+  return total;
+}
+
+function clockState(clock: DebugClock): object {
+  return { kind: 'Clock', now: new Date(clock.now()).toISOString(), simulated: clock.simulated };
+}
+
+async function clockRequest(r: ApiRequest, clock: DebugClock): Promise<void> {
+  const method = r.req.method ?? 'GET';
+  if (method === 'GET') {
+    plain(r, 200, clockState(clock));
+    return;
+  }
+  if (method !== 'POST') throw methodNotAllowed(method, 'the clock');
+  let body: { advance?: unknown; time?: unknown };
+  try {
+    body = JSON.parse((await readBody(r.req)).toString('utf8')) ?? {};
+  } catch {
+    throw badRequest('the body is not JSON: {"advance": "<duration>"} or {"time": "<RFC 3339>"}');
+  }
+  if (typeof body.advance === 'string') {
+    const ms = durationMs(body.advance);
+    if (ms === undefined) throw badRequest(`invalid advance: ${JSON.stringify(body.advance)} is not a duration like 90s or 1h30m`);
+    clock.advance(ms);
+  } else if (typeof body.time === 'string') {
+    const t = Date.parse(body.time);
+    if (Number.isNaN(t)) throw badRequest(`invalid time: ${JSON.stringify(body.time)}`);
+    if (t < clock.now()) throw badRequest(`invalid time: ${body.time} is before the clock (${new Date(clock.now()).toISOString()})`);
+    clock.advance(t - clock.now());
+  } else throw badRequest('the body needs "advance" (a duration) or "time" (RFC 3339)');
+  plain(r, 200, clockState(clock));
 }
 
 function journalQuery(q: URLSearchParams): JournalQuery {
@@ -133,11 +184,12 @@ export function withDebugEndpoints(opts: DebugOptions): Filter {
     if (r.info.isResourceRequest || !r.path.startsWith(PREFIX)) return next(r);
     const sub = r.path.slice(PREFIX.length);
     const [head, ...rest] = sub.split('/');
-    if (head !== 'requests' && !(head === 'faults' && opts.faults)) return next(r);
+    if (head !== 'requests' && !(head === 'faults' && opts.faults) && !(head === 'clock' && opts.clock && !rest.length)) return next(r);
     const user = r.user;
     if (!user?.groups.includes('system:masters'))
       throw forbiddenPath(`User "${user?.username ?? 'system:anonymous'}" cannot ${r.info.verb} path "${r.path}"`);
     if (head === 'requests') return journalRequest(r, opts.journal);
+    if (head === 'clock') return clockRequest(r, opts.clock!);
     return faultsRequest(r, opts.faults!, rest.join('/'));
   };
 }

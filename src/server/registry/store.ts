@@ -299,7 +299,9 @@ export class Store {
             written = await this.toStorage(await this.beforeCreate(ctx, obj, finishes, name));
             return written;
           }
-          const presented = await this.out(clone(current));
+          // The storage hands each attempt a fresh decode of the stored bytes (never the watch cache's copy):
+          // it is the old object as it is; the writer gets a copy to change.
+          const presented = await this.out(current);
           const obj = await objInfo(clone(presented));
           const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented, finishes));
           written = next;

@@ -49,8 +49,8 @@ const ITERATION_MACROS = new Set(['all', 'exists', 'exists_one', 'existsOne', 'm
 /** Identifiers every CEL environment declares: the type names. */
 const BUILTIN_IDENTIFIERS = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
 
-/** Function namespaces of the CEL extension libraries kube enables (`optional.of`, `math.greatest`, `cel.bind`...). */
-const FUNCTION_NAMESPACES = new Set(['cel', 'optional', 'math', 'strings', 'sets', 'base64', 'lists', 'regex']);
+/** Function namespaces of the CEL extension libraries kube enables (`optional.of`, `math.greatest`, `cel.bind`, `format.dns1123Label`...). */
+const FUNCTION_NAMESPACES = new Set(['cel', 'optional', 'math', 'strings', 'sets', 'base64', 'lists', 'regex', 'format', 'jsonpatch']);
 
 /** A schema with `$ref` and single-element `allOf` wrappers followed. */
 function deref(t: SchemaType, s: Schema | undefined, depth = 0): Schema | undefined {
@@ -237,4 +237,29 @@ export function checkExpression(
   const compiled = compileRule(expr);
   if (compiled instanceof RuleCompileError) return { stage: compiled.stage, issues: compiled.issues };
   return undefined;
+}
+
+/** cel-go's spelling of a type the evaluator's checker names (`list<int>` -> `list(int)`, `null` -> `null_type`). */
+function celGoTypeName(t: string): string {
+  return t
+    .replace(/</g, '(')
+    .replace(/>/g, ')')
+    .replace(/\bnull\b/g, 'null_type');
+}
+
+const CONCRETE = /^(int|uint|double|string|bytes|bool|null|list<.*>|map<.*>)$/;
+
+/**
+ * The expression's output type when the checker can tell it without knowing the variables (they are
+ * dynamic), in cel-go's spelling; undefined when dynamic or not decided here. What needs functions or
+ * overloads this checker does not know is left undecided rather than guessed.
+ */
+export function outputType(expr: string): string | undefined {
+  try {
+    const r = celEnvironment().check(expr);
+    if (!r.valid || typeof r.type !== 'string' || !CONCRETE.test(r.type)) return undefined;
+    return celGoTypeName(r.type);
+  } catch {
+    return undefined;
+  }
 }

@@ -69,6 +69,32 @@ function keyExists(key: string): StorageError {
   return new StorageError('KeyExists', key, `key ${key} already exists`);
 }
 
+/**
+ * What a successful write answers: the caller's object itself with its new resourceVersion (what was
+ * stored is exactly its JSON), instead of a decode of the bytes just encoded; a decode only when the
+ * object holds what JSON does not keep (an undefined field), so the answer always equals what is stored.
+ */
+function written(obj: KubeObject, data: string, revision: number): KubeObject {
+  if (hasUndefined(obj)) return decode(data, revision);
+  if (!obj.metadata) obj.metadata = {};
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}
+
+function hasUndefined(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x === undefined || (x !== null && typeof x === 'object' && hasUndefined(x))) return true;
+    return false;
+  }
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined || (x !== null && typeof x === 'object' && hasUndefined(x))) return true;
+  }
+  return false;
+}
+
 export class ObjectStorage implements Storage, Snapshots {
   readonly kind: 'etcd' | 'memory';
   /** The snapshots this store took: restore() takes no other. */
@@ -100,7 +126,7 @@ export class ObjectStorage implements Storage, Snapshots {
     }
     const revision = await this.backend.create(key, Buffer.from(data));
     if (!revision) throw keyExists(key);
-    return decode(data, revision);
+    return written(obj, data, revision);
   }
 
   async get(key: string): Promise<KubeObject | null> {
@@ -196,7 +222,7 @@ export class ObjectStorage implements Storage, Snapshots {
       data ??= encode(next);
       if (opts.dryRun) return decode(data, cur ? cur.modRevision : revision || (await this.backend.currentRevision()));
       const res = await this.backend.update(key, Buffer.from(data), cur?.modRevision ?? 0);
-      if (res.succeeded) return decode(data, res.revision);
+      if (res.succeeded) return written(next, data, res.revision);
       cur = stored(res.current);
       isCurrent = true;
       revision = 0;

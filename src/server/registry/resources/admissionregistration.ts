@@ -8,7 +8,7 @@
 import { type FieldError, fieldErrors } from '../../api/errors.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidPathSegmentName } from '../../api/names.js';
 import { isPlainObject, type KubeObject } from '../../api/types.js';
-import { type CheckEnvironment, checkExpression } from '../../schema/cel-check.js';
+import { type CheckEnvironment, checkExpression, outputType } from '../../schema/cel-check.js';
 import type { BuiltinResource } from '../builtin.js';
 import type { Strategy } from '../strategy.js';
 import { labelSelectorHasInvalidLabelValue, validateLabelSelector } from '../validation/labelselector.js';
@@ -231,11 +231,20 @@ function admissionCELEnv(opts: { params?: boolean; variables?: string[] } = {}):
   return { variables: new Set(names), ...(opts.variables ? { compositionVariables: new Set(opts.variables) } : {}) };
 }
 
-/** An expression compiled when written: cel-go's issues as `compilation failed: ...` (convertCELErrorToValidationError). */
-function celExpressionErrors(expr: string, path: string, env: CheckEnvironment, prefix = ''): FieldError[] {
+/**
+ * An expression compiled when written (plugin/cel's CompileCELExpression, convertCELErrorToValidationError):
+ * cel-go's issues as `compilation failed: ...`, then the output type against the ones the field allows.
+ */
+function celExpressionErrors(expr: string, path: string, env: CheckEnvironment, returns: string[] = []): FieldError[] {
   const r = checkExpression(expr, env);
-  return r?.stage === 'compilation' ? [fieldErrors.invalid(path, expr, `${prefix}compilation failed: ${r.issues}`)] : [];
+  if (r?.stage === 'compilation') return [fieldErrors.invalid(path, expr, `compilation failed: ${r.issues}`)];
+  const got = returns.length ? outputType(expr) : undefined;
+  if (!got || returns.includes(got)) return [];
+  const want = returns.length === 1 ? returns[0] : `one of [${returns.join(' ')}]`;
+  return [fieldErrors.invalid(path, expr, `must evaluate to ${want} but got ${got}`)];
 }
+
+const BOOL = ['bool'];
 
 /** validateMatchConditions: names unique qualified names, expressions present and compiling. */
 function validateMatchConditions(raw: unknown, path: string, env: CheckEnvironment = admissionCELEnv()): FieldError[] {
@@ -247,7 +256,7 @@ function validateMatchConditions(raw: unknown, path: string, env: CheckEnvironme
     const mc = objOf(c) ?? {};
     const p = `${path}[${i}]`;
     if (!strOf(mc.expression).trim()) errs.push(fieldErrors.required(`${p}.expression`));
-    else errs.push(...celExpressionErrors(strOf(mc.expression), `${p}.expression`, env));
+    else errs.push(...celExpressionErrors(strOf(mc.expression), `${p}.expression`, env, BOOL));
     const name = strOf(mc.name);
     if (!name) errs.push(fieldErrors.required(`${p}.name`));
     else for (const m of isQualifiedName(name)) errs.push(fieldErrors.invalid(`${p}.name`, name, m));
@@ -493,10 +502,10 @@ function validatePolicy(obj: KubeObject): FieldError[] {
     const p = `spec.validations[${i}]`;
     const expr = strOf(v.expression);
     if (!expr.trim()) errs.push(fieldErrors.required(`${p}.expression`, 'expression is not specified'));
-    else errs.push(...celExpressionErrors(expr, `${p}.expression`, env));
+    else errs.push(...celExpressionErrors(expr, `${p}.expression`, env, BOOL));
     const me = strOf(v.messageExpression);
     if (me && !me.trim()) errs.push(fieldErrors.invalid(`${p}.messageExpression`, me, 'must be non-empty if specified'));
-    else if (me) errs.push(...celExpressionErrors(me, `${p}.messageExpression`, env));
+    else if (me) errs.push(...celExpressionErrors(me, `${p}.messageExpression`, env, ['string']));
     const msg = strOf(v.message);
     if (msg && !msg.trim()) errs.push(fieldErrors.invalid(`${p}.message`, msg, 'message must be non-empty if specified'));
     else if (/[\n\r]/.test(msg.trim())) errs.push(fieldErrors.invalid(`${p}.message`, msg, 'message must not contain line breaks'));
@@ -518,7 +527,7 @@ function validatePolicy(obj: KubeObject): FieldError[] {
     const ve = strOf(a.valueExpression).trim();
     if (!ve) errs.push(fieldErrors.required(`${p}.valueExpression`, 'valueExpression is not specified'));
     else if (ve.length > 5 * 1024) errs.push(fieldErrors.required(`${p}.valueExpression`, `must not exceed ${5 * 1024} bytes in length`));
-    else errs.push(...celExpressionErrors(strOf(a.valueExpression), `${p}.valueExpression`, env));
+    else errs.push(...celExpressionErrors(strOf(a.valueExpression), `${p}.valueExpression`, env, ['string', 'null_type']));
     if (keys.has(key)) errs.push(fieldErrors.duplicate(`${p}.key`, key));
     keys.add(key);
   });

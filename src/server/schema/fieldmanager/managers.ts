@@ -183,7 +183,8 @@ function updateOwnership(
     let s = vs.set;
     const lost = conflicts.get(id);
     if (lost) s = s.difference(lost);
-    if (!removed.empty()) s = s.difference(removed);
+    // Only a set that loses something is replaced: an unchanged set keeps its instance (and its cached encoding).
+    if (!removed.empty() && !removed.intersection(s).empty()) s = s.difference(removed);
     if (s.empty()) managers.delete(id);
     else if (s !== vs.set) managers.set(id, { ...vs, set: s });
   }
