@@ -101,7 +101,17 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   let rbacBootstrapped = false;
   let rbacBootstrap: Promise<void> = Promise.resolve();
   // The admission plugins --enable/--disable-admission-plugins leave on, in kube's order (admission-setup.ts).
-  await setupAdmission(admission, router, authorization.authorizers, config.admission);
+  // The ServiceAccount plugin comes on with the service account controller, as on a cluster (it needs the `default`
+  // ServiceAccount that controller makes), unless --disable-admission-plugins names it.
+  const admissionConfig = config.admission ?? {};
+  const withServiceAccounts =
+    config.controllers?.includes('service-account-controller') && !admissionConfig.disable?.includes('ServiceAccount');
+  await setupAdmission(
+    admission,
+    router,
+    authorization.authorizers,
+    withServiceAccounts ? { ...admissionConfig, enable: [...(admissionConfig.enable ?? []), 'ServiceAccount'] } : admissionConfig,
+  );
   await bootstrapNamespaces(router);
   const crds = new CRDController(install);
   await crds.start();

@@ -76,6 +76,14 @@ describe.each(BACKENDS)('controllers on %s storage', (storage) => {
       const again = await get('/api/v1/namespaces/sa-ns/configmaps/kube-root-ca.crt');
       return again?.data?.['ca.crt'] === s.env.ca ? true : undefined;
     });
+    // With the controller, the ServiceAccount admission plugin is on: a pod gets the default account and its token volume.
+    await until('default SA back', () => get('/api/v1/namespaces/sa-ns/serviceaccounts/default'));
+    expect((await s.kubectl(['run', 'p', '--image=nginx', '-n', 'sa-ns'])).code).toBe(0);
+    const pod = (await get('/api/v1/namespaces/sa-ns/pods/p')) as unknown as {
+      spec: { serviceAccountName: string; volumes: Array<{ name: string; projected?: unknown }> };
+    };
+    expect(pod.spec.serviceAccountName).toBe('default');
+    expect(pod.spec.volumes.find((v) => v.name.startsWith('kube-api-access-'))?.projected).toBeDefined();
   });
 
   it('deletes a namespace with its content; a finalizer keeps it Terminating with kube conditions', async () => {
