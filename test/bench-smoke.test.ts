@@ -9,7 +9,7 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   const out = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
-      ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'coldstart,crud,watch,list,crd'],
+      ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'coldstart,crud,apply,watch,list,crd'],
       { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
@@ -19,7 +19,7 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   });
   const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; unit: string; ratio?: number }> };
   const scenarios = new Set(report.results.map((r) => r.scenario));
-  expect([...scenarios].sort()).toEqual(['coldstart', 'crd', 'crud', 'list', 'memory', 'watch']);
+  expect([...scenarios].sort()).toEqual(['apply', 'coldstart', 'crd', 'crud', 'list', 'memory', 'watch']);
   // Growth above idle may be at or below zero at smoke sizes (a GC between the readings); the rest is positive.
   for (const r of report.results) {
     if (r.metric.includes('above idle')) expect(Number.isFinite(r.value), r.metric).toBe(true);
@@ -34,6 +34,10 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   for (const r of crud) expect(r.ratio, r.metric).toBeGreaterThan(0);
   // The server's CPU time per operation, for each verb at each concurrency.
   expect(report.results.filter((r) => r.scenario === 'crud' && r.metric.startsWith('server CPU per'))).toHaveLength(12);
+  // Server-side apply: per concurrency, two rates against a plain update and two CPU ratios.
+  const apply = report.results.filter((r) => r.scenario === 'apply');
+  expect(apply).toHaveLength(12);
+  for (const r of apply) expect(r.ratio, r.metric).toBeGreaterThan(0);
   const delivered = report.results.find((r) => r.metric.includes('delivered / expected'))!;
   expect(delivered.value).toBe(1);
 }, 150_000);
