@@ -8,6 +8,7 @@
 import type { KubeObject } from '../api/types.js';
 import { apiServicePriority } from '../endpoints/discovery.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
+import { Timers } from './timers.js';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -60,7 +61,7 @@ interface Watched {
 export class ClusterInformer {
   private readonly watched = new Map<string, Watched>();
   private readonly handlers: Array<(ev: InformerEvent) => void> = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private stopped = false;
 
   constructor(private readonly router: ResourceRouter) {}
@@ -134,13 +135,13 @@ export class ClusterInformer {
             else w.objects.set(uid, ev.object);
             this.emit({ type: ev.type, object: ev.object, resource: w.resource });
           },
-          close: () => this.later(() => this.run(w), 100),
+          close: () => this.timers.later(() => this.run(w), 100),
         },
       );
       if (this.stopped || w.stopped) handle.stop();
       else w.handle = handle;
     } catch {
-      this.later(() => this.run(w), 500);
+      this.timers.later(() => this.run(w), 500);
     }
   }
 
@@ -154,19 +155,9 @@ export class ClusterInformer {
     }
   }
 
-  private later(fn: () => unknown, ms: number): void {
-    if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    this.timers.stop();
     for (const w of this.watched.values()) {
       w.stopped = true;
       w.handle?.stop();

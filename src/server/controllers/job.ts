@@ -92,46 +92,15 @@ export class JobController extends WorkloadController {
     if (failed) next.failed = failed;
     if (indexed) next.completedIndexes = indexRanges(doneIndexes);
     let c = conds;
+    // The terminal pair kube's job controller adds: the interim condition, then the final one, same reason and message.
+    const finish = (interim: string, final: string, reason: string, message: string): void => {
+      for (const type of [interim, final])
+        c = withCondition(c, { type, status: 'True', lastProbeTime: now, lastTransitionTime: now, reason, message }, now);
+    };
     if (complete) {
-      const msg = 'Reached expected number of succeeded pods';
-      c = withCondition(
-        c,
-        {
-          type: 'SuccessCriteriaMet',
-          status: 'True',
-          lastProbeTime: now,
-          lastTransitionTime: now,
-          reason: 'CompletionsReached',
-          message: msg,
-        },
-        now,
-      );
-      c = withCondition(
-        c,
-        { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'CompletionsReached', message: msg },
-        now,
-      );
+      finish('SuccessCriteriaMet', 'Complete', 'CompletionsReached', 'Reached expected number of succeeded pods');
       next.completionTime = now;
-    } else if (failedJob) {
-      const msg = 'Job has reached the specified backoff limit';
-      c = withCondition(
-        c,
-        {
-          type: 'FailureTarget',
-          status: 'True',
-          lastProbeTime: now,
-          lastTransitionTime: now,
-          reason: 'BackoffLimitExceeded',
-          message: msg,
-        },
-        now,
-      );
-      c = withCondition(
-        c,
-        { type: 'Failed', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'BackoffLimitExceeded', message: msg },
-        now,
-      );
-    }
+    } else if (failedJob) finish('FailureTarget', 'Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
     if (c.length) next.conditions = c;
     await this.writeStatus(served, job, next);
   }

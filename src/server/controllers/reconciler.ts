@@ -4,13 +4,14 @@
 // re-watching when a watch ends (410, storage restart), as an informer relists.
 
 import type { Lister } from '../registry/list.js';
+import { Timers } from './timers.js';
 
 export class Reconciler {
   private running?: Promise<void>;
   private dirty = false;
   private stopped = false;
   private readonly watches: Array<{ stop(): void }> = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
 
   constructor(
     private readonly name: string,
@@ -35,7 +36,7 @@ export class Reconciler {
       } catch (e) {
         if (this.stopped) return;
         console.error(`kapi-env: ${this.name} failed (retrying):`, e instanceof Error ? e.message : e);
-        this.later(() => void this.trigger(), 1000);
+        this.timers.later(() => void this.trigger(), 1000);
       }
     }
   }
@@ -51,31 +52,21 @@ export class Reconciler {
             event: (ev) => {
               if (ev.type !== 'BOOKMARK') void this.trigger();
             },
-            close: () => this.later(start, 1000),
+            close: () => this.timers.later(start, 1000),
           },
         );
         if (this.stopped) handle.stop();
         else this.watches.push(handle);
       } catch {
-        this.later(start, 1000);
+        this.timers.later(start, 1000);
       }
     };
     void start();
   }
 
-  private later(fn: () => unknown, ms: number): void {
-    if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    this.timers.stop();
     for (const w of this.watches) w.stop();
   }
 }

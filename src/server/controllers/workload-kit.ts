@@ -4,7 +4,7 @@
 // shared informer (the object's own events and its controlled objects' events).
 
 import { createHash } from 'node:crypto';
-import { isPlainObject, type KubeObject } from '../api/types.js';
+import { isPlainObject, type KubeObject, type OwnerReference } from '../api/types.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { controllerContext } from './identity.js';
@@ -16,14 +16,7 @@ export type Obj = Record<string, unknown>;
 export const obj = (v: unknown): Obj => (isPlainObject(v) ? v : {});
 export const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
 
-export interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type OwnerRef = OwnerReference;
 
 /** metav1.NewControllerRef. */
 export function controllerRef(owner: KubeObject): OwnerRef {

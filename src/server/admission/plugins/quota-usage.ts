@@ -11,7 +11,8 @@ const ONE: Quantity = { mantissa: 1n, scale: 0, format: 'DecimalSI' };
 const n = (v: number): Quantity => ({ mantissa: BigInt(v), scale: 0, format: 'DecimalSI' });
 
 /** Legacy quota names of object counts (core group): `pods`, `services`... beside `count/<resource>`. */
-const LEGACY_COUNTS = new Set([
+/** The core kinds a quota counts by their plain resource name (`pods`, `services`...) beside `count/<resource>`. */
+export const LEGACY_OBJECT_COUNTS = [
   'pods',
   'services',
   'replicationcontrollers',
@@ -19,7 +20,8 @@ const LEGACY_COUNTS = new Set([
   'secrets',
   'configmaps',
   'persistentvolumeclaims',
-]);
+] as const;
+const LEGACY_COUNTS = new Set<string>(LEGACY_OBJECT_COUNTS);
 
 /** `count/<resource>` for the core group, `count/<resource>.<group>` otherwise. */
 export function countName(group: string, resource: string): string {

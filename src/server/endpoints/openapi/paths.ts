@@ -182,24 +182,27 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
     ...(d.namespaced ? [p(pathParam('namespace', 'object name and auth scope, such as for teams and projects'))] : []),
   ];
   const own = `${scopeWord}${d.kind}`;
+  /** The list-or-watch operation of the collection (namespaced or across namespaces). */
+  const listOp = (name: string) =>
+    op(
+      'list',
+      'list',
+      name,
+      `list or watch objects of kind ${d.kind}`,
+      {
+        parameters: listParams,
+        responses: responses(v, { 200: 'OK' }, listName, [
+          ...OBJECT_MEDIA_TYPES,
+          'application/json;stream=watch',
+          'application/vnd.kubernetes.protobuf;stream=watch',
+        ]),
+      },
+      WATCH_MEDIA_TYPES,
+    );
   const out: Record<string, unknown> = {
     [coll]: {
       parameters: common,
-      get: op(
-        'list',
-        'list',
-        own,
-        `list or watch objects of kind ${d.kind}`,
-        {
-          parameters: listParams,
-          responses: responses(v, { 200: 'OK' }, listName, [
-            ...OBJECT_MEDIA_TYPES,
-            'application/json;stream=watch',
-            'application/vnd.kubernetes.protobuf;stream=watch',
-          ]),
-        },
-        WATCH_MEDIA_TYPES,
-      ),
+      get: listOp(own),
       post: op('post', 'create', own, `create a ${d.kind}`, {
         ...withBody(v, write, ['*/*'], kindSchema),
         responses: responses(v, { 200: 'OK', 201: 'Created', 202: 'Accepted' }, kindSchema),
@@ -229,21 +232,7 @@ export function pathsFor(d: ResourceDescriptor, kindSchema: string, builtin: boo
   if (d.namespaced) {
     out[`${base}/${d.resource}`] = {
       parameters: [p(COMMON.pretty)],
-      get: op(
-        'list',
-        'list',
-        `${d.kind}ForAllNamespaces`,
-        `list or watch objects of kind ${d.kind}`,
-        {
-          parameters: listParams,
-          responses: responses(v, { 200: 'OK' }, listName, [
-            ...OBJECT_MEDIA_TYPES,
-            'application/json;stream=watch',
-            'application/vnd.kubernetes.protobuf;stream=watch',
-          ]),
-        },
-        WATCH_MEDIA_TYPES,
-      ),
+      get: listOp(`${d.kind}ForAllNamespaces`),
     };
   }
   Object.assign(out, watchPaths(d, v, p, op, listParams, common));

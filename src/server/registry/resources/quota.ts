@@ -2,6 +2,7 @@
 // the quota controller through /status) and LimitRange (SetDefaults_LimitRangeItem,
 // ValidateLimitRange), with their resource-name and quantity rules.
 
+import { LEGACY_OBJECT_COUNTS } from '../../admission/plugins/quota-usage.js';
 import { type FieldError, fieldErrors, GoValue } from '../../api/errors.js';
 import { isQualifiedName } from '../../api/names.js';
 import { compareQuantity, formatQuantity, parseQuantity, type Quantity } from '../../api/quantity.js';
@@ -11,16 +12,11 @@ import { age, ageColumn, column, nameColumn, objName } from './printers.js';
 import { objOrEmpty, objsOf, specOf } from './values.js';
 
 const COMPUTE = ['cpu', 'memory', 'ephemeral-storage'];
+
 const STANDARD_RESOURCES = new Set([
   ...COMPUTE,
   ...COMPUTE.flatMap((r) => [`requests.${r}`, `limits.${r}`]),
-  'pods',
-  'services',
-  'replicationcontrollers',
-  'resourcequotas',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
+  ...LEGACY_OBJECT_COUNTS,
   'storage',
   'requests.storage',
   'services.nodeports',

@@ -102,6 +102,12 @@ export function findDuplicateFields(raw: string): string[] {
   const ws = (): void => {
     for (let c = raw.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = raw.charCodeAt(++i));
   };
+  /** After a member or an element: `,` means another follows (true), `close` ends the container (false). */
+  const more = (close: string, what: string): boolean => {
+    ws();
+    if (raw[i] === ',' || raw[i] === close) return raw[i++] === ',';
+    throw new Error(what);
+  };
   /** Skips the string that starts at i (its closing quote is the first one after an even run of backslashes). */
   const skipStr = (): void => {
     for (let from = i + 1; ; ) {
@@ -153,16 +159,7 @@ export function findDuplicateFields(raw: string): string[] {
         stack.push(k);
         value(depth + 1);
         stack.pop();
-        ws();
-        if (raw[i] === ',') {
-          i++;
-          continue;
-        }
-        if (raw[i] === '}') {
-          i++;
-          return;
-        }
-        throw new Error('object');
+        if (!more('}', 'object')) return;
       }
     }
     if (c === '[') {
@@ -176,16 +173,7 @@ export function findDuplicateFields(raw: string): string[] {
         stack.push(n);
         value(depth + 1);
         stack.pop();
-        ws();
-        if (raw[i] === ',') {
-          i++;
-          continue;
-        }
-        if (raw[i] === ']') {
-          i++;
-          return;
-        }
-        throw new Error('array');
+        if (!more(']', 'array')) return;
       }
     }
     if (c === '"') {

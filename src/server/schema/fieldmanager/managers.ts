@@ -225,16 +225,8 @@ export function updateOperation(
 }
 
 /** Updater.Update: as updateOperation, returning the managers alone. */
-export function update(
-  live: unknown,
-  next: unknown,
-  manager: string,
-  apiVersion: string,
-  managed: ManagedFields,
-  type: TypeNode,
-  opts: FieldManagerOptions = {},
-): ManagedFields {
-  return updateOperation(live, next, manager, apiVersion, managed, type, opts).managed;
+export function update(...args: Parameters<typeof updateOperation>): ManagedFields {
+  return updateOperation(...args).managed;
 }
 
 export interface ApplyResult {
