@@ -1,6 +1,6 @@
 // The server's floors, enforced in CI (`npm run lint`). Bottom to top:
 //   api (ground floor) -> storage -> watch -> schema -> admission (CEL) -> registry
-//   -> http, authn, authz -> filters (the handler chain) -> endpoints -> apiextensions, controllers -> index/bootstrap/config.
+//   -> http, authn, authz, metrics, audit -> filters (the handler chain) -> endpoints -> apiextensions, controllers -> index/bootstrap/config.
 // The harness (cli, env, etcd, pki, process) sits beside the server and may use it;
 // the server never imports the harness.
 const S = '^src/server/';
@@ -31,7 +31,9 @@ module.exports = {
     floor('http', ['api']),
     floor('authn', ['api', 'http']),
     floor('authz', ['api', 'http']),
-    floor('filters', ['api', 'http', 'authn', 'authz']),
+    floor('metrics', ['api', 'http']),
+    floor('audit', ['api', 'http', 'authz']),
+    floor('filters', ['api', 'http', 'authn', 'authz', 'metrics', 'audit']),
     floor('endpoints', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'authn', 'authz']),
     floor('apiextensions', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'endpoints']),
     floor('controllers', ['api', 'storage', 'watch', 'schema', 'admission', 'registry', 'http', 'endpoints']),

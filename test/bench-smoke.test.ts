@@ -64,3 +64,33 @@ it('npm run bench -- --only controllers measures namespace deletion, the ownersh
   ]);
   for (const r of report.results) expect(r.value, r.metric).toBeGreaterThan(0);
 }, 150_000);
+
+it('npm run bench -- --only metrics-audit compares create throughput and CPU with metrics and audit on to both off', async () => {
+  const root = path.resolve(__dirname, '..');
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['scripts/bench/run.mjs', '--smoke', '--json', '--only', 'metrics-audit'],
+      { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+  const report = JSON.parse(out) as { results: Array<{ scenario: string; metric: string; value: number; ratio?: number }> };
+  const figures = report.results.filter((r) => r.scenario === 'metrics-audit');
+  expect(figures.map((r) => r.metric)).toEqual([
+    'create ops/s, 16 streams, metrics and audit off',
+    'create ops/s, 16 streams, metrics on',
+    'create ops/s, 16 streams, audit Metadata to a file',
+    'create ops/s, 16 streams, metrics and audit on',
+    'server CPU per create, metrics and audit off',
+    'server CPU per create, metrics on',
+    'server CPU per create, audit Metadata to a file',
+    'server CPU per create, metrics and audit on',
+  ]);
+  for (const r of figures) expect(r.value, r.metric).toBeGreaterThan(0);
+  // Every figure but the baseline is a ratio to both off.
+  expect(figures.filter((r) => r.ratio !== undefined)).toHaveLength(6);
+}, 150_000);

@@ -16,8 +16,12 @@ export async function repeat(runs, warmup, fn) {
   return out;
 }
 
-export function startServer(storage) {
-  const child = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [storage], {
+/**
+ * Forks a benchmark server (`script`, beside this file, given `arg`); resolves with what it reports once
+ * it serves, plus the calls the scenarios make on it.
+ */
+export function startServer(arg, script = './server.mjs') {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [arg], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kapi-env benchmarks: every figure next to its ceiling measured in the same run.
-//   npm run bench -- [--storage memory|etcd] [--json] [--smoke] [--only coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks]
+//   npm run bench -- [--storage memory|etcd] [--json] [--smoke] [--only coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks,metrics-audit]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
@@ -14,6 +14,7 @@ import { createPki } from '../../dist/pki/index.js';
 import { coldstart } from './coldstart.mjs';
 import { controllersBench } from './controllers.mjs';
 import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
+import { metricsAuditBench } from './metrics-audit.mjs';
 import { resetBench } from './reset.mjs';
 import { webhooksBench } from './webhooks.mjs';
 
@@ -25,7 +26,7 @@ const opt = (n, d) => {
 };
 const storage = opt('storage', 'memory');
 const smoke = flag('smoke');
-const only = opt('only', 'coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks').split(',');
+const only = opt('only', 'coldstart,startup,crud,apply,watch,list,crd,memory,reset,controllers,webhooks,metrics-audit').split(',');
 const json = flag('json');
 const results = [];
 const log = (...m) => {
@@ -427,6 +428,7 @@ if (only.includes('startup')) await startup();
 if (only.includes('reset')) await resetBench({ storage, smoke, record, log });
 if (only.includes('controllers')) await controllersBench({ storage, smoke, record, log });
 if (only.includes('webhooks')) await webhooksBench({ storage, smoke, record, log });
+if (only.includes('metrics-audit')) await metricsAuditBench({ smoke, record, log });
 // The remaining scenarios share one server in a child process.
 let idleRss = 0;
 let idleRetained = 0;

@@ -51,7 +51,8 @@ export function buildProgram(): Command {
       '--log [level]',
       "the server's request log on stderr (2: one line per request; default $KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT)",
     )
-    .option('--port <n>', 'API server port (default: random free port)')
+    .option('--port <n>', "API server port (default: random free port); with --servers, the load balancer's")
+    .option('--servers <n>', 'API servers on one etcd behind a local TCP round-robin load balancer (etcd storage only)', '1')
     .option('--apiserver-arg <flag=value>', 'kube-apiserver flag for the server (repeatable)', collect, [])
     .option(
       '--controllers <list>',

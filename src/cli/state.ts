@@ -10,6 +10,8 @@ export interface EnvState {
   server: string;
   storage: string;
   pids: { etcd?: number; server: number };
+  /** With `up --servers N`: each API server's URL (`server` is their load balancer). */
+  servers?: string[];
   elapsedMs: number;
   etcdEndpoint?: string;
   stateDir: string;
@@ -134,8 +136,10 @@ export async function runStatus(flags: { stateDir: string; json?: boolean }): Pr
   const s = await readState(flags.stateDir);
   const running = !!s && isAlive(s.pids.server);
   if (flags.json) out.line(JSON.stringify(running ? { running, ...s } : { running }));
-  else if (running) out.line(`running: ${s!.server} (${s!.storage} storage), kubeconfig ${s!.kubeconfig}, pid ${s!.pids.server}`);
-  else out.line('not running');
+  else if (running) {
+    out.line(`running: ${s!.server} (${s!.storage} storage), kubeconfig ${s!.kubeconfig}, pid ${s!.pids.server}`);
+    for (const [i, url] of (s!.servers ?? []).entries()) out.line(`  api server ${i + 1}: ${url}`);
+  } else out.line('not running');
   return running ? 0 : 1;
 }
 

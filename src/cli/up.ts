@@ -5,6 +5,7 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Env, type EnvOptions, startEnv } from '../env/index.js';
+import { checkServerCount } from '../env/servers.js';
 import { waitReady } from '../process/index.js';
 import { FlagError, parseDuration, parseServeFlags } from '../server/config.js';
 import { parseBool } from '../server/http/query.js';
@@ -32,6 +33,8 @@ export interface UpFlags {
   kubeVersion?: string;
   log?: string | boolean;
   port?: string;
+  /** API servers on one etcd behind a local TCP load balancer (--servers). */
+  servers?: string;
   apiserverArg: string[];
   /** kube-controller-manager controllers to run (--controllers). */
   controllers?: string;
@@ -48,6 +51,7 @@ function stateOf(env: Env, flags: UpFlags): EnvState {
     storage: env.storage,
     // `down` stops this process, which stops what it started (with USE_EXISTING_CLUSTER that is nothing).
     pids: { ...env.pids, server: process.pid },
+    ...(env.apiServers ? { servers: env.apiServers.map((s) => s.url) } : {}),
     elapsedMs: env.elapsedMs,
     etcdEndpoint: env.etcdEndpoint,
     stateDir: path.resolve(flags.stateDir),
@@ -55,7 +59,17 @@ function stateOf(env: Env, flags: UpFlags): EnvState {
 }
 
 function readyLine(s: EnvState): string {
-  return `kapi-env ready in ${s.elapsedMs} ms (${s.storage} storage): ${s.server}, kubeconfig ${s.kubeconfig}`;
+  const servers = s.servers ? ` (load balancer for ${s.servers.join(', ')})` : '';
+  return `kapi-env ready in ${s.elapsedMs} ms (${s.storage} storage): ${s.server}${servers}, kubeconfig ${s.kubeconfig}`;
+}
+
+/** --servers: a count; more than one needs etcd (a usage error, exit 2, before anything starts). */
+function serverCount(flags: UpFlags): number {
+  const n = Number(flags.servers ?? '1');
+  if (!/^\d+$/.test(flags.servers ?? '1') || n < 1 || n > 16)
+    throw new FlagError(`invalid argument "${flags.servers}" for "--servers" flag: want an integer from 1 to 16`);
+  const memory = flags.storage === 'memory' || parseServeFlags(serverArgs(flags), { inlineValues: true }).storageBackend === 'memory';
+  return checkServerCount(n, memory ? 'memory' : flags.storage);
 }
 
 function parsePort(p: string | undefined): number | undefined {
@@ -106,6 +120,7 @@ export async function runUp(flags: UpFlags): Promise<number> {
   const port = parsePort(flags.port);
   // Flag errors exit 2 here, before a detached child or any process is started.
   parseServeFlags(serverArgs(flags), { inlineValues: true });
+  serverCount(flags);
   fixtureOptions(flags);
   logOption(flags.log);
   if (flags.detach) return detach(flags);
@@ -139,12 +154,15 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
         }
       : {}),
     kubeVersion: flags.kubeVersion,
+    // This process is the environment's own: no test code shares its event loop.
+    serverThread: 'inline',
     log: logOption(flags.log),
     onWarning: (line) => {
       if (!flags.quiet) process.stderr.write(`kapi-env: ${line}\n`);
     },
     kubeconfigPath: flags.kubeconfig,
     port,
+    servers: serverCount(flags),
     apiserverArgs: serverArgs(flags),
     onProgress: (phase, msg) => {
       // The automatic fallback to the embedded store is said in one line even off a terminal.

@@ -5,9 +5,11 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPki } from '../pki/index.js';
+import { createPki, signClientCert } from '../pki/index.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 import { makeTempDir } from '../process/index.js';
+import type { AuditEvent } from '../server/audit/event.js';
+import { MemorySink } from '../server/audit/memory.js';
 import type { PermissionsReport } from '../server/authz/usage.js';
 import { FlagError, parseServeFlags, readFlagFiles, type ServeFlags, serverConfigFromFlags } from '../server/config.js';
 import { ControllerClock } from '../server/controllers/clock.js';
@@ -22,6 +24,7 @@ import { applyFixtures, type PreparedFixtures, prepareFixtures } from './fixture
 import { logLevel, startTimeoutMs, stopTimeoutMs, useExistingCluster, withDeadline } from './options.js';
 import { type Reaper, startReaper } from './reaper.js';
 import { type ResetHelpers, resetHelpers, unsupportedReset } from './reset.js';
+import { type ApiServerHandle, checkServerCount, type ServerGroup, startServerGroup } from './servers.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
 import { type UserHelpers, userHelpers } from './users.js';
 import { type WaitHelpers, waitHelpers } from './wait.js';
@@ -64,20 +67,31 @@ export interface EnvOptions {
   /** The Kubernetes version /version advertises: a 1.32 release (`v1.32.3`); default v1.32.0. */
   kubeVersion?: string;
   /**
-   * Where the environment runs: `inline` (default), on this thread's event loop, or `worker`, in a worker thread,
-   * so a test that blocks its thread (execFileSync('kubectl', ...)) cannot stall it. With `worker` the server's
-   * memory is not at hand: requests(), permissionsUsed(), faults and env.webhooks' functions need `inline`.
-   * Default: KAPI_ENV_SERVER_THREAD.
+   * Where the environment runs: `worker` (default), in a worker thread, so a test that blocks its thread
+   * (execFileSync('kubectl', ...), a CPU-heavy loop) cannot stall it, every Env member working across; or
+   * `inline`, on this thread's event loop. Default: KAPI_ENV_SERVER_THREAD, else `worker` (`inline` when
+   * run from sources without an up-to-date build, or on an existing cluster).
    */
   serverThread?: 'inline' | 'worker';
   /** Where to write the kubeconfig; default a file in the environment's temp dir. */
   kubeconfigPath?: string;
+  /** The API server's port; with `servers` above one, the balancer's. */
   port?: number;
+  /**
+   * API servers on one etcd (default 1): more than one run behind a local TCP round-robin balancer, which
+   * the kubeconfig and `env.server` point to (`env.apiServers` has each); memory storage refuses it.
+   */
+  servers?: number;
   /**
    * kube-apiserver flags, one per element, as envtest's APIServer.Configure(): `--watch-cache=false`,
    * `--etcd-compaction-interval=1m`... Every flag `kapi-env serve` takes, with its checks and messages.
    */
   apiserverArgs?: string[];
+  /**
+   * An audit.k8s.io/v1 Policy (an object, or the path of a YAML/JSON file, as --audit-policy-file): the server
+   * audits by it and env.auditEvents() returns the events recorded (with --audit-policy-file too).
+   */
+  auditPolicy?: string | Record<string, unknown>;
   /** Extra SANs for the serving certificate. */
   hosts?: string[];
   onProgress?: (phase: Phase, message: string) => void;
@@ -132,6 +146,8 @@ export interface Env extends UserHelpers, ResetHelpers, WaitHelpers {
   storage: 'etcd' | 'container' | 'memory' | 'external' | 'existing';
   etcdEndpoint?: string;
   pids: { etcd?: number; server: number };
+  /** Each API server (several with `servers`), its own URL and stop(); env.server is the balancer then. */
+  apiServers?: ApiServerHandle[];
   elapsedMs: number;
   /** A REST client with the admin credentials. */
   client(): RestClient;
@@ -148,7 +164,22 @@ export interface Env extends UserHelpers, ResetHelpers, WaitHelpers {
   clock: ControllerClock;
   /** Webhook testing: the local webhook server's port and certificate, and in-process handlers (`validate`, `mutate`). */
   webhooks: EnvWebhooks;
+  /** The audit events recorded so far, oldest first (the last 100,000), by the policy `auditPolicy` or --audit-policy-file gave. */
+  auditEvents(): AuditEvent[];
+  /** kube-apiserver's /metrics (Prometheus text format), scraped with the admin credentials. */
+  metrics(): Promise<string>;
   stop(): Promise<StopReport>;
+}
+
+/** GET /metrics: the Prometheus text. */
+async function scrapeMetrics(client: RestClient): Promise<string> {
+  try {
+    const res = await client.get('/metrics', { accept: 'text/plain' });
+    if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${res.text}`);
+    return res.text;
+  } finally {
+    await client.close();
+  }
 }
 
 /** EnvOptions.simulation as the flags `serve` takes. */
@@ -252,9 +283,13 @@ async function onExistingCluster(
     pids: { server: 0 },
     elapsedMs,
     client: () => new RestClient(cluster.creds),
+    metrics: () => scrapeMetrics(new RestClient(cluster.creds)),
     ...userHelpers({ admin: cluster.creds, dir: tmpdir() }),
     requests: () => {
       throw new Error('the request journal is not available on an existing cluster');
+    },
+    auditEvents: () => {
+      throw new Error('audit events are not available on an existing cluster');
     },
     permissionsUsed: () => {
       throw new Error('the permissions report is not available on an existing cluster');
@@ -278,34 +313,21 @@ async function onExistingCluster(
 }
 
 export function startEnv(options: EnvOptions = {}): Promise<Env> {
-  const thread = options.serverThread ?? (process.env.KAPI_ENV_SERVER_THREAD === 'worker' ? 'worker' : 'inline');
-  return withDeadline(startTimeoutMs(options.startTimeoutMs), () =>
-    thread === 'worker' ? startEnvInThread(options) : startEnvNow(options),
-  );
+  return withDeadline(startTimeoutMs(options.startTimeoutMs), async () => {
+    const chosen = options.serverThread ?? (process.env.KAPI_ENV_SERVER_THREAD as EnvOptions['serverThread'] | undefined);
+    // An existing cluster runs nothing here.
+    if (chosen === 'inline' || useExistingCluster(options.useExistingCluster)) return startEnvNow(options);
+    const { startInThread, workerHost } = await import('./thread.js');
+    const host = workerHost();
+    if (host.url) return startInThread<Env>(options, host.url);
+    if (chosen === 'worker') throw new Error(`serverThread 'worker' needs the built package: ${host.why}`);
+    if (!inlineNoted) process.stderr.write(`kapi-env: the environment runs on this thread: ${host.why}\n`);
+    inlineNoted = true;
+    return startEnvNow(options);
+  });
 }
 
-/** startEnv in a worker thread (thread.ts); what reads the server's memory is refused here, saying why. */
-async function startEnvInThread(options: EnvOptions): Promise<Env> {
-  const { startInThread } = await import('./thread.js');
-  const { onProgress, onWarning, log, ...rest } = options;
-  const t = await startInThread({
-    options: { ...rest, log: typeof log === 'function' ? undefined : log },
-    onProgress: onProgress as ((phase: string, message: string) => void) | undefined,
-    onWarning,
-    log: typeof log === 'function' ? log : undefined,
-  });
-  const inlineOnly = (what: string) => (): never => {
-    throw new Error(`env.${what} reads the server's memory: start the environment with serverThread: 'inline'`);
-  };
-  const env: Omit<Env, 'faults' | 'clock'> = {
-    ...t,
-    webhooks: t.webhooks as EnvWebhooks,
-    requests: inlineOnly('requests()'),
-    permissionsUsed: inlineOnly('permissionsUsed()'),
-  };
-  Object.defineProperty(env, 'clock', { get: inlineOnly('clock'), enumerable: false });
-  return Object.defineProperty(env, 'faults', { get: inlineOnly('faults'), enumerable: false }) as Env;
-}
+let inlineNoted = false;
 
 async function startEnvNow(options: EnvOptions): Promise<Env> {
   const started = performance.now();
@@ -332,11 +354,13 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
   reaper.addDir(tempDir);
   let storage: StartedStorage | undefined;
   let server: ApiServer | undefined;
+  let group: ServerGroup | undefined;
+  const serverCount = checkServerCount(options.servers, flags.storageBackend === 'memory' ? 'memory' : options.storage);
   let releaseWebhooks: (() => void) | undefined;
   const cleanup = async (): Promise<StopReport> => {
     const report: StopReport = { killed: [], removed: [] };
     releaseWebhooks?.();
-    await server?.close().catch(() => undefined);
+    await (group ?? server)?.close().catch(() => undefined);
     if (storage) {
       const r = await storage.stop(stopTimeout);
       report.killed.push(...r.killed);
@@ -367,6 +391,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       etcdOutput: etcdOutputSink(options),
       launched: () => void loadServer(),
     });
+    // `auto` may have fallen back to the memory store.
+    checkServerCount(serverCount, storage.kind);
     const { createApiServer } = await loadServer();
     const pki = await pkiP;
     progress('certificates', 'certificates generated');
@@ -384,17 +410,47 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     });
     // The PKI's service-account key signs tokens unless --service-account-signing-key-file names another.
     serverConfig.authentication = { ...serverConfig.authentication, serviceAccountSigningKeyPem: pki.serviceAccount.privateKeyPem };
+    // The aggregator's front-proxy client certificate (CN front-proxy-client, the environment's CA), unless
+    // --proxy-client-cert-file/--proxy-client-key-file name one.
+    serverConfig.proxyClient ??= await signClientCert(pki.authority, { user: 'front-proxy-client' });
+    const balancerPort = serverConfig.port;
+    if (serverCount > 1) serverConfig.port = 0;
+    // env.auditEvents(): the events the policy (auditPolicy, or --audit-policy-file) records, kept in memory too.
+    const auditSink = options.auditPolicy !== undefined || serverConfig.audit ? new MemorySink() : undefined;
+    if (auditSink) {
+      const given = options.auditPolicy;
+      serverConfig.audit = {
+        ...serverConfig.audit,
+        policyFile: typeof given === 'string' ? given : serverConfig.audit?.policyFile,
+        policy: typeof given === 'object' ? given : undefined,
+        sinks: [auditSink],
+      };
+    }
     server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
-    progress('server', `API server serving on ${server.url}`);
+    if (serverCount > 1)
+      group = await startServerGroup({
+        first: server,
+        count: serverCount,
+        config: { ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog },
+        etcd: {
+          endpoints: flags.etcdServers.length ? flags.etcdServers : [storage.endpoint!],
+          prefix: flags.etcdPrefix,
+          tls: files.etcdTls,
+        },
+        listen: { host: bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress, port: balancerPort },
+        createApiServer,
+      });
+    const url = group?.url ?? server.url;
+    progress('server', group ? `${serverCount} API servers behind ${url}` : `API server serving on ${url}`);
     const kubeconfig = buildKubeconfig({
-      server: server.url,
+      server: url,
       caPem,
       clientCertPem: pki.admin.certPem,
       clientKeyPem: pki.admin.keyPem,
     });
     const kubeconfigPath = path.resolve(options.kubeconfigPath ?? path.join(tempDir, 'kubeconfig'));
     await writeKubeconfig(kubeconfigPath, kubeconfig);
-    const creds = { server: server.url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
+    const creds = { server: url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
     if (fixtures.crds.length || fixtures.manifests.length) {
       const client = new RestClient(creds);
       try {
@@ -411,7 +467,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     return {
       kubeconfigPath,
       kubeconfig,
-      server: server.url,
+      server: url,
+      apiServers: group?.servers,
       ca: caPem,
       clientCert: pki.admin.certPem,
       clientKey: pki.admin.keyPem,
@@ -421,8 +478,13 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       pids: { etcd: storage.pid, server: process.pid },
       elapsedMs,
       client: () => new RestClient(creds),
+      metrics: () => scrapeMetrics(new RestClient(creds)),
       ...userHelpers({ admin: creds, authority: pki.authority, dir: tempDir }),
       requests: (query) => server!.journal.query(query),
+      auditEvents: () => {
+        if (!auditSink) throw new Error('env.auditEvents() records by an audit policy: startEnv({ auditPolicy })');
+        return auditSink.events();
+      },
       permissionsUsed: (user) => server!.permissionsUsed(user),
       faults: server.faults,
       clock: server.clock,

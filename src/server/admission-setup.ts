@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AdmissionChain } from './admission/index.js';
+import type { WebhookCallObserver } from './admission/plugins/deps.js';
 import { addAdmissionPlugins, enabledPluginNames } from './admission/plugins/index.js';
 import { yaml } from './http/yaml.js';
 // The webhook and policy plugins register their factories (MutatingAdmissionWebhook,
@@ -67,6 +68,8 @@ export async function setupAdmission(
   router: ResourceRouter,
   authorizers: Authorizer[],
   config: AdmissionConfig = {},
+  /** Told each admission webhook call, when metrics are recorded. */
+  observeWebhook?: WebhookCallObserver,
 ): Promise<string[]> {
   const names = enabledPluginNames(config.enable, config.disable);
   const pluginConfig = await readAdmissionConfiguration(config.configFile);
@@ -75,6 +78,7 @@ export async function setupAdmission(
     names,
     {
       objects: admissionObjectAccess(router),
+      observeWebhook,
       authorizer: {
         allowed: async (user, a) =>
           (

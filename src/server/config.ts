@@ -5,6 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { ALL_ORDERED_PLUGINS, admissionFlagErrors, DEFAULT_ON_PLUGINS } from './admission/plugins/names.js';
 import type { AdmissionConfig } from './admission-setup.js';
+import type { ProxyClientConfig } from './aggregator/index.js';
+import { AUDIT_FLAG_HELP, type AuditFlags, applyAuditFlag, auditConfigFromFlags } from './audit/flags.js';
+import type { AuditConfig } from './audit/index.js';
 import { AUTHN_BOOL_FLAGS, AUTHN_FLAG_HELP, applyAuthnFlag, validateAuthnFlags } from './authn/flags.js';
 import type { AuthenticationConfig } from './authn/setup.js';
 import type { AuthorizationConfig } from './authorization.js';
@@ -42,6 +45,13 @@ export interface ServerConfig {
   minRequestTimeoutS?: number;
   /** Non-long-running requests answer 504 Timeout after this many ms (--request-timeout, default 60000); 0 disables. */
   requestTimeoutMs?: number;
+  /** --max-requests-inflight (default 400) and --max-mutating-requests-inflight (default 200); 0 = unlimited. */
+  maxRequestsInFlight?: number;
+  maxMutatingRequestsInFlight?: number;
+  /** On close: serve normally this long first, /readyz failing (--shutdown-delay-duration; default 0). */
+  shutdownDelayMs?: number;
+  /** On close: keep listening while in-flight requests drain, refusing new ones with 429 (--shutdown-send-retry-after). */
+  shutdownSendRetryAfter?: boolean;
   /** Service ClusterIPs are allocated from this CIDR, or two of different families (--service-cluster-ip-range). */
   serviceClusterIPRange?: string;
   /** NodePorts are allocated from this range (--service-node-port-range). */
@@ -72,6 +82,22 @@ export interface ServerConfig {
   };
   /** The controllers' clock stands at this time (epoch ms) until advanced (--simulated-clock); the wall clock if unset. */
   simulatedClock?: number;
+  /** Audit logging: --audit-policy-file (or a policy in code), the log and webhook backends, more sinks. */
+  audit?: AuditConfig;
+  /** The aggregator's client certificate to extension API servers: --proxy-client-cert-file/--proxy-client-key-file, or PEMs. */
+  proxyClient?: ProxyClientConfig;
+  /**
+   * This server's identity Lease and the `kubernetes` endpoints (controllers/apiserver-leases.ts):
+   * --identity-lease-duration-seconds, --identity-lease-renew-interval-seconds (here in ms), --endpoint-reconciler-ttl.
+   */
+  apiserverLease?: { leaseDurationSeconds?: number; renewIntervalMs?: number; endpointTTLMs?: number };
+  /**
+   * The opt-in controllers run while this server holds the kube-system/kube-controller-manager Lease
+   * (--leader-elect, --leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period); false: always.
+   */
+  leaderElection?: false | { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Record kube-apiserver's metrics and serve /metrics (default true); false records nothing (not a kube flag). */
+  metrics?: boolean;
 }
 
 /** envtest's --service-cluster-ip-range; kube-apiserver's own default is 10.0.0.0/24 as well. */
@@ -100,6 +126,12 @@ export interface ServeFlags {
   watchCacheSize?: number;
   minRequestTimeoutS?: number;
   requestTimeoutMs?: number;
+  maxRequestsInFlight?: number;
+  maxMutatingRequestsInFlight?: number;
+  /** Accepted; enforcement stays the max-in-flight limit. */
+  enablePriorityAndFairness?: boolean;
+  shutdownDelayMs?: number;
+  shutdownSendRetryAfter?: boolean;
   etcdCompactionIntervalMs: number;
   /** `memory` when --etcd-servers is empty and --storage-backend=memory. */
   storageBackend: 'etcd3' | 'memory';
@@ -120,6 +152,17 @@ export interface ServeFlags {
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
   admissionControlConfigFile?: string;
+  /** --audit-policy-file, --audit-log-*, --audit-webhook-*. */
+  audit?: AuditFlags;
+  proxyClientCertFile?: string;
+  proxyClientKeyFile?: string;
+  identityLeaseDurationSeconds?: number;
+  identityLeaseRenewIntervalSeconds?: number;
+  endpointReconcilerTTLMs?: number;
+  leaderElect: boolean;
+  leaderElectLeaseDurationMs?: number;
+  leaderElectRenewDeadlineMs?: number;
+  leaderElectRetryPeriodMs?: number;
 }
 
 export class FlagError extends Error {
@@ -192,6 +235,16 @@ export const SERVE_FLAGS: Record<string, string> = {
     'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load. (default 1800)',
   'request-timeout':
     'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests. (default 1m0s)',
+  'max-requests-inflight':
+    "This and --max-mutating-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of non-mutating requests in flight, or a zero value disables the limit completely. (default 400; here always the max-in-flight limit)",
+  'max-mutating-requests-inflight':
+    "This and --max-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of mutating requests in flight, or a zero value disables the limit completely. (default 200; here always the max-in-flight limit)",
+  'enable-priority-and-fairness':
+    'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness (default true; accepted, the max-in-flight limit is what is enforced here)',
+  'shutdown-delay-duration':
+    'Time to delay the termination. During that time the server keeps serving requests normally. The endpoints /healthz and /livez will return success, but /readyz immediately returns failure. Graceful termination starts after this delay has elapsed. This can be used to allow load balancer to stop sending traffic to this server.',
+  'shutdown-send-retry-after':
+    "If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, during this window all incoming requests will be rejected with a status code 429 and a 'Retry-After' response header, in addition 'Connection: close' response header is set in order to tear down the TCP connection when idle.",
   'storage-backend': "The storage backend for persistence. Options: 'etcd3' (default), 'memory' (embedded, no etcd).",
   'service-cluster-ip-range':
     'A CIDR notation IP range from which to assign service cluster IPs. This must not overlap with any IP ranges assigned to nodes or pods. Max of two dual-stack CIDRs is allowed. (default 10.0.0.0/24)',
@@ -219,6 +272,24 @@ export const SERVE_FLAGS: Record<string, string> = {
   'enable-admission-plugins': `admission plugins that should be enabled in addition to default enabled ones (${ADMISSION_DEFAULTS}). Comma-delimited list of admission plugins: ${ADMISSION_PLUGINS}. The order of plugins in this flag does not matter.`,
   'disable-admission-plugins': `admission plugins that should be disabled although they are in the default enabled plugins list (${ADMISSION_DEFAULTS}). Comma-delimited list of admission plugins: ${ADMISSION_PLUGINS}. The order of plugins in this flag does not matter.`,
   'admission-control-config-file': 'File with admission control configuration.',
+  'proxy-client-cert-file':
+    "Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins. It is expected that this cert includes a signature from the CA in the --requestheader-client-ca-file flag. That CA is published in the 'extension-apiserver-authentication' configmap in the kube-system namespace. Components receiving calls from kube-aggregator should use that CA to perform their half of the mutual TLS verification. (default: a front-proxy-client certificate from the environment's CA)",
+  'proxy-client-key-file':
+    'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server and calling out to webhook admission plugins.',
+  'identity-lease-duration-seconds': 'The duration of kube-apiserver lease in seconds, must be a positive number. (default 3600)',
+  'identity-lease-renew-interval-seconds':
+    'The interval of kube-apiserver renewing its lease in seconds, must be a positive number. The kubernetes endpoints are reconciled at the same interval. (default 10)',
+  'endpoint-reconciler-ttl':
+    "How long a server stays in the kubernetes Service's endpoints after its lease was last renewed (kube's master lease TTL). (default 15s)",
+  'leader-elect':
+    "Run the --controllers only while holding the kube-system/kube-controller-manager Lease, as kube-controller-manager's leader election, so several servers on one etcd run them once. (default true)",
+  'leader-elect-lease-duration':
+    'The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership of a led but unrenewed leader slot. This is effectively the maximum duration that a leader can be stopped before it is replaced by another candidate. This is only applicable if leader election is enabled. (default 15s)',
+  'leader-elect-renew-deadline':
+    'The interval between attempts by the acting master to renew a leadership slot before it stops leading. This must be less than the lease duration. This is only applicable if leader election is enabled. (default 10s)',
+  'leader-elect-retry-period':
+    'The duration the clients should wait between attempting acquisition and renewal of a leadership. This is only applicable if leader election is enabled. (default 2s)',
+  ...AUDIT_FLAG_HELP,
   ...AUTHN_FLAG_HELP,
 };
 
@@ -254,6 +325,7 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     authentication: {},
     enableAdmissionPlugins: [],
     disableAdmissionPlugins: [],
+    leaderElect: true,
     ...opts.defaults,
   };
   /** StringSlice flags given so far: the first occurrence replaces the default, later ones add. */
@@ -273,7 +345,12 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     if (!(name in SERVE_FLAGS)) throw new FlagError(`unknown flag: --${name}`);
     if (value === undefined) {
       if (
-        (name === 'watch-cache' || name === 'enable-fault-injection' || AUTHN_BOOL_FLAGS.has(name)) &&
+        (name === 'watch-cache' ||
+          name === 'leader-elect' ||
+          name === 'enable-fault-injection' ||
+          name === 'enable-priority-and-fairness' ||
+          name === 'shutdown-send-retry-after' ||
+          AUTHN_BOOL_FLAGS.has(name)) &&
         (opts.inlineValues || argv[i + 1] === undefined || argv[i + 1].startsWith('--'))
       )
         value = 'true';
@@ -361,6 +438,27 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
         out.requestTimeoutMs = parseDuration(value);
         if (out.requestTimeoutMs < 0) throw new FlagError('--request-timeout can not be negative value');
         break;
+      case 'max-requests-inflight':
+      case 'max-mutating-requests-inflight': {
+        // pflag's IntVar, then ServerRunOptions.Validate.
+        if (!/^[+-]?\d+$/.test(value))
+          throw new FlagError(`invalid argument "${value}" for "--${name}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+        const n = Number(value);
+        if (n < 0) throw new FlagError(`--${name} can not be negative value`);
+        if (name === 'max-requests-inflight') out.maxRequestsInFlight = n;
+        else out.maxMutatingRequestsInFlight = n;
+        break;
+      }
+      case 'enable-priority-and-fairness':
+        out.enablePriorityAndFairness = parseBoolFlag(name, value);
+        break;
+      case 'shutdown-delay-duration':
+        out.shutdownDelayMs = parseDuration(value);
+        if (out.shutdownDelayMs < 0) throw new FlagError('--shutdown-delay-duration can not be negative value');
+        break;
+      case 'shutdown-send-retry-after':
+        out.shutdownSendRetryAfter = parseBoolFlag(name, value);
+        break;
       case 'storage-backend':
         if (value !== 'etcd3' && value !== 'memory')
           throw new FlagError(`invalid argument "${value}" for "--storage-backend" flag: must be etcd3 or memory`);
@@ -406,6 +504,12 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
       case 'admission-control-config-file':
         out.admissionControlConfigFile = value;
         break;
+      case 'proxy-client-cert-file':
+        out.proxyClientCertFile = value;
+        break;
+      case 'proxy-client-key-file':
+        out.proxyClientKeyFile = value;
+        break;
       case 'nodes': {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0 || n > 1000) throw new FlagError(`invalid argument "${value}" for "--nodes" flag`);
@@ -442,6 +546,36 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
         out.simulatedClock = t;
         break;
       }
+      case 'identity-lease-duration-seconds':
+      case 'identity-lease-renew-interval-seconds': {
+        const n = Number(value);
+        if (!/^-?\d+$/.test(value))
+          throw new FlagError(`invalid argument "${value}" for "--${name}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+        // kube's validateAPIServerIdentity.
+        if (n <= 0) throw new FlagError(`--${name} should be a positive number, but value '${n}' provided`);
+        if (name === 'identity-lease-duration-seconds') out.identityLeaseDurationSeconds = n;
+        else out.identityLeaseRenewIntervalSeconds = n;
+        break;
+      }
+      case 'endpoint-reconciler-ttl': {
+        const ms = parseDuration(value);
+        if (ms <= 0) throw new FlagError(`--${name} must be positive`);
+        out.endpointReconcilerTTLMs = ms;
+        break;
+      }
+      case 'leader-elect':
+        out.leaderElect = parseBoolFlag(name, value);
+        break;
+      case 'leader-elect-lease-duration':
+      case 'leader-elect-renew-deadline':
+      case 'leader-elect-retry-period': {
+        const ms = parseDuration(value);
+        if (ms <= 0) throw new FlagError(`--${name} must be positive`);
+        if (name === 'leader-elect-lease-duration') out.leaderElectLeaseDurationMs = ms;
+        else if (name === 'leader-elect-renew-deadline') out.leaderElectRenewDeadlineMs = ms;
+        else out.leaderElectRetryPeriodMs = ms;
+        break;
+      }
       case 'request-journal-size': {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0) throw new FlagError(`invalid argument "${value}" for "--request-journal-size" flag`);
@@ -449,7 +583,10 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
         break;
       }
       default:
-        if (name in AUTHN_FLAG_HELP) {
+        if (name in AUDIT_FLAG_HELP) {
+          const refused = applyAuditFlag((out.audit ??= {}), name, value, parseDuration);
+          if (refused) throw new FlagError(refused);
+        } else if (name in AUTHN_FLAG_HELP) {
           const refused = applyAuthnFlag(out.authentication, name, value, parseBool);
           if (refused) throw new FlagError(refused);
         }
@@ -461,8 +598,16 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
   if (authnInvalid) throw new FlagError(authnInvalid);
   const authzErrors = validateAuthorizationModes(out.authorizationModes, out.authorizationWebhookConfigFile);
   if (authzErrors.length) throw new FlagError(authzErrors.length === 1 ? authzErrors[0] : `[${authzErrors.join(', ')}]`);
+  // client-go's leaderelection.NewLeaderElector checks, as kube-controller-manager reports them.
+  const leaseMs = out.leaderElectLeaseDurationMs ?? 15_000;
+  const renewMs = out.leaderElectRenewDeadlineMs ?? 10_000;
+  const retryMs = out.leaderElectRetryPeriodMs ?? 2_000;
+  if (out.leaderElect && leaseMs <= renewMs) throw new FlagError('leaseDuration must be greater than renewDeadline');
+  if (out.leaderElect && renewMs <= retryMs * 1.2) throw new FlagError('renewDeadline must be greater than retryPeriod*JitterFactor');
   if (!!out.tlsCertFile !== !!out.tlsPrivateKeyFile)
     throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
+  if (!!out.proxyClientCertFile !== !!out.proxyClientKeyFile)
+    throw new FlagError('--proxy-client-cert-file and --proxy-client-key-file must be given together');
   return out;
 }
 
@@ -531,6 +676,10 @@ export function serverConfigFromFlags(
     watchCacheSize: flags.watchCacheSize,
     minRequestTimeoutS: flags.minRequestTimeoutS,
     requestTimeoutMs: flags.requestTimeoutMs,
+    maxRequestsInFlight: flags.maxRequestsInFlight,
+    maxMutatingRequestsInFlight: flags.maxMutatingRequestsInFlight,
+    shutdownDelayMs: flags.shutdownDelayMs,
+    shutdownSendRetryAfter: flags.shutdownSendRetryAfter,
     compactionIntervalMs: flags.etcdCompactionIntervalMs,
     serviceClusterIPRange: flags.serviceClusterIPRange,
     serviceNodePortRange: flags.serviceNodePortRange,
@@ -547,6 +696,23 @@ export function serverConfigFromFlags(
       crashLoopBackOffMs: flags.crashLoopBackOffMs,
     },
     simulatedClock: flags.simulatedClock,
+    audit: auditConfigFromFlags(flags.audit),
+    proxyClient:
+      flags.proxyClientCertFile && flags.proxyClientKeyFile
+        ? { certFile: flags.proxyClientCertFile, keyFile: flags.proxyClientKeyFile }
+        : undefined,
+    apiserverLease: {
+      leaseDurationSeconds: flags.identityLeaseDurationSeconds,
+      renewIntervalMs: flags.identityLeaseRenewIntervalSeconds === undefined ? undefined : flags.identityLeaseRenewIntervalSeconds * 1000,
+      endpointTTLMs: flags.endpointReconcilerTTLMs,
+    },
+    leaderElection: flags.leaderElect
+      ? {
+          leaseDurationMs: flags.leaderElectLeaseDurationMs,
+          renewDeadlineMs: flags.leaderElectRenewDeadlineMs,
+          retryPeriodMs: flags.leaderElectRetryPeriodMs,
+        }
+      : false,
     authentication: flags.authentication,
     admission: {
       enable: flags.enableAdmissionPlugins,

@@ -2,21 +2,26 @@
 // handler chain (filters/index.ts, kube's DefaultBuildHandlerChain):
 //   RequestInfo + output negotiation -> Audit-Id -> errors as Status -> authentication
 //   -> impersonation -> authorization -> request timeout -> [audit, in-flight limits,
-//   admission webhooks] -> the API: resources (endpoints -> registry -> storage),
-//   or non-resource paths (health, version, discovery, OpenAPI).
+//   admission webhooks] -> the API: remote APIServices' group-versions (aggregator/, proxied),
+//   resources (endpoints -> registry -> storage), or non-resource paths (health, version,
+//   discovery, OpenAPI).
 // WebSocket upgrades run the same chain, ending in the WebSocket watch.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AdmissionChain } from './admission/index.js';
 import { setupAdmission } from './admission-setup.js';
+import { Aggregator } from './aggregator/index.js';
 import { pathNotFound } from './api/errors.js';
 import { CRDController } from './apiextensions/controller.js';
+import { setupAudit } from './audit/index.js';
 import { setupAuthentication } from './authentication.js';
 import { setupAuthorization } from './authorization.js';
 import type { PermissionsReport } from './authz/usage.js';
 import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins } from './bootstrap.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseDuration, type ServerConfig } from './config.js';
+import { APIServerLeases } from './controllers/apiserver-leases.js';
+import { publishAuthenticationTrust } from './controllers/authentication-trust.js';
 import { ControllerClock } from './controllers/clock.js';
 import { type ClusterControllers, startClusterControllers } from './controllers/index.js';
 import { withDebugEndpoints } from './debug/endpoint.js';
@@ -32,10 +37,14 @@ import { WatchServer } from './endpoints/watch.js';
 import { buildHandlerChain, type HandlerChainConfig } from './filters/index.js';
 import { withPermissionsReport } from './filters/permissions.js';
 import { logRequest } from './filters/request-log.js';
+import { ShutdownLifecycle } from './filters/shutdown.js';
 import { requestTimedOut } from './filters/timeout.js';
 import { type ApiHandler, apiRequest } from './http/request.js';
 import { isWebSocketRequest, listen, plainResponse, releaseSocket, type Serving } from './http/serving.js';
+import { ApiServerMetrics } from './metrics/index.js';
+import { servedSources } from './metrics/sources.js';
 import type { ManagedLister, ResourceLister } from './registry/lister.js';
+import { apiServerAddress } from './registry/resources/endpoints.js';
 import { RBAC_BOOTSTRAP_HOOK } from './registry/resources/rbac.js';
 import { isStorageError } from './storage/interface.js';
 
@@ -82,12 +91,27 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const admission = new AdmissionChain();
   const storage = config.storage;
   const openapi = new OpenAPIRegistry();
+  // kube-apiserver's /metrics; `metrics: false` records nothing and serves no /metrics.
+  const metrics =
+    config.metrics === false ? undefined : new ApiServerMetrics({ ...servedSources(router, storage), etcd: storage.kind === 'etcd' });
   // Built-in resources and custom resources are installed alike: a Store, a lister, discovery, OpenAPI.
-  const install = { router, storage, admission, watchCache: config.watchCache, watchCacheSize: config.watchCacheSize, openapi };
+  const install = {
+    router,
+    storage,
+    admission,
+    watchCache: config.watchCache,
+    watchCacheSize: config.watchCacheSize,
+    openapi,
+    observeStorage: storage.kind === 'etcd' ? metrics?.storage : undefined,
+  };
   // The authenticators, and what serviceaccounts/token and TokenReview use of them.
-  const authentication = await setupAuthentication(config.authentication, router);
+  const authentication = await setupAuthentication({ ...config.authentication, clientCaPem: config.tls.clientCaPem }, router);
+  // Graceful termination's state: /readyz fails once stopping, then new requests are refused while those under way finish.
+  const lifecycle = new ShutdownLifecycle(config.shutdownSendRetryAfter);
   // The authorizer chain (--authorization-mode), and what access reviews and RBAC's escalation checks use of it.
   const authorization = await setupAuthorization(config.authorization, router);
+  // Audit logging: an auditor only with a policy and a backend (--audit-policy-file, --audit-log-path...).
+  const audit = await setupAudit(config.audit);
   const serverOptions = {
     authentication: authentication.api,
     authorization: authorization.api,
@@ -111,13 +135,19 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     router,
     authorization.authorizers,
     withServiceAccounts ? { ...admissionConfig, enable: [...(admissionConfig.enable ?? []), 'ServiceAccount'] } : admissionConfig,
+    metrics?.webhook,
   );
   await bootstrapNamespaces(router);
   const crds = new CRDController(install);
   await crds.start();
 
   const tables = new TableRenderer();
-  const watch = new WatchServer({ tables, bookmarkIntervalMs: config.bookmarkIntervalMs, minRequestTimeoutS: config.minRequestTimeoutS });
+  const watch = new WatchServer({
+    tables,
+    bookmarkIntervalMs: config.bookmarkIntervalMs,
+    minRequestTimeoutS: config.minRequestTimeoutS,
+    observe: metrics?.watch,
+  });
   const resources = new ResourceHandler({ router, tables, watch });
   const checks: HealthCheck[] = [
     { name: 'ping', check: async () => true },
@@ -125,6 +155,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     { name: 'etcd', check: () => storage.healthy() },
     { name: 'poststarthook/crd-informer-synced', check: async () => crds.synced },
     { name: `poststarthook/${RBAC_BOOTSTRAP_HOOK}`, check: async () => rbacBootstrapped },
+    { name: 'shutdown', check: async () => !lifecycle.initiated, readyzOnly: true },
   ];
   let serving: Serving | undefined;
   const nonResource = new NonResourceHandler({
@@ -135,9 +166,12 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     version: versionInfo(config.kubeVersion),
   });
 
+  // Remote APIServices' group-versions are proxied to their extension servers; /apis lists their groups too.
+  const aggregator = new Aggregator({ router, proxyClient: config.proxyClient });
   /** The end of the chain: resource requests to the REST handlers, anything else to the non-resource ones. */
   const api: ApiHandler = async (r) => {
     try {
+      if (await aggregator.handle(r)) return;
       if (r.info.isResourceRequest) return await resources.handle(r);
       if (authentication.serveDiscovery(r, `${config.advertiseAddress ?? config.bindAddress}:${serving?.port ?? config.port}`)) return;
       if (!(await nonResource.handle(r))) throw pathNotFound();
@@ -163,10 +197,15 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   const chainConfig: HandlerChainConfig = {
     authenticators: authentication.authn.authenticators,
     anonymous: authentication.authn.anonymous,
+    requestHeader: authentication.authn.requestHeader,
+    maxInFlight: { nonMutating: config.maxRequestsInFlight ?? 400, mutating: config.maxMutatingRequestsInFlight ?? 200 },
+    shutdown: lifecycle,
     authorizers: authorization.authorizers,
     permissions: authorization.permissions,
     timeout: { requestTimeoutMs: config.requestTimeoutMs ?? 60_000, parseDuration },
     extra: debugFilters,
+    metrics,
+    audit,
   };
   const serve = buildHandlerChain(api, chainConfig);
 
@@ -193,7 +232,8 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       {
         certPem: config.tls.certPem,
         keyPem: config.tls.keyPem,
-        clientCaPem: config.tls.clientCaPem,
+        // The front proxy's CA is trusted in the handshake too; each authenticator checks its own (authn/client-cert.ts).
+        clientCaPem: [config.tls.clientCaPem, authentication.authn.requestHeader?.caPem].filter(Boolean).join('\n'),
         bindAddress: config.bindAddress,
         port: config.port,
       },
@@ -213,6 +253,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
   // Then the in-process controllers (local APIServices, FlowSchema conditions) reconcile what exists.
   let controllers: ClusterControllers | undefined;
   let tokenController: { stop(): void } | undefined;
+  let leases: APIServerLeases | undefined;
   try {
     const systemObjectsContext = {
       ...serverOptions,
@@ -220,6 +261,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       port: serving.port,
     };
     await bootstrapSystemObjects(router, systemObjectsContext);
+    await publishAuthenticationTrust(router, { clientCaPem: config.tls.clientCaPem, requestHeader: authentication.authn.requestHeader });
     rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK)
       .then(() => authorization.bootstrapped())
       .then(
@@ -228,16 +270,27 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
         },
         (e) => console.error('kapi-env: storing the RBAC bootstrap policy failed:', e instanceof Error ? e.message : e),
       );
+    // This server's identity Lease, and the `kubernetes` endpoints listing every live server (lease reconciler).
+    leases = new APIServerLeases(router, {
+      ...config.apiserverLease,
+      address: apiServerAddress(systemObjectsContext),
+      port: serving.port,
+    });
+    await leases.start();
     controllers = await startClusterControllers(router, {
       enabled: config.controllers,
       rootCaPem: config.rootCaPem ?? config.tls.clientCaPem,
       simulation: config.simulation,
       clock,
       openapi,
+      leaderElection: config.leaderElection,
     });
     tokenController = await authentication.startControllers(config.rootCaPem ?? config.tls.clientCaPem);
+    await aggregator.start();
   } catch (e) {
     releaseGuard();
+    aggregator.stop();
+    await leases?.stop();
     await serving.close();
     await authorization.stop();
     crds.stop();
@@ -293,16 +346,32 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     journal,
     faults,
     clock,
-    controllersIdle: () => controllers.idle(),
+    controllersIdle: async () => {
+      await Promise.all([controllers.idle(), aggregator.idle()]);
+    },
     permissionsUsed: (user) => authorization.permissions.report(user),
     close: async () => {
+      lifecycle.initiated = true;
       await rbacBootstrap;
+      // Out of the `kubernetes` endpoints first, as kube's lease reconciler removes a stopping server.
+      await leases.stop();
+      // --shutdown-delay-duration: served as usual (bar /readyz) while load balancers take the server out.
+      if (config.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       if (compactTimer) clearInterval(compactTimer);
       clearInterval(bookmarkTimer);
+      // Graceful termination: no new connections (unless --shutdown-send-retry-after keeps answering 429 until
+      // drained), watches end with their stream closed properly, the other requests under way finish (bounded
+      // by the request timeout), then each connection closes once its last response is out.
+      lifecycle.draining = true;
+      if (!config.shutdownSendRetryAfter) serving!.stopListening();
       watch.closeAll();
+      await lifecycle.drained(config.requestTimeoutMs || 60_000);
       await serving!.close();
-      controllers.stop();
+      // What the audit backends still hold is written (the webhook's last batch sent).
+      await audit?.close();
+      await controllers.stop();
       tokenController.stop();
+      aggregator.stop();
       await authorization.stop();
       crds.stop();
       built.stop();

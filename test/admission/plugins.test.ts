@@ -73,11 +73,11 @@ describe('the ordered plugin list', () => {
 
   it('puts each plugin in its phases, in order', async () => {
     const chain = new AdmissionChain();
-    const missing = addAdmissionPlugins(chain, ['AlwaysPullImages', 'StorageObjectInUseProtection', 'NodeRestriction'], {
+    const missing = addAdmissionPlugins(chain, ['AlwaysPullImages', 'StorageObjectInUseProtection', 'ClusterTrustBundleAttest'], {
       objects: new FakeObjects(),
       authorizer: { allowed: () => true },
     });
-    expect(missing).toEqual(['NodeRestriction']);
+    expect(missing).toEqual(['ClusterTrustBundleAttest']);
     const p = pod('p', [{ name: 'c', imagePullPolicy: 'IfNotPresent' }]);
     await chain.admit(attrs('CREATE', PODS, p));
     expect((p.spec as { containers: Array<{ imagePullPolicy: string }> }).containers[0].imagePullPolicy).toBe('Always');

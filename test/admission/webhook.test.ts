@@ -456,6 +456,29 @@ describe('mutating webhooks', () => {
     expect(b.status.code).toBe(500);
   });
 
+  it('the patched object is decoded and defaulted again through the registry; a decode failure is an internal error', async () => {
+    const url = inProcess(() => patch([{ op: 'add', path: '/data/b', value: '1' }]));
+    const redecoded: unknown[] = [];
+    const a = attrs({
+      redecode: (obj) => {
+        redecoded.push(structuredClone(obj.data));
+        (obj.metadata!.labels ??= {}).defaulted = 'yes';
+      },
+    });
+    await mutating([config('a', [hook('m.example.com', url)])]).admit(a);
+    expect(redecoded).toEqual([{ a: '1', b: '1' }]);
+    expect(a.object?.metadata?.labels).toEqual({ app: 'a', defaulted: 'yes' });
+    const failing = attrs({
+      redecode: () => {
+        throw new Error('json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+      },
+    });
+    const e = await refusal(mutating([config('a', [hook('m.example.com', url)])]).admit(failing));
+    expect(e.status.message).toBe(
+      'Internal error occurred: json: cannot unmarshal number into Go struct field ConfigMap.data of type string',
+    );
+  });
+
   it('a patch for a DELETE (no object) is refused', async () => {
     const url = inProcess(() => patch([{ op: 'add', path: '/metadata/labels/x', value: 'y' }]));
     const old = attrs().object;

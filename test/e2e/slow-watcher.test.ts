@@ -186,7 +186,8 @@ async function readingWatch(s: SuiteEnv, path: string): Promise<{ seen: string[]
 const STUCK = { 'HTTP/1.1': stuckH1, 'HTTP/2': stuckH2, WebSocket: stuckWebSocket } as const;
 
 describe.each(BACKENDS)('slow watchers on %s storage', (storage) => {
-  const s = useEnv(storage);
+  // In line: the RSS check collects garbage with gc(), which reaches only this thread's heap, not a worker's.
+  const s = useEnv(storage, { serverThread: 'inline' });
 
   it.each(Object.keys(STUCK) as Array<keyof typeof STUCK>)(
     'closes a %s watcher that does not read, holds no backlog, and a reading watcher gets every event',
@@ -221,12 +222,15 @@ describe.each(BACKENDS)('slow watchers on %s storage', (storage) => {
         const end = Date.now() + 30_000;
         while (reader.seen.length < expected.length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
         expect(reader.seen).toEqual(expected);
-        // What the stuck watch held is gone: its backlog was dropped when it was cut off.
+        // What the stuck watch held is gone: its backlog was dropped when it was cut off. What stays is the
+        // written values twice (the store's bytes and the watch cache's objects, 2 x 42 MiB), up to the 16 MiB
+        // cut-off in flight and the allocator's slack (the first case also pays the process's warm-up); a backlog
+        // kept for the stuck watcher would add its 42 MiB of events on top.
         const grown = rssAfterGc() - rss0;
         expect(
           grown / MiB,
           `RSS grew by ${(grown / MiB).toFixed(0)} MiB while ${(written / MiB).toFixed(0)} MiB of events were written`,
-        ).toBeLessThan(200);
+        ).toBeLessThan(240);
         // Once it reads again, the stuck client gets what was in flight and then the end of the watch:
         // well under the 16 MiB cut-off, so the server did not keep its backlog.
         const { received, ended } = await stuck.resume(20_000);

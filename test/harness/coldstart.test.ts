@@ -23,7 +23,9 @@ const urls = new Set();
 port1.on('message', (u) => urls.add(u));
 register('data:text/javascript,' + encodeURIComponent('let p; export function initialize(d) { p = d.port; } export async function load(u, c, next) { p.postMessage(u); return next(u, c); }'), { data: { port: port2 }, transferList: [port2] });
 const { startEnv } = await import(process.argv[1] + '/dist/env/index.js');
-const env = await startEnv({ storage: process.argv[2] });
+// Inline: a worker thread's modules (the default's) load where this hook does not see them; the worker
+// runs this same inline start.
+const env = await startEnv({ storage: process.argv[2], serverThread: 'inline' });
 try {
   // Loader hook messages arrive asynchronously: let them drain.
   await new Promise((r) => setTimeout(r, 50));

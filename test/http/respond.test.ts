@@ -45,6 +45,20 @@ describe('respond', () => {
     expect(r.fake.text()).toContain('kind: ConfigMap');
   });
 
+  it('keeps warnings whole within 4096 runes, drops duplicates, and cuts each to 256 once past it (kube’s recorder)', () => {
+    const long = 'w'.repeat(400);
+    const r = fakeRequest('GET', '/api/v1/namespaces/d/configmaps/a', {});
+    r.warnings.push(long, long, 'short');
+    respond(r, 200, cm, { table });
+    expect(r.fake.getHeader('warning')).toEqual([`299 - "${long}"`, '299 - "short"']);
+    const many = fakeRequest('GET', '/api/v1/namespaces/d/configmaps/a', {});
+    many.warnings.push(...Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(300, 'x')));
+    respond(many, 200, cm, { table });
+    const got = many.fake.getHeader('warning') as string[];
+    expect(got.length).toBe(16);
+    expect(got[0]).toBe(`299 - "${'0'.padEnd(256, 'x')}"`);
+  });
+
   it('answers a Table only where the response gives one', () => {
     const r = fakeRequest('GET', '/api/v1/namespaces/d/configmaps/a', { accept: `${TABLE},application/json` });
     respond(r, 200, cm, { table });

@@ -27,6 +27,11 @@ export interface AdmissionAttributes {
   auditAnnotations?: Record<string, string>;
   /** kube's ReinvocationContext, set by the chain: plugins ask for one more mutating round and learn they are in it. */
   reinvocation?: ReinvocationContext;
+  /**
+   * kube's ObjectInterfaces for a patched object (set by the registry): decoded as the type decodes
+   * (unknown fields dropped, a custom resource pruned) and defaulted again, in place.
+   */
+  redecode?: (obj: KubeObject) => void;
 }
 
 export interface GroupVersionKind {

@@ -352,6 +352,11 @@ export function tooManyRequests(message: string, retryAfterSeconds: number, caus
   return new StatusError(429, 'TooManyRequests', message, details);
 }
 
+/** NewTooManyRequestsError: 429 TooManyRequests, `Too many requests: <message>`, no details (EventRateLimit). */
+export function tooManyRequestsError(message: string): StatusError {
+  return new StatusError(429, 'TooManyRequests', `Too many requests: ${message}`);
+}
+
 /**
  * A plain Go error that reached the handler (ErrorToAPIStatus's default): its text as the message,
  * no reason, 500 (or the code given).

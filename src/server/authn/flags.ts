@@ -35,7 +35,24 @@ export const AUTHN_FLAG_HELP: Record<string, string> = {
   'oidc-required-claim':
     'A key=value pair that describes a required claim in the ID Token. If set, the claim is verified to be present in the ID Token with a matching value. Repeat this flag to specify multiple claims.',
   'oidc-signing-algs': 'Comma-separated list of allowed JOSE asymmetric signing algorithms. (default [RS256])',
+  'requestheader-client-ca-file':
+    'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. WARNING: generally do not depend on authorization being already done for incoming requests.',
+  'requestheader-allowed-names':
+    'List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.',
+  'requestheader-username-headers': 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  'requestheader-uid-headers':
+    'List of request headers to inspect for UIDs. X-Remote-Uid is suggested. (kube 1.32 requires the RemoteRequestHeaderUID feature; always on here)',
+  'requestheader-group-headers': 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  'requestheader-extra-headers-prefix': 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
 };
+
+const REQUESTHEADER_LISTS = {
+  'requestheader-allowed-names': 'allowedNames',
+  'requestheader-username-headers': 'usernameHeaders',
+  'requestheader-uid-headers': 'uidHeaders',
+  'requestheader-group-headers': 'groupHeaders',
+  'requestheader-extra-headers-prefix': 'extraHeaderPrefixes',
+} as const;
 
 /** Boolean flags given bare mean true. */
 export const AUTHN_BOOL_FLAGS = new Set(['anonymous-auth', 'enable-bootstrap-token-auth']);
@@ -105,6 +122,20 @@ export function applyAuthnFlag(
     case 'oidc-signing-algs':
       oidc().signingAlgs = list(value);
       return undefined;
+    case 'requestheader-client-ca-file':
+      (c.requestHeader ??= {}).clientCaFile = value;
+      return undefined;
+    case 'requestheader-allowed-names':
+    case 'requestheader-username-headers':
+    case 'requestheader-uid-headers':
+    case 'requestheader-group-headers':
+    case 'requestheader-extra-headers-prefix': {
+      // pflag's StringSlice, repeatable (no defaults to replace).
+      const key = REQUESTHEADER_LISTS[name];
+      const rh = (c.requestHeader ??= {});
+      rh[key] = [...(rh[key] ?? []), ...list(value)];
+      return undefined;
+    }
     case 'oidc-required-claim': {
       // pflag's mapStringString: key=value pairs, comma separated, repeatable.
       const o = oidc();
@@ -121,6 +152,10 @@ export function applyAuthnFlag(
 
 /** kube's BuiltInAuthenticationOptions.Validate and the JWT authenticator's checks, for what is here; undefined when valid. */
 export function validateAuthnFlags(c: AuthenticationConfig): string | undefined {
+  // kube's RequestHeaderAuthenticationOptions.Validate (with RemoteRequestHeaderUID on).
+  const uid = c.requestHeader?.uidHeaders;
+  if (uid?.length && !uid.some((h) => h.toLowerCase() === 'x-remote-uid'))
+    return '--requestheader-uid-headers is set without specifying the standard X-Remote-Uid header - API aggregation will not work';
   if (!c.oidc) return undefined;
   if (!c.oidc.issuerURL || !c.oidc.clientID)
     return 'oidc-issuer-url and oidc-client-id must be specified together when any oidc-* flags are set';

@@ -2,10 +2,12 @@
 // k8s.io/apiserver's union authenticator does (token authenticators such as
 // service accounts and OIDC sit behind the same interface there).
 
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from '../api/types.js';
 import type { ServerRequest } from '../http/body.js';
 import { isWebSocketRequest } from '../http/serving.js';
+import { chainsTo } from './client-cert.js';
 
 export type AuthnResult =
   | { kind: 'user'; user: UserInfo }
@@ -67,6 +69,12 @@ export class X509Authenticator implements Authenticator {
   /** A connection's certificate never changes: verify it once per TLS socket, not per request. */
   private readonly byConnection = new WeakMap<object, AuthnResult>();
 
+  /**
+   * `clientCAs`: when the TLS handshake also trusts another CA (a front proxy's), the certificates
+   * a user's must chain to (kube's x509 authenticator verifies against --client-ca-file alone).
+   */
+  constructor(private readonly clientCAs?: X509Certificate[]) {}
+
   authenticate(req: ServerRequest): AuthnResult {
     const socket = ((req as { stream?: { session?: { socket?: TLSSocket } } }).stream?.session?.socket ?? req.socket) as TLSSocket;
     let r = this.byConnection.get(socket);
@@ -82,6 +90,8 @@ export class X509Authenticator implements Authenticator {
     const cert = socket.getPeerCertificate(false);
     if (!cert || Object.keys(cert).length === 0) return { kind: 'none' };
     if (!socket.authorized) return { kind: 'invalid', reason: String(socket.authorizationError ?? 'unknown authority') };
+    if (this.clientCAs && !chainsTo(socket, this.clientCAs))
+      return { kind: 'invalid', reason: 'x509: certificate signed by unknown authority' };
     const cn = cert.subject?.CN;
     const username = Array.isArray(cn) ? cn[0] : cn;
     // kube's CommonNameUserConversion: a verified certificate without a CN names nobody; it is

@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { UserInfo } from '../api/types.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token.js';
+import { parseCertificates } from './client-cert.js';
 import {
   type Authenticator,
   authenticateToken,
@@ -18,6 +19,7 @@ import {
 } from './index.js';
 import { algorithmFor, keyId, type PublicKeyEntry, parsePublicKeys, parseSigningKey, type SigningKey } from './keys.js';
 import { OidcAuthenticator, type OidcOptions } from './oidc.js';
+import { RequestHeaderAuthenticator, type RequestHeaderConfig } from './requestheader.js';
 import { type ObjectGetter, ServiceAccountTokenAuthenticator, ServiceAccountTokenSigner } from './serviceaccount.js';
 import { parseTokenFile, TokenFileAuthenticator } from './token-file.js';
 
@@ -40,6 +42,10 @@ export interface AuthenticationOptions {
   /** --enable-bootstrap-token-auth. */
   bootstrapTokens?: boolean;
   oidc?: OidcOptions;
+  /** The front-proxy authenticator (--requestheader-*), when --requestheader-client-ca-file is given. */
+  requestHeader?: RequestHeaderConfig;
+  /** The client CA (--client-ca-file): with a request-header CA beside it, x509 users must chain to this one. */
+  clientCaPem?: string;
 }
 
 /** The authentication flags as given (files named, not yet read); the harness may give the signing key's PEM itself. */
@@ -54,6 +60,10 @@ export interface AuthenticationConfig {
   apiAudiences?: string[];
   enableBootstrapTokenAuth?: boolean;
   oidc?: Omit<OidcOptions, 'caPem'> & { caFile?: string };
+  /** --requestheader-client-ca-file and the header lists (--requestheader-*). */
+  requestHeader?: Partial<Omit<RequestHeaderConfig, 'caPem'>> & { clientCaFile?: string };
+  /** The server's client CA (ServerConfig.tls.clientCaPem), set by the server. */
+  clientCaPem?: string;
 }
 
 /** Reads the files the flags name; a file that cannot be read or parsed is an error naming its flag. */
@@ -72,7 +82,19 @@ export async function loadAuthenticationOptions(c: AuthenticationConfig = {}): P
     apiAudiences: c.apiAudiences,
     bootstrapTokens: c.enableBootstrapTokenAuth,
     serviceAccountSigningKeyPem: c.serviceAccountSigningKeyPem,
+    clientCaPem: c.clientCaPem,
   };
+  if (c.requestHeader?.clientCaFile) {
+    const { clientCaFile, ...lists } = c.requestHeader;
+    out.requestHeader = {
+      caPem: await read('requestheader-client-ca-file', clientCaFile),
+      allowedNames: lists.allowedNames ?? [],
+      usernameHeaders: lists.usernameHeaders ?? [],
+      uidHeaders: lists.uidHeaders ?? [],
+      groupHeaders: lists.groupHeaders ?? [],
+      extraHeaderPrefixes: lists.extraHeaderPrefixes ?? [],
+    };
+  }
   if (c.tokenAuthFile) out.tokens = parseTokenFile(await read('token-auth-file', c.tokenAuthFile), c.tokenAuthFile);
   if (c.serviceAccountSigningKeyFile)
     out.serviceAccountSigningKeyPem = await read('service-account-signing-key-file', c.serviceAccountSigningKeyFile);
@@ -87,6 +109,8 @@ export async function loadAuthenticationOptions(c: AuthenticationConfig = {}): P
 
 export interface Authentication {
   authenticators: Authenticator[];
+  /** The front-proxy configuration: its CA joins the TLS client CAs, its headers are stripped after authentication. */
+  requestHeader?: RequestHeaderConfig;
   anonymous: boolean;
   /** The token authenticators, in order (TokenReview asks them). */
   tokens: TokenAuthenticator[];
@@ -118,7 +142,13 @@ export function buildAuthentication(o: AuthenticationOptions, getObject: ObjectG
   if (o.bootstrapTokens) tokens.push(new BootstrapTokenAuthenticator(getObject));
   if (o.oidc) tokens.push(new OidcAuthenticator(o.oidc));
   return {
-    authenticators: [new X509Authenticator(), new BearerTokenAuthenticator(tokens, apiAudiences)],
+    // kube's order: the front proxy first, then x509 client certificates, then bearer tokens.
+    authenticators: [
+      ...(o.requestHeader ? [new RequestHeaderAuthenticator(o.requestHeader)] : []),
+      new X509Authenticator(o.requestHeader ? parseCertificates(o.clientCaPem ?? '') : undefined),
+      new BearerTokenAuthenticator(tokens, apiAudiences),
+    ],
+    requestHeader: o.requestHeader,
     anonymous: o.anonymous ?? true,
     tokens,
     apiAudiences,

@@ -22,7 +22,7 @@ export interface WebhookOptions {
   unauthorizedTTLMs?: number;
 }
 
-interface Target {
+export interface Target {
   server: string;
   agent: Agent;
   token?: string;
@@ -36,7 +36,7 @@ const named = (list: unknown, name: string): Rec | undefined => {
 };
 
 /** The kubeconfig's current context: its cluster (server, CA) and user (client certificate, token); files relative to it. */
-async function loadTarget(file: string): Promise<Target> {
+export async function loadTarget(file: string): Promise<Target> {
   const cfg = rec(yaml().parse(await readFile(file, 'utf8')));
   const ctx = rec(named(cfg.contexts, String(cfg['current-context'] ?? ''))?.context);
   const cluster = rec(named(cfg.clusters, String(ctx.cluster ?? ''))?.cluster);

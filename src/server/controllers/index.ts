@@ -3,8 +3,14 @@
 // configuration's FlowSchema conditions. Beside them, opt-in (`--controllers`), some of
 // kube-controller-manager's: namespace deletion, garbage collection, the default
 // ServiceAccount and the root CA ConfigMap, on one shared informer. They all act
-// through the served resources' stores.
+// through the served resources' stores. The post-start hooks run in every server
+// on one etcd, as in kube (their writes converge); the opt-in ones run only while
+// this server holds the kube-system/kube-controller-manager Lease, as
+// kube-controller-manager runs them under leader election, so two servers never
+// run them at once.
 
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { OpenAPIRegistry } from '../endpoints/openapi/registry.js';
 import type { ResourceRouter } from '../endpoints/router.js';
 import { APIServiceRegistration } from './apiservices.js';
@@ -17,6 +23,7 @@ import { FlowSchemaConditions } from './flowschemas.js';
 import { GarbageCollector } from './garbagecollector.js';
 import { ClusterInformer } from './informers.js';
 import { JobController } from './job.js';
+import { type LeaderElectionTiming, LeaderElector } from './leader-election.js';
 import type { ControllerName } from './names.js';
 import { NamespaceController } from './namespace.js';
 import { type NodeSimulation, NodeSimulator } from './nodes.js';
@@ -31,7 +38,8 @@ export interface ClusterControllers {
   apiServices: APIServiceRegistration;
   /** Resolves when what was observed so far is reconciled (tests). */
   idle(): Promise<void>;
-  stop(): void;
+  /** Stops them all; resolves once a held controller-manager Lease is released. */
+  stop(): Promise<void>;
 }
 
 export interface ControllerOptions {
@@ -45,6 +53,8 @@ export interface ControllerOptions {
   clock?: ControllerClock;
   /** The served kinds' schemas: with them, ValidatingAdmissionPolicies get status.typeChecking. */
   openapi?: OpenAPIRegistry;
+  /** The opt-in controllers' leader election (kube-controller-manager's --leader-elect-*); false runs them unelected. */
+  leaderElection?: false | LeaderElectionTiming;
 }
 
 const WORKLOADS: ControllerName[] = [
@@ -97,7 +107,25 @@ export async function startClusterControllers(router: ResourceRouter, opts: Cont
   const flowSchemas = new FlowSchemaConditions(router);
   const policyStatus = opts.openapi ? new ValidatingAdmissionPolicyStatus(router, opts.openapi) : undefined;
   await Promise.all([apiServices.start(), flowSchemas.start(), policyStatus?.start()]);
-  const optional = await startOptional(router, opts);
+  let optional: Running[] = [];
+  let elector: LeaderElector | undefined;
+  const wanted = (opts.enabled?.length ?? 0) > 0 || !!opts.simulation?.nodes;
+  if (wanted && opts.leaderElection !== false) {
+    elector = new LeaderElector(router, {
+      ...opts.leaderElection,
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      identity: `${hostname()}_${randomUUID()}`,
+      onStartedLeading: async () => {
+        optional = await startOptional(router, opts);
+      },
+      onStoppedLeading: () => {
+        for (const c of optional) c.stop();
+        optional = [];
+      },
+    });
+    await elector.start();
+  } else optional = await startOptional(router, opts);
   return {
     apiServices,
     idle: async () => {
@@ -105,11 +133,13 @@ export async function startClusterControllers(router: ResourceRouter, opts: Cont
       await policyStatus?.idle();
       await Promise.all(optional.map((c) => c.idle()));
     },
-    stop() {
+    async stop() {
+      const released = elector?.stop();
       for (const c of optional) c.stop();
       apiServices.stop();
       flowSchemas.stop();
       policyStatus?.stop();
+      await released;
     },
   };
 }

@@ -4,6 +4,8 @@
 export interface HealthCheck {
   name: string;
   check(): Promise<boolean>;
+  /** A /readyz check only (kube's `shutdown`), left out of /healthz and /livez. */
+  readyzOnly?: boolean;
 }
 
 export interface HealthResult {
@@ -17,6 +19,7 @@ export async function runHealth(path: string, query: URLSearchParams, checks: He
   if (!m) return undefined;
   const kind = m[1];
   const only = m[2];
+  if (kind !== 'readyz') checks = checks.filter((c) => !c.readyzOnly);
   if (only) {
     const c = checks.find((x) => x.name === only);
     if (!c) return undefined;

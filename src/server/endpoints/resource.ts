@@ -94,6 +94,7 @@ export class ResourceHandler {
       dryRun: false,
       warnings: r.warnings,
       subresource: info.subresource || undefined,
+      auditAnnotations: r.audit?.annotations,
     };
     const call: Call = { ...r, served, ctx };
     switch (info.verb) {
@@ -203,6 +204,7 @@ export class ResourceHandler {
     const body = decoded.body;
     this.checkTypeMeta(call, body);
     this.decode(call, decoded, 'CreateOptions');
+    call.audit?.requestObject(body);
     if (call.info.name) throw methodNotAllowed(call.req.method ?? 'POST', call.served.descriptor.kind);
     const ownCreate = call.served.create;
     if (ownCreate) {
@@ -221,6 +223,7 @@ export class ResourceHandler {
     const decoded = await this.readObject(call);
     const body = decoded.body;
     this.checkTypeMeta(call, body);
+    call.audit?.requestObject(body);
     // The update handler's checkName, before storage is consulted: a body naming another object is a 400 whether or not either exists.
     const bodyName = isPlainObject(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : '';
     if (bodyName !== call.info.name) {
@@ -241,6 +244,7 @@ export class ResourceHandler {
     const { force } = this.recordAs(call, 'PatchOptions', { apply: type === 'apply' });
     if (type === 'apply') return this.apply(call, force);
     const patch = decodeBody(await readBody(call.req), 'json');
+    call.audit?.requestObject(patch);
     const fv = parseFieldValidation(call.query, 'PatchOptions');
     if (call.info.subresource === 'scale') {
       const current = await call.served.store.get(call.ctx, call.info.name);
@@ -287,6 +291,7 @@ export class ResourceHandler {
         `error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${got} into Go value of type map[string]interface {}`,
       );
     }
+    call.audit?.requestObject(config);
     const name = call.info.name;
     const scale = call.info.subresource === 'scale';
     const applied = scale ? this.scaleConfig(call, config) : config;
@@ -346,7 +351,9 @@ export class ResourceHandler {
   private async readDeleteBody(call: Call): Promise<unknown> {
     const buf = await readBody(call.req);
     if (buf.length === 0 || buf.toString('utf8').trim() === '') return undefined;
-    return decodeBody(buf, requestBodyFormat(call.req.headers['content-type']));
+    const options = decodeBody(buf, requestBodyFormat(call.req.headers['content-type']));
+    call.audit?.requestObject(options);
+    return options;
   }
 
   private async delete(call: Call): Promise<void> {

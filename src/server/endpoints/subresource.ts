@@ -49,6 +49,7 @@ export class SubresourceEndpoint {
       dryRun: false,
       warnings: r.warnings,
       subresource: info.subresource,
+      auditAnnotations: r.audit?.annotations,
     };
     const call: SubresourceCall = { ctx, name: info.name, store: served.store, lookup: this.lookup, query: r.query };
     if (sub.handler === 'connect') {
@@ -77,6 +78,7 @@ export class SubresourceEndpoint {
     }
     const duplicates = format === 'json' && r.query.get('fieldValidation') !== 'Ignore' ? findDuplicateFields(buf.toString('utf8')) : [];
     sub.decode?.(body, { fieldValidation: parseFieldValidation(r.query, 'CreateOptions'), warnings: r.warnings, duplicates });
+    r.audit?.requestObject(body);
     // The create handler's admission of the created object (a Binding, an Eviction) under the subresource.
     // What a mutating webhook changes is what the subresource creates.
     const created = { ...body, apiVersion: av || own, kind: sub.kind } as KubeObject;

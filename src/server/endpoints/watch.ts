@@ -96,10 +96,20 @@ export class BoundedWatchWriter {
   }
 }
 
+/** What a served watch reports (apiserver_registered_watchers, apiserver_watch_events_total). */
+export interface WatchObserver {
+  started(): void;
+  ended(): void;
+  /** One event written to the client. */
+  sent(): void;
+}
+
 export interface WatchServerOptions {
   tables: TableRenderer;
   bookmarkIntervalMs?: number;
   minRequestTimeoutS?: number;
+  /** The observer of a kind's watches, when metrics are recorded. */
+  observe?: (group: string, version: string, kind: string) => WatchObserver;
 }
 
 function watchRequest(info: RequestInfo, q: URLSearchParams): WatchRequest {
@@ -151,6 +161,7 @@ export class WatchServer {
   async serve(r: ApiRequest, served: ServedResource): Promise<void> {
     const { req, res, info, query: q } = r;
     const encode = this.encoder(served, outputMedia(r.output, true).format === 'table', q);
+    const observer = this.observerOf(served);
     let started = false;
     let closed = false;
     let handle: { stop(): void } | undefined;
@@ -169,6 +180,7 @@ export class WatchServer {
       closed = true;
       clearTimeout(timer);
       this.active.delete(finish);
+      if (handle) observer?.ended();
       handle?.stop();
       writer.drop();
       if (!res.writableEnded) res.end();
@@ -200,6 +212,7 @@ export class WatchServer {
         if (closed) return;
         start();
         writer.write(encode(ev));
+        observer?.sent();
       },
       close: () => setImmediate(finish),
     };
@@ -216,7 +229,15 @@ export class WatchServer {
       throw e;
     }
     if (closed) handle.stop();
-    else start();
+    else {
+      observer?.started();
+      start();
+    }
+  }
+
+  private observerOf(served: ServedResource): WatchObserver | undefined {
+    const d = served.descriptor;
+    return this.opts.observe?.(d.group, d.version, d.kind);
   }
 
   /** Whether a WebSocket upgrade of this request is a watch we serve (anything else is answered as plain HTTP). */
@@ -247,6 +268,7 @@ export class WatchServer {
     void this.wss.then((wss) =>
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const encode = this.encoder(served, false, q);
+        const observer = this.observerOf(served);
         let handle: { stop(): void } | undefined;
         let closed = false;
         // ws writes each frame straight to the socket: its queue is the socket's, and so is its 'drain'.
@@ -268,6 +290,7 @@ export class WatchServer {
           if (closed) return;
           closed = true;
           this.active.delete(finish);
+          if (handle) observer?.ended();
           handle?.stop();
           writer.drop();
           // A close frame behind the bytes in flight; ws tears the socket down if the client never answers it.
@@ -282,13 +305,18 @@ export class WatchServer {
             event: (ev) => {
               if (closed) return;
               writer.write(encode(ev));
+              observer?.sent();
             },
             close: () => setImmediate(finish),
           })
           .then(
             (h) => {
+              if (closed) {
+                h.stop();
+                return;
+              }
               handle = h;
-              if (closed) h.stop();
+              observer?.started();
             },
             (e: unknown) => {
               ws.send(JSON.stringify({ type: 'ERROR', object: toStatus(e) as unknown as KubeObject }));

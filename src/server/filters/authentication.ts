@@ -4,14 +4,21 @@
 
 import { unauthorized } from '../api/errors.js';
 import { ANONYMOUS, type Authenticator, authenticate } from '../authn/index.js';
+import { authenticationHeaderRemover, type RequestHeaderConfig } from '../authn/requestheader.js';
 import type { Filter } from '../http/request.js';
 
-export function withAuthentication(authenticators: Authenticator[], opts: { anonymous?: boolean } = {}): Filter {
+export function withAuthentication(
+  authenticators: Authenticator[],
+  opts: { anonymous?: boolean; requestHeader?: RequestHeaderConfig } = {},
+): Filter {
   const anonymous = opts.anonymous ?? true;
+  const stripAuthenticationHeaders = authenticationHeaderRemover(opts.requestHeader);
   return (next) => async (r) => {
     const result = await authenticate(authenticators, r.req);
     if (result.kind === 'invalid' || (result.kind === 'none' && !anonymous)) throw unauthorized();
     r.user = result.kind === 'user' ? result.user : ANONYMOUS;
+    // Authenticated: the credential and any front-proxy headers go no further (a proxied server must not see them).
+    stripAuthenticationHeaders(r.req);
     return next(r);
   };
 }

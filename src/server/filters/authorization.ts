@@ -14,6 +14,11 @@ export function withAuthorization(authorizers: Authorizer[], recorder?: Permissi
     const attrs = attributesFor(userOf(r), info);
     const d = await authorize(authorizers, attrs);
     recorder?.record(attrs, d.decision === 'allow');
+    // The audit event's annotations (kube's decisionAnnotationKey, reasonAnnotationKey).
+    if (r.audit) {
+      r.audit.annotations['authorization.k8s.io/decision'] = d.decision === 'allow' ? 'allow' : 'forbid';
+      r.audit.annotations['authorization.k8s.io/reason'] = d.reason;
+    }
     if (d.decision === 'allow') return next(r);
     const why = forbiddenWithReason(attrs, d.reason);
     if (!info.isResourceRequest) throw forbiddenPath(why);

@@ -3,6 +3,7 @@
 import { badRequest, isStatusError, type StatusError, timeout } from '../api/errors.js';
 import type { Filter } from '../http/request.js';
 import { respond } from '../http/response.js';
+import { isLongRunning } from './long-running.js';
 
 /**
  * kube's timeout filter answer (apierrors.NewTimeoutError). kube's etcd client retries an unreachable etcd
@@ -22,7 +23,8 @@ export interface TimeoutOptions {
 
 /**
  * ?timeout= must be a Go duration (400 otherwise). A request that is not
- * long-running (watches are; they end on their own timeouts) answers 504
+ * long-running (watches are, and exec, attach, log, portforward, proxy:
+ * kube's LongRunningFunc; watches end on their own timeouts) answers 504
  * Timeout once --request-timeout, or a smaller positive ?timeout=, has passed
  * without a response. A handler that finishes later writes nothing (kube's
  * timeoutWriter refuses late writes); one that has already started its
@@ -41,7 +43,7 @@ export function withTimeout({ requestTimeoutMs, parseDuration }: TimeoutOptions)
       }
       if (t > 0 && (ms <= 0 || t < ms)) ms = t;
     }
-    if (r.info.verb === 'watch' || ms <= 0) return next(r);
+    if (isLongRunning(r.info) || ms <= 0) return next(r);
     const done = next(r).then(() => false as const);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<true>((resolve) => {

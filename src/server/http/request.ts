@@ -26,6 +26,18 @@ export interface ApiRequest {
   readonly warnings: string[];
   /** Told the code and value respond() answers with (the request journal's view of a write's result). */
   onRespond?: (code: number, value: object) => void;
+  /** The request's audit event (kube's audit context), set by the audit filter when the policy audits the request. */
+  audit?: RequestAudit;
+}
+
+/** What handlers tell a request's audit event (k8s.io/apiserver pkg/audit: LogRequestObject, LogResponseObject, annotations). */
+export interface RequestAudit {
+  /** The event's annotations: the authorizer's decision, admission's (kube's AddAuditAnnotation); admission writes here directly. */
+  readonly annotations: Record<string, string>;
+  /** The decoded request body (a created or updated object, a patch, DeleteOptions). */
+  requestObject(obj: unknown): void;
+  /** The answer respond() writes: its Status becomes the responseStatus, the object the responseObject (by level). */
+  responseObject(code: number, value: object): void;
 }
 
 /** A handler at the end of, or inside, the chain. */

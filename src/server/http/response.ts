@@ -32,15 +32,29 @@ export function encode(value: unknown, contentType: string): string {
 
 export function setWarnings(res: AnyResponse, warnings: string[]): void {
   if (warnings.length === 0) return;
-  const out: string[] = [];
+  // kube's warning recorder (filters/warning.go), replayed: duplicates dropped; messages whole while the total
+  // fits in 4096 runes; the first one past it cuts every message so far to 256 runes, and later ones are
+  // added, cut, until the total is reached.
+  const cut = (w: string[]): string[] => (w.length > WARNING_EACH ? w.slice(0, WARNING_EACH) : w);
+  let kept: string[][] = [];
   let total = 0;
+  let truncating = false;
+  const seen = new Set<string>();
   for (const w of warnings) {
-    let text = w.length > WARNING_EACH ? w.slice(0, WARNING_EACH) : w;
-    if (total + text.length > WARNING_TOTAL) break;
-    total += text.length;
-    text = text.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-    out.push(`299 - "${text}"`);
+    if (!w || seen.has(w)) continue;
+    if (truncating && total >= WARNING_TOTAL) break;
+    seen.add(w);
+    const runes = truncating ? cut([...w]) : [...w];
+    if (truncating || total + runes.length <= WARNING_TOTAL) {
+      kept.push(runes);
+      total += runes.length;
+      continue;
+    }
+    truncating = true;
+    kept = [...kept, runes].map(cut);
+    total = kept.reduce((n, x) => n + x.length, 0);
   }
+  const out = kept.map((r) => `299 - "${r.join('').replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
   res.setHeader('Warning', out);
 }
 
@@ -81,6 +95,7 @@ export interface Answer {
 export function respond(r: ApiRequest, code: number, value: object, answer: Answer = {}): void {
   const res = r.res;
   r.onRespond?.(code, value);
+  r.audit?.responseObject(code, value);
   if (isStatus(value) && value.status === 'Failure') {
     if (res.headersSent) {
       res.end();

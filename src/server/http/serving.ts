@@ -7,6 +7,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { requestHeaderFieldsTooLarge } from '../api/errors.js';
 
 export interface ServingOptions {
@@ -61,8 +62,18 @@ export function releaseSocket(res: ServerResponse, socket: Duplex): void {
 export interface Serving {
   server: http2.Http2SecureServer;
   port: number;
-  close(): Promise<void>;
+  /** Stops accepting connections; those open go on serving. */
+  stopListening(): void;
+  /**
+   * Closes every connection once its responses have gone out: HTTP/2 sessions get a GOAWAY and end with
+   * their last stream, HTTP/1.1 connections end after their current response; what is still open after
+   * `graceMs` (a client that does not read) is destroyed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long close() lets responses already written reach their clients. */
+const CLOSE_GRACE_MS = 1_000;
 
 /**
  * nghttp2 answers more than 1,000 stream resets in a burst (refilled at 33/s)
@@ -115,6 +126,24 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: UpgradeHandler): Promise<Serving> {
+  // HTTP/1.1 responses under way per connection: close() ends a connection after its last one.
+  const busy = new Map<Duplex, number>();
+  let closing = false;
+  const h1Handler: Handler = (req, res) => {
+    if (req.httpVersionMajor === 1) {
+      const socket = (req as IncomingMessage).socket;
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const n = (busy.get(socket) ?? 1) - 1;
+        if (n > 0) busy.set(socket, n);
+        else {
+          busy.delete(socket);
+          if (closing) socket.end();
+        }
+      });
+    }
+    handler(req, res);
+  };
   const server = http2.createSecureServer(
     {
       cert: opts.certPem,
@@ -136,7 +165,7 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
       streamResetBurst: 100_000,
       streamResetRate: 10_000,
     } as http2.SecureServerOptions,
-    handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+    h1Handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
   );
   // Go's http.Server default MaxHeaderBytes (1 MiB), which kube-apiserver keeps, for both protocols:
   // the HTTP/1.1 parser reads the server's maxHeaderSize, HTTP/2 advertises SETTINGS_MAX_HEADER_LIST_SIZE.
@@ -171,11 +200,32 @@ export function listen(opts: ServingOptions, handler: Handler, onUpgrade?: Upgra
       resolve({
         server,
         port,
-        close: () =>
+        stopListening: () => {
+          if (server.listening) server.close();
+        },
+        close: (graceMs = CLOSE_GRACE_MS) =>
           new Promise<void>((done) => {
-            server.close(() => done());
-            for (const s of sessions) s.destroy();
-            for (const s of sockets) s.destroy();
+            closing = true;
+            let finished = false;
+            const finish = (): void => {
+              if (finished) return;
+              finished = true;
+              clearTimeout(timer);
+              done();
+            };
+            if (server.listening) server.close(finish);
+            else if (sockets.size === 0) setImmediate(finish);
+            else server.once('close', finish);
+            for (const s of sessions) s.close();
+            // HTTP/2 connections end with their session; an upgraded one (a WebSocket watch) counts as idle.
+            for (const s of sockets) if ((s as TLSSocket).alpnProtocol !== 'h2' && !busy.has(s)) s.end();
+            const timer = setTimeout(() => {
+              for (const s of sessions) s.destroy();
+              for (const s of sockets) s.destroy();
+              // A server that stopped listening earlier emits no second 'close'.
+              setImmediate(finish);
+            }, graceMs);
+            timer.unref();
           }),
       });
     });

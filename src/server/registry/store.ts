@@ -46,6 +46,11 @@ export interface StoreConfig {
   toStorage?: (obj: KubeObject) => KubeObject | Promise<KubeObject>;
   /** metadata.managedFields kept on every create and update (server-side apply's bookkeeping). */
   fieldManager?: FieldManager;
+  /**
+   * Decoding as a request body is decoded, fieldValidation Ignore: unknown fields dropped (a custom
+   * resource's structural pruning and schema defaults). Admission runs it on a webhook-patched object.
+   */
+  decode?: (obj: KubeObject) => void;
 }
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -103,6 +108,7 @@ export class Store {
   private readonly fromStorage?: StoreConfig['fromStorage'];
   private readonly convertToStorage?: StoreConfig['toStorage'];
   readonly fieldManager?: FieldManager;
+  private readonly decode?: StoreConfig['decode'];
   private reads?: StoreReads;
 
   constructor(cfg: StoreConfig) {
@@ -110,6 +116,7 @@ export class Store {
     this.fromStorage = cfg.fromStorage;
     this.convertToStorage = cfg.toStorage;
     this.fieldManager = cfg.fieldManager;
+    this.decode = cfg.decode;
     this.descriptor = cfg.descriptor;
     this.strategy = cfg.strategy;
     this.storage = cfg.storage;
@@ -181,7 +188,18 @@ export class Store {
       dryRun: ctx.dryRun,
       warnings: ctx.warnings,
       options: operationOptions(op, ctx.dryRun, ctx.options),
+      auditAnnotations: ctx.auditAnnotations,
+      redecode: (obj) => this.redecode(obj),
     };
+  }
+
+  /**
+   * A webhook-patched object as kube's mutating dispatcher has it: decoded through the scheme (unknown
+   * fields dropped, a custom resource pruned and schema-defaulted) and defaulted again (ObjectDefaulter).
+   */
+  private redecode(obj: KubeObject): void {
+    this.decode?.(obj);
+    this.strategy.defaults?.(obj);
   }
 
   /**

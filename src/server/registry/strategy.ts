@@ -22,6 +22,8 @@ export interface RequestContext {
   fieldManager?: { manager: string; subresource?: string; recorded?: boolean };
   /** The request's create/update options fields (fieldManager, fieldValidation) for admission's options object. */
   options?: Record<string, unknown>;
+  /** The request's audit annotations (kube's AddAuditAnnotation): admission's (webhooks, PodSecurity) go here. */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface Strategy {
@@ -103,6 +105,11 @@ export interface Strategy {
    * writer in metadata.managedFields (kube's ResetFieldsStrategy); `status` already is when it is a subresource.
    */
   resetFields?: string[][];
+  /**
+   * The type's scheme defaults alone (SetObjectDefaults_<Kind>), without prepareForCreate's resets: run again
+   * on an object a mutating webhook patched, as kube decodes and defaults the patched object.
+   */
+  defaults?(obj: KubeObject): void;
 }
 
 /** Settles what beginCreate/beginUpdate started (kube's FinishFunc). */

@@ -49,6 +49,17 @@ export interface AdmissionDeps {
   authorizer: AdmissionAuthorizer;
   /** The plugin's `configuration` from --admission-control-config-file (undefined when none). */
   config?: unknown;
+  /** Told each admission webhook call (apiserver_admission_webhook_admission_duration_seconds), when metrics are recorded. */
+  observeWebhook?: WebhookCallObserver;
 }
+
+/** One webhook call: its name, `admit` (mutating) or `validating`, the operation, whether it refused, its duration in seconds. */
+export type WebhookCallObserver = (
+  name: string,
+  type: 'admit' | 'validating',
+  operation: string,
+  rejected: boolean,
+  seconds: number,
+) => void;
 
 export const CORE = (resource: string): GVR => ({ group: '', version: 'v1', resource });

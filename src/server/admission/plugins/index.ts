@@ -12,16 +12,19 @@ import { DefaultStorageClass } from './default-storage-class.js';
 import { DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { DenyServiceExternalIPs } from './deny-service-external-ips.js';
 import type { AdmissionDeps } from './deps.js';
+import { EventRateLimit, eventRateLimitConfig } from './event-rate-limit.js';
 import { ExtendedResourceToleration } from './extended-resource-toleration.js';
+import { ImagePolicyWebhook, imagePolicyConfig } from './image-policy-webhook.js';
 import { LimitPodHardAntiAffinityTopology } from './limit-pod-hard-anti-affinity-topology.js';
 import { LimitRanger } from './limit-ranger.js';
 import type { PluginName } from './names.js';
 import { NamespaceAutoProvision, NamespaceExists } from './namespace-exists.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { NodeRestriction } from './node-restriction.js';
 import { OwnerReferencesPermissionEnforcement } from './owner-references-permission-enforcement.js';
 import { PersistentVolumeClaimResize } from './persistent-volume-claim-resize.js';
 import { PodNodeSelector, podNodeSelectorConfig } from './pod-node-selector.js';
-import { PodSecurity } from './pod-security.js';
+import { PodSecurity, podSecurityConfig } from './pod-security.js';
 import { PodTolerationRestriction, tolerationConfig } from './pod-toleration-restriction.js';
 import { Priority } from './priority.js';
 import { limitedResourcesFrom, ResourceQuota } from './resource-quota.js';
@@ -49,13 +52,16 @@ const FACTORIES = new Map<string, PluginFactory>([
   ['LimitPodHardAntiAffinityTopology', () => new LimitPodHardAntiAffinityTopology()],
   ['LimitRanger', (d) => new LimitRanger(d.objects)],
   ['ServiceAccount', (d) => new ServiceAccount(d.objects)],
+  ['NodeRestriction', (d) => new NodeRestriction(d.objects)],
   ['TaintNodesByCondition', () => new TaintNodesByCondition()],
   ['AlwaysPullImages', () => new AlwaysPullImages()],
-  ['PodSecurity', (d) => new PodSecurity(d.objects)],
+  ['ImagePolicyWebhook', (d) => new ImagePolicyWebhook(imagePolicyConfig(d.config))],
+  ['PodSecurity', (d) => new PodSecurity(d.objects, podSecurityConfig(d.config))],
   ['PodNodeSelector', (d) => new PodNodeSelector(d.objects, podNodeSelectorConfig(d.config))],
   ['Priority', (d) => new Priority(d.objects)],
   ['DefaultTolerationSeconds', () => new DefaultTolerationSeconds()],
   ['PodTolerationRestriction', (d) => new PodTolerationRestriction(d.objects, tolerationConfig(d.config))],
+  ['EventRateLimit', (d) => new EventRateLimit(eventRateLimitConfig(d.config))],
   ['ExtendedResourceToleration', () => new ExtendedResourceToleration()],
   ['DefaultStorageClass', (d) => new DefaultStorageClass(d.objects)],
   ['StorageObjectInUseProtection', () => new StorageObjectInUseProtection()],

@@ -1,7 +1,9 @@
-// The Pod Security Standards' checks (k8s.io/pod-security-admission/policy),
-// latest version, with their reasons and details word for word. Each check
-// answers undefined (allowed) or [reason, detail]; a level runs its checks in
-// kube's order (by check ID), baseline's first, restricted's overriding some.
+// The Pod Security Standards' checks (k8s.io/pod-security-admission/policy,
+// v0.32), with their reasons and details word for word. Each check answers
+// undefined (allowed) or [reason, detail]; every check has versions from a
+// minimum policy version on (the `*-version` labels pick one), and a level runs
+// its checks in kube's order (by check ID), baseline's first, restricted's
+// overriding some from their minimum version.
 
 import { allContainers, joinQuote, type Obj, obj, objects, pluralize, sortedUnique } from './util.js';
 
@@ -25,16 +27,40 @@ const allowPrivilegeEscalation: Check = (_m, spec) => {
     : undefined;
 };
 
-const appArmorProfile: Check = (meta) => {
-  const bad: string[] = [];
+const APPARMOR_TYPES = new Set(['RuntimeDefault', 'Localhost']);
+
+const appArmorProfile: Check = (meta, spec) => {
+  const setters: string[] = [];
+  const values: string[] = [];
+  const podType = obj(obj(podSC(spec)?.appArmorProfile))?.type;
+  if (obj(podSC(spec)?.appArmorProfile) && !APPARMOR_TYPES.has(String(podType ?? ''))) {
+    setters.push('pod');
+    values.push(String(podType ?? ''));
+  }
+  const bad = containers(spec).filter((c) => {
+    const profile = obj(sc(c)?.appArmorProfile);
+    if (!profile || APPARMOR_TYPES.has(String(profile.type ?? ''))) return false;
+    values.push(String(profile.type ?? ''));
+    return true;
+  });
+  if (bad.length) setters.push(names(bad));
+  const list = sortedUnique(values);
+  const annotations: string[] = [];
   for (const [k, v] of Object.entries(obj(meta.annotations) ?? {})) {
     if (!k.startsWith('container.apparmor.security.beta.kubernetes.io/')) continue;
-    const s = String(v);
-    if (!(s === '' || s === 'runtime/default' || s.startsWith('localhost/'))) bad.push(`${k}=${JSON.stringify(s)}`);
+    const x = String(v);
+    if (!(x === '' || x === 'runtime/default' || x.startsWith('localhost/'))) annotations.push(`${k}=${JSON.stringify(x)}`);
   }
-  if (!bad.length) return undefined;
-  bad.sort();
-  return [pluralize('forbidden AppArmor profile', 'forbidden AppArmor profiles', bad.length), bad.join(', ')];
+  if (annotations.length) {
+    annotations.sort();
+    list.push(...annotations);
+    setters.push(pluralize('annotation', 'annotations', annotations.length));
+  }
+  if (!setters.length) return undefined;
+  return [
+    pluralize('forbidden AppArmor profile', 'forbidden AppArmor profiles', list.length),
+    `${setters.join(' and ')} must not set AppArmor profile type to ${joinQuote(list)}`,
+  ];
 };
 
 const BASELINE_CAPS = new Set([
@@ -177,9 +203,15 @@ const runAsUser: Check = (_m, spec) => {
   return bad.length ? ['runAsUser=0', `${bad.join(' and ')} must not set runAsUser=0`] : undefined;
 };
 
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
+/** The SELinux types allowed from 1.31 (container_engine_t added to 1.0's). */
+const SELINUX_TYPES = ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
 
-const seLinuxOptions: Check = (_m, spec) => {
+const seLinuxOptions = (allowed: string[]): Check => {
+  const allowedTypes = new Set(allowed);
+  return (_m, spec) => seLinuxOptionsIn(allowedTypes, spec);
+};
+
+function seLinuxOptionsIn(allowedTypes: Set<string>, spec: Obj): Result {
   const types: string[] = [];
   let user = false;
   let role = false;
@@ -187,7 +219,7 @@ const seLinuxOptions: Check = (_m, spec) => {
     if (!o) return true;
     let ok = true;
     const t = String(o.type ?? '');
-    if (!SELINUX_TYPES.has(t)) {
+    if (!allowedTypes.has(t)) {
       ok = false;
       types.push(t);
     }
@@ -215,7 +247,7 @@ const seLinuxOptions: Check = (_m, spec) => {
     if (role) data.push('role may not be set');
   }
   return ['seLinuxOptions', `${bad.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`];
-};
+}
 
 const validSeccomp = (t: unknown): boolean => t === 'RuntimeDefault' || t === 'Localhost';
 
@@ -264,7 +296,8 @@ const seccompProfileRestricted: Check = (_m, spec) => {
   return undefined;
 };
 
-const SAFE_SYSCTLS = new Set([
+/** The safe sysctls from 1.32 (sysctlsAllowedV1Dot32); earlier versions allow fewer. */
+const SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced',
   'net.ipv4.ip_local_port_range',
   'net.ipv4.tcp_syncookies',
@@ -277,13 +310,16 @@ const SAFE_SYSCTLS = new Set([
   'net.ipv4.tcp_keepalive_probes',
   'net.ipv4.tcp_rmem',
   'net.ipv4.tcp_wmem',
-]);
+];
 
-const sysctls: Check = (_m, spec) => {
-  const bad = objects(podSC(spec)?.sysctls)
-    .map((s) => String(s.name ?? ''))
-    .filter((n) => !SAFE_SYSCTLS.has(n));
-  return bad.length ? ['forbidden sysctls', bad.join(', ')] : undefined;
+const sysctls = (safe: string[]): Check => {
+  const allowed = new Set(safe);
+  return (_m, spec) => {
+    const bad = objects(podSC(spec)?.sysctls)
+      .map((s) => String(s.name ?? ''))
+      .filter((n) => !allowed.has(n));
+    return bad.length ? ['forbidden sysctls', bad.join(', ')] : undefined;
+  };
 };
 
 const windowsHostProcess: Check = (_m, spec) => {
@@ -295,40 +331,150 @@ const windowsHostProcess: Check = (_m, spec) => {
   return who.length ? ['hostProcess', `${who.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`] : undefined;
 };
 
-/** Baseline's checks by ID; the three restricted overrides replace capabilities, hostPath volumes and seccomp. */
-const BASELINE: Array<[string, Check]> = [
-  ['appArmorProfile', appArmorProfile],
-  ['capabilities_baseline', capabilitiesBaseline],
-  ['hostNamespaces', hostNamespaces],
-  ['hostPathVolumes', hostPathVolumes],
-  ['hostPorts', hostPorts],
-  ['privileged', privileged],
-  ['procMount', procMount],
-  ['seLinuxOptions', seLinuxOptions],
-  ['seccompProfile_baseline', seccompProfileBaseline],
-  ['sysctls', sysctls],
-  ['windowsHostProcess', windowsHostProcess],
+/** Pod API validation refuses these fields on Windows pods, so from 1.25 a Windows pod passes without them. */
+const unlessWindows =
+  (check: Check): Check =>
+  (meta, spec) =>
+    obj(spec.os)?.name === 'windows' ? undefined : check(meta, spec);
+
+const SYSCTLS_1_0 = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
 ];
-const OVERRIDDEN = new Set(['capabilities_baseline', 'hostPathVolumes', 'seccompProfile_baseline']);
-const RESTRICTED: Check[] = [
-  allowPrivilegeEscalation,
-  capabilitiesRestricted,
-  restrictedVolumes,
-  runAsNonRoot,
-  runAsUser,
-  seccompProfileRestricted,
+const SYSCTLS_1_27 = [...SYSCTLS_1_0, 'net.ipv4.ip_local_reserved_ports'];
+const SYSCTLS_1_29 = [
+  ...SYSCTLS_1_27,
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
 ];
+
+const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+const SECCOMP_CONTAINER_ANNOTATION = 'container.seccomp.security.alpha.kubernetes.io/';
+
+/** Before 1.19 the seccomp profile was the alpha annotations' (seccompProfileBaseline_1_0). */
+const seccompAnnotationsBaseline: Check = (meta, spec) => {
+  const annotations = obj(meta.annotations) ?? {};
+  const valid = (v: string) => v === 'runtime/default' || v === 'docker/default' || v.startsWith('localhost/');
+  const bad = new Set<string>();
+  const check = (key: string) => {
+    const v = annotations[key];
+    if (v !== undefined && !valid(String(v))) bad.add(`${key}=${JSON.stringify(String(v))}`);
+  };
+  check(SECCOMP_POD_ANNOTATION);
+  for (const c of containers(spec)) check(`${SECCOMP_CONTAINER_ANNOTATION}${String(c.name ?? '')}`);
+  if (!bad.size) return undefined;
+  const list = [...bad].sort();
+  return ['seccompProfile', `forbidden ${pluralize('annotation', 'annotations', list.length)} ${list.join(', ')}`];
+};
+
+interface VersionedCheck {
+  /** The first policy minor version (1.x) this variant applies to. */
+  min: number;
+  check: Check;
+  /** Baseline check IDs this restricted check replaces from this version on. */
+  overrides?: string[];
+}
+
+interface CheckDef {
+  id: string;
+  level: 'baseline' | 'restricted';
+  versions: VersionedCheck[];
+}
+
+const v = (min: number, check: Check, overrides?: string[]): VersionedCheck => ({ min, check, overrides });
+
+/** The check registrations (ID, level, the variants by MinimumVersion), IDs sorted as kube orders them. */
+const CHECKS: CheckDef[] = [
+  { id: 'appArmorProfile', level: 'baseline', versions: [v(0, appArmorProfile)] },
+  { id: 'capabilities_baseline', level: 'baseline', versions: [v(0, capabilitiesBaseline)] },
+  { id: 'hostNamespaces', level: 'baseline', versions: [v(0, hostNamespaces)] },
+  { id: 'hostPathVolumes', level: 'baseline', versions: [v(0, hostPathVolumes)] },
+  { id: 'hostPorts', level: 'baseline', versions: [v(0, hostPorts)] },
+  { id: 'privileged', level: 'baseline', versions: [v(0, privileged)] },
+  { id: 'procMount', level: 'baseline', versions: [v(0, procMount)] },
+  {
+    id: 'seLinuxOptions',
+    level: 'baseline',
+    versions: [v(0, seLinuxOptions(['', 'container_t', 'container_init_t', 'container_kvm_t'])), v(31, seLinuxOptions(SELINUX_TYPES))],
+  },
+  { id: 'seccompProfile_baseline', level: 'baseline', versions: [v(0, seccompAnnotationsBaseline), v(19, seccompProfileBaseline)] },
+  {
+    id: 'sysctls',
+    level: 'baseline',
+    versions: [v(0, sysctls(SYSCTLS_1_0)), v(27, sysctls(SYSCTLS_1_27)), v(29, sysctls(SYSCTLS_1_29)), v(32, sysctls(SAFE_SYSCTLS))],
+  },
+  { id: 'windowsHostProcess', level: 'baseline', versions: [v(0, windowsHostProcess)] },
+  {
+    id: 'allowPrivilegeEscalation',
+    level: 'restricted',
+    versions: [v(8, allowPrivilegeEscalation), v(25, unlessWindows(allowPrivilegeEscalation))],
+  },
+  {
+    id: 'capabilities_restricted',
+    level: 'restricted',
+    versions: [
+      v(22, capabilitiesRestricted, ['capabilities_baseline']),
+      v(25, unlessWindows(capabilitiesRestricted), ['capabilities_baseline']),
+    ],
+  },
+  { id: 'restrictedVolumes', level: 'restricted', versions: [v(0, restrictedVolumes, ['hostPathVolumes'])] },
+  { id: 'runAsNonRoot', level: 'restricted', versions: [v(0, runAsNonRoot)] },
+  { id: 'runAsUser', level: 'restricted', versions: [v(23, runAsUser)] },
+  {
+    id: 'seccompProfile_restricted',
+    level: 'restricted',
+    versions: [
+      v(19, seccompProfileRestricted, ['seccompProfile_baseline']),
+      v(25, unlessWindows(seccompProfileRestricted), ['seccompProfile_baseline']),
+    ],
+  },
+];
+
+/** The newest MinimumVersion registered: later versions (and `latest`) evaluate as it. */
+const MAX_MINOR = Math.max(...CHECKS.flatMap((c) => c.versions.map((x) => x.min)));
+
+/** A check's variant at a policy minor version, if it exists then. */
+function variantAt(c: CheckDef, minor: number): VersionedCheck | undefined {
+  let found: VersionedCheck | undefined;
+  for (const x of c.versions) if (x.min <= minor) found = x;
+  return found;
+}
+
+/** The checks a level runs at a version (checkRegistry.populate), memoised: baseline's, then restricted's. */
+const registry = new Map<string, Check[]>();
+function checksFor(level: 'baseline' | 'restricted', minor: number): Check[] {
+  const key = `${level}:${minor}`;
+  let checks = registry.get(key);
+  if (checks) return checks;
+  const baseline = CHECKS.filter((c) => c.level === 'baseline');
+  const restricted = level === 'restricted' ? CHECKS.filter((c) => c.level === 'restricted') : [];
+  const overridden = new Set(restricted.flatMap((c) => variantAt(c, minor)?.overrides ?? []));
+  checks = [...baseline.filter((c) => !overridden.has(c.id)), ...restricted]
+    .map((c) => variantAt(c, minor)?.check)
+    .filter((c): c is Check => !!c);
+  registry.set(key, checks);
+  return checks;
+}
 
 export type Level = 'privileged' | 'baseline' | 'restricted';
 
-/** The forbidden reasons and details of a pod at a level (AggregateCheckResults), in kube's order. */
-export function evaluatePod(level: Level, meta: Obj, spec: Obj): Array<[string, string]> {
+/** A policy version label's value: `latest` or `v1.<minor>`. */
+export function policyMinor(version: string): number {
+  const m = /^v1\.(\d+)$/.exec(version);
+  return m ? Math.min(Number(m[1]), MAX_MINOR) : MAX_MINOR;
+}
+
+/** The forbidden reasons and details of a pod at a level and version (AggregateCheckResults), in kube's order. */
+export function evaluatePod(level: Level, meta: Obj, spec: Obj, version = 'latest'): Array<[string, string]> {
   if (level === 'privileged') return [];
-  const checks =
-    level === 'baseline'
-      ? BASELINE.map(([, c]) => c)
-      : [...BASELINE.filter(([id]) => !OVERRIDDEN.has(id)).map(([, c]) => c), ...RESTRICTED];
-  return checks.map((c) => c(meta, spec)).filter((r): r is [string, string] => !!r);
+  return checksFor(level, policyMinor(version))
+    .map((c) => c(meta, spec))
+    .filter((r): r is [string, string] => !!r);
 }
 
 /** AggregateCheckResult.ForbiddenDetail: `reason (detail), reason, ...`. */

@@ -88,9 +88,9 @@ export function quantityString(q: Quantity): string {
   return formatQuantity(q);
 }
 
-/** kube's joinQuote: `"a", "b"`. */
+/** kube's joinQuote: `"a", "b"` (the items as they are, no escaping). */
 export function joinQuote(items: string[]): string {
-  return items.map((s) => JSON.stringify(s)).join(', ');
+  return items.length ? `"${items.join('", "')}"` : '';
 }
 
 export function pluralize(singular: string, plural: string, n: number): string {

@@ -53,7 +53,8 @@ async function agentFor(ca: string | undefined, servername: string | undefined):
   return agent;
 }
 
-function goReason(e: unknown, host: string, port: number, timedOut: boolean): string {
+/** A transport failure as Go's net/http words it (`dial tcp ...: connect: connection refused`). */
+export function goReason(e: unknown, host: string, port: number, timedOut: boolean): string {
   if (timedOut) return 'context deadline exceeded';
   const err = e as { code?: string; cause?: { code?: string; message?: string }; message?: string };
   const code = err.cause?.code ?? err.code ?? '';

@@ -80,6 +80,7 @@ function sources(deps: AdmissionDeps, resource: string): WebhookSources {
     namespace: (name: string): Promise<KubeObject | undefined> => objects.get(CORE('namespaces'), '', name),
     equivalents: equivalentsOf(objects),
     resolveService: serviceResolver(objects),
+    observe: deps.observeWebhook,
     ...(objects.convert ? { convert: (obj, from, to) => objects.convert!(obj, from, to) } : {}),
   };
 }

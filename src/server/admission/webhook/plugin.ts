@@ -10,6 +10,7 @@ import { applyJsonPatch, PatchApplyError } from '../../api/json-patch.js';
 import { deepEqual, isPlainObject, type KubeObject } from '../../api/types.js';
 import type { GroupVersionResource } from '../cel/expressions.js';
 import type { AdmissionAttributes, MutatingPlugin, ReinvocationContext, ValidatingPlugin } from '../index.js';
+import type { WebhookCallObserver } from '../plugins/deps.js';
 import { type WebhookAccessor, WebhookAccessors } from './accessor.js';
 import { CallError, callWebhook, type ServiceResolver } from './client.js';
 import { type Invocation, isExemptAdmissionConfiguration, type MatchSources, shouldCallHook } from './matching.js';
@@ -21,6 +22,8 @@ export interface WebhookSources extends MatchSources {
   resolveService: ServiceResolver;
   /** An object converted to another version of the same storage (a matchPolicy Equivalent match). */
   convert?(obj: KubeObject, from: GroupVersionResource, to: GroupVersionResource): Promise<KubeObject>;
+  /** Told each call (the dispatchers' admissionmetrics.ObserveWebhook). */
+  observe?: WebhookCallObserver;
 }
 
 /**
@@ -60,8 +63,26 @@ async function matching(hooks: WebhookAccessor[], a: AdmissionAttributes, src: M
   return out;
 }
 
-/** Sends the review; the webhook's answer, verified. Transport and response failures are CallErrors. */
+/**
+ * Sends the review; the webhook's answer, verified. Transport and response failures are CallErrors.
+ * Each call is observed with whether it refused the request: a denial, or a failure under failurePolicy Fail.
+ */
 async function call(a: AdmissionAttributes, inv: Invocation, src: WebhookSources) {
+  if (!src.observe) return callOnce(a, inv, src);
+  const h = inv.webhook;
+  const start = performance.now();
+  let rejected = false;
+  try {
+    return await callOnce(a, inv, src);
+  } catch (e) {
+    rejected = !(e instanceof CallError && h.failurePolicy === 'Ignore');
+    throw e;
+  } finally {
+    src.observe(h.name, h.mutating ? 'admit' : 'validating', a.operation, rejected, (performance.now() - start) / 1000);
+  }
+}
+
+async function callOnce(a: AdmissionAttributes, inv: Invocation, src: WebhookSources) {
   const h = inv.webhook;
   if (a.dryRun) {
     if (!h.sideEffects) throw new CallError('Webhook SideEffects is nil');
@@ -200,6 +221,9 @@ export class MutatingAdmissionWebhook implements MutatingPlugin {
       throw e;
     }
     if (!isPlainObject(patched)) throw internalError('the patched object is not an object');
+    // The dispatcher decodes the patched JSON into the type (a decode failure is an internal error) and
+    // compares that; the scheme's defaults then apply again (mutating/dispatcher.go).
+    if (a === request) redecode(request, patched as KubeObject);
     const changed = !deepEqual(a.object, patched);
     if (!changed) return false;
     if (a === request) {
@@ -215,8 +239,18 @@ export class MutatingAdmissionWebhook implements MutatingPlugin {
     }).catch((e: unknown) => {
       throw internalError(e);
     });
+    redecode(request, back);
     replaceContent(request.object!, back);
     return true;
+  }
+}
+
+function redecode(a: AdmissionAttributes, obj: KubeObject): void {
+  if (!a.redecode) return;
+  try {
+    a.redecode(obj);
+  } catch (e) {
+    throw internalError(e);
   }
 }
 

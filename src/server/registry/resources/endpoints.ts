@@ -298,30 +298,3 @@ export function apiServerAddress(ctx: SystemObjectsContext): string {
   }
   return '127.0.0.1';
 }
-
-/** The reconciler's Endpoints: one subset, the server's address and port `https`, not mirrored to a slice. */
-export function kubernetesEndpoints(ctx: SystemObjectsContext): KubeObject[] {
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-      subsets: [{ addresses: [{ ip: apiServerAddress(ctx) }], ports: [{ name: 'https', port: ctx.port, protocol: 'TCP' }] }],
-    } as KubeObject,
-  ];
-}
-
-/** endpointSliceFromEndpoints for the same Endpoints. */
-export function kubernetesEndpointSlice(ctx: SystemObjectsContext): KubeObject[] {
-  const ip = apiServerAddress(ctx);
-  return [
-    {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-      addressType: ip.includes(':') ? 'IPv6' : 'IPv4',
-      endpoints: [{ addresses: [ip], conditions: { ready: true } }],
-      ports: [{ name: 'https', port: ctx.port, protocol: 'TCP' }],
-    } as KubeObject,
-  ];
-}

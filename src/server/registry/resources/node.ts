@@ -189,6 +189,7 @@ export const nodeStrategy: Strategy = {
   hasStatusSubresource: true,
   prepareForCreate: defaultNode,
   prepareForUpdate: defaultNode,
+  defaults: defaultNode,
   validate(node, ctx) {
     const spec = objOrEmpty(node.spec);
     if (spec.configSource)

@@ -488,6 +488,7 @@ export const podStrategy: Strategy = {
   hasStatusSubresource: true,
   returnDeletedObject: true,
   prepareForCreate: preparePodCreate,
+  defaults: defaultPod,
   prepareForUpdate(pod, old, ctx) {
     if (ctx.subresource === 'status') {
       // podStatusStrategy: the QoS class is set once, at creation; an empty one is backfilled.
@@ -547,6 +548,7 @@ export const podTemplateStrategy: Strategy = {
   hasStatusSubresource: false,
   prepareForCreate: defaultPodTemplate,
   prepareForUpdate: defaultPodTemplate,
+  defaults: defaultPodTemplate,
   specChanged: (t, old) => !semanticEqual(t.template, old.template),
   validate: (t, ctx) =>
     warnIfValid(validatePodTemplateSpec(t.template, 'template'), ctx, () => podTemplateWarnings(t.template, 'template')),

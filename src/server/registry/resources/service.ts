@@ -945,6 +945,7 @@ const serviceBase: Strategy = {
   hasStatusSubresource: true,
   allowCreateOnUpdate: true,
   nameValidator: nameIsDNS1035Label,
+  defaults: defaultService,
   prepareForCreate(obj) {
     obj.status = {};
     defaultService(obj);

@@ -8,7 +8,7 @@ import type { Storage } from '../../storage/interface.js';
 import { type BuiltinResource, builtinResource as resource, type ServerOptions, type SystemObjectsContext } from '../builtin.js';
 import { IPAllocator, PortAllocator, parsePortRange, parseServiceCIDRs } from './allocator.js';
 import { COMPONENT_STATUS_WARNING, componentStatuses, componentStatusStrategy } from './componentstatus.js';
-import { endpointSliceStrategy, endpointsStrategy, kubernetesEndpointSlice, kubernetesEndpoints } from './endpoints.js';
+import { endpointSliceStrategy, endpointsStrategy } from './endpoints.js';
 import { formatIP } from './netutil.js';
 import { INGRESS_CLASSES_KEY_PREFIX, ingressClassStrategy, ingressStrategy, networkPolicyStrategy } from './networking.js';
 import { nodeProxy, nodeStrategy } from './node.js';
@@ -94,7 +94,6 @@ export const serviceResources: BuiltinResource[] = [
     endpointsStrategy,
     'V1Endpoints',
     ENDPOINTS_KEY_PREFIX,
-    { systemObjects: kubernetesEndpoints, reconcileSystemObjects: true },
   ),
   resource(
     {
@@ -108,7 +107,6 @@ export const serviceResources: BuiltinResource[] = [
     endpointSliceStrategy,
     'V1EndpointSlice',
     '/endpointslices',
-    { systemObjects: kubernetesEndpointSlice, reconcileSystemObjects: true },
   ),
   resource(
     {

@@ -235,6 +235,7 @@ export const persistentVolumeStrategy: Strategy = {
     pv.status = { phase: 'Pending', lastPhaseTransitionTime: nowRFC3339() };
     defaultPV(pv);
   },
+  defaults: defaultPV,
   prepareForUpdate(pv, old, ctx) {
     defaultPV(pv);
     if (ctx.subresource !== 'status') return;
@@ -393,6 +394,7 @@ export const persistentVolumeClaimStrategy: Strategy = {
     defaultPVC(pvc);
   },
   prepareForUpdate: defaultPVC,
+  defaults: defaultPVC,
   validate: validatePVC,
   validateUpdate: (pvc, old, ctx) => (ctx.subresource === 'status' ? [] : validatePVCUpdate(pvc, old)),
   // PersistentVolumeClaimSpec.resources is a struct: always serialised.

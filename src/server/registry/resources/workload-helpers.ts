@@ -234,5 +234,6 @@ export function workloadStrategy(
       wireZero(obj as Obj, { spec: {}, status: {} });
       k.wire?.(obj);
     },
+    defaults: k.defaults,
   };
 }
