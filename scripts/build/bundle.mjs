@@ -2,7 +2,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The CLI as one ES module (plus a chunk per lazily loaded command and the reaper), built from
+// The CLI as one ES module (plus a chunk per lazily loaded command, the reaper and the worker thread
+// startEnv() runs the environment in, which shares the server's chunks), built from
 // the compiled dist/ after tsc. A cold `kapi-env up` otherwise spends about a fifth of its time
 // resolving, reading and linking a hundred small modules. Packages stay external: they load
 // from node_modules as before, and only when used. Library entry points (kapi-env,
@@ -21,7 +22,7 @@ export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) 
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js' },
+    entryPoints: { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' },
     outdir,
     bundle: true,
     splitting: true,

@@ -40,7 +40,7 @@ let located: { url?: URL; why?: string } | undefined;
 export function workerHost(): { url?: URL; why?: string } {
   if (located) return located;
   const beside = new URL('./thread-host.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return (located = { url: beside });
+  if (existsSync(fileURLToPath(beside))) return (located = { url: bundledOr(beside) });
   // Bundled (the CLI's bundle) or otherwise moved: no worker module to run.
   if (!import.meta.url.endsWith('/src/env/thread.ts')) return (located = { why: `${fileURLToPath(beside)} is missing` });
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -48,7 +48,21 @@ export function workerHost(): { url?: URL; why?: string } {
   if (!existsSync(built)) return (located = { why: `running from the sources and ${built} is missing (npm run build)` });
   if (newestSource(path.resolve(here, '..')) > statSync(built).mtimeMs)
     return (located = { why: `running from the sources and ${path.dirname(path.dirname(built))} is older than them (npm run build)` });
-  return (located = { url: new URL(`file://${built}`) });
+  return (located = { url: bundledOr(new URL(`file://${built}`)) });
+}
+
+/**
+ * The build's bundle of the worker's module (dist/cli-bundle/thread-host.js, beside the CLI's) when it is
+ * as new as `host`: one module graph of a few chunks loads in about three quarters of the time the
+ * compiled modules take.
+ */
+function bundledOr(host: URL): URL {
+  const bundled = new URL('../cli-bundle/thread-host.js', host);
+  try {
+    return statSync(fileURLToPath(bundled)).mtimeMs >= statSync(fileURLToPath(host)).mtimeMs ? bundled : host;
+  } catch {
+    return host;
+  }
 }
 
 /** This process's Node options, for the worker, less those about the main script (`-e`, `--input-type`). */

@@ -1,5 +1,5 @@
 // startEnv()'s default: the environment in a worker thread (from the built package: the worker
-// loads dist/env/thread-host.js), every Env member working across the boundary (rpc.ts), and the
+// loads dist/cli-bundle/thread-host.js, the bundle, else dist/env/thread-host.js), every Env member working across the boundary (rpc.ts), and the
 // server serving while the test's thread is blocked: a synchronous execFileSync('kubectl'), a
 // CPU-bound loop. stop() leaves nothing behind.
 
