@@ -412,7 +412,18 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     serverConfig.authentication = { ...serverConfig.authentication, serviceAccountSigningKeyPem: pki.serviceAccount.privateKeyPem };
     // The aggregator's front-proxy client certificate (CN front-proxy-client, the environment's CA), unless
     // --proxy-client-cert-file/--proxy-client-key-file name one.
-    serverConfig.proxyClient ??= await signClientCert(pki.authority, { user: 'front-proxy-client' });
+    if (!serverConfig.proxyClient) {
+      serverConfig.proxyClient = await signClientCert(pki.authority, { user: 'front-proxy-client' });
+      // ...and extension servers trust it to name the user, as kubeadm's flags set it up (--requestheader-*,
+      // published in kube-system/extension-apiserver-authentication), unless the flags say otherwise.
+      serverConfig.authentication.requestHeader ??= {
+        caPem: pki.ca.certPem,
+        allowedNames: ['front-proxy-client'],
+        usernameHeaders: ['X-Remote-User'],
+        groupHeaders: ['X-Remote-Group'],
+        extraHeaderPrefixes: ['X-Remote-Extra-'],
+      };
+    }
     const balancerPort = serverConfig.port;
     if (serverCount > 1) serverConfig.port = 0;
     // env.auditEvents(): the events the policy (auditPolicy, or --audit-policy-file) records, kept in memory too.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from '../../src/env/client.js';
-import { createPki, type KeyPairPem, type PkiWithCA, signClientCert } from '../../src/pki/index.js';
+import { createPki, type KeyPairPem, loadCertificateAuthority, type PkiWithCA, signClientCert } from '../../src/pki/index.js';
 import { authenticationHeaderRemover } from '../../src/server/authn/requestheader.js';
 import { parseServeFlags, serverConfigFromFlags } from '../../src/server/config.js';
 import { type ApiServer, createApiServer } from '../../src/server/index.js';
@@ -133,5 +133,37 @@ describe('front-proxy (requestheader) authentication', () => {
       extraHeaderPrefixes: [],
     })(r.req);
     expect(r.req.headers).toEqual({ accept: 'application/json' });
+  });
+});
+
+describe("an environment's own front proxy (the aggregator's client certificate)", () => {
+  let env: import('../../src/env/index.js').Env;
+  beforeAll(async () => {
+    const { startEnv } = await import('../../src/env/index.js');
+    env = await startEnv({ storage: 'memory', serverThread: 'inline' });
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('is trusted to name the user, as kubeadm sets up --requestheader-*, and published for extension servers', async () => {
+    const authority = await loadCertificateAuthority(env.clientCa!.certPem, env.clientCa!.keyPem);
+    const proxyCert = await signClientCert(authority, { user: 'front-proxy-client' });
+    const proxy = new RestClient({ server: env.server, caPem: env.ca, certPem: proxyCert.certPem, keyPem: proxyCert.keyPem });
+    const admin = env.client();
+    try {
+      const r = await proxy.call<Review>('POST', REVIEW, reviewBody, { 'X-Remote-User': 'alice', 'X-Remote-Group': 'devs' });
+      expect(r.status).toBe(201);
+      expect(r.body.status.userInfo).toMatchObject({ username: 'alice', groups: ['devs', 'system:authenticated'] });
+      const cm = await admin.get<{ data: Record<string, string> }>(
+        '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication',
+      );
+      expect(cm.body.data['requestheader-allowed-names']).toBe('["front-proxy-client"]');
+      expect(cm.body.data['requestheader-username-headers']).toBe('["X-Remote-User"]');
+      expect(cm.body.data['requestheader-client-ca-file']).toBe(env.clientCa!.certPem);
+    } finally {
+      await proxy.close();
+      await admin.close();
+    }
   });
 });

@@ -61,7 +61,7 @@ export interface AuthenticationConfig {
   enableBootstrapTokenAuth?: boolean;
   oidc?: Omit<OidcOptions, 'caPem'> & { caFile?: string };
   /** --requestheader-client-ca-file and the header lists (--requestheader-*). */
-  requestHeader?: Partial<Omit<RequestHeaderConfig, 'caPem'>> & { clientCaFile?: string };
+  requestHeader?: Partial<RequestHeaderConfig> & { clientCaFile?: string };
   /** The server's client CA (ServerConfig.tls.clientCaPem), set by the server. */
   clientCaPem?: string;
 }
@@ -84,10 +84,10 @@ export async function loadAuthenticationOptions(c: AuthenticationConfig = {}): P
     serviceAccountSigningKeyPem: c.serviceAccountSigningKeyPem,
     clientCaPem: c.clientCaPem,
   };
-  if (c.requestHeader?.clientCaFile) {
-    const { clientCaFile, ...lists } = c.requestHeader;
+  if (c.requestHeader?.clientCaFile || c.requestHeader?.caPem) {
+    const { clientCaFile, caPem, ...lists } = c.requestHeader;
     out.requestHeader = {
-      caPem: await read('requestheader-client-ca-file', clientCaFile),
+      caPem: clientCaFile ? await read('requestheader-client-ca-file', clientCaFile) : caPem!,
       allowedNames: lists.allowedNames ?? [],
       usernameHeaders: lists.usernameHeaders ?? [],
       uidHeaders: lists.uidHeaders ?? [],
