@@ -44,6 +44,11 @@ export function startServer(arg, script = './server.mjs') {
       child.send({ op: 'cpu' });
       return (await next()).cpuUs;
     },
+    /** The field manager's time so far (server.mjs times its calls), in microseconds. */
+    fieldManager: async () => {
+      child.send({ op: 'fieldManager' });
+      return (await next()).us;
+    },
     stop: async () => {
       child.send({ op: 'stop' });
       await new Promise((r) => child.once('exit', r));
