@@ -34,9 +34,9 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   for (const r of crud) expect(r.ratio, r.metric).toBeGreaterThan(0);
   // The server's CPU time per operation, for each verb at each concurrency.
   expect(report.results.filter((r) => r.scenario === 'crud' && r.metric.startsWith('server CPU per'))).toHaveLength(12);
-  // Server-side apply: per concurrency, two rates against a plain update and two CPU ratios.
+  // Server-side apply: per concurrency, two rates against a plain update, two CPU ratios and the field manager's share.
   const apply = report.results.filter((r) => r.scenario === 'apply');
-  expect(apply).toHaveLength(12);
+  expect(apply).toHaveLength(15);
   for (const r of apply) expect(r.ratio, r.metric).toBeGreaterThan(0);
   const delivered = report.results.find((r) => r.metric.includes('delivered / expected'))!;
   expect(delivered.value).toBe(1);
