@@ -13,6 +13,7 @@ import { MemorySink } from '../server/audit/memory.js';
 import type { PermissionsReport } from '../server/authz/usage.js';
 import { FlagError, parseServeFlags, readFlagFiles, type ServeFlags, serverConfigFromFlags } from '../server/config.js';
 import { ControllerClock } from '../server/controllers/clock.js';
+import type { NodeSimulation } from '../server/controllers/nodes.js';
 import { FaultInjector } from '../server/debug/faults.js';
 import type { JournalEntry, JournalQuery } from '../server/debug/journal.js';
 import { KUBE_MINOR, parseKubeVersion } from '../server/endpoints/health.js';
@@ -117,14 +118,7 @@ export interface EnvOptions {
    * nodes, delays, the share of pods whose containers fail (Failed with `restartPolicy: Never`, else
    * crash-looping) or never become Ready, and the first crash-loop back-off (doubled per restart).
    */
-  simulation?: {
-    nodes?: number;
-    podStartDelayMs?: number;
-    jobPodDurationMs?: number;
-    podFailureRate?: number;
-    podUnreadyRate?: number;
-    crashLoopBackOffMs?: number;
-  };
+  simulation?: Partial<NodeSimulation>;
 }
 
 export interface StopReport {

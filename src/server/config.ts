@@ -13,6 +13,7 @@ import type { AuthenticationConfig } from './authn/setup.js';
 import type { AuthorizationConfig } from './authorization.js';
 import { DEFAULT_AUTHORIZATION_MODES, validateAuthorizationModes } from './authz/modes.js';
 import { CONTROLLERS, type ControllerName, parseControllers } from './controllers/names.js';
+import type { NodeSimulation } from './controllers/nodes.js';
 import { formatRequestLog, type RequestLogSink } from './filters/request-log.js';
 import { parseBool } from './http/query.js';
 import { parsePortRange, parseServiceCIDRs } from './registry/resources/allocator.js';
@@ -72,14 +73,7 @@ export interface ServerConfig {
    * Simulated Ready nodes and their pods' stages (--nodes, --simulated-pod-start-delay, --simulated-job-pod-duration,
    * --simulated-pod-failure-rate, --simulated-pod-unready-rate, --simulated-crash-loop-backoff).
    */
-  simulation?: {
-    nodes?: number;
-    podStartDelayMs?: number;
-    jobPodDurationMs?: number;
-    podFailureRate?: number;
-    podUnreadyRate?: number;
-    crashLoopBackOffMs?: number;
-  };
+  simulation?: Partial<NodeSimulation>;
   /** The controllers' clock stands at this time (epoch ms) until advanced (--simulated-clock); the wall clock if unset. */
   simulatedClock?: number;
   /** Audit logging: --audit-policy-file (or a policy in code), the log and webhook backends, more sinks. */
@@ -142,12 +136,8 @@ export interface ServeFlags {
   controllers: ControllerName[];
   faultInjection: boolean;
   requestJournalSize?: number;
-  nodes?: number;
-  podStartDelayMs?: number;
-  jobPodDurationMs?: number;
-  podFailureRate?: number;
-  podUnreadyRate?: number;
-  crashLoopBackOffMs?: number;
+  /** --nodes and --simulated-*. */
+  simulation: Partial<NodeSimulation>;
   simulatedClock?: number;
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
@@ -322,6 +312,7 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
     verbosity: 0,
     controllers: [],
     faultInjection: false,
+    simulation: {},
     authentication: {},
     enableAdmissionPlugins: [],
     disableAdmissionPlugins: [],
@@ -513,15 +504,15 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
       case 'nodes': {
         const n = Number(value);
         if (!Number.isInteger(n) || n < 0 || n > 1000) throw new FlagError(`invalid argument "${value}" for "--nodes" flag`);
-        out.nodes = n;
+        out.simulation.nodes = n;
         break;
       }
       case 'simulated-pod-start-delay':
       case 'simulated-job-pod-duration': {
         const ms = parseDuration(value);
         if (ms < 0) throw new FlagError(`--${name} can not be negative value`);
-        if (name === 'simulated-pod-start-delay') out.podStartDelayMs = ms;
-        else out.jobPodDurationMs = ms;
+        if (name === 'simulated-pod-start-delay') out.simulation.podStartDelayMs = ms;
+        else out.simulation.jobPodDurationMs = ms;
         break;
       }
       case 'simulated-pod-failure-rate':
@@ -529,14 +520,14 @@ export function parseServeFlags(argv: string[], opts: ParseOptions = {}): ServeF
         const r = Number(value);
         if (value.trim() === '' || !(r >= 0 && r <= 1))
           throw new FlagError(`invalid argument "${value}" for "--${name}" flag: want a number from 0 to 1`);
-        if (name === 'simulated-pod-failure-rate') out.podFailureRate = r;
-        else out.podUnreadyRate = r;
+        if (name === 'simulated-pod-failure-rate') out.simulation.podFailureRate = r;
+        else out.simulation.podUnreadyRate = r;
         break;
       }
       case 'simulated-crash-loop-backoff': {
         const ms = parseDuration(value);
         if (ms <= 0) throw new FlagError(`--${name} must be positive`);
-        out.crashLoopBackOffMs = ms;
+        out.simulation.crashLoopBackOffMs = ms;
         break;
       }
       case 'simulated-clock': {
@@ -687,14 +678,7 @@ export function serverConfigFromFlags(
     controllers: flags.controllers,
     faultInjection: flags.faultInjection,
     requestJournalSize: flags.requestJournalSize,
-    simulation: {
-      nodes: flags.nodes,
-      podStartDelayMs: flags.podStartDelayMs,
-      jobPodDurationMs: flags.jobPodDurationMs,
-      podFailureRate: flags.podFailureRate,
-      podUnreadyRate: flags.podUnreadyRate,
-      crashLoopBackOffMs: flags.crashLoopBackOffMs,
-    },
+    simulation: { ...flags.simulation },
     simulatedClock: flags.simulatedClock,
     audit: auditConfigFromFlags(flags.audit),
     proxyClient:

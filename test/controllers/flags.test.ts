@@ -65,7 +65,7 @@ describe('pod stage flags', () => {
       '1',
       '--simulated-crash-loop-backoff=250ms',
     ]);
-    expect([f.podFailureRate, f.podUnreadyRate, f.crashLoopBackOffMs]).toEqual([0.25, 1, 250]);
+    expect([f.simulation.podFailureRate, f.simulation.podUnreadyRate, f.simulation.crashLoopBackOffMs]).toEqual([0.25, 1, 250]);
     expect(() => parseServeFlags(['--simulated-pod-failure-rate=1.5'])).toThrow(
       'invalid argument "1.5" for "--simulated-pod-failure-rate" flag: want a number from 0 to 1',
     );
