@@ -5,9 +5,8 @@
 
 import type { UserInfo } from './types.js';
 
-/** kube's authorizer.Attributes. */
-export interface AuthorizationAttributes {
-  user: UserInfo;
+/** What a request is about, as RequestInfo and authorizer.Attributes both carry it. */
+export interface RequestTarget {
   verb: string;
   isResourceRequest: boolean;
   /** The request path (non-resource requests). */
@@ -18,6 +17,11 @@ export interface AuthorizationAttributes {
   resource: string;
   subresource: string;
   name: string;
+}
+
+/** kube's authorizer.Attributes. */
+export interface AuthorizationAttributes extends RequestTarget {
+  user: UserInfo;
 }
 
 export interface AuthorizationDecision {

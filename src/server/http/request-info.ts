@@ -1,19 +1,11 @@
 // RequestInfo: what a URL asks for, parsed as k8s.io/apiserver/pkg/endpoints/request/requestinfo.go does.
 
+import type { RequestTarget } from '../api/authorization.js';
 import { isTrue } from './query.js';
 
-export interface RequestInfo {
-  isResourceRequest: boolean;
-  path: string;
-  /** get, list, watch, create, update, patch, delete, deletecollection; for non-resource requests the lower-case HTTP method. */
-  verb: string;
+/** `verb`: get, list, watch, create, update, patch, delete, deletecollection; for non-resource requests the lower-case HTTP method. */
+export interface RequestInfo extends RequestTarget {
   apiPrefix: string;
-  apiGroup: string;
-  apiVersion: string;
-  namespace: string;
-  resource: string;
-  subresource: string;
-  name: string;
   parts: string[];
 }
 
