@@ -133,3 +133,40 @@ describe('--proxy-client-cert-file and --proxy-client-key-file', () => {
     );
   });
 });
+
+describe('reading an extension server', () => {
+  it('stops reading an answer past MAX_FETCHED_BYTES and fails with Go-style wording', async () => {
+    const { createServer } = await import('node:https');
+    const { createPki } = await import('../../src/pki/index.js');
+    const { fetchOnce, MAX_FETCHED_BYTES } = await import('../../src/server/aggregator/fetch.js');
+    const { ProxyTransport } = await import('../../src/server/aggregator/transport.js');
+    const pki = await createPki({ hosts: ['127.0.0.1'] });
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    let written = 0;
+    const server = createServer({ cert: pki.serving.certPem, key: pki.serving.keyPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = (): void => {
+        while (written <= MAX_FETCHED_BYTES + chunk.length * 4) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      res.on('close', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const transport = new ProxyTransport();
+    try {
+      const endpoint = { host: '127.0.0.1', port, servername: '127.0.0.1', caPem: pki.ca.certPem, insecure: false };
+      await expect(fetchOnce(transport, endpoint, '/apis', {}, 10_000)).rejects.toThrow(
+        /^Get "https:\/\/.*\/apis": response body larger than/,
+      );
+    } finally {
+      transport.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

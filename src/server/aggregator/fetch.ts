@@ -5,6 +5,9 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { goReason } from '../admission/webhook/client.js';
 import type { Endpoint, ProxyTransport } from './transport.js';
 
+/** The most of an extension server's answer read (a discovery document is a few hundred KiB at most). */
+export const MAX_FETCHED_BYTES = 16 * 1024 * 1024;
+
 export interface Fetched {
   status: number;
   contentType: string;
@@ -34,7 +37,12 @@ export function fetchOnce(
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_FETCHED_BYTES) res.destroy(new Error(`response body larger than ${MAX_FETCHED_BYTES} bytes`));
+        else chunks.push(c);
+      });
       res.on('end', () => {
         clearTimeout(timer);
         resolve({
