@@ -1,40 +1,57 @@
 #!/usr/bin/env node
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The CLI as one ES module (plus a chunk per lazily loaded command, the reaper and the worker thread
-// startEnv() runs the environment in, which shares the server's chunks), built from
-// the compiled dist/ after tsc. A cold `kapi-env up` otherwise spends about a fifth of its time
-// resolving, reading and linking a hundred small modules. Packages stay external: they load
-// from node_modules as before, and only when used. Library entry points (kapi-env,
-// kapi-env/vitest, kapi-env/jest) and their types stay tsc's output.
+// The CLI as one CommonJS file (main.cjs), and the two other programs the CLI and startEnv() start:
+// the worker thread the environment runs in (thread-host.cjs) and the reaper (reaper-main.cjs), built
+// from the compiled dist/ after tsc. Each is run through dist/env/compile-cache.js, which compiles
+// it with V8's code cache: a cold `kapi-env up` otherwise spends about a third of its time
+// resolving, compiling and linking modules. Beside each bundle an ES module of the same name loads it
+// (main.js exports `main`), so bin/kapi-env.js, the worker and the reaper start from plain files.
+// Packages stay external: they load from node_modules as before, and only when used. Library entry
+// points (kapi-env, kapi-env/vitest, kapi-env/jest) and their types stay tsc's output.
 //
-// The chunks sit next to each other, one directory below dist/, as dist/cli/*.js do: paths the
-// code resolves against import.meta.url (package.json, bin/kapi-env.js, reaper-main.js) still hold.
+// The bundles sit next to each other, one directory below dist/, as dist/cli/*.js do: paths the
+// code resolves against import.meta.url (package.json, bin/kapi-env.js, thread-host.js) still hold.
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Bundles dist/cli/main.js into `outdir` (a directory directly under dist/). */
+const ENTRIES = { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' };
+
+/** Bundles the CLI, the reaper and the worker host into `outdir` (a directory directly under dist/). */
 export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) {
   if (path.dirname(path.resolve(outdir)) !== path.join(root, 'dist'))
     throw new Error(`${outdir}: the bundle must sit directly under dist/`);
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' },
+    entryPoints: ENTRIES,
     outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    // import.meta.url is the bundle's own URL, as it was each module's in the same directory.
+    define: { 'import.meta.url': '__kapi_env_bundle_url' },
+    banner: { js: 'const __kapi_env_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
     // Class and function names as written (error names in messages, stack traces).
     keepNames: true,
     sourcemap: true,
     logLevel: 'warning',
   });
+  for (const name of Object.keys(ENTRIES)) {
+    // A package's dynamic import goes through the loader's import() (see dist/env/compile-cache.js).
+    const file = path.join(outdir, `${name}.cjs`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\bimport\(("[^"]+")\)/g, '__kapi_env_import($1)'));
+    const load = `loadBundle(new URL('./${name}.cjs', import.meta.url))`;
+    writeFileSync(
+      path.join(outdir, `${name}.js`),
+      `import { loadBundle } from '../env/compile-cache.js';\n${name === 'main' ? `export const { main } = ${load};` : `${load};`}\n`,
+    );
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli();

@@ -1,5 +1,6 @@
 // `kapi-env serve`: the API server alone, configured with kube-apiserver's flags.
 
+import { compileCacheReady } from '../env/compile-cache.js';
 import { createPki } from '../pki/index.js';
 import { FlagError, parseServeFlags, readFlagFiles, serverConfigFromFlags, serveUsage } from '../server/config.js';
 import { createApiServer } from '../server/index.js';
@@ -28,6 +29,7 @@ export async function runServe(argv: string[]): Promise<number> {
     }),
   );
   process.stdout.write(`Serving securely on ${flags.bindAddress}:${server.port}\n`);
+  compileCacheReady();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -20,6 +20,7 @@ import { KUBE_MINOR, parseKubeVersion } from '../server/endpoints/health.js';
 import { formatRequestLog, type RequestLogSink } from '../server/filters/request-log.js';
 import type { ApiServer } from '../server/index.js';
 import { RestClient } from './client.js';
+import { compileCacheReady } from './compile-cache.js';
 import { readExistingCluster } from './existing.js';
 import { applyFixtures, type PreparedFixtures, prepareFixtures } from './fixtures.js';
 import { logLevel, startTimeoutMs, stopTimeoutMs, useExistingCluster, withDeadline } from './options.js';
@@ -468,6 +469,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     releaseWebhooks = hooks.release;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
+    compileCacheReady();
     let stopped: Promise<StopReport> | undefined;
     return {
       kubeconfigPath,

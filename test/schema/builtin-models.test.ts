@@ -1,9 +1,17 @@
 // Built-in OpenAPI schemas from the generated client-library models: read once per process.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelCatalog, preloadModels, readModel } from '../../src/server/schema/builtin/models.js';
 
 describe('generated models', () => {
+  it('models.json is what scripts/gen/models.mjs reads from the installed @kubernetes/client-node', async () => {
+    const generator = new URL('../../scripts/gen/models.mjs', import.meta.url).href;
+    const { buildModels } = (await import(generator)) as { buildModels(): unknown };
+    const committed = JSON.parse(readFileSync(new URL('../../src/server/schema/builtin/models.json', import.meta.url), 'utf8')) as unknown;
+    expect(committed).toEqual(buildModels());
+  });
+
   it('are read once per process and shared by every catalog', () => {
     const first = readModel('V1ConfigMap');
     expect(first?.attributes.map((a) => a.baseName)).toContain('data');

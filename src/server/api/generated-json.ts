@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Reads `file` (`./x.json`, beside the module at `moduleUrl`) once, on the first call. In the CLI bundle
- * the module is a chunk in dist/cli-bundle/, so `bundlePath` (relative to it) names the compiled tree's copy.
+ * the module is part of a bundle in dist/cli-bundle/, so `bundlePath` (relative to it) names the compiled tree's copy.
  */
 export function lazyJSON<T>(moduleUrl: string, file: string, bundlePath: string): () => T {
   let value: T | undefined;

@@ -9,7 +9,12 @@
 // Where re2js departs from Go the difference is undone here: Go accepts
 // repeated group names, and Go's syntax errors always end in ": `expr`".
 
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS, RE2JSSyntaxException } from 're2js';
+
+// Loaded on the first pattern compiled: a start that compiles none does not pay its load.
+let re2: typeof import('re2js') | undefined;
+const lib = (): typeof import('re2js') => (re2 ??= createRequire(import.meta.url)('re2js') as typeof import('re2js'));
 
 /** A pattern Go's regexp.Compile refuses; `message` is Go's err.Error() text. */
 export class GoRegexpError extends Error {}
@@ -81,9 +86,9 @@ function withoutGroupNames(pattern: string): string {
 
 function compileUncached(pattern: string, source = pattern): RE2JS | GoRegexpError {
   try {
-    return RE2JS.compile(source);
+    return lib().RE2JS.compile(source);
   } catch (e) {
-    if (!(e instanceof RE2JSSyntaxException)) return new GoRegexpError(`error parsing regexp: ${(e as Error).message}`);
+    if (!(e instanceof lib().RE2JSSyntaxException)) return new GoRegexpError(`error parsing regexp: ${(e as Error).message}`);
     if (e.error === 'duplicate capture group name' && source === pattern) return compileUncached(pattern, withoutGroupNames(pattern));
     // Errors quoting the whole expression quote it as written.
     return new GoRegexpError(source === pattern ? goMessage(e, pattern) : goMessage(e, pattern).split(source).join(pattern));

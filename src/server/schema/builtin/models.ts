@@ -1,14 +1,9 @@
 // Built-in OpenAPI schemas, derived from the models @kubernetes/client-node
-// generates from the official Kubernetes OpenAPI document. Each model's
-// `.js` file carries an attributeTypeMap (JSON name, type, format) and the
-// type's description; its `.d.ts` carries field descriptions and which fields
-// are required (no `?`). Both are read as text, lazily, one model at a time:
-// only the definitions reachable from served kinds are ever loaded, and
-// nothing of the package is executed.
+// generates from the official Kubernetes OpenAPI document: their attributes
+// (JSON name, type, format), descriptions and required fields, as
+// scripts/gen/models.mjs reads them from the package's files into models.json.
+// Definitions are built lazily: only those reachable from served kinds.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { lazyJSON } from '../../api/generated-json.js';
 import { openAPIExtensions } from './strategic-meta.js';
 
@@ -155,40 +150,30 @@ export function definitionName(cls: string, group = ''): string {
   return `${packageFor(!prefix && group !== '' && isCoreClass(cls) ? '' : group, prefix)}.${version}.${name}`;
 }
 
-let modelsDir: string | undefined;
-
-function modelFile(cls: string, ext: '.js' | '.d.ts'): string | undefined {
-  if (!/^[A-Za-z0-9]+$/.test(cls)) return undefined;
-  // createRequire rather than import.meta.resolve, which some module runners (vitest's) do not provide.
-  modelsDir ??= join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node')), 'gen', 'models');
-  try {
-    return readFileSync(join(modelsDir, cls + ext), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function modelExists(cls: string): boolean {
-  if (!/^[A-Za-z0-9]+$/.test(cls)) return false;
-  modelsDir ??= join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node')), 'gen', 'models');
-  return existsSync(join(modelsDir, `${cls}.js`));
-}
-
 interface Model {
   description?: string;
   attributes: Attribute[];
   fields: Map<string, { description?: string; required: boolean }>;
 }
 
-/** The generated `.d.ts` doc comments are JS-string escaped (`\"Recreate\"`, `pod\'s`): one level is removed. */
-const unescapeQuotes = (s: string): string => s.replace(/\\(.)/g, '$1').trim();
-
-function attributesOf(cls: string, js: string): Attribute[] {
-  const map = new RegExp(`${cls}\\.attributeTypeMap = (\\[[\\s\\S]*?\\n\\]);`).exec(js);
-  return map ? (JSON.parse(map[1]) as Attribute[]) : [];
+/** models.json as scripts/gen/models.mjs writes it. */
+interface ModelsTable {
+  package: string;
+  models: Record<
+    string,
+    [description: string | null, attributes: Array<[string, string, string, string]>, fields: Record<string, [string | null, 0 | 1]>]
+  >;
 }
 
-// What is read from the package never changes: each model is read once per process, however
+// Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
+type ModelsJson = typeof import('./models.json');
+
+/** The models' text, read once from the package by scripts/gen/models.mjs: one file read on first use. */
+const modelsFile = lazyJSON<ModelsJson & ModelsTable>(import.meta.url, './models.json', '../server/schema/builtin/models.json');
+
+const modelExists = (cls: string): boolean => Object.hasOwn(modelsFile().models, cls);
+
+// What is read from the table never changes: each model is converted once per process, however
 // many servers it starts (a test run starts hundreds, each serving the same built-in kinds).
 const attributeCache = new Map<string, Attribute[]>();
 const modelCache = new Map<string, Model | undefined>();
@@ -196,8 +181,8 @@ const modelCache = new Map<string, Model | undefined>();
 function readAttributes(cls: string): Attribute[] {
   let attributes = attributeCache.get(cls);
   if (!attributes) {
-    const js = modelFile(cls, '.js');
-    attributes = js ? attributesOf(cls, js) : [];
+    const row = modelExists(cls) ? modelsFile().models[cls] : undefined;
+    attributes = row ? row[1].map(([name, baseName, type, format]) => ({ name, baseName, type, format })) : [];
     attributeCache.set(cls, attributes);
   }
   return attributes;
@@ -206,23 +191,19 @@ function readAttributes(cls: string): Attribute[] {
 /** Reads one generated model; undefined when the package has no such class. Read-only: it is shared. */
 export function readModel(cls: string): Model | undefined {
   if (modelCache.has(cls)) return modelCache.get(cls);
-  const model = parseModel(cls);
+  const row = modelExists(cls) ? modelsFile().models[cls] : undefined;
+  const model = row && {
+    description: row[0] ?? undefined,
+    attributes: readAttributes(cls),
+    fields: new Map(
+      Object.entries(row[2]).map(([f, [description, required]]) => [
+        f,
+        { description: description ?? undefined, required: required === 1 },
+      ]),
+    ),
+  };
   modelCache.set(cls, model);
   return model;
-}
-
-function parseModel(cls: string): Model | undefined {
-  const js = modelFile(cls, '.js');
-  if (!js) return undefined;
-  const attributes = attributesOf(cls, js);
-  attributeCache.set(cls, attributes);
-  const doc = new RegExp(`/\\*\\*\\n\\* ([^\\n]*)\\n\\*/\\nexport class ${cls}\\b`).exec(js);
-  const fields = new Map<string, { description?: string; required: boolean }>();
-  const dts = modelFile(cls, '.d.ts') ?? '';
-  const prop = /(?:\/\*\*\n\s*\* ([^\n]*)\n\s*\*\/\n)?\s*'([^']+)'(\?)?:/g;
-  for (let m = prop.exec(dts); m; m = prop.exec(dts))
-    fields.set(m[2], { description: m[1] ? unescapeQuotes(m[1]) : undefined, required: !m[3] });
-  return { description: doc ? unescapeQuotes(doc[1]) : undefined, attributes, fields };
 }
 
 /** What a field of field-docs.json adds: a description, or an enum type's description and values. */
