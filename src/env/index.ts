@@ -385,6 +385,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       progress: (m) => progress('storage', m),
       etcdOutput: etcdOutputSink(options),
       launched: () => void loadServer(),
+      // One server on an etcd we start: it starts while etcd does, and moves to it once etcd is up.
+      handoff: serverCount === 1,
     });
     // `auto` may have fallen back to the memory store.
     checkServerCount(serverCount, storage.kind);
@@ -433,6 +435,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       };
     }
     server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
+    await storage.settled;
     if (serverCount > 1)
       group = await startServerGroup({
         first: server,

@@ -2,7 +2,7 @@
 
 import { dockerAvailable, EtcdError, type EtcdProcess, findEtcdBinary, startContainerEtcd, startNativeEtcd } from '../etcd/index.js';
 import { signal } from '../process/index.js';
-import { createStorage, type EtcdTls } from '../server/storage/factory.js';
+import { createHandoffStorage, createStorage, type EtcdTls } from '../server/storage/factory.js';
 import type { Storage } from '../server/storage/interface.js';
 import type { Reaper } from './reaper.js';
 
@@ -22,11 +22,18 @@ export interface StorageRequest {
   etcdOutput?: (chunk: string) => void;
   /** Called once the storage is launched (etcd spawned, not yet healthy): work to overlap with its start. */
   launched?: () => void;
+  /**
+   * A native etcd is returned at once, while it starts: the server starts on an embedded store and moves to
+   * etcd once it is healthy (storage/handoff.ts); `settled` tells when. For one server (not `servers: N`).
+   */
+  handoff?: boolean;
 }
 
 export interface StartedStorage {
   kind: 'etcd' | 'container' | 'memory' | 'external';
   storage: Storage;
+  /** With `handoff`: resolves once the storage is on etcd (endpoint and pid set), rejects if etcd fails to start. */
+  settled?: Promise<void>;
   endpoint?: string;
   pid?: number;
   /** Stops what was started; past `timeoutMs` (envtest's StopTimeout) a process still running is killed. */
@@ -54,6 +61,17 @@ async function stopWithin(
   }
 }
 
+/** Stops an etcd we started: past `timeoutMs` killed; it leaves the reaper's list. */
+async function stopEtcd(
+  proc: EtcdProcess,
+  req: StorageRequest,
+  timeoutMs: number | undefined,
+): Promise<{ killed: string[]; removed: string[] }> {
+  const killed = await stopWithin(() => proc.stop(), proc.pid, timeoutMs);
+  if (proc.pid) req.reaper.removePid(proc.pid);
+  return { killed: killed ? [`etcd (pid ${proc.pid})`] : [], removed: proc.dataDir ? [proc.dataDir] : [] };
+}
+
 async function overEtcd(
   kind: StartedStorage['kind'],
   proc: EtcdProcess | undefined,
@@ -76,12 +94,43 @@ async function overEtcd(
     pid: proc?.pid,
     stop: async (timeoutMs) => {
       await storage.close().catch(() => undefined);
-      if (!proc) return { killed: [], removed: [] };
-      const r = { killed: await stopWithin(() => proc.stop(), proc.pid, timeoutMs) };
-      if (proc.pid) req.reaper.removePid(proc.pid);
-      return { killed: r.killed ? [`etcd (pid ${proc.pid})`] : [], removed: proc.dataDir ? [proc.dataDir] : [] };
+      return proc ? stopEtcd(proc, req, timeoutMs) : { killed: [], removed: [] };
     },
   };
+}
+
+/** A native etcd launched, the storage returned at once (handoff: see StorageRequest). */
+function handoffToNativeEtcd(binary: string, req: StorageRequest): StartedStorage {
+  const launching = startNativeEtcd({
+    binary,
+    onOutput: req.etcdOutput,
+    // The etcd client (gRPC, the largest module of an etcd start) loads while etcd starts.
+    onSpawn: () => void import('../server/storage/etcd/index.js').catch(() => undefined),
+  });
+  const started: StartedStorage = {
+    kind: 'etcd',
+    storage: undefined as unknown as Storage,
+    stop: async (timeoutMs) => {
+      await started.storage.close().catch(() => undefined);
+      const proc = await launching.catch(() => undefined);
+      return proc ? stopEtcd(proc, req, timeoutMs) : { killed: [], removed: [] };
+    },
+  };
+  const { storage, settled } = createHandoffStorage(
+    launching.then((proc) => {
+      if (proc.pid) req.reaper.addPid(proc.pid);
+      req.reaper.addDir(proc.dataDir);
+      req.progress(`etcd ready at ${proc.endpoint}`);
+      started.endpoint = proc.endpoint;
+      started.pid = proc.pid;
+      // It has just answered /health: no round trip of the client's own first.
+      return { kind: 'etcd' as const, endpoints: [proc.endpoint], prefix: req.prefix, checkHealth: false };
+    }),
+  );
+  started.storage = storage;
+  started.settled = settled;
+  req.launched?.();
+  return started;
 }
 
 export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
@@ -131,6 +180,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory',
     );
   }
+  if (req.handoff) return handoffToNativeEtcd(found.path, req);
   const proc = await startNativeEtcd({
     binary: found.path,
     onOutput: req.etcdOutput,

@@ -49,7 +49,10 @@ export async function bootstrapSystemObjects(router: ResourceRouter, ctx: System
             await served.store.create(reqCtx, structuredClone(obj));
             return;
           } catch (e) {
-            if (!(e instanceof StatusError && e.code === 409)) throw e;
+            // Another server starting on the same etcd may have created it meanwhile: a create then fails
+            // with 409, or (the `kubernetes` Service) on what the other's holds, its ClusterIP. Found there
+            // now, it is reconciled, as kube's controllers find it on their next pass.
+            if (!(e instanceof StatusError && e.code === 409) && !(await served.store.get(reqCtx, name).catch(() => undefined))) throw e;
           }
         }
         // An existing one takes the desired content, its metadata kept (labels replaced), as kube's controllers

@@ -1,5 +1,6 @@
 // Picks a driver under the object layer; nothing above the storage seam calls this.
 
+import { HandoffBackend } from './handoff.js';
 import type { Storage } from './interface.js';
 import { MemoryStorage } from './memory/index.js';
 import { ObjectStorage } from './objects.js';
@@ -11,19 +12,19 @@ export interface EtcdTls {
   key?: Buffer;
 }
 
-export type StorageConfig =
-  | { kind: 'memory'; historyLimit?: number }
-  | {
-      kind: 'etcd';
-      endpoints: string[];
-      prefix?: string;
-      tls?: EtcdTls;
-      /**
-       * false when the caller has just seen etcd healthy (it started it): the client then connects
-       * with the first request instead of a round trip of its own before the server can start.
-       */
-      checkHealth?: boolean;
-    };
+export interface EtcdConnectionConfig {
+  kind: 'etcd';
+  endpoints: string[];
+  prefix?: string;
+  tls?: EtcdTls;
+  /**
+   * false when the caller has just seen etcd healthy (it started it): the client then connects
+   * with the first request instead of a round trip of its own before the server can start.
+   */
+  checkHealth?: boolean;
+}
+
+export type StorageConfig = { kind: 'memory'; historyLimit?: number } | EtcdConnectionConfig;
 
 export async function createStorage(cfg: StorageConfig): Promise<Storage> {
   if (cfg.kind === 'memory') return new MemoryStorage({ historyLimit: cfg.historyLimit });
@@ -35,4 +36,18 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
     throw new Error(`cannot reach etcd at ${cfg.endpoints.join(', ')}: check --etcd-servers and that etcd is running`);
   }
   return s;
+}
+
+/**
+ * An etcd storage for an etcd still starting, empty (handoff.ts): the server starts on an embedded store at
+ * once and moves to etcd when `etcd` resolves (to the etcd just seen healthy). `settled` resolves once it has.
+ */
+export function createHandoffStorage(etcd: Promise<EtcdConnectionConfig>): { storage: Storage; settled: Promise<void> } {
+  const backend = new HandoffBackend(
+    etcd.then(async (cfg) => {
+      const { EtcdBackend } = await import('./etcd/index.js');
+      return new EtcdBackend(cfg);
+    }),
+  );
+  return { storage: new ObjectStorage(backend), settled: backend.settled };
 }

@@ -35,6 +35,8 @@ const EMPTY = Buffer.alloc(0);
 export interface MemoryStorageOptions {
   /** Revisions of history kept for reads at old revisions and watch resume; older ones are compacted. */
   historyLimit?: number;
+  /** The store's revision when empty (etcd's: 1); the first write is the next. */
+  firstRevision?: number;
 }
 
 /** The exclusive end of the keys starting with `prefix` (etcd's prefix range_end). */
@@ -44,8 +46,8 @@ function prefixEnd(prefix: string): string {
 
 export class MemoryBackend implements Backend {
   readonly kind = 'memory' as const;
-  private revision = 1;
-  private compacted = 0;
+  private revision: number;
+  private compacted: number;
   /** key -> versions, oldest first; the last is current. */
   private readonly history = new Map<string, Version[]>();
   /** Keys that currently exist, sorted. */
@@ -60,6 +62,8 @@ export class MemoryBackend implements Backend {
 
   constructor(opts: MemoryStorageOptions = {}) {
     this.historyLimit = opts.historyLimit ?? 10_000;
+    this.revision = opts.firstRevision ?? 1;
+    this.compacted = this.revision - 1;
   }
 
   private current(key: string): Version | undefined {
