@@ -8,9 +8,11 @@
 //
 //   node scripts/gen/models.mjs [--out <file>]
 //
-// The table is `{ package, models: { <class>: [description | null, attributes, fields] } }`, attributes
-// `[name, baseName, type, format][]`, fields `{ <name>: [description | null, required (0|1)] }`.
-// test/schema/models-table.test.ts regenerates it from the installed package and compares.
+// A model is `[description | null, attributes, fields]`, attributes `[name, baseName, type, format][]`,
+// fields `{ <name>: [description | null, required (0|1)] }`. The file is one JSON array, laid out so that a
+// reader parses only the models it uses: its first line is the index, `[{ package, rows: { <class>:
+// [offset, length] } },`, each row one model, its offset counted from the start of the second line.
+// test/schema/builtin-models.test.ts regenerates it from the installed package and compares.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +31,19 @@ function parseModel(cls, js, dts) {
   const prop = /(?:\/\*\*\n\s*\* ([^\n]*)\n\s*\*\/\n)?\s*'([^']+)'(\?)?:/g;
   for (let m = prop.exec(dts); m; m = prop.exec(dts)) fields[m[2]] = [m[1] ? unescapeQuotes(m[1]) : null, m[3] ? 0 : 1];
   return [doc ? unescapeQuotes(doc[1]) : null, attributes, fields];
+}
+
+/** The table as it is written: the index line, then the rows. */
+export function formatModels({ package: pkg, models }) {
+  const rows = {};
+  let text = '';
+  const classes = Object.keys(models);
+  classes.forEach((cls, i) => {
+    const row = JSON.stringify(models[cls]);
+    rows[cls] = [text.length, row.length];
+    text += row + (i < classes.length - 1 ? ',\n' : ']\n');
+  });
+  return `[${JSON.stringify({ package: pkg, rows })},\n${text}`;
 }
 
 /** The table, read from the installed @kubernetes/client-node. */
@@ -58,5 +73,5 @@ export function buildModels() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { flags } = parseCommandLine(process.argv.slice(2), 0, 'models.mjs [--out <file>]');
   // Unformatted (a megabyte read on every start; biome.json leaves it out).
-  writeFileSync(flags.out ?? path.join(root, 'src/server/schema/builtin/models.json'), `${JSON.stringify(buildModels())}\n`);
+  writeFileSync(flags.out ?? path.join(root, 'src/server/schema/builtin/models.json'), formatModels(buildModels()));
 }

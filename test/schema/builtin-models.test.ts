@@ -7,9 +7,18 @@ import { ModelCatalog, preloadModels, readModel } from '../../src/server/schema/
 describe('generated models', () => {
   it('models.json is what scripts/gen/models.mjs reads from the installed @kubernetes/client-node', async () => {
     const generator = new URL('../../scripts/gen/models.mjs', import.meta.url).href;
-    const { buildModels } = (await import(generator)) as { buildModels(): unknown };
-    const committed = JSON.parse(readFileSync(new URL('../../src/server/schema/builtin/models.json', import.meta.url), 'utf8')) as unknown;
-    expect(committed).toEqual(buildModels());
+    const { buildModels, formatModels } = (await import(generator)) as { buildModels(): unknown; formatModels(t: unknown): string };
+    const committed = readFileSync(new URL('../../src/server/schema/builtin/models.json', import.meta.url), 'utf8');
+    expect(committed).toBe(formatModels(buildModels()));
+    // One JSON array: the index, then the rows at its offsets.
+    const [index, ...rows] = JSON.parse(committed) as [{ rows: Record<string, [number, number]> }, ...unknown[]];
+    const base = committed.indexOf('\n') + 1;
+    const classes = Object.keys(index.rows);
+    expect(classes).toHaveLength(rows.length);
+    classes.forEach((cls, i) => {
+      const [at, length] = index.rows[cls];
+      expect(JSON.parse(committed.slice(base + at, base + at + length))).toEqual(rows[i]);
+    });
   });
 
   it('are read once per process and shared by every catalog', () => {

@@ -20,3 +20,43 @@ export function lazyJSON<T>(moduleUrl: string, file: string, bundlePath: string)
     return value;
   };
 }
+
+/** An indexed table (scripts/gen/models.mjs writes one): the header and each row parsed on first use. */
+export interface IndexedTable<H, R> {
+  header(): H;
+  has(key: string): boolean;
+  /** The row, parsed on each call (callers keep what they convert). */
+  row(key: string): R | undefined;
+}
+
+/**
+ * Reads an indexed table: one JSON array whose first line is `[{ ..., rows: { <key>: [offset, length] } },`
+ * and whose rows follow, at offsets counted from the second line. Only the rows asked for are parsed.
+ */
+export function lazyIndexedTable<H extends { rows: Record<string, [number, number]> }, R>(
+  moduleUrl: string,
+  file: string,
+  bundlePath: string,
+): IndexedTable<H, R> {
+  let text: string | undefined;
+  let head: H | undefined;
+  let base = 0;
+  const load = (): H => {
+    if (head === undefined) {
+      const here = new URL(file, moduleUrl);
+      text = readFileSync(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)), 'utf8');
+      const nl = text.indexOf('\n');
+      head = JSON.parse(text.slice(1, nl - 1)) as H;
+      base = nl + 1;
+    }
+    return head;
+  };
+  return {
+    header: load,
+    has: (key) => Object.hasOwn(load().rows, key),
+    row: (key) => {
+      const at = Object.hasOwn(load().rows, key) ? head!.rows[key] : undefined;
+      return at && (JSON.parse(text!.slice(base + at[0], base + at[0] + at[1])) as R);
+    },
+  };
+}

@@ -4,7 +4,7 @@
 // scripts/gen/models.mjs reads them from the package's files into models.json.
 // Definitions are built lazily: only those reachable from served kinds.
 
-import { lazyJSON } from '../../api/generated-json.js';
+import { lazyIndexedTable, lazyJSON } from '../../api/generated-json.js';
 import { openAPIExtensions } from './strategic-meta.js';
 
 export type Schema = Record<string, unknown>;
@@ -156,45 +156,53 @@ interface Model {
   fields: Map<string, { description?: string; required: boolean }>;
 }
 
-/** models.json as scripts/gen/models.mjs writes it. */
-interface ModelsTable {
-  package: string;
-  models: Record<
-    string,
-    [description: string | null, attributes: Array<[string, string, string, string]>, fields: Record<string, [string | null, 0 | 1]>]
-  >;
-}
+/** A row of models.json as scripts/gen/models.mjs writes it. */
+type ModelRow = [
+  description: string | null,
+  attributes: Array<[string, string, string, string]>,
+  fields: Record<string, [string | null, 0 | 1]>,
+];
 
 // Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
-type ModelsJson = typeof import('./models.json');
+export type ModelsJsonFile = typeof import('./models.json');
 
-/** The models' text, read once from the package by scripts/gen/models.mjs: one file read on first use. */
-const modelsFile = lazyJSON<ModelsJson & ModelsTable>(import.meta.url, './models.json', '../server/schema/builtin/models.json');
+/**
+ * The models' text, read from the package by scripts/gen/models.mjs: one file read on first use, each
+ * model parsed when it is first asked for (a start uses about a third of them).
+ */
+const modelsFile = lazyIndexedTable<{ package: string; rows: Record<string, [number, number]> }, ModelRow>(
+  import.meta.url,
+  './models.json',
+  '../server/schema/builtin/models.json',
+);
 
-const modelExists = (cls: string): boolean => Object.hasOwn(modelsFile().models, cls);
+const modelExists = (cls: string): boolean => modelsFile.has(cls);
 
 // What is read from the table never changes: each model is converted once per process, however
 // many servers it starts (a test run starts hundreds, each serving the same built-in kinds).
 const attributeCache = new Map<string, Attribute[]>();
 const modelCache = new Map<string, Model | undefined>();
 
-function readAttributes(cls: string): Attribute[] {
+function attributesOf(cls: string, row: ModelRow | undefined): Attribute[] {
   let attributes = attributeCache.get(cls);
   if (!attributes) {
-    const row = modelExists(cls) ? modelsFile().models[cls] : undefined;
     attributes = row ? row[1].map(([name, baseName, type, format]) => ({ name, baseName, type, format })) : [];
     attributeCache.set(cls, attributes);
   }
   return attributes;
 }
 
+function readAttributes(cls: string): Attribute[] {
+  return attributeCache.get(cls) ?? attributesOf(cls, modelsFile.row(cls));
+}
+
 /** Reads one generated model; undefined when the package has no such class. Read-only: it is shared. */
 export function readModel(cls: string): Model | undefined {
   if (modelCache.has(cls)) return modelCache.get(cls);
-  const row = modelExists(cls) ? modelsFile().models[cls] : undefined;
+  const row = modelsFile.row(cls);
   const model = row && {
     description: row[0] ?? undefined,
-    attributes: readAttributes(cls),
+    attributes: attributesOf(cls, row),
     fields: new Map(
       Object.entries(row[2]).map(([f, [description, required]]) => [
         f,
