@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The CLI as one CommonJS file (main.cjs), and the two other programs the CLI and startEnv() start:
@@ -42,6 +42,8 @@ export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) 
     sourcemap: true,
     logLevel: 'warning',
   });
+  // tsc re-emits the JSON files it copies; the models table is read by its offsets (scripts/gen/models.mjs).
+  copyFileSync(path.join(root, 'src/server/schema/builtin/models.json'), path.join(root, 'dist/server/schema/builtin/models.json'));
   for (const name of Object.keys(ENTRIES)) {
     // A package's dynamic import goes through the loader's import() (see dist/env/compile-cache.js).
     const file = path.join(outdir, `${name}.cjs`);

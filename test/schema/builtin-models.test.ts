@@ -1,7 +1,11 @@
 // Built-in OpenAPI schemas from the generated client-library models: read once per process.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lazyIndexedTable } from '../../src/server/api/generated-json.js';
 import { ModelCatalog, preloadModels, readModel } from '../../src/server/schema/builtin/models.js';
 
 describe('generated models', () => {
@@ -19,6 +23,20 @@ describe('generated models', () => {
       const [at, length] = index.rows[cls];
       expect(JSON.parse(committed.slice(base + at, base + at + length))).toEqual(rows[i]);
     });
+    // Read by its offsets, or whole when another tool wrote it again (tsc re-emits the JSON it copies).
+    const again = path.join(mkdtempSync(path.join(os.tmpdir(), 'kapi-env-models-')), 'models.json');
+    writeFileSync(again, JSON.stringify(JSON.parse(committed), null, 2));
+    const url = pathToFileURL(again).href;
+    const [fast, slow] = [committed, again].map((f) =>
+      lazyIndexedTable<{ rows: Record<string, [number, number]> }, unknown>(
+        f === again ? url : new URL('../../src/server/schema/builtin/', import.meta.url).href,
+        './models.json',
+        './models.json',
+      ),
+    );
+    for (const cls of ['V1ConfigMap', 'V1PodSpec', 'AppsV1Deployment', 'V1NoSuchKind'])
+      expect([fast.has(cls), slow.row(cls)]).toEqual([slow.has(cls), fast.row(cls)]);
+    rmSync(path.dirname(again), { recursive: true, force: true });
   });
 
   it('are read once per process and shared by every catalog', () => {

@@ -41,13 +41,23 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
   let text: string | undefined;
   let head: H | undefined;
   let base = 0;
+  // The file as another tool wrote it again (tsc re-emits the JSON files it copies): parsed whole, rows by position.
+  let whole: Map<string, R> | undefined;
   const load = (): H => {
     if (head === undefined) {
       const here = new URL(file, moduleUrl);
       text = readFileSync(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)), 'utf8');
       const nl = text.indexOf('\n');
-      head = JSON.parse(text.slice(1, nl - 1)) as H;
-      base = nl + 1;
+      try {
+        head = JSON.parse(text.slice(1, nl - 1)) as H;
+        base = nl + 1;
+        const first = Object.values(head.rows)[0];
+        if (first) JSON.parse(text.slice(base + first[0], base + first[0] + first[1]));
+      } catch {
+        const [h, ...rows] = JSON.parse(text) as [H, ...R[]];
+        head = h;
+        whole = new Map(Object.keys(h.rows).map((k, i) => [k, rows[i]!]));
+      }
     }
     return head;
   };
@@ -56,7 +66,9 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
     has: (key) => Object.hasOwn(load().rows, key),
     row: (key) => {
       const at = Object.hasOwn(load().rows, key) ? head!.rows[key] : undefined;
-      return at && (JSON.parse(text!.slice(base + at[0], base + at[0] + at[1])) as R);
+      if (!at) return undefined;
+      if (whole) return structuredClone(whole.get(key));
+      return JSON.parse(text!.slice(base + at[0], base + at[0] + at[1])) as R;
     },
   };
 }
