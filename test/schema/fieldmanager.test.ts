@@ -367,6 +367,30 @@ describe('toFieldSet and compare', () => {
   });
 });
 
+describe('compare over maps', () => {
+  const CM = struct({ data: mapOf(SCALAR) });
+  const fields = (s: FieldSet): string => encodeFieldsV1(s);
+
+  it('records only the changed entry of a large map', () => {
+    const data = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, `v${i}`]));
+    const c = compare({ data }, { data: { ...data, k7: 'changed' } }, CM);
+    expect([fields(c.added), fields(c.modified), fields(c.removed)]).toEqual(['{}', '{"f:data":{"f:k7":{}}}', '{}']);
+  });
+
+  it('tells keys named like inherited members, undefined and null values, and new keys apart', () => {
+    const before = { data: { constructor: 'a', same: null, gone: 'x', unset: undefined } as Record<string, unknown> };
+    const after = { data: { constructor: 'a', same: null, toString: 'y', valueOf: null, unset: 'z' } as Record<string, unknown> };
+    const c = compare(before, after, CM);
+    expect(fields(c.added)).toBe('{"f:data":{"f:toString":{},"f:unset":{},"f:valueOf":{}}}');
+    expect(fields(c.removed)).toBe('{"f:data":{"f:gone":{}}}');
+    expect(c.modified.empty()).toBe(true);
+    // The same keys the other way round: what was added is removed.
+    const back = compare(after, before, CM);
+    expect(fields(back.removed)).toBe('{"f:data":{"f:toString":{},"f:unset":{},"f:valueOf":{}}}');
+    expect(fields(back.added)).toBe('{"f:data":{"f:gone":{}}}');
+  });
+});
+
 describe('conflict Status', () => {
   const updaterId = managerIdentifier({ manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1' });
   it('names one conflict as kube-apiserver does', () => {

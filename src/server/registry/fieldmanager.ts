@@ -31,7 +31,7 @@ import {
 } from '../schema/fieldmanager/index.js';
 import { clone, meta, nowRFC3339 } from './meta.js';
 
-/** Decoded managedFields kept per field manager (a served resource version). */
+/** Objects whose decoded managedFields a field manager (a served resource version) keeps, two generations together. */
 const DECODED_MAX = 4096;
 /** kube's DefaultMaxUpdateManagers: older update entries are merged into `ancient-changes` per version. */
 const MAX_UPDATE_MANAGERS = 10;
@@ -90,8 +90,13 @@ export class FieldManager {
   private readonly subresourceIgnored = pathSet([['spec']]);
   /** What encode() wrote into an object, until the Store reports it stored (see committed). */
   private readonly pending = new WeakMap<KubeObject, DecodedManagedFields>();
-  /** Decoded entries of stored objects by `uid/resourceVersion` (oldest dropped first). Callers copy before changing. */
-  private readonly decoded = new Map<string, DecodedManagedFields>();
+  /**
+   * The decoded entries of each object's last write, by uid, with the resourceVersion they were stored at.
+   * Two generations (the current one retired whole when full) keep the recently written without a
+   * per-write eviction. Callers copy before changing.
+   */
+  private decoded = new Map<string, CommittedFields>();
+  private decodedBefore = new Map<string, CommittedFields>();
 
   constructor(private readonly cfg: FieldManagerConfig) {
     this.apiVersion = cfg.group ? `${cfg.group}/${cfg.version}` : cfg.version;
@@ -237,26 +242,37 @@ export class FieldManager {
 
   /**
    * The Store wrote `written` (an object this manager encoded) and storage answered `stored`: the
-   * decoded entries are kept by uid and resourceVersion, which name that stored content, so the next
-   * write of the object does not decode them again.
+   * decoded entries are kept by uid with the resourceVersion, which together name that stored content, so
+   * the next write of the object does not decode them again.
    */
   committed(written: KubeObject, stored: KubeObject): void {
     const d = this.pending.get(written);
     const uid = stored.metadata?.uid;
     const rv = stored.metadata?.resourceVersion;
     if (!d || !uid || !rv) return;
-    if (this.decoded.size >= DECODED_MAX) this.decoded.delete(this.decoded.keys().next().value!);
-    this.decoded.set(`${uid}/${rv}`, d);
+    // One entry per object: its earlier versions are not written over again.
+    if (this.decoded.size >= DECODED_MAX / 2 && !this.decoded.has(uid)) {
+      this.decodedBefore = this.decoded;
+      this.decoded = new Map();
+    }
+    this.decoded.set(uid, { rv, managed: d });
   }
 
   /** The stored object's decoded entries (kept from its write, else decoded now). */
   private decodeLive(live: KubeObject | null, strict: boolean): DecodedManagedFields {
     const entries = live?.metadata?.managedFields as ManagedFieldsEntry[] | undefined;
     if (!entries?.length) return { fields: new Map(), times: new Map() };
-    const hit = this.decoded.get(`${live!.metadata!.uid}/${live!.metadata!.resourceVersion}`);
-    if (hit) return hit;
+    const uid = live!.metadata!.uid ?? '';
+    const hit = this.decoded.get(uid) ?? this.decodedBefore.get(uid);
+    if (hit && hit.rv === live!.metadata!.resourceVersion) return hit.managed;
     return strict ? decodeStrict(entries) : decodeOrEmpty(entries);
   }
+}
+
+/** The decoded entries of an object's last write and the resourceVersion it was stored at. */
+interface CommittedFields {
+  rv: string;
+  managed: DecodedManagedFields;
 }
 
 /** isResetManagedFields: `[]` or `[{}]` in a request clears the managed fields. */
@@ -284,8 +300,16 @@ function decodeStrict(entries: ManagedFieldsEntry[] | undefined): DecodedManaged
 
 /** The object as the sets see it: managedFields never count as a field. */
 function stripManaged(obj: KubeObject): KubeObject {
-  if (!obj.metadata || obj.metadata.managedFields === undefined) return obj;
-  const { managedFields: _, ...rest } = obj.metadata;
+  const m = obj.metadata;
+  if (!m || m.managedFields === undefined) return obj;
+  // A loop rather than a rest pattern, which V8 runs as a slow generic copy.
+  const rest: Record<string, unknown> = {};
+  for (const k in m) {
+    if (k === 'managedFields' || !Object.hasOwn(m, k)) continue;
+    const v = (m as Record<string, unknown>)[k];
+    if (k === '__proto__') Object.defineProperty(rest, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else rest[k] = v;
+  }
   return { ...obj, metadata: rest };
 }
 

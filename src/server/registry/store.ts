@@ -71,7 +71,10 @@ export interface StoreReads {
 /** deletecollection's selection: the list options kube's DeleteCollection lists with. */
 export type CollectionRequest = Pick<ListRequest, 'namespace' | 'labelSelector' | 'fieldSelector'>;
 
-/** Produces the desired object from the stored one (PUT body or an applied patch). */
+/**
+ * Produces the desired object from the stored one (PUT body or an applied patch), given a copy to change;
+ * a function declaring no parameter (a replacement) is given no copy.
+ */
 export type UpdatedObjectInfo = (current: KubeObject | null) => Promise<KubeObject> | KubeObject;
 
 const GENERATE_NAME_ATTEMPTS = 8;
@@ -317,10 +320,11 @@ export class Store {
             written = await this.toStorage(await this.beforeCreate(ctx, obj, finishes, name));
             return written;
           }
-          // The storage hands each attempt a fresh decode of the stored bytes (never the watch cache's copy):
-          // it is the old object as it is; the writer gets a copy to change.
+          // The storage hands each attempt its own copy of the stored object (never the watch cache's):
+          // it is the old object as it is; the writer gets a copy to change. A writer that takes no
+          // argument (PUT: the request body replaces the object) reads nothing of it and needs no copy.
           const presented = await this.out(current);
-          const obj = await objInfo(clone(presented));
+          const obj = await objInfo(objInfo.length === 0 ? presented : clone(presented));
           const next = await this.toStorage(await this.beforeUpdate(ctx, name, obj, presented, finishes));
           written = next;
           const nm = meta(next);

@@ -7,7 +7,7 @@
 
 import type { KubeObject } from '../api/types.js';
 import type { Backend, BackendEvent, BackendSnapshot, KeyValue } from './backend.js';
-import { checkPreconditions, decode, encode } from './codec.js';
+import { checkPreconditions, copyAsStored, decode, encode } from './codec.js';
 import {
   type DeleteOptions,
   type ListOptions,
@@ -33,6 +33,15 @@ interface Stored {
   /** The JSON text, compared with the next value to detect no-op updates. */
   data: string;
   modRevision: number;
+  /** The decoded object when already at hand (a copy of the watch cache's), for one use. */
+  obj?: KubeObject;
+}
+
+/** The stored object an attempt starts from: a copy made once, else a decode of the text. */
+function take(cur: Stored): KubeObject {
+  const obj = cur.obj ?? decode(cur.data, cur.modRevision);
+  cur.obj = undefined;
+  return obj;
 }
 
 function stored(kv: KeyValue | undefined): Stored | undefined {
@@ -75,10 +84,24 @@ function keyExists(key: string): StorageError {
  * object holds what JSON does not keep (an undefined field), so the answer always equals what is stored.
  */
 function written(obj: KubeObject, data: string, revision: number): KubeObject {
-  if (hasUndefined(obj)) return decode(data, revision);
+  if (objectHasUndefined(obj)) return decode(data, revision);
   if (!obj.metadata) obj.metadata = {};
   obj.metadata.resourceVersion = String(revision);
   return obj;
+}
+
+/**
+ * hasUndefined over an object, metadata.managedFields left out: the field manager writes that list whole and
+ * never with an undefined member (copyAsStored shares it for the same reason).
+ */
+function objectHasUndefined(obj: KubeObject): boolean {
+  for (const k in obj) {
+    const x = (obj as Record<string, unknown>)[k];
+    if (k === 'metadata' && x !== null && typeof x === 'object' && !Array.isArray(x)) {
+      for (const j in x) if (j !== 'managedFields' && hasUndefined((x as Record<string, unknown>)[j])) return true;
+    } else if (hasUndefined(x)) return true;
+  }
+  return false;
 }
 
 function hasUndefined(v: unknown): boolean {
@@ -104,6 +127,27 @@ export class ObjectStorage implements Storage, Snapshots {
     this.kind = backend.kind;
   }
 
+  /**
+   * The objects being written, by the bytes handed to the driver. A driver that reports a write to its
+   * watches within the write itself (memory/) has each event's object copied from the written one
+   * rather than decoded from those bytes; other drivers' events arrive with bytes of their own.
+   */
+  private readonly writing = new Map<Buffer, KubeObject>();
+  /**
+   * The bytes each such copy was stored as (the driver keeps them anyway): an update starting from the
+   * watch cache's copy compares with them instead of encoding the copy again.
+   */
+  private readonly bytes = new WeakMap<KubeObject, Buffer>();
+
+  private async writingAs<T>(obj: KubeObject, value: Buffer, write: () => Promise<T>): Promise<T> {
+    this.writing.set(value, obj);
+    try {
+      return await write();
+    } finally {
+      this.writing.delete(value);
+    }
+  }
+
   async snapshot(): Promise<StorageSnapshot> {
     const snap = await this.backend.snapshot();
     const handle: StorageSnapshot = Object.freeze({ revision: snap.revision, size: snap.size });
@@ -124,7 +168,8 @@ export class ObjectStorage implements Storage, Snapshots {
       if (kv) throw keyExists(key);
       return decode(data, revision);
     }
-    const revision = await this.backend.create(key, Buffer.from(data));
+    const value = Buffer.from(data);
+    const revision = await this.writingAs(obj, value, () => this.backend.create(key, value));
     if (!revision) throw keyExists(key);
     return written(obj, data, revision);
   }
@@ -180,10 +225,16 @@ export class ObjectStorage implements Storage, Snapshots {
     return { revision, cur: stored(kv) };
   }
 
-  /** kube's cachedExistingObject: the watch cache's copy stands in for the first read. */
+  /**
+   * kube's cachedExistingObject: the watch cache's copy stands in for the first read. The attempt gets a
+   * copy of it (as a decode of its text would give it) made without parsing the text again.
+   */
   private fromCache(obj: KubeObject | undefined): Stored | undefined {
     const rv = obj?.metadata?.resourceVersion;
-    return obj && rv ? { data: encode(obj), modRevision: Number(rv) } : undefined;
+    if (!obj || !rv) return undefined;
+    const modRevision = Number(rv);
+    const data = this.bytes.get(obj)?.toString('utf8') ?? encode(obj);
+    return { data, modRevision, obj: copyAsStored(obj, modRevision) };
   }
 
   /**
@@ -197,7 +248,7 @@ export class ObjectStorage implements Storage, Snapshots {
     if (!cur) ({ revision, cur } = await this.read(key));
     for (;;) {
       if (!cur && !opts.ignoreNotFound) throw keyNotFound(key);
-      const curObj = cur ? decode(cur.data, cur.modRevision) : null;
+      const curObj = cur ? take(cur) : null;
       let next: KubeObject;
       try {
         if (curObj) checkPreconditions(key, curObj, opts.preconditions);
@@ -221,7 +272,9 @@ export class ObjectStorage implements Storage, Snapshots {
       }
       data ??= encode(next);
       if (opts.dryRun) return decode(data, cur ? cur.modRevision : revision || (await this.backend.currentRevision()));
-      const res = await this.backend.update(key, Buffer.from(data), cur?.modRevision ?? 0);
+      const value = Buffer.from(data);
+      const modRevision = cur?.modRevision ?? 0;
+      const res = await this.writingAs(next, value, () => this.backend.update(key, value, modRevision));
       if (res.succeeded) return written(next, data, res.revision);
       cur = stored(res.current);
       isCurrent = true;
@@ -236,7 +289,7 @@ export class ObjectStorage implements Storage, Snapshots {
     if (!cur) ({ cur } = await this.read(key));
     for (;;) {
       if (!cur) throw keyNotFound(key);
-      const obj = decode(cur.data, cur.modRevision);
+      const obj = take(cur);
       try {
         checkPreconditions(key, obj, opts.preconditions);
         if (opts.validateDeletion) await opts.validateDeletion(obj);
@@ -260,7 +313,7 @@ export class ObjectStorage implements Storage, Snapshots {
     const withPrev = opts.prevObject === true;
     return this.backend.watch(prefix, opts.fromRevision, {
       event: (ev) => {
-        const out = toWatchEvent(ev, withPrev);
+        const out = this.toWatchEvent(ev, withPrev);
         if (out) handler.event(out);
       },
       error: (err) => handler.error(err),
@@ -287,15 +340,19 @@ export class ObjectStorage implements Storage, Snapshots {
   close(): Promise<void> {
     return this.backend.close();
   }
-}
 
-/** ADDED when the key was created at this revision; DELETED carries the last state at the deletion revision. */
-function toWatchEvent(ev: BackendEvent, withPrev: boolean): WatchEvent | null {
-  const { kv, prevKv } = ev;
-  if (ev.type === 'delete') {
-    if (!prevKv) return null;
-    return new DecodedEvent('DELETED', kv.key, decodeKV(prevKv, kv.modRevision), kv.modRevision, withPrev ? prevKv : undefined);
+  /** ADDED when the key was created at this revision; DELETED carries the last state at the deletion revision. */
+  private toWatchEvent(ev: BackendEvent, withPrev: boolean): WatchEvent | null {
+    const { kv, prevKv } = ev;
+    if (ev.type === 'delete') {
+      if (!prevKv) return null;
+      return new DecodedEvent('DELETED', kv.key, decodeKV(prevKv, kv.modRevision), kv.modRevision, withPrev ? prevKv : undefined);
+    }
+    const type = kv.createRevision === kv.modRevision ? 'ADDED' : 'MODIFIED';
+    const source = this.writing.get(kv.value);
+    let object = source && copyAsStored(source, kv.modRevision);
+    if (object) this.bytes.set(object, kv.value);
+    else object = decodeKV(kv);
+    return new DecodedEvent(type, kv.key, object, kv.modRevision, withPrev ? prevKv : undefined);
   }
-  const type = kv.createRevision === kv.modRevision ? 'ADDED' : 'MODIFIED';
-  return new DecodedEvent(type, kv.key, decodeKV(kv), kv.modRevision, withPrev ? prevKv : undefined);
 }

@@ -87,11 +87,44 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
   return { fields, times };
 }
 
+/** A manager identifier's fields (its JSON parsed), kept per identifier: a resource has few managers, each written on every update. */
+const IDENTITIES = new Map<string, ManagedFieldsEntry>();
+const MAX_IDENTITIES = 10_000;
+
+function identity(id: string): ManagedFieldsEntry {
+  let who = IDENTITIES.get(id);
+  if (!who) {
+    // Manager names come from requests: the table is dropped rather than grown without bound.
+    if (IDENTITIES.size >= MAX_IDENTITIES) IDENTITIES.clear();
+    who = JSON.parse(id) as ManagedFieldsEntry;
+    IDENTITIES.set(id, who);
+  }
+  return who;
+}
+
+/** Recent times parsed (a write's entries share a few: the managers' last writes, now). */
+const SECONDS = new Map<string, number>();
+const MAX_SECONDS = 1024;
+
+/** A manager's time in whole seconds (kube compares the entries' metav1.Time, second precision), 0 when absent. */
+function seconds(t: string | undefined): number {
+  if (!t) return 0;
+  let s = SECONDS.get(t);
+  if (s === undefined) {
+    if (SECONDS.size >= MAX_SECONDS) SECONDS.clear();
+    s = Math.floor(Date.parse(t) / 1000);
+    SECONDS.set(t, s);
+  }
+  return s;
+}
+
+const compareText = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
+
 /** encodeManagedFields: sets to metadata.managedFields, sorted as kube sorts them (operation, time, manager, apiVersion, subresource). */
 export function encodeManagedFields(managed: DecodedManagedFields): ManagedFieldsEntry[] {
-  const out: ManagedFieldsEntry[] = [];
+  const out: Array<{ e: ManagedFieldsEntry; s: number }> = [];
   for (const [id, vs] of managed.fields) {
-    const who = JSON.parse(id) as ManagedFieldsEntry;
+    const who = identity(id);
     const e: ManagedFieldsEntry = {
       manager: who.manager,
       operation: vs.applied ? 'Apply' : (who.operation ?? 'Update'),
@@ -103,18 +136,18 @@ export function encodeManagedFields(managed: DecodedManagedFields): ManagedField
     e.fieldsType = 'FieldsV1';
     e.fieldsV1 = fieldsV1Object(vs.set);
     if (who.subresource) e.subresource = who.subresource;
-    out.push(e);
+    out.push({ e, s: seconds(e.time) });
   }
-  const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
-  const cmp = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
-  return out.sort(
-    (p, q) =>
-      cmp(p.operation, q.operation) ||
-      seconds(p.time) - seconds(q.time) ||
-      cmp(p.manager, q.manager) ||
-      cmp(p.apiVersion, q.apiVersion) ||
-      cmp(p.subresource, q.subresource),
-  );
+  if (out.length > 1)
+    out.sort(
+      ({ e: p, s: ps }, { e: q, s: qs }) =>
+        compareText(p.operation, q.operation) ||
+        ps - qs ||
+        compareText(p.manager, q.manager) ||
+        compareText(p.apiVersion, q.apiVersion) ||
+        compareText(p.subresource, q.subresource),
+    );
+  return out.map((x) => x.e);
 }
 
 const META_STRIPPED = [

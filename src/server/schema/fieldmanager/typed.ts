@@ -59,6 +59,13 @@ function isEmptyObject(o: Record<string, unknown>): boolean {
 
 const fieldType = (t: MapType, key: string): TypeNode | undefined => t.field(key) ?? t.elem;
 
+/** Whether `o` has `k` as an own, defined property; a scalar value is own without asking (objects inherit only functions and objects). */
+function ownDefined(o: Record<string, unknown>, k: string): boolean {
+  const v = o[k];
+  if (v === undefined) return false;
+  return v !== null && (typeof v === 'object' || typeof v === 'function') ? Object.hasOwn(o, k) : true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // toFieldSet
 
@@ -204,17 +211,28 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
       compareLeaf(l, r, path, c);
       return;
     }
+    // Keys of `rm` found (own and defined) in `lm`: when they are all of rm's keys, none is new.
+    let shared = 0;
     if (lm)
       for (const k in lm) {
-        if (!Object.hasOwn(lm, k) || lm[k] === undefined) continue;
+        const lv = lm[k];
+        if (lv === undefined || !Object.hasOwn(lm, k)) continue;
+        // An unchanged scalar records nothing: skipped before its path element and type are looked up
+        // (an update that changes one value of a large map compares every other entry this way). A
+        // scalar found on `rm` is its own: what objects inherit are functions and objects.
+        if (rm && lv === rm[k] && (lv === null || typeof lv !== 'object')) {
+          shared++;
+          continue;
+        }
         const rv = rm && Object.hasOwn(rm, k) ? rm[k] : undefined;
+        if (rv !== undefined) shared++;
         path.push(fieldElement(k));
-        compareNode(lm[k], rv, fieldType(tl, k), path, c);
+        compareNode(lv, rv, fieldType(tl, k), path, c);
         path.pop();
       }
-    if (rm)
+    if (rm && shared !== Object.keys(rm).length)
       for (const k in rm) {
-        if (!Object.hasOwn(rm, k) || rm[k] === undefined || (lm && Object.hasOwn(lm, k) && lm[k] !== undefined)) continue;
+        if (!Object.hasOwn(rm, k) || rm[k] === undefined || (lm && ownDefined(lm, k))) continue;
         path.push(fieldElement(k));
         compareNode(undefined, rm[k], fieldType(tl, k), path, c);
         path.pop();
