@@ -47,19 +47,22 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
 
 const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
-/** `<bundle>-<its path>-<its size, mtime and Node version>-<V8 cache tag>.bin`: the first two name the bundle's caches. */
+/**
+ * `<bundle>-<its path>-<V8 cache tag>-<its size, mtime and Node version>.bin`: the first three name the caches
+ * of one bundle under one set of V8 flags (processes run with different flags keep one each).
+ */
 function cacheFileFor(file: string, dir: string): string {
   const { size, mtimeMs } = statSync(file);
   return path.join(
     dir,
-    `${path.basename(file)}-${digest(file)}-${digest(`${size}\0${mtimeMs}\0${process.version}`)}-${v8.cachedDataVersionTag()}.bin`,
+    `${path.basename(file)}-${digest(file)}-${v8.cachedDataVersionTag()}-${digest(`${size}\0${mtimeMs}\0${process.version}`)}.bin`,
   );
 }
 
-/** The caches of the same bundle made for other builds or Node versions, which a new one replaces. */
+/** The caches of the same bundle and flags made for other builds or Node versions, which a new one replaces. */
 function removeOlder(cacheFile: string): void {
   const name = path.basename(cacheFile);
-  const prefix = name.split('-').slice(0, -2).join('-');
+  const prefix = name.split('-').slice(0, -1).join('-');
   for (const other of readdirSync(path.dirname(cacheFile)))
     if (other !== name && other.startsWith(`${prefix}-`) && other.endsWith('.bin'))
       rmSync(path.join(path.dirname(cacheFile), other), { force: true });

@@ -99,13 +99,20 @@ async function overEtcd(
   };
 }
 
-/** A native etcd launched, the storage returned at once (handoff: see StorageRequest). */
-function handoffToNativeEtcd(binary: string, req: StorageRequest): StartedStorage {
+/** A native etcd launched, the storage returned once etcd is spawned (handoff: see StorageRequest). */
+async function handoffToNativeEtcd(binary: string, req: StorageRequest): Promise<StartedStorage> {
+  let spawned!: () => void;
+  const spawn = new Promise<void>((resolve) => {
+    spawned = resolve;
+  });
   const launching = startNativeEtcd({
     binary,
     onOutput: req.etcdOutput,
-    // The etcd client (gRPC, the largest module of an etcd start) loads while etcd starts.
-    onSpawn: () => void import('../server/storage/etcd/index.js').catch(() => undefined),
+    // The etcd client (gRPC, the largest module of an etcd start) loads and builds its messages while etcd starts.
+    onSpawn: () => {
+      spawned();
+      void import('../server/storage/etcd/index.js').then((m) => m.prepareEtcdClient()).catch(() => undefined);
+    },
   });
   const started: StartedStorage = {
     kind: 'etcd',
@@ -129,6 +136,8 @@ function handoffToNativeEtcd(binary: string, req: StorageRequest): StartedStorag
   );
   started.storage = storage;
   started.settled = settled;
+  // etcd is spawned before the caller loads and starts the server (main-thread work it would otherwise wait for).
+  await Promise.race([spawn, launching.catch(() => undefined)]);
   req.launched?.();
   return started;
 }
@@ -186,7 +195,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
     onOutput: req.etcdOutput,
     // The etcd client (gRPC, the largest module of an etcd start) and the server load while etcd starts.
     onSpawn: () => {
-      void import('../server/storage/etcd/index.js').catch(() => undefined);
+      void import('../server/storage/etcd/index.js').then((m) => m.prepareEtcdClient()).catch(() => undefined);
       req.launched?.();
     },
   });
