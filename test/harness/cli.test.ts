@@ -2,7 +2,7 @@
 // env, down, serve; exit codes; and proof that nothing is left behind.
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,13 @@ function privateTmp(): string {
 }
 
 describe('kapi-env CLI', () => {
+  it('--version prints the package version, alone or with other arguments, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    // Through the CLI itself (commander), the same line.
+    expect(await run(['--version', '--help'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
   it('up --detach, status, env and down (memory storage)', async () => {
     const state = path.join(work, 'detached');
     const up = await run([
