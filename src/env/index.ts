@@ -436,6 +436,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     }
     server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
     await storage.settled;
+    // Ready as /readyz is: the post-start hooks' objects (the RBAC bootstrap policy) are stored.
+    await server.postStartHooksDone();
     if (serverCount > 1)
       group = await startServerGroup({
         first: server,

@@ -61,6 +61,8 @@ export interface ApiServer {
   clock: ControllerClock;
   /** Resolves when the in-process controllers have reconciled what they observed so far. */
   controllersIdle(): Promise<void>;
+  /** Resolves once the post-start hooks are done (the RBAC bootstrap policy stored): /readyz then passes. */
+  postStartHooksDone(): Promise<void>;
   /** What a user was authorized (or refused) so far: the least-privilege report (authz/usage.ts). */
   permissionsUsed(user: string): PermissionsReport;
   close(): Promise<void>;
@@ -349,6 +351,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     controllersIdle: async () => {
       await Promise.all([controllers.idle(), aggregator.idle()]);
     },
+    postStartHooksDone: () => rbacBootstrap,
     permissionsUsed: (user) => authorization.permissions.report(user),
     close: async () => {
       lifecycle.initiated = true;
