@@ -374,6 +374,10 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     // The server's modules load once etcd is spawned, while it starts (a cold start's largest overlap).
     let serverModule: Promise<typeof import('../server/index.js')> | undefined;
     const loadServer = (): Promise<typeof import('../server/index.js')> => (serverModule ??= import('../server/index.js'));
+    let startedServer!: () => void;
+    const serverStarted = new Promise<void>((resolve) => {
+      startedServer = resolve;
+    });
     storage = await startStorage({
       choice: flags.storageBackend === 'memory' ? 'memory' : (options.storage ?? 'auto'),
       etcdBinary: options.etcdBinary,
@@ -385,8 +389,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       progress: (m) => progress('storage', m),
       etcdOutput: etcdOutputSink(options),
       launched: () => void loadServer(),
-      // One server on an etcd we start: it starts while etcd does, and moves to it once etcd is up.
-      handoff: serverCount === 1,
+      // One server on an etcd we start: it starts while etcd does, and moves to it once both are up.
+      handoff: serverCount === 1 ? { after: serverStarted } : undefined,
     });
     // `auto` may have fallen back to the memory store.
     checkServerCount(serverCount, storage.kind);
@@ -435,9 +439,11 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       };
     }
     server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
-    await storage.settled;
-    // Ready as /readyz is: the post-start hooks' objects (the RBAC bootstrap policy) are stored.
+    // Ready as /readyz is: the post-start hooks' objects (the RBAC bootstrap policy) are stored. Then, on an
+    // etcd we launched, the store moves to it.
     await server.postStartHooksDone();
+    startedServer();
+    await storage.settled;
     if (serverCount > 1)
       group = await startServerGroup({
         first: server,

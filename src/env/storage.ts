@@ -24,9 +24,10 @@ export interface StorageRequest {
   launched?: () => void;
   /**
    * A native etcd is returned at once, while it starts: the server starts on an embedded store and moves to
-   * etcd once it is healthy (storage/handoff.ts); `settled` tells when. For one server (not `servers: N`).
+   * etcd once etcd is healthy and `after` has resolved (the server started, its bootstrap objects written:
+   * the embedded store writes them faster); `settled` tells when (storage/handoff.ts). For one server.
    */
-  handoff?: boolean;
+  handoff?: { after: Promise<void> };
 }
 
 export interface StartedStorage {
@@ -100,7 +101,7 @@ async function overEtcd(
 }
 
 /** A native etcd launched, the storage returned once etcd is spawned (handoff: see StorageRequest). */
-async function handoffToNativeEtcd(binary: string, req: StorageRequest): Promise<StartedStorage> {
+async function handoffToNativeEtcd(binary: string, after: Promise<void>, req: StorageRequest): Promise<StartedStorage> {
   let spawned!: () => void;
   const spawn = new Promise<void>((resolve) => {
     spawned = resolve;
@@ -123,17 +124,16 @@ async function handoffToNativeEtcd(binary: string, req: StorageRequest): Promise
       return proc ? stopEtcd(proc, req, timeoutMs) : { killed: [], removed: [] };
     },
   };
-  const { storage, settled } = createHandoffStorage(
-    launching.then((proc) => {
-      if (proc.pid) req.reaper.addPid(proc.pid);
-      req.reaper.addDir(proc.dataDir);
-      req.progress(`etcd ready at ${proc.endpoint}`);
-      started.endpoint = proc.endpoint;
-      started.pid = proc.pid;
-      // It has just answered /health: no round trip of the client's own first.
-      return { kind: 'etcd' as const, endpoints: [proc.endpoint], prefix: req.prefix, checkHealth: false };
-    }),
-  );
+  const healthy = launching.then((proc) => {
+    if (proc.pid) req.reaper.addPid(proc.pid);
+    req.reaper.addDir(proc.dataDir);
+    req.progress(`etcd ready at ${proc.endpoint}`);
+    started.endpoint = proc.endpoint;
+    started.pid = proc.pid;
+    // It has just answered /health: no round trip of the client's own first.
+    return { kind: 'etcd' as const, endpoints: [proc.endpoint], prefix: req.prefix, checkHealth: false };
+  });
+  const { storage, settled } = createHandoffStorage(Promise.all([healthy, after]).then(([cfg]) => cfg));
   started.storage = storage;
   started.settled = settled;
   // etcd is spawned before the caller loads and starts the server (main-thread work it would otherwise wait for).
@@ -189,7 +189,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory',
     );
   }
-  if (req.handoff) return handoffToNativeEtcd(found.path, req);
+  if (req.handoff) return handoffToNativeEtcd(found.path, req.handoff.after, req);
   const proc = await startNativeEtcd({
     binary: found.path,
     onOutput: req.etcdOutput,
