@@ -1,7 +1,7 @@
 // A fresh etcd takes half a second to answer; the server's start (the bootstrap objects, ~250 writes through
 // the whole write path) takes as long again. A harness that has just launched etcd (an empty data dir) can do
-// both at once: the server starts on an embedded store, and once etcd is healthy the store's keys move into
-// etcd in a few transactions (restore(), as env.reset() writes a snapshot) and every watch ends with Compacted,
+// both at once: the server starts on an embedded store, and once etcd is healthy (the harness also waits for
+// the server's bootstrap objects, faster written here) the store's keys move into etcd in a few transactions (restore(), as env.reset() writes a snapshot) and every watch ends with Compacted,
 // so the watch caches and controllers relist, now from etcd. From then on every call goes to etcd, as if the
 // server had started on it: only revisions differ (the moved keys carry etcd's, from 2 up).
 //
