@@ -79,7 +79,11 @@ export function copyAsStored(obj: KubeObject, revision: number): KubeObject | un
  * An object's members copied as JSON would (`skip` left out, its place kept for the caller when it is
  * `metadata`; `share` taken as it is when it is an array).
  */
-function copyMembers(o: Record<string, unknown>, skip: string, share: string | undefined): Record<string, unknown> | typeof NOT_PLAIN {
+function copyMembers(
+  o: Record<string, unknown>,
+  skip: string | undefined,
+  share: string | undefined,
+): Record<string, unknown> | typeof NOT_PLAIN {
   if (typeof o.toJSON === 'function') return NOT_PLAIN;
   const out: Record<string, unknown> = {};
   for (const k in o) {
@@ -122,18 +126,7 @@ function copyValue(v: unknown): unknown {
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
-      const o = v as Record<string, unknown>;
-      if (typeof o.toJSON === 'function') return NOT_PLAIN;
-      const out: Record<string, unknown> = {};
-      for (const k in o) {
-        if (!Object.hasOwn(o, k)) continue;
-        const x = o[k];
-        if (x === undefined) continue;
-        const c = copyValue(x);
-        if (c === NOT_PLAIN) return NOT_PLAIN;
-        set(out, k, c);
-      }
-      return out;
+      return copyMembers(v as Record<string, unknown>, undefined, undefined);
     }
     default:
       return NOT_PLAIN;
