@@ -24,7 +24,7 @@ import { compileCacheReady } from './compile-cache.js';
 import { readExistingCluster } from './existing.js';
 import { applyFixtures, type PreparedFixtures, prepareFixtures } from './fixtures.js';
 import { logLevel, startTimeoutMs, stopTimeoutMs, useExistingCluster, withDeadline } from './options.js';
-import { startReaper } from './reaper.js';
+import { type Reaper, startReaper } from './reaper.js';
 import { type ResetHelpers, resetHelpers, unsupportedReset } from './reset.js';
 import { type ApiServerHandle, checkServerCount, type ServerGroup, startServerGroup } from './servers.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
@@ -344,7 +344,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
   const kubeVersion = checkedKubeVersion(options.kubeVersion);
   const requestLog = requestLogSink(options);
   const stopTimeout = stopTimeoutMs(options.stopTimeoutMs);
-  const reaper = startReaper({ deferred: true });
+  const reaper: Reaper = startReaper();
   const tempDir = await makeTempDir('kapi-env-');
   reaper.addDir(tempDir);
   let storage: StartedStorage | undefined;
@@ -480,7 +480,6 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     releaseWebhooks = hooks.release;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
-    reaper.start();
     compileCacheReady();
     let stopped: Promise<StopReport> | undefined;
     return {
