@@ -4,7 +4,7 @@
 // true}), so rows carry the wide cells too; where kube's case is not wide, its leading cells are compared.
 // Times are relative to now as kube's cases make them (`<unknown>` where they have none).
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
 import { defaultTableRow } from '../../src/server/endpoints/tables/convertor.js';
 import { BUILTIN_RESOURCES } from '../../src/server/registry/catalog.js';
@@ -16,10 +16,20 @@ function cells(resource: string, obj: Record<string, unknown>, group = ''): unkn
   return row.strategy.tableRow(obj as KubeObject);
 }
 
-const ago = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
+// The cases' times are made when the tables are collected and printed when each case runs: the clock the
+// printers read stays at the collection's instant, so a busy machine cannot turn `10s ago` into `11s ago`.
+const NOW = Math.floor(Date.now() / 1000) * 1000;
+beforeAll(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+});
+afterAll(() => {
+  vi.useRealTimers();
+});
+
+const ago = (ms: number): string => new Date(NOW - ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const SECOND = 1000;
 /** kube's cases' `time.Now().Add(1.9e9)`: a creation time an instant ahead, printed `0s`. */
-const justNow = (): string => new Date(Date.now() + SECOND).toISOString().replace(/\.\d+Z$/, 'Z');
+const justNow = (): string => new Date(NOW + SECOND).toISOString().replace(/\.\d+Z$/, 'Z');
 const DAY = 86400 * SECOND;
 const YEAR = 365 * DAY;
 
