@@ -41,6 +41,14 @@ export interface StartedStorage {
   stop(timeoutMs?: number): Promise<{ killed: string[]; removed: string[] }>;
 }
 
+/**
+ * The etcd client (gRPC, the largest module of an etcd start) loaded and its message codecs built while the
+ * etcd just spawned starts.
+ */
+function prepareEtcdClient(): void {
+  void import('../server/storage/etcd/index.js').then((m) => m.prepareEtcdClient()).catch(() => undefined);
+}
+
 /** Waits for `stop`; past the deadline kills the process group and reports it killed. */
 async function stopWithin(
   stop: () => Promise<{ killed: boolean }>,
@@ -109,10 +117,9 @@ async function handoffToNativeEtcd(binary: string, after: Promise<void>, req: St
   const launching = startNativeEtcd({
     binary,
     onOutput: req.etcdOutput,
-    // The etcd client (gRPC, the largest module of an etcd start) loads and builds its messages while etcd starts.
     onSpawn: () => {
       spawned();
-      void import('../server/storage/etcd/index.js').then((m) => m.prepareEtcdClient()).catch(() => undefined);
+      prepareEtcdClient();
     },
   });
   const started: StartedStorage = {
@@ -193,9 +200,9 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
   const proc = await startNativeEtcd({
     binary: found.path,
     onOutput: req.etcdOutput,
-    // The etcd client (gRPC, the largest module of an etcd start) and the server load while etcd starts.
+    // The server loads while etcd starts.
     onSpawn: () => {
-      void import('../server/storage/etcd/index.js').then((m) => m.prepareEtcdClient()).catch(() => undefined);
+      prepareEtcdClient();
       req.launched?.();
     },
   });
