@@ -27,6 +27,7 @@ import {
   toFieldSet,
   typeFromOpenAPI,
   update,
+  updateOperation,
   valueElement,
 } from '../../src/server/schema/fieldmanager/index.js';
 
@@ -389,6 +390,22 @@ describe('compare over maps', () => {
     expect(fields(back.removed)).toBe('{"f:data":{"f:toString":{},"f:unset":{},"f:valueOf":{}}}');
     expect(fields(back.added)).toBe('{"f:data":{"f:gone":{}}}');
   });
+
+  it('compares maps with the same keys in the same order as it compares them in any order', () => {
+    const T = struct({ data: mapOf(SCALAR), spec: struct({ a: SCALAR, b: mapOf(SCALAR) }) });
+    const before = { data: { x: '1', y: undefined, z: null, w: '4' }, spec: { a: 1, b: { p: 'q' } } } as Record<string, unknown>;
+    const after = { data: { x: '2', y: 'now', z: null, w: undefined }, spec: { a: 1, b: { p: 'r' } } } as Record<string, unknown>;
+    // The same content with its keys in another order takes the key-by-key comparison.
+    const reordered = { spec: { b: { p: 'r' }, a: 1 }, data: { w: undefined, z: null, y: 'now', x: '2' } } as Record<string, unknown>;
+    const same = compare(before, after, T);
+    const other = compare(before, reordered, T);
+    for (const k of ['added', 'modified', 'removed'] as const) expect(fields(same[k])).toBe(fields(other[k]));
+    expect([fields(same.added), fields(same.modified), fields(same.removed)]).toEqual([
+      '{"f:data":{"f:y":{}}}',
+      '{"f:data":{"f:x":{}},"f:spec":{"f:b":{"f:p":{}}}}',
+      '{"f:data":{"f:w":{}}}',
+    ]);
+  });
 });
 
 describe('conflict Status', () => {
@@ -464,6 +481,84 @@ describe('built-in schemas (typeFromOpenAPI over the published definitions)', ()
       expect(applyConflictStatus((e as ApplyConflicts).conflicts).status.message).toBe(
         'Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas',
       );
+    }
+  });
+});
+
+describe('sets without copies', () => {
+  const p = (...names: string[]): Path => names.map((n) => fieldElement(n));
+  it('intersects and isSubsetOf agree with intersection and difference', () => {
+    const a = FieldSet.of(p('data', 'a'), p('data', 'b'), p('spec'), p('spec', 'x', 'y'));
+    const cases = [
+      FieldSet.of(p('data', 'a')),
+      FieldSet.of(p('data', 'c')),
+      FieldSet.of(p('spec', 'x', 'y')),
+      FieldSet.of(p('spec', 'x')),
+      FieldSet.of(p('data')),
+      new FieldSet(),
+      FieldSet.of(p('data', 'a'), p('data', 'b'), p('spec'), p('spec', 'x', 'y'), p('other')),
+    ];
+    for (const b of cases) {
+      expect(a.intersects(b)).toBe(!a.intersection(b).empty());
+      expect(b.intersects(a)).toBe(!b.intersection(a).empty());
+      expect(b.isSubsetOf(a)).toBe(b.difference(a).empty());
+      expect(a.isSubsetOf(b)).toBe(a.difference(b).empty());
+    }
+  });
+});
+
+describe('an update that moves no field', () => {
+  const type = struct({ data: mapOf(SCALAR), other: SCALAR });
+  const W = managerIdentifier({ manager: 'writer', operation: 'Update', apiVersion: 'v1' });
+  const A = managerIdentifier({ manager: 'applier', operation: 'Apply' });
+  const f = (...names: string[]): Path => names.map((n) => fieldElement(n));
+  const managed = (): ManagedFields =>
+    new Map([
+      [A, { set: FieldSet.of(f('data', 'b'), f('data', 'c')), apiVersion: 'v1', applied: true }],
+      [W, { set: FieldSet.of(f('data', 'a')), apiVersion: 'v1', applied: false }],
+    ]);
+
+  it('keeps the managers and every set when the writer changes only its own fields', () => {
+    const m = managed();
+    const r = updateOperation({ data: { a: '1', b: '2', c: '3' } }, { data: { a: '9', b: '2', c: '3' } }, W, 'v1', m, type);
+    expect(r.took).toBe(true);
+    expect(r.managed).toBe(m);
+  });
+
+  it('moves a field to the writer (a copy; the given managers unchanged) and drops removed fields from their owners', () => {
+    const m = managed();
+    const before = m.get(A)!.set;
+    const r = updateOperation({ data: { a: '1', b: '2', c: '3' } }, { data: { a: '1', b: '7' } }, W, 'v1', m, type);
+    expect(r.managed).not.toBe(m);
+    expect(m.get(A)!.set).toBe(before);
+    // The applier lost b to the writer and c to the removal: owning nothing, it is gone.
+    expect(r.managed.has(A)).toBe(false);
+    expect(encodeFieldsV1(r.managed.get(W)!.set)).toBe('{"f:data":{"f:a":{},"f:b":{}}}');
+    // The writer removing its own field loses it; owning nothing, it is gone.
+    const r2 = updateOperation(
+      { data: { a: '1' } },
+      { data: {} },
+      W,
+      'v1',
+      new Map([[W, { set: FieldSet.of(f('data', 'a')), apiVersion: 'v1', applied: false }]]),
+      type,
+    );
+    expect(r2.took).toBe(false);
+    expect(r2.managed.has(W)).toBe(false);
+  });
+
+  it('matches update() of the same inputs, field set by field set', () => {
+    const pairs: Array<[unknown, unknown]> = [
+      [{ data: { a: '1', b: '2', c: '3' } }, { data: { a: '9', b: '2', c: '3' } }],
+      [{ data: { a: '1', b: '2', c: '3' } }, { data: { a: '1', b: '2', c: '4', d: '5' } }],
+      [{ data: { a: '1', b: '2', c: '3' } }, { other: 'x' }],
+      [{ data: { a: '1' } }, { data: { a: '1' } }],
+    ];
+    for (const [l, r] of pairs) {
+      const out = updateOperation(l, r, W, 'v1', managed(), type).managed;
+      const legacy = update(l, r, W, 'v1', managed(), type);
+      expect([...out.keys()].sort()).toEqual([...legacy.keys()].sort());
+      for (const [id, vs] of out) expect(encodeFieldsV1(vs.set)).toBe(encodeFieldsV1(legacy.get(id)!.set));
     }
   });
 });

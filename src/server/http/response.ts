@@ -3,6 +3,7 @@
 
 import { gzipSync } from 'node:zlib';
 import type { Status } from '../api/errors.js';
+import { stringifyObject } from '../api/managed-json.js';
 import { valueDepth } from './body.js';
 import { outputMedia } from './negotiation.js';
 import type { AnyResponse, ApiRequest } from './request.js';
@@ -27,7 +28,7 @@ export function encode(value: unknown, contentType: string): string {
     if (valueDepth(value, YAML_BLOCK_MAX_DEPTH) > YAML_BLOCK_MAX_DEPTH) return `${JSON.stringify(value)}\n`;
     return yaml().stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
   }
-  return JSON.stringify(value);
+  return stringifyObject(value);
 }
 
 export function setWarnings(res: AnyResponse, warnings: string[]): void {

@@ -8,6 +8,7 @@
 // fields never owned and the fields a strategy resets.
 
 import { badRequest, StatusError } from '../api/errors.js';
+import { sealManagedFields } from '../api/managed-json.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import {
   ApplyConflicts,
@@ -39,6 +40,7 @@ const ANCIENT_CHANGES = 'ancient-changes';
 const BEFORE_FIRST_APPLY = 'before-first-apply';
 /** The annotation client-side apply keeps (corev1.LastAppliedConfigAnnotation). */
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const MAX_IDENTIFIERS = 1024;
 /** validation.FieldManagerMaxLength. */
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 
@@ -97,6 +99,8 @@ export class FieldManager {
    */
   private decoded = new Map<string, CommittedFields>();
   private decodedBefore = new Map<string, CommittedFields>();
+  /** Manager identifiers by operation, subresource and name. */
+  private readonly identifiers = new Map<string, string>();
 
   constructor(private readonly cfg: FieldManagerConfig) {
     this.apiVersion = cfg.group ? `${cfg.group}/${cfg.version}` : cfg.version;
@@ -114,7 +118,15 @@ export class FieldManager {
   }
 
   private identifier(req: FieldManagerRequest, operation: 'Apply' | 'Update'): string {
-    return managerIdentifier({ manager: req.manager, operation, apiVersion: this.apiVersion, subresource: req.subresource });
+    const key = `${operation}\0${req.subresource ?? ''}\0${req.manager}`;
+    let id = this.identifiers.get(key);
+    if (id === undefined) {
+      // Manager names come from requests: the table is dropped rather than grown without bound.
+      if (this.identifiers.size >= MAX_IDENTIFIERS) this.identifiers.clear();
+      id = managerIdentifier({ manager: req.manager, operation, apiVersion: this.apiVersion, subresource: req.subresource });
+      this.identifiers.set(key, id);
+    }
+    return id;
   }
 
   /**
@@ -126,7 +138,13 @@ export class FieldManager {
     const nm = meta(next);
     const sent = nm.managedFields as ManagedFieldsEntry[] | undefined;
     let managed: DecodedManagedFields;
-    const fromLive = (): DecodedManagedFields => this.decodeLive(live, false);
+    /** The live object's entries as this manager wrote them (kept from its write), when `managed` is them. */
+    let kept: ManagedFieldsEntry[] | undefined;
+    const fromLive = (): DecodedManagedFields => {
+      const hit = this.keptFor(live);
+      kept = hit && (live!.metadata!.managedFields as ManagedFieldsEntry[]);
+      return hit ?? this.decodeLive(live, false);
+    };
     if (req.subresource) managed = fromLive();
     else if (isReset(sent)) managed = { fields: new Map(), times: new Map() };
     else if (sent === undefined || equalValues(sent, live?.metadata?.managedFields)) managed = fromLive();
@@ -144,8 +162,16 @@ export class FieldManager {
         ignored: this.ignored(req.subresource),
         stripped: STRIPPED_FIELDS,
       });
+      const now = r.took ? nowRFC3339() : undefined;
+      // Nobody's fields moved and the writer's time stands (it took nothing, or wrote in the same second):
+      // the entries are the live object's, the very list this manager wrote (lists are never edited in place).
+      if (kept && r.managed === managed.fields && (now === undefined || managed.times.get(id) === now)) {
+        nm.managedFields = kept as unknown as typeof nm.managedFields;
+        this.pending.set(next, managed);
+        return;
+      }
       const times = new Map(managed.times);
-      if (r.took) times.set(id, nowRFC3339());
+      if (now !== undefined) times.set(id, now);
       this.encode(next, { fields: capUpdateManagers(r.managed, times), times });
     } catch {
       // UpdateNoErrors: a value the schema cannot type leaves the object without managedFields.
@@ -235,7 +261,7 @@ export class FieldManager {
     const entries = encodeManagedFields(managed);
     const m = meta(obj);
     if (entries.length) {
-      m.managedFields = entries as unknown as typeof m.managedFields;
+      m.managedFields = sealManagedFields(entries) as unknown as typeof m.managedFields;
       this.pending.set(obj, managed);
     } else delete m.managedFields;
   }
@@ -262,10 +288,18 @@ export class FieldManager {
   private decodeLive(live: KubeObject | null, strict: boolean): DecodedManagedFields {
     const entries = live?.metadata?.managedFields as ManagedFieldsEntry[] | undefined;
     if (!entries?.length) return { fields: new Map(), times: new Map() };
-    const uid = live!.metadata!.uid ?? '';
-    const hit = this.decoded.get(uid) ?? this.decodedBefore.get(uid);
-    if (hit && hit.rv === live!.metadata!.resourceVersion) return hit.managed;
+    const hit = this.keptFor(live);
+    if (hit) return hit;
     return strict ? decodeStrict(entries) : decodeOrEmpty(entries);
+  }
+
+  /** The decoded entries kept from the write that stored `live` (its uid at its resourceVersion), if any. */
+  private keptFor(live: KubeObject | null): DecodedManagedFields | undefined {
+    const m = live?.metadata;
+    if (!m || !(m.managedFields as unknown[] | undefined)?.length) return undefined;
+    const uid = m.uid ?? '';
+    const hit = this.decoded.get(uid) ?? this.decodedBefore.get(uid);
+    return hit && hit.rv === m.resourceVersion ? hit.managed : undefined;
   }
 }
 
@@ -336,9 +370,12 @@ function sortKeys(v: unknown): unknown {
 }
 
 /** capManagersManager: past 10 update entries, the oldest are merged into `ancient-changes` per apiVersion. */
-function capUpdateManagers(fields: ManagedFields, times: Map<string, string | undefined>): ManagedFields {
-  const updaters = [...fields].filter(([, vs]) => !vs.applied).map(([id]) => id);
-  if (updaters.length <= MAX_UPDATE_MANAGERS) return fields;
+function capUpdateManagers(given: ManagedFields, times: Map<string, string | undefined>): ManagedFields {
+  const updaters: string[] = [];
+  for (const [id, vs] of given) if (!vs.applied) updaters.push(id);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return given;
+  // A copy: `given` may be the decoded entries kept for the stored object.
+  const fields = new Map(given);
   const seconds = (id: string): number => {
     const t = times.get(id);
     return t ? Math.floor(Date.parse(t) / 1000) : 0;

@@ -50,7 +50,12 @@ export function normalizeObjectMeta(m: ObjectMeta): void {
     if (v === null || (Array.isArray(v) && v.length === 0)) delete r[f];
   }
   if (Array.isArray(r.managedFields)) {
-    for (const e of r.managedFields) if (isPlainObject(e) && typeof e.time === 'string') e.time = canonicalTime(e.time);
+    // Written only when it changes: a stored object's list (sealed, frozen) is already canonical.
+    for (const e of r.managedFields) {
+      if (!isPlainObject(e) || typeof e.time !== 'string') continue;
+      const t = canonicalTime(e.time);
+      if (t !== e.time) e.time = t;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // serializer): values are JSON without resourceVersion; an object read back
 // carries its mod revision as resourceVersion. And precondition checks.
 
+import { stringifyObject } from '../api/managed-json.js';
 import type { KubeObject } from '../api/types.js';
 import { type Preconditions, StorageError } from './interface.js';
 
@@ -11,11 +12,11 @@ export function encode(obj: KubeObject): string {
   if (m && m.resourceVersion !== undefined) {
     const rv = m.resourceVersion;
     delete m.resourceVersion;
-    const s = JSON.stringify(obj);
+    const s = stringifyObject(obj);
     m.resourceVersion = rv;
     return s;
   }
-  return JSON.stringify(obj);
+  return stringifyObject(obj);
 }
 
 export function decode(value: string, revision: number): KubeObject {

@@ -313,7 +313,9 @@ export function decodeTyped(target: TypedTarget, obj: Record<string, unknown>): 
         if (typeof v !== 'string') return typeError(f, jsonValueName(v), { type: 'string' });
         const p = parseTime(v, g.micro ? RFC3339_MICRO_LAYOUT : RFC3339_LAYOUT);
         if (!p.ok) return p.error;
-        set(g.micro ? formatMicroTime(p.time) : formatTime(p.time));
+        // Written only when it changes: a sealed managedFields entry (frozen) already holds its canonical time.
+        const canonical = g.micro ? formatMicroTime(p.time) : formatTime(p.time);
+        if (canonical !== v) set(canonical);
         break;
       }
       case 'intOrString':

@@ -120,10 +120,26 @@ function seconds(t: string | undefined): number {
 
 const compareText = (a: string | undefined, b: string | undefined): number => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
 
+/**
+ * The entry last made for a set, with what it was made from: a manager whose set and time are unchanged
+ * (every manager but the writer, on most writes) gets that entry again, not an equal new one. Entries are
+ * never changed once made (the field manager freezes the lists it writes).
+ */
+const ENTRIES = new WeakMap<
+  FieldSet,
+  { id: string; time: string | undefined; applied: boolean; apiVersion: string; e: ManagedFieldsEntry }
+>();
+
 /** encodeManagedFields: sets to metadata.managedFields, sorted as kube sorts them (operation, time, manager, apiVersion, subresource). */
 export function encodeManagedFields(managed: DecodedManagedFields): ManagedFieldsEntry[] {
   const out: Array<{ e: ManagedFieldsEntry; s: number }> = [];
   for (const [id, vs] of managed.fields) {
+    const t = managed.times.get(id);
+    const last = ENTRIES.get(vs.set);
+    if (last && last.id === id && last.time === t && last.applied === vs.applied && last.apiVersion === vs.apiVersion) {
+      out.push({ e: last.e, s: seconds(t) });
+      continue;
+    }
     const who = identity(id);
     const e: ManagedFieldsEntry = {
       manager: who.manager,
@@ -131,11 +147,11 @@ export function encodeManagedFields(managed: DecodedManagedFields): ManagedField
       apiVersion: vs.apiVersion,
     };
     if (!e.manager) delete e.manager;
-    const t = managed.times.get(id);
     if (t) e.time = t;
     e.fieldsType = 'FieldsV1';
     e.fieldsV1 = fieldsV1Object(vs.set);
     if (who.subresource) e.subresource = who.subresource;
+    ENTRIES.set(vs.set, { id, time: t, applied: vs.applied, apiVersion: vs.apiVersion, e });
     out.push({ e, s: seconds(e.time) });
   }
   if (out.length > 1)
@@ -187,41 +203,47 @@ function cloneManaged(m: ManagedFields): ManagedFields {
 
 const without = (s: FieldSet, ignored: FieldSet | undefined): FieldSet => (ignored ? s.recursiveDifference(ignored) : s);
 
-/** Updater.update: drops from other managers what changed (conflicts when not forced) and what was removed. */
-function updateOwnership(
-  live: unknown,
-  next: unknown,
-  type: TypeNode,
-  managers: ManagedFields,
-  workflow: string,
-  force: boolean,
-  opts: FieldManagerOptions,
-): ReturnType<typeof compare> {
+/** A write's changes as the managers see them: what it changed or added, and what it removed (less the ignored fields). */
+interface Changes {
+  c: ReturnType<typeof compare>;
+  changed: FieldSet;
+  removed: FieldSet;
+}
+
+function changes(live: unknown, next: unknown, type: TypeNode, opts: FieldManagerOptions): Changes {
   const c = compare(live, next, type);
-  const changed = without(c.modified.union(c.added), opts.ignored);
-  const removed = without(c.removed, opts.ignored);
+  return { c, changed: without(c.modified.union(c.added), opts.ignored), removed: without(c.removed, opts.ignored) };
+}
+
+/**
+ * Updater.update: drops from other managers what changed (conflicts when not forced) and what was removed.
+ * `managed` is not changed: the managers come back as a copy when someone lost a field, else as `managed` itself.
+ */
+function updateOwnership({ changed, removed }: Changes, managed: ManagedFields, workflow: string, force: boolean): ManagedFields {
   const conflicts = new Map<string, FieldSet>();
-  for (const [id, vs] of managers) {
-    if (id === workflow) continue;
-    const s = vs.set.intersection(changed);
-    if (!s.empty()) conflicts.set(id, s);
+  for (const [id, vs] of managed) {
+    if (id === workflow || !vs.set.intersects(changed)) continue;
+    conflicts.set(id, vs.set.intersection(changed));
   }
   if (!force && conflicts.size > 0) {
     const list: Conflict[] = [];
     for (const id of [...conflicts.keys()].sort()) for (const p of conflicts.get(id)!.paths()) list.push({ manager: id, path: p });
     throw new ApplyConflicts(list);
   }
-  for (const [id, vs] of managers) {
+  let managers = managed;
+  for (const [id, vs] of managed) {
     if (id === workflow) continue;
     let s = vs.set;
     const lost = conflicts.get(id);
     if (lost) s = s.difference(lost);
     // Only a set that loses something is replaced: an unchanged set keeps its instance (and its cached encoding).
-    if (!removed.empty() && !removed.intersection(s).empty()) s = s.difference(removed);
+    if (!removed.empty() && removed.intersects(s)) s = s.difference(removed);
+    if (s === vs.set) continue;
+    if (managers === managed) managers = cloneManaged(managed);
     if (s.empty()) managers.delete(id);
-    else if (s !== vs.set) managers.set(id, { ...vs, set: s });
+    else managers.set(id, { ...vs, set: s });
   }
-  return c;
+  return managers;
 }
 
 export interface UpdateResult {
@@ -245,16 +267,26 @@ export function updateOperation(
   type: TypeNode,
   opts: FieldManagerOptions & { stripped?: FieldSet } = {},
 ): UpdateResult {
-  const managers = cloneManaged(managed);
-  const c = updateOwnership(live, next, type, managers, '', true, opts);
-  let set = without(c.modified.union(c.added), opts.ignored);
+  const ch = changes(live, next, type, opts);
+  // Every other manager loses what the write changed or removed.
+  let managers = updateOwnership(ch, managed, manager, true);
+  let set = ch.changed;
   if (opts.stripped) set = set.difference(opts.stripped);
-  if (set.empty()) return { managed: managers, took: false };
-  const previous = managers.get(manager);
-  // A writer changing only fields it already owns keeps its set (the same instance: its encoding is reused).
-  const joined = previous ? (set.difference(previous.set).empty() ? previous.set : set.union(previous.set)) : set;
-  managers.set(manager, { set: joined, apiVersion, applied: false });
-  return { managed: managers, took: true };
+  // The writer keeps what it owned, less what it removed (and what it changed that is never owned), joined
+  // with what it wrote now. Changing only its own fields, it keeps its set: the same instance, whose entry and
+  // encoding are reused; and the managers are `managed` itself when no one lost anything either.
+  const previous = managed.get(manager);
+  let kept = previous?.set;
+  if (kept && !ch.removed.empty() && ch.removed.intersects(kept)) kept = kept.difference(ch.removed);
+  if (kept && opts.stripped && ch.changed.intersects(opts.stripped)) kept = kept.difference(ch.changed.intersection(opts.stripped));
+  const joined = set.empty() ? kept : kept ? (set.isSubsetOf(kept) ? kept : set.union(kept)) : set;
+  const unchanged = previous ? joined === previous.set && previous.apiVersion === apiVersion && !previous.applied : joined === undefined;
+  if (!unchanged) {
+    if (managers === managed) managers = cloneManaged(managed);
+    if (!joined || joined.empty()) managers.delete(manager);
+    else managers.set(manager, { set: joined, apiVersion, applied: false });
+  }
+  return { managed: managers, took: !set.empty() };
 }
 
 /** Updater.Update: as updateOperation, returning the managers alone. */
@@ -288,13 +320,13 @@ export function apply(
   opts: FieldManagerOptions & { stripped?: FieldSet } = {},
 ): ApplyResult {
   validateConfig(config, type);
-  const managers = cloneManaged(managed);
+  let managers = cloneManaged(managed);
   let next = merge(live, config, type);
   const last = managers.get(manager);
   const set = without(toFieldSet(config, type), opts.ignored);
   managers.set(manager, { set, apiVersion, applied: true });
   next = prune(next, managers, last, type);
-  updateOwnership(live, next, type, managers, manager, force, opts);
+  managers = updateOwnership(changes(live, next, type, opts), managers, manager, force);
   // stripMetaManager: the metadata never owned leaves the applier's set once the merge is done (the
   // prune needs the configuration's identifying fields as owned, or it would drop metadata whole).
   if (opts.stripped) managers.set(manager, { set: set.difference(opts.stripped), apiVersion, applied: true });

@@ -78,16 +78,41 @@ export class FieldSet {
     return out;
   }
 
+  /** Walks the smaller side at each level: a manager's large set against a write's few changed fields costs the few. */
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const [id, pe] of this.members) if (o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const d = o.children.get(id);
+    const [few, many] = this.members.size <= o.members.size ? [this, o] : [o, this];
+    for (const [id, pe] of few.members) if (many.members.has(id)) out.members.set(id, pe);
+    const [fewer, more] = this.children.size <= o.children.size ? [this, o] : [o, this];
+    for (const [id, c] of fewer.children) {
+      const d = more.children.get(id);
       if (!d) continue;
       const s = c.set.intersection(d.set);
       if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
     }
     return out;
+  }
+
+  /** !intersection(o).empty(), without building it. */
+  intersects(o: FieldSet): boolean {
+    const [few, many] = this.members.size <= o.members.size ? [this, o] : [o, this];
+    for (const id of few.members.keys()) if (many.members.has(id)) return true;
+    const [fewer, more] = this.children.size <= o.children.size ? [this, o] : [o, this];
+    for (const [id, c] of fewer.children) {
+      const d = more.children.get(id);
+      if (d && c.set.intersects(d.set)) return true;
+    }
+    return false;
+  }
+
+  /** difference(o).empty(), without building it. */
+  isSubsetOf(o: FieldSet): boolean {
+    for (const id of this.members.keys()) if (!o.members.has(id)) return false;
+    for (const [id, c] of this.children) {
+      const d = o.children.get(id);
+      if (d ? !c.set.isSubsetOf(d.set) : !c.set.empty()) return false;
+    }
+    return true;
   }
 
   difference(o: FieldSet): FieldSet {

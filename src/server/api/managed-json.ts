@@ -1,0 +1,84 @@
+// JSON of objects that carry metadata.managedFields, without writing the list out again
+// each time. A tracked object's managedFields is often most of its text (a FieldsV1 tree per
+// manager), and the same list is written for storage, for the answer and for every update
+// that moves no field between managers; an update that does keeps the other managers'
+// entries. The field manager seals each list it makes: the list and its entries are frozen
+// (their FieldsV1 trees are shared per field set and never edited either), so the texts of
+// the list and of each entry, made once, stay true.
+
+import { randomBytes } from 'node:crypto';
+
+const TEXT = new WeakMap<readonly unknown[], string>();
+
+/**
+ * Stands for a sealed list while the rest of the object is written. Its nonce is this process's and
+ * never appears in any output, so no client value can hold it: its one occurrence is the list's place.
+ */
+const PLACEHOLDER = `\u0000managedFields-${randomBytes(12).toString('hex')}`;
+const QUOTED = JSON.stringify(PLACEHOLDER);
+
+/** Marks a list the field manager made as final: frozen, its JSON kept once written. */
+export function sealManagedFields<T extends object>(list: T[]): T[] {
+  for (const e of list) Object.freeze(e);
+  Object.freeze(list);
+  TEXT.set(list, '');
+  return list;
+}
+
+/** JSON.stringify(value), with a sealed metadata.managedFields list written from its kept text. */
+export function stringifyObject(value: unknown): string {
+  const m = (value as { metadata?: unknown } | null)?.metadata as Record<string, unknown> | undefined;
+  const list = m?.managedFields as unknown[] | undefined;
+  if (!Array.isArray(list) || typeof m !== 'object' || Object.isFrozen(m)) return JSON.stringify(value);
+  let text = TEXT.get(list);
+  if (text === undefined) return JSON.stringify(value);
+  if (text === '') {
+    text = listText(list);
+    TEXT.set(list, text);
+  }
+  let s: string;
+  m.managedFields = PLACEHOLDER;
+  try {
+    s = JSON.stringify(value);
+  } finally {
+    m.managedFields = list;
+  }
+  const at = s.indexOf(QUOTED);
+  // Not there: the value was written some other way (a toJSON); then as JSON writes it.
+  if (at < 0) return JSON.stringify(value);
+  return `${s.slice(0, at)}${text}${s.slice(at + QUOTED.length)}`;
+}
+
+/** Entries' and FieldsV1 trees' JSON: a write's new list mostly holds the entries of the one before. */
+const PART_TEXT = new WeakMap<object, string>();
+
+/** JSON.stringify(list) of a sealed list, from its entries' texts. */
+function listText(list: readonly unknown[]): string {
+  const parts: string[] = [];
+  for (const e of list) {
+    if (typeof e !== 'object' || e === null) return JSON.stringify(list);
+    let t = PART_TEXT.get(e);
+    if (t === undefined) {
+      t = entryText(e as Record<string, unknown>);
+      PART_TEXT.set(e, t);
+    }
+    parts.push(t);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/** JSON.stringify(entry), its FieldsV1 tree's text kept per tree (trees are shared per field set). */
+function entryText(e: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(e)) {
+    const v = e[k];
+    if (v === undefined) continue;
+    let t: string;
+    if (k === 'fieldsV1' && typeof v === 'object' && v !== null) {
+      t = PART_TEXT.get(v) ?? JSON.stringify(v);
+      PART_TEXT.set(v, t);
+    } else t = JSON.stringify(v);
+    parts.push(`${JSON.stringify(k)}:${t}`);
+  }
+  return `{${parts.join(',')}}`;
+}
