@@ -26,6 +26,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const HOOK = Symbol.for('kapi-env.compile-cache-ready');
+/** What names the bundle this process runs (its path, size and mtime), for caches of what the bundle's code makes. */
+const BUNDLE = Symbol.for('kapi-env.bundle');
 
 interface Pending {
   script: vm.Script;
@@ -75,6 +77,8 @@ function removeOlder(cacheFile: string): void {
 export function loadBundle(url: URL): Record<string, unknown> {
   const file = fileURLToPath(url);
   const source = readFileSync(file, 'utf8');
+  const { size, mtimeMs } = statSync(file);
+  (globalThis as Record<symbol, unknown>)[BUNDLE] ??= `${file}\0${size}\0${mtimeMs}`;
   const dir = compileCacheDir();
   let cacheFile: string | undefined;
   let cachedData: Buffer | undefined;
@@ -128,6 +132,12 @@ function writePending(): void {
       }
     }
   }
+}
+
+/** The identity of the bundle this process (or thread) runs from: its path, size and mtime; undefined off a bundle. */
+export function runningBundle(): string | undefined {
+  const b = (globalThis as Record<symbol, unknown>)[BUNDLE];
+  return typeof b === 'string' ? b : undefined;
 }
 
 /**

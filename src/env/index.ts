@@ -27,6 +27,7 @@ import { logLevel, startTimeoutMs, stopTimeoutMs, useExistingCluster, withDeadli
 import { type Reaper, startReaper } from './reaper.js';
 import { type ResetHelpers, resetHelpers, unsupportedReset } from './reset.js';
 import { type ApiServerHandle, checkServerCount, type ServerGroup, startServerGroup } from './servers.js';
+import { bootstrapSeed } from './start-seed.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
 import { type UserHelpers, userHelpers } from './users.js';
 import { type WaitHelpers, waitHelpers } from './wait.js';
@@ -438,7 +439,13 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
         sinks: [auditSink],
       };
     }
-    server = await createApiServer({ ...serverConfig, kubeVersion, requestLog: requestLog ?? serverConfig.requestLog });
+    server = await createApiServer({
+      ...serverConfig,
+      kubeVersion,
+      requestLog: requestLog ?? serverConfig.requestLog,
+      // The bootstrap policy as an earlier start made it, on a store that starts empty (ours, not a shared etcd's).
+      bootstrapSeed: storage.kind === 'memory' || storage.kind === 'etcd' ? bootstrapSeed() : undefined,
+    });
     // Ready as /readyz is: the post-start hooks' objects (the RBAC bootstrap policy) are stored. Then, on an
     // etcd we launched, the store moves to it.
     await server.postStartHooksDone();

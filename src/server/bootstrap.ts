@@ -1,11 +1,13 @@
 // Installs the catalog's resources (the built-ins and the CRD resource) through
 // the one install path, and creates the namespaces every cluster starts with.
 
+import { createHash } from 'node:crypto';
 import { StatusError } from './api/errors.js';
 import type { KubeObject } from './api/types.js';
+import type { BootstrapRecord, BootstrapSeed } from './config.js';
 import { type InstallContext, installResource } from './endpoints/install.js';
 import type { ResourceRouter } from './endpoints/router.js';
-import type { ServerOptions, SystemObjectsContext } from './registry/builtin.js';
+import type { BuiltinResource, ServerOptions, SystemObjectsContext } from './registry/builtin.js';
 import { BUILTIN_RESOURCES } from './registry/catalog.js';
 
 export async function installBuiltins(opts: InstallContext, options: ServerOptions): Promise<{ stop(): void }> {
@@ -28,17 +30,67 @@ export async function installBuiltins(opts: InstallContext, options: ServerOptio
 
 const SYSTEM_CTX = { user: { username: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, warnings: [] };
 
+const rowKey = (b: BuiltinResource): string => `${b.descriptor.group}/${b.descriptor.resource}`;
+
 /**
  * Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row
  * reconciles them: the rows without a post-start hook, or with `hook` those of that hook.
  */
-export async function bootstrapSystemObjects(router: ResourceRouter, ctx: SystemObjectsContext, hook?: string): Promise<void> {
+export async function bootstrapSystemObjects(
+  router: ResourceRouter,
+  ctx: SystemObjectsContext,
+  hook?: string,
+  seed?: BootstrapSeed,
+): Promise<void> {
+  const rows = BUILTIN_RESOURCES.filter(
+    (b) => b.postStartHook === hook && b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource),
+  );
+  // A seed serves rows whose objects are data alone: created once, never reconciled, no allocation behind them.
+  if (hook && seed && rows.every((b) => !b.reconcileSystemObjects)) return seededBootstrap(router, ctx, rows, seed);
+  await createSystemObjects(router, ctx, rows);
+}
+
+/**
+ * A post-start hook's objects from the seed when it has them: stored as the earlier start's write path made them,
+ * with this start's uid and times. Else created through the write path, and what that made given to the seed.
+ */
+async function seededBootstrap(
+  router: ResourceRouter,
+  ctx: SystemObjectsContext,
+  rows: BuiltinResource[],
+  seed: BootstrapSeed,
+): Promise<void> {
+  const given = rows.map((b) => [rowKey(b), b.systemObjects!(ctx)] as const);
+  const inputs = createHash('sha256').update(JSON.stringify(given)).digest('hex');
+  const record = await seed.load(inputs).catch(() => undefined);
+  const served = (b: BuiltinResource) => router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
+  if (record && given.every(([key, objs]) => record[key]?.length === objs.length)) {
+    await Promise.all(rows.map((b) => served(b).store.seed(record[rowKey(b)])));
+    return;
+  }
+  const made: BootstrapRecord = {};
+  const complete = await createSystemObjects(router, ctx, rows, made);
+  if (complete) seed.save(inputs, made);
+}
+
+/**
+ * Creates the rows' system objects, leaving existing ones alone unless the row reconciles them; `made` gets
+ * each created object by row. Whether every object was created here.
+ */
+async function createSystemObjects(
+  router: ResourceRouter,
+  ctx: SystemObjectsContext,
+  rows: BuiltinResource[],
+  made?: BootstrapRecord,
+): Promise<boolean> {
+  let complete = true;
   await Promise.all(
-    BUILTIN_RESOURCES.flatMap((b) => {
-      if (b.postStartHook !== hook) return [];
-      const served = b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource);
-      if (!served) return [];
-      return b.systemObjects!(ctx).map(async (obj) => {
+    rows.flatMap((b) => {
+      const served = router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
+      const objects = b.systemObjects!(ctx);
+      const kept: KubeObject[] = [];
+      if (made) made[rowKey(b)] = kept;
+      return objects.map(async (obj, i) => {
         const reqCtx = { ...SYSTEM_CTX, warnings: [], namespace: obj.metadata?.namespace };
         const name = obj.metadata!.name!;
         // A reconciled object is read first, as kube's controllers Get before they Create: a create would
@@ -46,9 +98,10 @@ export async function bootstrapSystemObjects(router: ResourceRouter, ctx: System
         const existing = b.reconcileSystemObjects ? await served.store.get(reqCtx, name).catch(() => undefined) : undefined;
         if (!existing) {
           try {
-            await served.store.create(reqCtx, structuredClone(obj));
+            kept[i] = await served.store.create(reqCtx, structuredClone(obj));
             return;
           } catch (e) {
+            complete = false;
             // Another server starting on the same etcd may have created it meanwhile: a create then fails
             // with 409, or (the `kubernetes` Service) on what the other's holds, its ClusterIP. Found there
             // now, it is reconciled, as kube's controllers find it on their next pass.
@@ -57,6 +110,7 @@ export async function bootstrapSystemObjects(router: ResourceRouter, ctx: System
         }
         // An existing one takes the desired content, its metadata kept (labels replaced), as kube's controllers
         // reset them; a refused reset (a change the update may not undo) is logged, as kube's controller logs it.
+        complete = false;
         if (b.reconcileSystemObjects) {
           await served.store
             .update(reqCtx, name, (cur) => ({ ...structuredClone(obj), metadata: { ...cur!.metadata, labels: obj.metadata?.labels } }))
@@ -65,6 +119,7 @@ export async function bootstrapSystemObjects(router: ResourceRouter, ctx: System
       });
     }),
   );
+  return complete;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { ALL_ORDERED_PLUGINS, admissionFlagErrors, DEFAULT_ON_PLUGINS } from './admission/plugins/names.js';
 import type { AdmissionConfig } from './admission-setup.js';
 import type { ProxyClientConfig } from './aggregator/index.js';
+import type { KubeObject } from './api/types.js';
 import { AUDIT_FLAG_HELP, type AuditFlags, applyAuditFlag, auditConfigFromFlags } from './audit/flags.js';
 import type { AuditConfig } from './audit/index.js';
 import { AUTHN_BOOL_FLAGS, AUTHN_FLAG_HELP, applyAuthnFlag, validateAuthnFlags } from './authn/flags.js';
@@ -19,6 +20,20 @@ import { parseBool } from './http/query.js';
 import { parsePortRange, parseServiceCIDRs } from './registry/resources/allocator.js';
 import type { EtcdTls } from './storage/factory.js';
 import type { Storage } from './storage/interface.js';
+
+/** The objects a post-start hook's rows created, by row (`group/resource`), as they were stored. */
+export type BootstrapRecord = Record<string, KubeObject[]>;
+
+/**
+ * What an earlier start of this same server made of a post-start hook's objects (ServerConfig.bootstrapSeed):
+ * the harness keeps it between starts, keyed by the server's build and `inputs` (a digest of the rows and
+ * their objects as given). Given only for a store that starts empty.
+ */
+export interface BootstrapSeed {
+  load(inputs: string): Promise<BootstrapRecord | undefined>;
+  /** Called once the hook's objects are all created; keeping them may wait. */
+  save(inputs: string, record: BootstrapRecord): void;
+}
 
 export interface ServerConfig {
   /** The authentication flags (--anonymous-auth, --token-auth-file, --service-account-*, --oidc-*...), read at start. */
@@ -59,6 +74,11 @@ export interface ServerConfig {
   serviceNodePortRange?: string;
   /** Called once per answered request (kube's httplog at -v=2); `--v=2` writes the lines to stderr. */
   requestLog?: RequestLogSink;
+  /**
+   * What an earlier start of this server made of the RBAC bootstrap policy, to store as it was made instead of
+   * making it again (bootstrap.ts). Only for a store that starts empty; the harness gives it (env/start-seed.ts).
+   */
+  bootstrapSeed?: BootstrapSeed;
   /** The Kubernetes version /version advertises, one the server implements (1.32.x); default v1.32.0. */
   kubeVersion?: string;
   /** kube-controller-manager controllers run in process (--controllers); none by default, as envtest. */

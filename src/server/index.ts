@@ -264,7 +264,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     };
     await bootstrapSystemObjects(router, systemObjectsContext);
     await publishAuthenticationTrust(router, { clientCaPem: config.tls.clientCaPem, requestHeader: authentication.authn.requestHeader });
-    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK)
+    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed)
       .then(() => authorization.bootstrapped())
       .then(
         () => {

@@ -241,6 +241,32 @@ export class Store {
     });
   }
 
+  /**
+   * Stores objects this resource's write path made in an earlier start of the same server from the same
+   * input (a bootstrap seed), with new uids and this instant as their creation and managedFields times; an
+   * object already stored stays as it is. No strategy, admission or field manager runs: they ran when the
+   * objects were made.
+   */
+  async seed(objects: readonly KubeObject[]): Promise<void> {
+    const now = nowRFC3339();
+    await Promise.all(
+      objects.map(async (made) => {
+        const obj = clone(made);
+        const m = meta(obj);
+        m.uid = newUID();
+        if (m.creationTimestamp !== undefined) m.creationTimestamp = now;
+        delete m.resourceVersion;
+        if (Array.isArray(m.managedFields))
+          m.managedFields = m.managedFields.map((e) => (e && typeof e === 'object' && 'time' in e ? { ...e, time: now } : e));
+        try {
+          await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj));
+        } catch (e) {
+          if (!isStorageError(e, 'KeyExists')) throw e;
+        }
+      }),
+    );
+  }
+
   async create(ctx: RequestContext, input: KubeObject): Promise<KubeObject> {
     const finishes: FinishFunc[] = [];
     return this.settling(finishes, () => this.createObject(ctx, input, finishes));

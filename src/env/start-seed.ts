@@ -1,0 +1,64 @@
+// The bootstrap seed (ServerConfig.bootstrapSeed): the RBAC bootstrap policy as the server's write path
+// made it in an earlier start, kept beside the code cache so that a start stores those ~200 objects
+// as they were made instead of taking each through the whole write path again (about a fifth of a
+// cold start). It is kept per bundle (path, size, mtime) and per digest of the policy as given, so a
+// new build or a different policy makes its own; a start from the compiled modules or the sources
+// (tests) has none and takes the write path. `KAPI_ENV_COMPILE_CACHE=0` turns it off with the code cache.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BootstrapRecord, BootstrapSeed } from '../server/config.js';
+import { compileCacheDir, runningBundle } from './compile-cache.js';
+
+const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+/** The seed kept for this bundle, or undefined off a bundle or with the caches off. */
+export function bootstrapSeed(
+  dir: string | undefined = compileCacheDir(),
+  bundle: string | undefined = runningBundle(),
+): BootstrapSeed | undefined {
+  if (!dir || !bundle) return undefined;
+  // bootstrap-<the bundle's path>-<its build and the inputs>.json: a new one replaces the bundle's others.
+  const prefix = `bootstrap-${digest(bundle.split('\0')[0])}`;
+  const file = (inputs: string): string => path.join(dir, `${prefix}-${digest(`${bundle}\0${inputs}`)}.json`);
+  return {
+    async load(inputs) {
+      try {
+        const record = JSON.parse(await readFile(file(inputs), 'utf8')) as unknown;
+        return isRecord(record) ? record : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    save(inputs, record) {
+      // After the start: the ready line does not wait for the file.
+      setImmediate(() => {
+        const text = JSON.stringify(record);
+        const target = file(inputs);
+        const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+        try {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(tmp, text);
+          renameSync(tmp, target);
+          for (const other of readdirSync(dir))
+            if (other.startsWith(`${prefix}-`) && other.endsWith('.json') && other !== path.basename(target))
+              rmSync(path.join(dir, other), { force: true });
+        } catch {
+          rmSync(tmp, { force: true });
+        }
+      }).unref();
+    },
+  };
+}
+
+/** A record as save() writes it: objects, with metadata and a name, by row. */
+function isRecord(v: unknown): v is BootstrapRecord {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every(
+    (objs) =>
+      Array.isArray(objs) &&
+      objs.every((o) => typeof o === 'object' && o !== null && typeof (o as { metadata?: { name?: unknown } }).metadata?.name === 'string'),
+  );
+}

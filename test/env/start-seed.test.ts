@@ -1,0 +1,127 @@
+// The bootstrap seed (env/start-seed.ts): a start from a bundle keeps the RBAC bootstrap policy as the write
+// path made it, and the next start stores that instead of making it again. The objects the two starts serve
+// are the same but for what is each start's own: uids, times, resourceVersions.
+
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Env, startEnv } from '../../src/env/index.js';
+import { bootstrapSeed } from '../../src/env/start-seed.js';
+import { Store } from '../../src/server/registry/store.js';
+import { BACKENDS } from '../helpers/backends.js';
+
+const BUNDLE = Symbol.for('kapi-env.bundle');
+const KINDS = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'];
+
+type Item = { metadata: Record<string, unknown> & { name: string; namespace?: string; managedFields?: Array<Record<string, unknown>> } };
+
+/** Each kind's objects, sorted, without what is each start's own. */
+async function policy(env: Env): Promise<Record<string, Item[]>> {
+  const c = env.client();
+  // The aggregated roles are filled in by the aggregation controller just after the start: wait for it.
+  await vi.waitFor(
+    async () => {
+      const admin = await c.get<{ rules?: unknown[] }>('/apis/rbac.authorization.k8s.io/v1/clusterroles/admin');
+      expect(admin.body.rules?.length ?? 0).toBeGreaterThan(0);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+  const out: Record<string, Item[]> = {};
+  for (const kind of KINDS) {
+    const list = await c.get<{ items: Item[] }>(`/apis/rbac.authorization.k8s.io/v1/${kind}`);
+    expect(list.status).toBe(200);
+    out[kind] = list.body.items
+      .map((o) => {
+        const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = o.metadata;
+        return { ...o, metadata: { ...m, managedFields: managedFields?.map(({ time: _t, ...e }) => e) } };
+      })
+      .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+  return out;
+}
+
+describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
+  let dir: string;
+  const envs: Env[] = [];
+  const saved = process.env.KAPI_ENV_COMPILE_CACHE;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-seed-test-'));
+    process.env.KAPI_ENV_COMPILE_CACHE = dir;
+    // As a start from a bundle has it (compile-cache.ts loadBundle).
+    (globalThis as Record<symbol, unknown>)[BUNDLE] = `/seed-test/${storage}.cjs\u00001\u00002`;
+  });
+  afterAll(async () => {
+    for (const e of envs) await e.stop();
+    delete (globalThis as Record<symbol, unknown>)[BUNDLE];
+    if (saved === undefined) delete process.env.KAPI_ENV_COMPILE_CACHE;
+    else process.env.KAPI_ENV_COMPILE_CACHE = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps what the first start made, and the second stores it: the same policy, each start its own uids and times', async () => {
+    const seeded = vi.spyOn(Store.prototype, 'seed');
+    try {
+      const first = await startEnv({ storage, serverThread: 'inline' });
+      envs.push(first);
+      expect(seeded).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(readdirSync(dir).filter((f) => f.startsWith('bootstrap-'))).toHaveLength(1), { timeout: 5000 });
+      const made = await policy(first);
+
+      const second = await startEnv({ storage, serverThread: 'inline' });
+      envs.push(second);
+      // The four RBAC kinds came from the seed.
+      expect(seeded).toHaveBeenCalledTimes(4);
+      const ready = await second.client().get<string>('/readyz?verbose');
+      expect(ready.status).toBe(200);
+      expect(String(ready.body)).toContain('[+]poststarthook/rbac/bootstrap-roles ok');
+      const stored = await policy(second);
+      expect(stored).toEqual(made);
+      expect(made.clusterroles.length).toBeGreaterThan(50);
+
+      // Each start's own: new uids, times of this start.
+      const c1 = await first.client().get<Item>('/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin');
+      const c2 = await second.client().get<Item>('/apis/rbac.authorization.k8s.io/v1/clusterroles/cluster-admin');
+      expect(c2.body.metadata.uid).not.toBe(c1.body.metadata.uid);
+      const created = Date.parse(String(c2.body.metadata.creationTimestamp));
+      expect(Math.abs(Date.now() - created)).toBeLessThan(60_000);
+      expect(c2.body.metadata.managedFields?.[0]?.time).toBe(c2.body.metadata.creationTimestamp);
+    } finally {
+      seeded.mockRestore();
+    }
+  });
+});
+
+describe('bootstrapSeed', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-seed-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is kept per bundle and policy, and only from a bundle with the caches on', async () => {
+    // Off a bundle (no loader has named one), or with KAPI_ENV_COMPILE_CACHE=0: none.
+    expect((globalThis as Record<symbol, unknown>)[BUNDLE]).toBeUndefined();
+    expect(bootstrapSeed(dir)).toBeUndefined();
+    const saved = process.env.KAPI_ENV_COMPILE_CACHE;
+    process.env.KAPI_ENV_COMPILE_CACHE = '0';
+    try {
+      expect(bootstrapSeed(undefined, '/b.cjs')).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.KAPI_ENV_COMPILE_CACHE;
+      else process.env.KAPI_ENV_COMPILE_CACHE = saved;
+    }
+    const a = bootstrapSeed(dir, '/b.cjs\u00001\u00002')!;
+    expect(await a.load('inputs')).toBeUndefined();
+    a.save('inputs', { 'g/r': [{ metadata: { name: 'n' } }] });
+    await vi.waitFor(async () => expect(await a.load('inputs')).toEqual({ 'g/r': [{ metadata: { name: 'n' } }] }));
+    expect(await a.load('other inputs')).toBeUndefined();
+    // Another build of the same bundle misses, and its seed replaces the first.
+    const b = bootstrapSeed(dir, '/b.cjs\u00001\u00003')!;
+    expect(await b.load('inputs')).toBeUndefined();
+    b.save('inputs', { 'g/r': [] });
+    await vi.waitFor(async () => expect(await b.load('inputs')).toEqual({ 'g/r': [] }));
+    await vi.waitFor(async () => expect(await a.load('inputs')).toBeUndefined());
+    expect(existsSync(dir)).toBe(true);
+  });
+});
