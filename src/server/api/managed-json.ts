@@ -19,7 +19,8 @@ const QUOTED = JSON.stringify(PLACEHOLDER);
 
 /** Marks a list the field manager made as final: frozen, its JSON kept once written. */
 export function sealManagedFields<T extends object>(list: T[]): T[] {
-  for (const e of list) Object.freeze(e);
+  // Entries kept from the list before are frozen already.
+  for (const e of list) if (!Object.isFrozen(e)) Object.freeze(e);
   Object.freeze(list);
   TEXT.set(list, '');
   return list;

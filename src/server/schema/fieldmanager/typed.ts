@@ -211,7 +211,6 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
       compareLeaf(l, r, path, c);
       return;
     }
-    if (lm && rm && compareSameKeys(lm, rm, tl, path, c)) return;
     // Keys of `rm` found (own and defined) in `lm`: when they are all of rm's keys, none is new.
     let shared = 0;
     if (lm)
@@ -252,36 +251,6 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
   }
   if (l === undefined) c.added.insert(path);
   else if (r === undefined) c.removed.insert(path);
-}
-
-/**
- * Two maps with the same keys in the same order (an update's object against the stored one, most of the
- * time): compared by position, their values read in one pass each rather than key by key. False, having
- * done nothing, when the keys differ.
- */
-function compareSameKeys(
-  lm: Record<string, unknown>,
-  rm: Record<string, unknown>,
-  t: MapType,
-  path: PathElement[],
-  c: Comparison,
-): boolean {
-  const lk = Object.keys(lm);
-  const rk = Object.keys(rm);
-  if (lk.length !== rk.length) return false;
-  for (let i = 0; i < lk.length; i++) if (lk[i] !== rk[i]) return false;
-  const lv = Object.values(lm);
-  const rv = Object.values(rm);
-  for (let i = 0; i < lk.length; i++) {
-    const a = lv[i];
-    const b = rv[i];
-    // Equal scalars, or a key undefined on both sides (JSON drops it): nothing to record.
-    if (a === b && (a === null || typeof a !== 'object')) continue;
-    path.push(fieldElement(lk[i]));
-    compareNode(a, b, fieldType(t, lk[i]), path, c);
-    path.pop();
-  }
-  return true;
 }
 
 function groupItems(
