@@ -2,7 +2,7 @@
 // path made it, and the next start stores that instead of making it again. The objects the two starts serve
 // are the same but for what is each start's own: uids, times, resourceVersions.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -34,7 +34,10 @@ async function policy(env: Env): Promise<Record<string, Item[]>> {
     out[kind] = list.body.items
       .map((o) => {
         const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = o.metadata;
-        return { ...o, metadata: { ...m, managedFields: managedFields?.map(({ time: _t, ...e }) => e) } };
+        // Entries are sorted by their times first: whether the aggregation's update fell in the creation's second
+        // decides its place. Without times, they are compared by manager.
+        const entries = managedFields?.map(({ time: _t, ...e }) => e).sort((a, b) => String(a.manager).localeCompare(String(b.manager)));
+        return { ...o, metadata: { ...m, managedFields: entries } };
       })
       .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
@@ -86,6 +89,16 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
       const created = Date.parse(String(c2.body.metadata.creationTimestamp));
       expect(Math.abs(Date.now() - created)).toBeLessThan(60_000);
       expect(c2.body.metadata.managedFields?.[0]?.time).toBe(c2.body.metadata.creationTimestamp);
+
+      // A seed that does not hold the policy given (a damaged file) is not used: the write path makes it, and keeps it anew.
+      const [file] = readdirSync(dir).filter((f) => f.startsWith('bootstrap-'));
+      writeFileSync(path.join(dir, file), JSON.stringify({ 'rbac.authorization.k8s.io/clusterroles': [{ metadata: { name: 'bogus' } }] }));
+      seeded.mockClear();
+      const third = await startEnv({ storage, serverThread: 'inline' });
+      envs.push(third);
+      expect(seeded).not.toHaveBeenCalled();
+      expect(await policy(third)).toEqual(made);
+      await vi.waitFor(() => expect(readFileSync(path.join(dir, file), 'utf8')).toContain('cluster-admin'), { timeout: 5000 });
     } finally {
       seeded.mockRestore();
     }
