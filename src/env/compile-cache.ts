@@ -47,7 +47,8 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
   return v || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kapi-env', 'compile-cache');
 }
 
-const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+/** A short hex digest naming cache files. */
+export const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
 /**
  * `<bundle>-<its path>-<V8 cache tag>-<its size, mtime and Node version>.bin`: the first three name the caches

@@ -5,14 +5,11 @@
 // new build or a different policy makes its own; a start from the compiled modules or the sources
 // (tests) has none and takes the write path. `KAPI_ENV_COMPILE_CACHE=0` turns it off with the code cache.
 
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BootstrapRecord, BootstrapSeed } from '../server/config.js';
-import { compileCacheDir, runningBundle } from './compile-cache.js';
-
-const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+import { compileCacheDir, digest, runningBundle } from './compile-cache.js';
 
 /** The seed kept for this bundle, or undefined off a bundle or with the caches off. */
 export function bootstrapSeed(
@@ -46,7 +43,12 @@ export function bootstrapSeed(
             if (other.startsWith(`${prefix}-`) && other.endsWith('.json') && other !== path.basename(target))
               rmSync(path.join(dir, other), { force: true });
         } catch {
-          rmSync(tmp, { force: true });
+          // Not kept: the next start makes it again.
+          try {
+            rmSync(tmp, { force: true });
+          } catch {
+            // Nothing written to remove.
+          }
         }
       }).unref();
     },

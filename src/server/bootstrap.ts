@@ -42,25 +42,23 @@ export async function bootstrapSystemObjects(
   hook?: string,
   seed?: BootstrapSeed,
 ): Promise<void> {
-  const rows = BUILTIN_RESOURCES.filter(
+  const rows: Row[] = BUILTIN_RESOURCES.filter(
     (b) => b.postStartHook === hook && b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource),
-  );
+  ).map((b) => [b, b.systemObjects!(ctx)]);
   // A seed serves rows whose objects are data alone: created once, never reconciled, no allocation behind them.
-  if (hook && seed && rows.every((b) => !b.reconcileSystemObjects)) return seededBootstrap(router, ctx, rows, seed);
-  await createSystemObjects(router, ctx, rows);
+  if (hook && seed && rows.every(([b]) => !b.reconcileSystemObjects)) return seededBootstrap(router, rows, seed);
+  await createSystemObjects(router, rows);
 }
+
+/** A catalog row with its system objects as given. */
+type Row = [BuiltinResource, KubeObject[]];
 
 /**
  * A post-start hook's objects from the seed when it has them: stored as the earlier start's write path made them,
  * with this start's uid and times. Else created through the write path, and what that made given to the seed.
  */
-async function seededBootstrap(
-  router: ResourceRouter,
-  ctx: SystemObjectsContext,
-  rows: BuiltinResource[],
-  seed: BootstrapSeed,
-): Promise<void> {
-  const given = rows.map((b) => [rowKey(b), b.systemObjects!(ctx)] as const);
+async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: BootstrapSeed): Promise<void> {
+  const given = rows.map(([b, objs]) => [rowKey(b), objs] as const);
   const inputs = createHash('sha256').update(JSON.stringify(given)).digest('hex');
   const record = await seed.load(inputs).catch(() => undefined);
   const served = (b: BuiltinResource) => router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
@@ -68,7 +66,7 @@ async function seededBootstrap(
   const names = (objs: readonly KubeObject[]) => objs.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`).join('\n');
   if (record && given.every(([key, objs]) => Array.isArray(record[key]) && names(record[key]) === names(objs))) {
     try {
-      await Promise.all(rows.map((b) => served(b).store.seed(record[rowKey(b)])));
+      await Promise.all(rows.map(([b]) => served(b).store.seed(record[rowKey(b)])));
       return;
     } catch (e) {
       // A seed storage refuses: the write path makes what is missing (what was stored is found there and left).
@@ -76,7 +74,7 @@ async function seededBootstrap(
     }
   }
   const made: BootstrapRecord = {};
-  const complete = await createSystemObjects(router, ctx, rows, made);
+  const complete = await createSystemObjects(router, rows, made);
   if (complete) seed.save(inputs, made);
 }
 
@@ -84,17 +82,11 @@ async function seededBootstrap(
  * Creates the rows' system objects, leaving existing ones alone unless the row reconciles them; `made` gets
  * each created object by row. Whether every object was created here.
  */
-async function createSystemObjects(
-  router: ResourceRouter,
-  ctx: SystemObjectsContext,
-  rows: BuiltinResource[],
-  made?: BootstrapRecord,
-): Promise<boolean> {
+async function createSystemObjects(router: ResourceRouter, rows: Row[], made?: BootstrapRecord): Promise<boolean> {
   let complete = true;
   await Promise.all(
-    rows.flatMap((b) => {
+    rows.flatMap(([b, objects]) => {
       const served = router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
-      const objects = b.systemObjects!(ctx);
       const kept: KubeObject[] = [];
       if (made) made[rowKey(b)] = kept;
       return objects.map(async (obj, i) => {

@@ -143,7 +143,7 @@ export class FieldManager {
     const fromLive = (): DecodedManagedFields => {
       const hit = this.keptFor(live);
       kept = hit && (live!.metadata!.managedFields as ManagedFieldsEntry[]);
-      return hit ?? this.decodeLive(live, false);
+      return hit ?? decodeEntries(live, false);
     };
     if (req.subresource) managed = fromLive();
     else if (isReset(sent)) managed = { fields: new Map(), times: new Map() };
@@ -286,11 +286,7 @@ export class FieldManager {
 
   /** The stored object's decoded entries (kept from its write, else decoded now). */
   private decodeLive(live: KubeObject | null, strict: boolean): DecodedManagedFields {
-    const entries = live?.metadata?.managedFields as ManagedFieldsEntry[] | undefined;
-    if (!entries?.length) return { fields: new Map(), times: new Map() };
-    const hit = this.keptFor(live);
-    if (hit) return hit;
-    return strict ? decodeStrict(entries) : decodeOrEmpty(entries);
+    return this.keptFor(live) ?? decodeEntries(live, strict);
   }
 
   /** The decoded entries kept from the write that stored `live` (its uid at its resourceVersion), if any. */
@@ -307,6 +303,13 @@ export class FieldManager {
 interface CommittedFields {
   rv: string;
   managed: DecodedManagedFields;
+}
+
+/** The stored object's entries decoded (none when it has none). */
+function decodeEntries(live: KubeObject | null, strict: boolean): DecodedManagedFields {
+  const entries = live?.metadata?.managedFields as ManagedFieldsEntry[] | undefined;
+  if (!entries?.length) return { fields: new Map(), times: new Map() };
+  return strict ? decodeStrict(entries) : decodeOrEmpty(entries);
 }
 
 /** isResetManagedFields: `[]` or `[{}]` in a request clears the managed fields. */
