@@ -104,7 +104,9 @@ async function createSystemObjects(router: ResourceRouter, rows: Row[], made?: B
             // Another server starting on the same etcd may have created it meanwhile: a create then fails
             // with 409, or (the `kubernetes` Service) on what the other's holds, its ClusterIP. Found there
             // now, it is reconciled, as kube's controllers find it on their next pass.
-            if (!(e instanceof StatusError && e.code === 409) && !(await served.store.get(reqCtx, name).catch(() => undefined))) throw e;
+            // The other's create may still be under way (its ClusterIP reserved, its Service not yet stored):
+            // looked for again for a while, as a controller's next pass would.
+            if (!(e instanceof StatusError && e.code === 409) && !(await storedSoon(() => served.store.get(reqCtx, name)))) throw e;
           }
         }
         // An existing one takes the desired content, its metadata kept (labels replaced), as kube's controllers
@@ -119,6 +121,21 @@ async function createSystemObjects(router: ResourceRouter, rows: Row[], made?: B
     }),
   );
   return complete;
+}
+
+/** Whether `get` finds the object now or within about two seconds. */
+async function storedSoon(get: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (
+      await get().then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
