@@ -33,12 +33,13 @@ const log = (...m) => {
   if (!json) console.error(...m);
 };
 
-function record(scenario, metric, value, unit, ceiling, ceilingName) {
+/** `ratio`, when given, is the figure's own ratio to its ceiling (one measured with it, as paired rounds give). */
+function record(scenario, metric, value, unit, ceiling, ceilingName, ratio) {
   const r = { scenario, metric, value: Math.round(value * 100) / 100, unit };
   if (ceiling !== undefined) {
     r.ceiling = Math.round(ceiling * 100) / 100;
     r.ceilingName = ceilingName;
-    r.ratio = Math.round((value / ceiling) * 100) / 100;
+    r.ratio = Math.round((ratio ?? value / ceiling) * 100) / 100;
   }
   results.push(r);
   log(
@@ -229,7 +230,9 @@ async function applyScenario(info) {
     // the objects in turn, the server's CPU read around each: the load of whatever else runs on the machine
     // moves from second to second, so both sets get the same share of it. Each set's figure is its median
     // round: a round that catches a full collection of the heap (garbage of both sets and of the phases
-    // before) or a busy moment of the machine does not decide it.
+    // before) or a busy moment of the machine does not decide it. The ratio of the two is the median of each
+    // round's own ratio: the two halves of a round run back to back, so a load that lasts seconds weighs on
+    // both, where the ratio of the two medians can take them from different moments.
     await throughput(total, conc, put('a', 'w'));
     await throughput(total, conc, put('b', 'w'));
     const rounds = smoke ? 2 : 20;
@@ -253,10 +256,11 @@ async function applyScenario(info) {
     cpu['update untracked'] = median(perRound.b.cpu);
     const plain = 1000 / median(perRound.a.ms);
     const bookkeeping = median(perRound.a.fm);
+    const paired = median(perRound.a.cpu.map((a, i) => a / perRound.b.cpu[i]));
     record('apply', `apply create ops/s, ${conc} streams`, applyCreate, 'ops/s', plain, 'plain update ops/s');
     record('apply', `apply update ops/s, ${conc} streams`, applyUpdate, 'ops/s', plain, 'plain update ops/s');
     record('apply', `server CPU per apply update, ${conc} streams`, cpu['apply update'], 'µs', cpu.update, 'plain update µs');
-    record('apply', `server CPU per update, ${conc} streams`, cpu.update, 'µs', cpu['update untracked'], 'untracked update µs');
+    record('apply', `server CPU per update, ${conc} streams`, cpu.update, 'µs', cpu['update untracked'], 'untracked update µs', paired);
     // Of the difference: the field manager's own work (the rest is carrying the larger object: JSON, copies, GC).
     record('apply', `field manager time per update, ${conc} streams`, bookkeeping, 'µs', cpu['update untracked'], 'untracked update µs');
   }

@@ -16,6 +16,7 @@ interface Entry {
   name?: string;
   code: number;
   user: string;
+  after?: { metadata?: { name?: string } };
 }
 
 describe.each(BACKENDS)('kapi-env journal --follow on %s storage', (storage) => {
@@ -74,6 +75,11 @@ describe.each(BACKENDS)('kapi-env journal --follow on %s storage', (storage) => 
     await until('live-3', () => entries.some((e) => e.name === 'live-3'));
     expect(entries.map((e) => e.name)).toEqual(['before', 'live-1', 'live-2', 'live-3']);
     for (const e of entries) expect(e).toMatchObject({ verb: 'create', resource: 'configmaps', code: 201, user: 'kapi-env-admin' });
+    // The created object, as answered, without its managedFields: in the entry read back and in those followed live.
+    for (const e of entries) {
+      expect(e.after?.metadata?.name).toBe(e.name);
+      expect(e.after?.metadata).not.toHaveProperty('managedFields');
+    }
     expect(child.exitCode).toBeNull();
   });
 });

@@ -47,10 +47,25 @@ export interface JournalQuery {
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 
+/** Entries whose objects still carry managedFields: stripped when first read, not on the write's path. */
+const UNSTRIPPED = new WeakSet<JournalEntry>();
+
+/** The entry as it is read: its objects without metadata.managedFields. */
+function settled(e: JournalEntry): JournalEntry {
+  if (UNSTRIPPED.delete(e)) {
+    if (e.before) e.before = stripManagedFields(e.before);
+    if (e.after) e.after = stripManagedFields(e.after);
+  }
+  return e;
+}
+
+/** An answered or stored value that is an object (kept as it is: cached and answered objects are never mutated). */
+function asObject(obj: unknown): KubeObject | undefined {
+  return obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as KubeObject) : undefined;
+}
+
 /** The object without metadata.managedFields (a shallow copy: cached objects are shared and never mutated). */
-function stripManagedFields(obj: unknown): KubeObject | undefined {
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
-  const o = obj as KubeObject;
+function stripManagedFields(o: KubeObject): KubeObject {
   if (!o.metadata || !('managedFields' in o.metadata)) return o;
   const { managedFields: _dropped, ...metadata } = o.metadata as Record<string, unknown>;
   return { ...o, metadata } as KubeObject;
@@ -98,7 +113,7 @@ export class RequestJournal {
     entry.seq = ++this.seq;
     this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
-    for (const f of this.followers) f(entry);
+    for (const f of this.followers) f(settled(entry));
   }
 
   /** Entries oldest first. */
@@ -106,7 +121,7 @@ export class RequestJournal {
     const out: JournalEntry[] = [];
     for (let i = 0; i < this.capacity; i++) {
       const e = this.ring[(this.next + i) % this.capacity];
-      if (e && entryMatches(e, q)) out.push(e);
+      if (e && entryMatches(e, q)) out.push(settled(e));
     }
     return out;
   }
@@ -130,9 +145,9 @@ export class RequestJournal {
     let before: KubeObject | undefined;
     let after: KubeObject | undefined;
     if (write) {
-      if (info.verb !== 'create' && this.before) before = stripManagedFields(this.before(r));
+      if (info.verb !== 'create' && this.before) before = asObject(this.before(r));
       r.onRespond = (_code, value) => {
-        after = stripManagedFields(value);
+        after = asObject(value);
       };
     }
     let code = 0;
@@ -162,6 +177,7 @@ export class RequestJournal {
       if (write) {
         if (before) entry.before = before;
         if (after) entry.after = after;
+        if (before || after) UNSTRIPPED.add(entry as JournalEntry);
       }
       this.record(entry);
     }
