@@ -33,13 +33,16 @@ function parseModel(cls, js, dts) {
   return [doc ? unescapeQuotes(doc[1]) : null, attributes, fields];
 }
 
+/** JSON with every character beyond ASCII escaped: the file is read as one byte a character (src/server/api/generated-json.ts). */
+const asciiJSON = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** The table as it is written: the index line, then the rows. */
 export function formatModels({ package: pkg, models }) {
   const rows = {};
   let text = '';
   const classes = Object.keys(models);
   classes.forEach((cls, i) => {
-    const row = JSON.stringify(models[cls]);
+    const row = asciiJSON(models[cls]);
     rows[cls] = [text.length, row.length];
     text += row + (i < classes.length - 1 ? ',\n' : ']\n');
   });

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lazyIndexedTable } from '../../src/server/api/generated-json.js';
+import { isAscii } from 'node:buffer';
+import { lazyIndexedTable, readText } from '../../src/server/api/generated-json.js';
 import { ModelCatalog, preloadModels, readModel } from '../../src/server/schema/builtin/models.js';
 
 describe('generated models', () => {
@@ -37,6 +38,21 @@ describe('generated models', () => {
     for (const cls of ['V1ConfigMap', 'V1PodSpec', 'AppsV1Deployment', 'V1NoSuchKind'])
       expect([fast.has(cls), slow.row(cls)]).toEqual([slow.has(cls), fast.row(cls)]);
     rmSync(path.dirname(again), { recursive: true, force: true });
+  });
+
+  it('the generated tables are ASCII, read a byte a character; other text is read as UTF-8', () => {
+    const dir = new URL('../../src/server/schema/builtin/', import.meta.url);
+    for (const f of ['models.json', 'field-docs.json', 'patch-meta.json']) expect(isAscii(readFileSync(new URL(f, dir))), f).toBe(true);
+    // A description beyond ASCII is escaped in the file and the same text once parsed.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-text-'));
+    const file = path.join(tmp, 't.json');
+    writeFileSync(file, '{"d":"n\\u00b5s \\u2014 \\u201cquoted\\u201d"}');
+    expect(isAscii(readFileSync(file))).toBe(true);
+    expect(JSON.parse(readText(file))).toEqual({ d: 'nµs — “quoted”' });
+    writeFileSync(file, JSON.stringify({ d: 'nµs — “quoted”' }));
+    expect(isAscii(readFileSync(file))).toBe(false);
+    expect(JSON.parse(readText(file))).toEqual({ d: 'nµs — “quoted”' });
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('are read once per process and shared by every catalog', () => {

@@ -2,8 +2,18 @@
 // the modules that read them and is read on first use: imported, a few hundred KB of object literals
 // would be compiled by every process that loads the server, used or not.
 
+import { isAscii } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * A file's text. The generators write ASCII (anything beyond escaped), read one byte a character: a
+ * fraction of decoding the megabyte of the models table as UTF-8, and a string half the size.
+ */
+export function readText(file: string): string {
+  const bytes = readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
 
 /**
  * Reads `file` (`./x.json`, beside the module at `moduleUrl`) once, on the first call. In the CLI bundle
@@ -15,7 +25,7 @@ export function lazyJSON<T>(moduleUrl: string, file: string, bundlePath: string)
     if (value === undefined) {
       const here = new URL(file, moduleUrl);
       const url = existsSync(here) ? here : new URL(bundlePath, moduleUrl);
-      value = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as T;
+      value = JSON.parse(readText(fileURLToPath(url))) as T;
     }
     return value;
   };
@@ -46,7 +56,7 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
   const load = (): H => {
     if (head === undefined) {
       const here = new URL(file, moduleUrl);
-      text = readFileSync(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)), 'utf8');
+      text = readText(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)));
       const nl = text.indexOf('\n');
       try {
         head = JSON.parse(text.slice(1, nl - 1)) as H;

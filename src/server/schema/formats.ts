@@ -9,7 +9,7 @@ const checks: Record<string, (v: string) => boolean> = {
   byte: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0,
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
   'date-time': (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v),
-  duration: (v) => /^(-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$/.test(v),
+  duration: (v) => /^(-?\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$|^0$/.test(v),
   uuid: (v) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v),
   ipv4: (v) => net.isIPv4(v),
   ipv6: (v) => net.isIPv6(v),
