@@ -1,5 +1,5 @@
-// The bootstrap seed (ServerConfig.bootstrapSeed): the RBAC bootstrap policy as the server's write path
-// made it in an earlier start, kept beside the code cache so that a start stores those ~200 objects
+// The bootstrap seed (ServerConfig.bootstrapSeed): the RBAC bootstrap policy as the server's write path and
+// the ClusterRole aggregation made it in an earlier start, kept beside the code cache so that a start stores those ~200 objects
 // as they were made instead of taking each through the whole write path again (about a fifth of a
 // cold start). It is kept per bundle (path, size, mtime) and per digest of the policy as given, so a
 // new build or a different policy makes its own; a start from the compiled modules or the sources

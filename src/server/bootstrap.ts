@@ -41,23 +41,26 @@ export async function bootstrapSystemObjects(
   ctx: SystemObjectsContext,
   hook?: string,
   seed?: BootstrapSeed,
+  settle: () => Promise<void> = async () => {},
 ): Promise<void> {
   const rows: Row[] = BUILTIN_RESOURCES.filter(
     (b) => b.postStartHook === hook && b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource),
   ).map((b) => [b, b.systemObjects!(ctx)]);
   // A seed serves rows whose objects are data alone: created once, never reconciled, no allocation behind them.
-  if (hook && seed && rows.every(([b]) => !b.reconcileSystemObjects)) return seededBootstrap(router, rows, seed);
+  if (hook && seed && rows.every(([b]) => !b.reconcileSystemObjects)) return seededBootstrap(router, rows, seed, settle);
   await createSystemObjects(router, rows);
+  await settle();
 }
 
 /** A catalog row with its system objects as given. */
 type Row = [BuiltinResource, KubeObject[]];
 
 /**
- * A post-start hook's objects from the seed when it has them: stored as the earlier start's write path made them,
- * with this start's uid and times. Else created through the write path, and what that made given to the seed.
+ * A post-start hook's objects from the seed when it has them: stored as an earlier start left them once the
+ * hook's controllers had settled (`settle`: the ClusterRole aggregation), with this start's uids and times.
+ * Else created through the write path, settled, and given to the seed as they then are.
  */
-async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: BootstrapSeed): Promise<void> {
+async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: BootstrapSeed, settle: () => Promise<void>): Promise<void> {
   const given = rows.map(([b, objs]) => [rowKey(b), objs] as const);
   const inputs = createHash('sha256').update(JSON.stringify(given)).digest('hex');
   const record = await seed.load(inputs).catch(() => undefined);
@@ -65,31 +68,42 @@ async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: Bootst
   // The seed names the same objects as given (the digest says the policy is the same; this says the file holds it).
   const names = (objs: readonly KubeObject[]) => objs.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`).join('\n');
   if (record && given.every(([key, objs]) => Array.isArray(record[key]) && names(record[key]) === names(objs))) {
-    try {
-      await Promise.all(rows.map(([b]) => served(b).store.seed(record[rowKey(b)])));
-      return;
-    } catch (e) {
-      // A seed storage refuses: the write path makes what is missing (what was stored is found there and left).
-      console.error('kapi-env: storing the bootstrap seed failed, creating the objects instead:', e instanceof Error ? e.message : e);
-    }
+    const stored = await Promise.all(rows.map(([b]) => served(b).store.seed(record[rowKey(b)]))).then(
+      () => true,
+      (e) => {
+        // A seed storage refuses: the write path makes what is missing (what was stored is found there and left).
+        console.error('kapi-env: storing the bootstrap seed failed, creating the objects instead:', e instanceof Error ? e.message : e);
+        return false;
+      },
+    );
+    // Nothing left for the controllers to change: they find the objects as they left them.
+    if (stored) return settle();
   }
-  const made: BootstrapRecord = {};
-  const complete = await createSystemObjects(router, rows, made);
-  if (complete) seed.save(inputs, made);
+  const complete = await createSystemObjects(router, rows);
+  await settle();
+  if (!complete) return;
+  const settled: BootstrapRecord = {};
+  await Promise.all(
+    rows.map(async ([b, objs]) => {
+      const store = served(b).store;
+      settled[rowKey(b)] = await Promise.all(
+        objs.map((o) => store.get({ ...SYSTEM_CTX, warnings: [], namespace: o.metadata?.namespace }, o.metadata!.name!)),
+      );
+    }),
+  );
+  seed.save(inputs, settled);
 }
 
 /**
- * Creates the rows' system objects, leaving existing ones alone unless the row reconciles them; `made` gets
- * each created object by row. Whether every object was created here.
+ * Creates the rows' system objects, leaving existing ones alone unless the row reconciles them. Whether every
+ * object was created here.
  */
-async function createSystemObjects(router: ResourceRouter, rows: Row[], made?: BootstrapRecord): Promise<boolean> {
+async function createSystemObjects(router: ResourceRouter, rows: Row[]): Promise<boolean> {
   let complete = true;
   await Promise.all(
     rows.flatMap(([b, objects]) => {
       const served = router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
-      const kept: KubeObject[] = [];
-      if (made) made[rowKey(b)] = kept;
-      return objects.map(async (obj, i) => {
+      return objects.map(async (obj) => {
         const reqCtx = { ...SYSTEM_CTX, warnings: [], namespace: obj.metadata?.namespace };
         const name = obj.metadata!.name!;
         // A reconciled object is read first, as kube's controllers Get before they Create: a create would
@@ -97,7 +111,7 @@ async function createSystemObjects(router: ResourceRouter, rows: Row[], made?: B
         const existing = b.reconcileSystemObjects ? await served.store.get(reqCtx, name).catch(() => undefined) : undefined;
         if (!existing) {
           try {
-            kept[i] = await served.store.create(reqCtx, structuredClone(obj));
+            await served.store.create(reqCtx, structuredClone(obj));
             return;
           } catch (e) {
             complete = false;

@@ -25,13 +25,14 @@ import type { Storage } from './storage/interface.js';
 export type BootstrapRecord = Record<string, KubeObject[]>;
 
 /**
- * What an earlier start of this same server made of a post-start hook's objects (ServerConfig.bootstrapSeed):
- * the harness keeps it between starts, keyed by the server's build and `inputs` (a digest of the rows and
- * their objects as given). Given only for a store that starts empty.
+ * What an earlier start of this same server made of a post-start hook's objects (ServerConfig.bootstrapSeed),
+ * as they were once the hook's controllers had settled (the ClusterRole aggregation): the harness keeps it
+ * between starts, keyed by the server's build and `inputs` (a digest of the rows and their objects as given).
+ * Given only for a store that starts empty.
  */
 export interface BootstrapSeed {
   load(inputs: string): Promise<BootstrapRecord | undefined>;
-  /** Called once the hook's objects are all created; keeping them may wait. */
+  /** Called once the hook's objects are all created and its controllers have settled; keeping them may wait. */
   save(inputs: string, record: BootstrapRecord): void;
 }
 

@@ -264,9 +264,10 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     };
     await bootstrapSystemObjects(router, systemObjectsContext);
     await publishAuthenticationTrust(router, { clientCaPem: config.tls.clientCaPem, requestHeader: authentication.authn.requestHeader });
-    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed)
-      .then(() => authorization.bootstrapped())
-      .then(
+    // The policy stored, the ClusterRole aggregation runs over it (a seed keeps the roles as it left them).
+    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed, () =>
+      authorization.bootstrapped(),
+    ).then(
         () => {
           rbacBootstrapped = true;
         },

@@ -1,5 +1,5 @@
 // The bootstrap seed (env/start-seed.ts): a start from a bundle keeps the RBAC bootstrap policy as the write
-// path made it, and the next start stores that instead of making it again. The objects the two starts serve
+// path and the ClusterRole aggregation made it, and the next start stores that instead of making it again. The objects the two starts serve
 // are the same but for what is each start's own: uids, times, resourceVersions.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,17 +64,23 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
 
   it('keeps what the first start made, and the second stores it: the same policy, each start its own uids and times', async () => {
     const seeded = vi.spyOn(Store.prototype, 'seed');
+    const updates = vi.spyOn(Store.prototype, 'update');
+    // ClusterRole updates through the write path: the aggregation controller's, filling in admin, edit, view...
+    const roleUpdates = () => updates.mock.contexts.filter((store) => (store as Store).descriptor.resource === 'clusterroles').length;
     try {
       const first = await startEnv({ storage, serverThread: 'inline' });
       envs.push(first);
       expect(seeded).not.toHaveBeenCalled();
+      expect(roleUpdates()).toBeGreaterThan(0);
       await vi.waitFor(() => expect(readdirSync(dir).filter((f) => f.startsWith('bootstrap-'))).toHaveLength(1), { timeout: 5000 });
       const made = await policy(first);
 
+      updates.mockClear();
       const second = await startEnv({ storage, serverThread: 'inline' });
       envs.push(second);
-      // The four RBAC kinds came from the seed.
+      // The four RBAC kinds came from the seed, the aggregated roles as the aggregation left them: it has nothing to do.
       expect(seeded).toHaveBeenCalledTimes(4);
+      expect(roleUpdates()).toBe(0);
       const ready = await second.client().get<string>('/readyz?verbose');
       expect(ready.status).toBe(200);
       expect(String(ready.body)).toContain('[+]poststarthook/rbac/bootstrap-roles ok');
@@ -101,6 +107,7 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
       await vi.waitFor(() => expect(readFileSync(path.join(dir, file), 'utf8')).toContain('cluster-admin'), { timeout: 5000 });
     } finally {
       seeded.mockRestore();
+      updates.mockRestore();
     }
   });
 });
