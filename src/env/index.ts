@@ -31,7 +31,13 @@ import { bootstrapSeed } from './start-seed.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
 import { type UserHelpers, userHelpers } from './users.js';
 import { type WaitHelpers, waitHelpers } from './wait.js';
-import { type EnvWebhooks, readWebhookConfigurations, setupWebhooks, type WebhookInstallOptions } from './webhooks.js';
+import {
+  type EnvWebhooks,
+  prepareWebhookServing,
+  readWebhookConfigurations,
+  setupWebhooks,
+  type WebhookInstallOptions,
+} from './webhooks.js';
 
 export type Phase = 'storage' | 'certificates' | 'server' | 'crds' | 'manifests' | 'ready';
 
@@ -264,7 +270,8 @@ async function onExistingCluster(
   } finally {
     await client.close();
   }
-  const hooks = await setupWebhooks(() => new RestClient(cluster.creds), options.webhooks ?? {}, webhookConfigs, tmpdir(), false);
+  const serving = await prepareWebhookServing(options.webhooks ?? {}, tmpdir());
+  const hooks = await setupWebhooks(() => new RestClient(cluster.creds), serving, webhookConfigs, false);
   const elapsedMs = Math.round(performance.now() - started);
   progress('ready', `ready in ${elapsedMs} ms`);
   return {
@@ -353,9 +360,14 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
   let group: ServerGroup | undefined;
   const serverCount = checkServerCount(options.servers, flags.storageBackend === 'memory' ? 'memory' : options.storage);
   let releaseWebhooks: (() => void) | undefined;
+  // The webhook server's port and certificate, made while the API server starts.
+  const webhookServing = prepareWebhookServing(options.webhooks ?? {}, tempDir);
+  webhookServing.catch(() => undefined);
   const cleanup = async (): Promise<StopReport> => {
     const report: StopReport = { killed: [], removed: [] };
     releaseWebhooks?.();
+    // Its files written (or failed) before the temp dir goes: nothing written into it afterwards.
+    await webhookServing.catch(() => undefined);
     await (group ?? server)?.close().catch(() => undefined);
     if (storage) {
       const r = await storage.stop(stopTimeout);
@@ -483,7 +495,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
         await client.close();
       }
     }
-    const hooks = await setupWebhooks(() => new RestClient(creds), options.webhooks ?? {}, webhookConfigs, tempDir);
+    const hooks = await setupWebhooks(() => new RestClient(creds), await webhookServing, webhookConfigs);
     releaseWebhooks = hooks.release;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);

@@ -1,6 +1,6 @@
 // Choosing and starting the storage behind an environment.
 
-import { dockerAvailable, EtcdError, type EtcdProcess, findEtcdBinary, startContainerEtcd, startNativeEtcd } from '../etcd/index.js';
+import type { EtcdProcess } from '../etcd/index.js';
 import { signal } from '../process/index.js';
 import { createHandoffStorage, createStorage, type EtcdTls } from '../server/storage/factory.js';
 import type { Storage } from '../server/storage/interface.js';
@@ -108,8 +108,16 @@ async function overEtcd(
   };
 }
 
+/** The etcd launchers: loaded only when a start looks for or starts an etcd (an embedded store needs none of it). */
+type Launchers = typeof import('../etcd/index.js');
+
 /** A native etcd launched, the storage returned once etcd is spawned (handoff: see StorageRequest). */
-async function handoffToNativeEtcd(binary: string, after: Promise<void>, req: StorageRequest): Promise<StartedStorage> {
+async function handoffToNativeEtcd(
+  { startNativeEtcd }: Launchers,
+  binary: string,
+  after: Promise<void>,
+  req: StorageRequest,
+): Promise<StartedStorage> {
   let spawned!: () => void;
   const spawn = new Promise<void>((resolve) => {
     spawned = resolve;
@@ -156,7 +164,9 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
     return overEtcd('external', undefined, req.etcdServers, req, req.etcdTls);
   }
   let choice = req.choice;
+  const launchers = choice === 'memory' ? undefined : await import('../etcd/index.js');
   if (choice === 'auto') {
+    const { findEtcdBinary, dockerAvailable } = launchers!;
     if (findEtcdBinary(req.etcdBinary).path) choice = 'etcd';
     else if (await dockerAvailable()) choice = 'container';
     else {
@@ -176,6 +186,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       },
     };
   }
+  const { dockerAvailable, EtcdError, findEtcdBinary, startContainerEtcd, startNativeEtcd } = launchers!;
   if (choice === 'container') {
     if (!(await dockerAvailable())) {
       throw new EtcdError(
@@ -196,7 +207,7 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       'install it (apt-get install etcd-server), set KAPI_ETCD_BIN or pass --etcd-bin, or use --storage memory',
     );
   }
-  if (req.handoff) return handoffToNativeEtcd(found.path, req.handoff.after, req);
+  if (req.handoff) return handoffToNativeEtcd(launchers!, found.path, req.handoff.after, req);
   const proc = await startNativeEtcd({
     binary: found.path,
     onOutput: req.etcdOutput,

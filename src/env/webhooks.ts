@@ -200,22 +200,42 @@ async function install(client: RestClient, config: Record<string, unknown>): Pro
  * Sets up webhook testing for an environment: the serving certificate and port for the user's server,
  * the configurations installed, and the in-process handler registration.
  */
-export async function setupWebhooks(
-  client: () => RestClient,
-  o: WebhookInstallOptions,
-  configs: Record<string, unknown>[],
-  tempDir: string,
-  inProcess = true,
-): Promise<{ webhooks: EnvWebhooks; release(): void }> {
+/** Where the test's webhook server is to serve, with its certificate: made before the API server is up. */
+export interface WebhookServing {
+  host: string;
+  port: number;
+  certDir: string;
+  certFile: string;
+  keyFile: string;
+  pki: { ca: { certPem: string }; serving: { certPem: string; keyPem: string } };
+}
+
+/**
+ * The webhook server's address and certificate files (envtest's LocalServingHost, LocalServingPort,
+ * LocalServingCertDir). Needs nothing of the API server: a start runs it beside its own.
+ */
+export async function prepareWebhookServing(o: WebhookInstallOptions, tempDir: string): Promise<WebhookServing> {
   const host = o.localServingHost ?? '127.0.0.1';
-  const port = o.localServingPort || (await freePort(host));
+  const [port, pki] = await Promise.all([
+    o.localServingPort || freePort(host),
+    createServingPki([host, 'localhost', '127.0.0.1', '::1']),
+  ]);
   const certDir = o.localServingCertDir ?? path.join(tempDir, 'webhook-certs');
-  const pki = await createServingPki([host, 'localhost', '127.0.0.1', '::1']);
   await mkdir(certDir, { recursive: true });
   const certFile = path.join(certDir, 'tls.crt');
   const keyFile = path.join(certDir, 'tls.key');
-  await writeFile(certFile, pki.serving.certPem);
-  await writeFile(keyFile, pki.serving.keyPem, { mode: 0o600 });
+  await Promise.all([writeFile(certFile, pki.serving.certPem), writeFile(keyFile, pki.serving.keyPem, { mode: 0o600 })]);
+  return { host, port, certDir, certFile, keyFile, pki };
+}
+
+/** Installs the webhook configurations against the serving address; the in-process webhooks' registration. */
+export async function setupWebhooks(
+  client: () => RestClient,
+  serving: WebhookServing,
+  configs: Record<string, unknown>[],
+  inProcess = true,
+): Promise<{ webhooks: EnvWebhooks; release(): void }> {
+  const { host, port, certDir, certFile, keyFile, pki } = serving;
   const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const c = client();
   const installed: string[] = [];

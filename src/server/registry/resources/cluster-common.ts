@@ -44,12 +44,12 @@ export function setCondition(conditions: unknown, cond: Obj, now: string): Obj[]
  * A printer column described by a generated model's field documentation (kube's
  * `storagev1.StorageClass{}.SwaggerDoc()["provisioner"]`), read when a table is first printed.
  */
-export function docColumn(name: string, type: TableColumn['type'], model: string, field: string, priority = 0): TableColumn {
+export function docColumn(name: string, type: TableColumn['type'], model: string, field: string, priority = 0, format = ''): TableColumn {
   let description: string | undefined;
   return {
     name,
     type,
-    format: '',
+    format,
     priority,
     get description() {
       description ??= readModel(model)?.fields.get(field)?.description ?? '';

@@ -176,7 +176,8 @@ const volumeAttachmentStrategy: Strategy = {
   },
   tableColumns: [
     nameColumn,
-    { ...docColumn('Attacher', 'string', 'V1VolumeAttachmentSpec', 'attacher'), format: 'name' },
+    // The description is read when first asked for: a spread here would read the models table at module load.
+    docColumn('Attacher', 'string', 'V1VolumeAttachmentSpec', 'attacher', 0, 'name'),
     docColumn('PV', 'string', 'V1VolumeAttachmentSource', 'persistentVolumeName'),
     docColumn('Node', 'string', 'V1VolumeAttachmentSpec', 'nodeName'),
     docColumn('Attached', 'boolean', 'V1VolumeAttachmentStatus', 'attached'),
