@@ -216,10 +216,7 @@ export interface WebhookServing {
  */
 export async function prepareWebhookServing(o: WebhookInstallOptions, tempDir: string): Promise<WebhookServing> {
   const host = o.localServingHost ?? '127.0.0.1';
-  const [port, pki] = await Promise.all([
-    o.localServingPort || freePort(host),
-    createServingPki([host, 'localhost', '127.0.0.1', '::1']),
-  ]);
+  const [port, pki] = await Promise.all([o.localServingPort || freePort(host), createServingPki([host, 'localhost', '127.0.0.1', '::1'])]);
   const certDir = o.localServingCertDir ?? path.join(tempDir, 'webhook-certs');
   await mkdir(certDir, { recursive: true });
   const certFile = path.join(certDir, 'tls.crt');

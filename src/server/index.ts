@@ -268,11 +268,11 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed, () =>
       authorization.bootstrapped(),
     ).then(
-        () => {
-          rbacBootstrapped = true;
-        },
-        (e) => console.error('kapi-env: storing the RBAC bootstrap policy failed:', e instanceof Error ? e.message : e),
-      );
+      () => {
+        rbacBootstrapped = true;
+      },
+      (e) => console.error('kapi-env: storing the RBAC bootstrap policy failed:', e instanceof Error ? e.message : e),
+    );
     // This server's identity Lease, and the `kubernetes` endpoints listing every live server (lease reconciler).
     leases = new APIServerLeases(router, {
       ...config.apiserverLease,

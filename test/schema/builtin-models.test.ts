@@ -1,11 +1,11 @@
 // Built-in OpenAPI schemas from the generated client-library models: read once per process.
 
+import { isAscii } from 'node:buffer';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isAscii } from 'node:buffer';
 import { lazyIndexedTable, readText } from '../../src/server/api/generated-json.js';
 import { ModelCatalog, preloadModels, readModel } from '../../src/server/schema/builtin/models.js';
 
