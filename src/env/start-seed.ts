@@ -1,9 +1,11 @@
-// The bootstrap seed (ServerConfig.bootstrapSeed): the RBAC bootstrap policy as the server's write path and
-// the ClusterRole aggregation made it in an earlier start, kept beside the code cache so that a start stores those ~200 objects
-// as they were made instead of taking each through the whole write path again (about a fifth of a
-// cold start). It is kept per bundle (path, size, mtime) and per digest of the policy as given, so a
-// new build or a different policy makes its own; a start from the compiled modules or the sources
-// (tests) has none and takes the write path. `KAPI_ENV_COMPILE_CACHE=0` turns it off with the code cache.
+// The bootstrap seed (ServerConfig.bootstrapSeed): the objects a server stores on an empty store at its start
+// (the four namespaces, the priority classes and flow-control configuration, the RBAC bootstrap policy as the
+// ClusterRole aggregation left it) as the write path made them in an earlier start, kept beside the code cache
+// so that a start stores those ~230 objects as they were made instead of taking each through the whole write
+// path again (about a third of a cold start's server work). It is kept per bundle (path, size, mtime), per part
+// and per digest of the objects as given, so a new build or a different policy makes its own; a start from the
+// compiled modules or the sources (tests) has none and takes the write path. `KAPI_ENV_COMPILE_CACHE=0` turns
+// it off with the code cache.
 
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,30 +19,30 @@ export function bootstrapSeed(
   bundle: string | undefined = runningBundle(),
 ): BootstrapSeed | undefined {
   if (!dir || !bundle) return undefined;
-  // bootstrap-<the bundle's path>-<its build and the inputs>.json: a new one replaces the bundle's others.
-  const prefix = `bootstrap-${digest(bundle.split('\0')[0])}`;
-  const file = (inputs: string): string => path.join(dir, `${prefix}-${digest(`${bundle}\0${inputs}`)}.json`);
+  // bootstrap-<the bundle's path>-<the part>-<its build and the inputs>.json: a new one replaces the part's others.
+  const prefix = (name: string): string => `bootstrap-${digest(bundle.split('\0')[0])}-${digest(name).slice(0, 8)}`;
+  const file = (name: string, inputs: string): string => path.join(dir, `${prefix(name)}-${digest(`${bundle}\0${inputs}`)}.json`);
   return {
-    async load(inputs) {
+    async load(name, inputs) {
       try {
-        const record = JSON.parse(await readFile(file(inputs), 'utf8')) as unknown;
+        const record = JSON.parse(await readFile(file(name, inputs), 'utf8')) as unknown;
         return isRecord(record) ? record : undefined;
       } catch {
         return undefined;
       }
     },
-    save(inputs, record) {
+    save(name, inputs, record) {
       // After the start: the ready line does not wait for the file.
       setImmediate(() => {
         const text = JSON.stringify(record);
-        const target = file(inputs);
+        const target = file(name, inputs);
         const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
         try {
           mkdirSync(dir, { recursive: true });
           writeFileSync(tmp, text);
           renameSync(tmp, target);
           for (const other of readdirSync(dir))
-            if (other.startsWith(`${prefix}-`) && other.endsWith('.json') && other !== path.basename(target))
+            if (other.startsWith(`${prefix(name)}-`) && other.endsWith('.json') && other !== path.basename(target))
               rmSync(path.join(dir, other), { force: true });
         } catch {
           // Not kept: the next start makes it again.

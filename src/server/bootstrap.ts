@@ -34,7 +34,9 @@ const rowKey = (b: BuiltinResource): string => `${b.descriptor.group}/${b.descri
 
 /**
  * Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row
- * reconciles them: the rows without a post-start hook, or with `hook` those of that hook.
+ * reconciles them: the rows without a post-start hook, or with `hook` those of that hook. With a seed, the rows
+ * whose objects are data alone (created once, never reconciled, nothing allocated behind them) come from it.
+ * `settle` runs once all are stored: the controllers that finish the hook's objects (the ClusterRole aggregation).
  */
 export async function bootstrapSystemObjects(
   router: ResourceRouter,
@@ -46,9 +48,15 @@ export async function bootstrapSystemObjects(
   const rows: Row[] = BUILTIN_RESOURCES.filter(
     (b) => b.postStartHook === hook && b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource),
   ).map((b) => [b, b.systemObjects!(ctx)]);
-  // A seed serves rows whose objects are data alone: created once, never reconciled, no allocation behind them.
-  if (hook && seed && rows.every(([b]) => !b.reconcileSystemObjects)) return seededBootstrap(router, rows, seed, settle);
-  await createSystemObjects(router, rows);
+  const data = seed ? rows.filter(([b]) => !b.reconcileSystemObjects) : [];
+  const rest = seed ? rows.filter(([b]) => b.reconcileSystemObjects) : rows;
+  const name = hook ?? 'system-objects';
+  if (!data.length) {
+    await createSystemObjects(router, rest);
+    return settle();
+  }
+  if (!rest.length) return seededBootstrap(router, name, data, seed!, settle);
+  await Promise.all([seededBootstrap(router, name, data, seed!, async () => {}), createSystemObjects(router, rest)]);
   await settle();
 }
 
@@ -60,10 +68,16 @@ type Row = [BuiltinResource, KubeObject[]];
  * hook's controllers had settled (`settle`: the ClusterRole aggregation), with this start's uids and times.
  * Else created through the write path, settled, and given to the seed as they then are.
  */
-async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: BootstrapSeed, settle: () => Promise<void>): Promise<void> {
+async function seededBootstrap(
+  router: ResourceRouter,
+  name: string,
+  rows: Row[],
+  seed: BootstrapSeed,
+  settle: () => Promise<void>,
+): Promise<void> {
   const given = rows.map(([b, objs]) => [rowKey(b), objs] as const);
   const inputs = createHash('sha256').update(JSON.stringify(given)).digest('hex');
-  const record = await seed.load(inputs).catch(() => undefined);
+  const record = await seed.load(name, inputs).catch(() => undefined);
   const served = (b: BuiltinResource) => router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource)!;
   // The seed names the same objects as given (the digest says the policy is the same; this says the file holds it).
   const names = (objs: readonly KubeObject[]) => objs.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`).join('\n');
@@ -91,7 +105,7 @@ async function seededBootstrap(router: ResourceRouter, rows: Row[], seed: Bootst
       );
     }),
   );
-  seed.save(inputs, settled);
+  seed.save(name, inputs, settled);
 }
 
 /**
@@ -154,17 +168,12 @@ async function storedSoon(get: () => Promise<unknown>): Promise<boolean> {
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-export async function bootstrapNamespaces(router: ResourceRouter): Promise<void> {
-  const ns = router.get('', 'v1', 'namespaces');
-  if (!ns) return;
+/** The namespaces every cluster starts with (kube's bootstrap controller), from the seed when there is one. */
+export async function bootstrapNamespaces(router: ResourceRouter, seed?: BootstrapSeed): Promise<void> {
+  const ns = BUILTIN_RESOURCES.find((b) => b.descriptor.group === '' && b.descriptor.resource === 'namespaces');
+  if (!ns || !router.get('', 'v1', 'namespaces')) return;
+  const rows: Row[] = [[ns, SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) as KubeObject)]];
   // Concurrently: each create is a durable etcd write, and etcd commits concurrent ones in one batch.
-  await Promise.all(
-    SYSTEM_NAMESPACES.map(async (name) => {
-      try {
-        await ns.store.create({ ...SYSTEM_CTX, warnings: [] }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
-      } catch (e) {
-        if (!(e instanceof StatusError && e.code === 409)) throw e;
-      }
-    }),
-  );
+  if (seed) await seededBootstrap(router, 'namespaces', rows, seed, async () => {});
+  else await createSystemObjects(router, rows);
 }

@@ -25,15 +25,15 @@ import type { Storage } from './storage/interface.js';
 export type BootstrapRecord = Record<string, KubeObject[]>;
 
 /**
- * What an earlier start of this same server made of a post-start hook's objects (ServerConfig.bootstrapSeed),
- * as they were once the hook's controllers had settled (the ClusterRole aggregation): the harness keeps it
- * between starts, keyed by the server's build and `inputs` (a digest of the rows and their objects as given).
- * Given only for a store that starts empty.
+ * What an earlier start of this same server made of its bootstrap objects (ServerConfig.bootstrapSeed), by part
+ * (`name`: the namespaces, the system objects, a post-start hook's), as they were once the part's controllers had
+ * settled (the ClusterRole aggregation): the harness keeps it between starts, keyed by the server's build, the
+ * part and `inputs` (a digest of the rows and their objects as given). Given only for a store that starts empty.
  */
 export interface BootstrapSeed {
-  load(inputs: string): Promise<BootstrapRecord | undefined>;
-  /** Called once the hook's objects are all created and its controllers have settled; keeping them may wait. */
-  save(inputs: string, record: BootstrapRecord): void;
+  load(name: string, inputs: string): Promise<BootstrapRecord | undefined>;
+  /** Called once the part's objects are all created and its controllers have settled; keeping them may wait. */
+  save(name: string, inputs: string, record: BootstrapRecord): void;
 }
 
 export interface ServerConfig {

@@ -139,7 +139,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
     withServiceAccounts ? { ...admissionConfig, enable: [...(admissionConfig.enable ?? []), 'ServiceAccount'] } : admissionConfig,
     metrics?.webhook,
   );
-  await bootstrapNamespaces(router);
+  await bootstrapNamespaces(router, config.bootstrapSeed);
   const crds = new CRDController(install);
   await crds.start();
 
@@ -262,7 +262,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       advertiseAddress: config.advertiseAddress ?? config.bindAddress,
       port: serving.port,
     };
-    await bootstrapSystemObjects(router, systemObjectsContext);
+    await bootstrapSystemObjects(router, systemObjectsContext, undefined, config.bootstrapSeed);
     await publishAuthenticationTrust(router, { clientCaPem: config.tls.clientCaPem, requestHeader: authentication.authn.requestHeader });
     // The policy stored, the ClusterRole aggregation runs over it (a seed keeps the roles as it left them).
     rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed, () =>
