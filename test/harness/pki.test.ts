@@ -1,10 +1,10 @@
 // The environment's PKI (certificates encoded by src/pki/der.ts) and its kubeconfig.
 
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as der from '../../src/pki/der.js';
-import { createPki, signClientCert } from '../../src/pki/index.js';
+import { createPki, loadCertificateAuthority, signClientCert } from '../../src/pki/index.js';
 import { buildKubeconfig } from '../../src/pki/kubeconfig.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
@@ -135,5 +135,21 @@ describe('buildKubeconfig', () => {
         expect(kc.clusters[0].cluster.server).toBe('https://[::1]:6443');
       }
     }
+  });
+});
+
+describe('a certificate authority loaded from its PEM files', () => {
+  it('signs client certificates the CA verifies, and refuses a key that is not P-256', async () => {
+    const pki = await createPki();
+    const ca = await loadCertificateAuthority(pki.ca.certPem, pki.ca.keyPem);
+    const cert = new X509Certificate((await signClientCert(ca, { user: 'jane', groups: ['dev'] })).certPem);
+    expect(cert.verify(createPublicKey(pki.ca.certPem))).toBe(true);
+    expect(cert.subject).toBe('CN=jane\nO=dev');
+    // The key pair the PKI made: the private key signs what the certificate's public key verifies.
+    const payload = Buffer.from('x');
+    expect(ca.key.type).toBe('private');
+    expect(verify('sha256', payload, createPublicKey(pki.ca.certPem), sign('sha256', payload, ca.key))).toBe(true);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await expect(loadCertificateAuthority(pki.ca.certPem, rsa)).rejects.toThrow('not a P-256 EC key');
   });
 });

@@ -326,7 +326,9 @@ describe('client certificates signed by the cluster CA', () => {
       notBefore: new Date(Date.now() - 60_000),
       notAfter: new Date(Date.now() + 3_600_000),
       publicKey: keys.publicKey,
-      signingKey: pki.authority.key,
+      signingKey: await webcrypto.subtle.importKey('pkcs8', pki.authority.key.export({ type: 'pkcs8', format: 'der' }), alg, false, [
+        'sign',
+      ]),
       signingAlgorithm: alg,
       extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
     });
