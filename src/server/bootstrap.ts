@@ -32,19 +32,30 @@ const SYSTEM_CTX = { user: { username: 'system:apiserver', groups: ['system:mast
 
 const rowKey = (b: BuiltinResource): string => `${b.descriptor.group}/${b.descriptor.resource}`;
 
+/** How a part of the bootstrap comes to its final state, for what the seed keeps of it. */
+export interface Settling {
+  /** Run once the objects are stored, and waited for: the controllers that finish them (the ClusterRole aggregation). */
+  settle?: () => Promise<void>;
+  /**
+   * Resolves once controllers that start later have made their first pass over the objects (the FlowSchema
+   * conditions): the seed keeps the objects as they are then, without the start waiting for it.
+   */
+  passed?: Promise<void>;
+}
+
 /**
  * Creates each catalog row's system objects (after the namespaces), leaving existing ones alone unless the row
  * reconciles them: the rows without a post-start hook, or with `hook` those of that hook. With a seed, the rows
  * whose objects are data alone (created once, never reconciled, nothing allocated behind them) come from it.
- * `settle` runs once all are stored: the controllers that finish the hook's objects (the ClusterRole aggregation).
  */
 export async function bootstrapSystemObjects(
   router: ResourceRouter,
   ctx: SystemObjectsContext,
   hook?: string,
   seed?: BootstrapSeed,
-  settle: () => Promise<void> = async () => {},
+  settling: Settling = {},
 ): Promise<void> {
+  const settle = settling.settle ?? (async () => {});
   const rows: Row[] = BUILTIN_RESOURCES.filter(
     (b) => b.postStartHook === hook && b.systemObjects && router.get(b.descriptor.group, b.descriptor.version, b.descriptor.resource),
   ).map((b) => [b, b.systemObjects!(ctx)]);
@@ -55,8 +66,8 @@ export async function bootstrapSystemObjects(
     await createSystemObjects(router, rest);
     return settle();
   }
-  if (!rest.length) return seededBootstrap(router, name, data, seed!, settle);
-  await Promise.all([seededBootstrap(router, name, data, seed!, async () => {}), createSystemObjects(router, rest)]);
+  if (!rest.length) return seededBootstrap(router, name, data, seed!, settling);
+  await Promise.all([seededBootstrap(router, name, data, seed!, { passed: settling.passed }), createSystemObjects(router, rest)]);
   await settle();
 }
 
@@ -64,17 +75,12 @@ export async function bootstrapSystemObjects(
 type Row = [BuiltinResource, KubeObject[]];
 
 /**
- * A post-start hook's objects from the seed when it has them: stored as an earlier start left them once the
- * hook's controllers had settled (`settle`: the ClusterRole aggregation), with this start's uids and times.
- * Else created through the write path, settled, and given to the seed as they then are.
+ * A part's objects from the seed when it has them: stored as an earlier start left them once its controllers
+ * had settled, with this start's uids and times. Else created through the write path, settled, and given to the
+ * seed as they then are.
  */
-async function seededBootstrap(
-  router: ResourceRouter,
-  name: string,
-  rows: Row[],
-  seed: BootstrapSeed,
-  settle: () => Promise<void>,
-): Promise<void> {
+async function seededBootstrap(router: ResourceRouter, name: string, rows: Row[], seed: BootstrapSeed, settling: Settling): Promise<void> {
+  const settle = settling.settle ?? (async () => {});
   const given = rows.map(([b, objs]) => [rowKey(b), objs] as const);
   const inputs = createHash('sha256').update(JSON.stringify(given)).digest('hex');
   const record = await seed.load(name, inputs).catch(() => undefined);
@@ -96,16 +102,21 @@ async function seededBootstrap(
   const complete = await createSystemObjects(router, rows);
   await settle();
   if (!complete) return;
-  const settled: BootstrapRecord = {};
-  await Promise.all(
-    rows.map(async ([b, objs]) => {
-      const store = served(b).store;
-      settled[rowKey(b)] = await Promise.all(
-        objs.map((o) => store.get({ ...SYSTEM_CTX, warnings: [], namespace: o.metadata?.namespace }, o.metadata!.name!)),
-      );
-    }),
-  );
-  seed.save(name, inputs, settled);
+  const keep = async (): Promise<void> => {
+    const settled: BootstrapRecord = {};
+    await Promise.all(
+      rows.map(async ([b, objs]) => {
+        const store = served(b).store;
+        settled[rowKey(b)] = await Promise.all(
+          objs.map((o) => store.get({ ...SYSTEM_CTX, warnings: [], namespace: o.metadata?.namespace }, o.metadata!.name!)),
+        );
+      }),
+    );
+    seed.save(name, inputs, settled);
+  };
+  // Kept when the later controllers have passed (in the background: the start goes on); never if they do not.
+  if (settling.passed) void settling.passed.then(keep).catch(() => undefined);
+  else await keep();
 }
 
 /**
@@ -174,6 +185,6 @@ export async function bootstrapNamespaces(router: ResourceRouter, seed?: Bootstr
   if (!ns || !router.get('', 'v1', 'namespaces')) return;
   const rows: Row[] = [[ns, SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) as KubeObject)]];
   // Concurrently: each create is a durable etcd write, and etcd commits concurrent ones in one batch.
-  if (seed) await seededBootstrap(router, 'namespaces', rows, seed, async () => {});
+  if (seed) await seededBootstrap(router, 'namespaces', rows, seed, {});
   else await createSystemObjects(router, rows);
 }

@@ -262,12 +262,17 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       advertiseAddress: config.advertiseAddress ?? config.bindAddress,
       port: serving.port,
     };
-    await bootstrapSystemObjects(router, systemObjectsContext, undefined, config.bootstrapSeed);
+    // The seed keeps the system objects once the controllers below have passed over them (the FlowSchema conditions).
+    let controllersPassed!: () => void;
+    const passed = new Promise<void>((resolve) => {
+      controllersPassed = resolve;
+    });
+    await bootstrapSystemObjects(router, systemObjectsContext, undefined, config.bootstrapSeed, { passed });
     await publishAuthenticationTrust(router, { clientCaPem: config.tls.clientCaPem, requestHeader: authentication.authn.requestHeader });
     // The policy stored, the ClusterRole aggregation runs over it (a seed keeps the roles as it left them).
-    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed, () =>
-      authorization.bootstrapped(),
-    ).then(
+    rbacBootstrap = bootstrapSystemObjects(router, systemObjectsContext, RBAC_BOOTSTRAP_HOOK, config.bootstrapSeed, {
+      settle: () => authorization.bootstrapped(),
+    }).then(
       () => {
         rbacBootstrapped = true;
       },
@@ -288,6 +293,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       openapi,
       leaderElection: config.leaderElection,
     });
+    controllersPassed();
     tokenController = await authentication.startControllers(config.rootCaPem ?? config.tls.clientCaPem);
     await aggregator.start();
   } catch (e) {

@@ -44,7 +44,7 @@ async function policy(env: Env): Promise<Record<string, Item[]>> {
   return out;
 }
 
-/** The namespaces, priority classes and flow-control objects, as policy() keeps them (their status left out: controllers own it). */
+/** The namespaces, priority classes and flow-control objects, as policy() keeps them (and the conditions without their times). */
 async function systemObjects(env: Env): Promise<Record<string, Item[]>> {
   const c = env.client();
   const out: Record<string, Item[]> = {};
@@ -54,13 +54,14 @@ async function systemObjects(env: Env): Promise<Record<string, Item[]>> {
     '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations',
     '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas',
   ]) {
-    const list = await c.get<{ items: Array<Item & { status?: unknown }> }>(p);
+    const list = await c.get<{ items: Array<Item & { status?: { conditions?: Array<Record<string, unknown>> } }> }>(p);
     expect(list.status).toBe(200);
     out[p] = list.body.items
-      .map(({ status: _s, ...o }) => {
+      .map(({ status, ...o }) => {
+        const conditions = status?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c);
         const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = o.metadata;
         const entries = managedFields?.map(({ time: _t, ...e }) => e).sort((a, b) => String(a.manager).localeCompare(String(b.manager)));
-        return { ...o, metadata: { ...m, managedFields: entries } };
+        return { ...o, metadata: { ...m, managedFields: entries }, status: status && { ...status, conditions } };
       })
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }
@@ -91,12 +92,16 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
     const seeded = vi.spyOn(Store.prototype, 'seed');
     const updates = vi.spyOn(Store.prototype, 'update');
     // ClusterRole updates through the write path: the aggregation controller's, filling in admin, edit, view...
-    const roleUpdates = () => updates.mock.contexts.filter((store) => (store as Store).descriptor.resource === 'clusterroles').length;
+    const updatesOf = (resource: string) =>
+      updates.mock.contexts.filter((store) => (store as Store).descriptor.resource === resource).length;
+    const roleUpdates = () => updatesOf('clusterroles');
     try {
       const first = await startEnv({ storage, serverThread: 'inline' });
       envs.push(first);
       expect(seeded).not.toHaveBeenCalled();
       expect(roleUpdates()).toBeGreaterThan(0);
+      // The FlowSchema conditions controller's first pass set each one's Dangling condition.
+      expect(updatesOf('flowschemas')).toBeGreaterThan(0);
       // Three parts: the namespaces, the system objects, the RBAC policy.
       await vi.waitFor(() => expect(readdirSync(dir).filter((f) => f.startsWith('bootstrap-'))).toHaveLength(3), { timeout: 5000 });
       const made = await policy(first);
@@ -119,7 +124,18 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
         'roles',
       ]);
       expect(roleUpdates()).toBe(0);
+      // The FlowSchemas as that pass left them: it has nothing to change.
+      expect(updatesOf('flowschemas')).toBe(0);
       expect(await systemObjects(second)).toEqual(madeSystem);
+      const fs = await second
+        .client()
+        .get<{ status: { conditions: Array<{ type: string; status: string; lastTransitionTime: string }> } }>(
+          '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/exempt',
+        );
+      const dangling = fs.body.status.conditions.find((c) => c.type === 'Dangling')!;
+      expect(dangling.status).toBe('False');
+      // Its transition is this start's.
+      expect(Math.abs(Date.now() - Date.parse(dangling.lastTransitionTime))).toBeLessThan(60_000);
       const ready = await second.client().get<string>('/readyz?verbose');
       expect(ready.status).toBe(200);
       expect(String(ready.body)).toContain('[+]poststarthook/rbac/bootstrap-roles ok');

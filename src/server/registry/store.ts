@@ -243,7 +243,8 @@ export class Store {
 
   /**
    * Stores objects this resource's write path made in an earlier start of the same server from the same
-   * input (a bootstrap seed), with new uids and this instant as their creation and managedFields times; an
+   * input (a bootstrap seed), with new uids and this instant as their creation, managedFields and condition
+   * transition times; an
    * object already stored stays as it is. No strategy, admission or field manager runs: they ran when the
    * objects were made. The objects are the seed's own (read for this start): they are stored as they are, not copied.
    */
@@ -257,6 +258,10 @@ export class Store {
         delete m.resourceVersion;
         if (Array.isArray(m.managedFields))
           m.managedFields = m.managedFields.map((e) => (e && typeof e === 'object' && 'time' in e ? { ...e, time: now } : e));
+        // Conditions a controller set in that start (a FlowSchema's Dangling) changed at this one's start.
+        const conditions = (obj.status as { conditions?: unknown } | undefined)?.conditions;
+        if (Array.isArray(conditions))
+          for (const c of conditions) if (c && typeof c === 'object' && 'lastTransitionTime' in c) c.lastTransitionTime = now;
         try {
           await this.storage.create(this.key(m.namespace ?? '', m.name!), await this.toStorage(obj));
         } catch (e) {
