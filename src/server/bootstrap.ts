@@ -179,6 +179,21 @@ async function storedSoon(get: () => Promise<unknown>): Promise<boolean> {
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/**
+ * Stores objects a controller makes in its first pass over an empty store (the local APIServices), as one part
+ * of the seed: from it when it holds them, else through the write path, kept for the next start.
+ */
+export function seededFirstCreate(
+  router: ResourceRouter,
+  seed: BootstrapSeed | undefined,
+  group: string,
+  resource: string,
+): ((objects: KubeObject[]) => Promise<void>) | undefined {
+  const row = BUILTIN_RESOURCES.find((b) => b.descriptor.group === group && b.descriptor.resource === resource);
+  if (!seed || !row) return undefined;
+  return (objects) => seededBootstrap(router, `${group}/${resource}`, [[row, objects]], seed, {});
+}
+
 /** The namespaces every cluster starts with (kube's bootstrap controller), from the seed when there is one. */
 export async function bootstrapNamespaces(router: ResourceRouter, seed?: BootstrapSeed): Promise<void> {
   const ns = BUILTIN_RESOURCES.find((b) => b.descriptor.group === '' && b.descriptor.resource === 'namespaces');

@@ -18,7 +18,7 @@ import { setupAudit } from './audit/index.js';
 import { setupAuthentication } from './authentication.js';
 import { setupAuthorization } from './authorization.js';
 import type { PermissionsReport } from './authz/usage.js';
-import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins } from './bootstrap.js';
+import { bootstrapNamespaces, bootstrapSystemObjects, installBuiltins, seededFirstCreate } from './bootstrap.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, DEFAULT_SERVICE_NODE_PORT_RANGE, parseDuration, type ServerConfig } from './config.js';
 import { APIServerLeases } from './controllers/apiserver-leases.js';
 import { publishAuthenticationTrust } from './controllers/authentication-trust.js';
@@ -292,6 +292,7 @@ export async function createApiServer(config: ServerConfig): Promise<ApiServer> 
       clock,
       openapi,
       leaderElection: config.leaderElection,
+      apiServicesFirstCreate: seededFirstCreate(router, config.bootstrapSeed, 'apiregistration.k8s.io', 'apiservices'),
     });
     controllersPassed();
     tokenController = await authentication.startControllers(config.rootCaPem ?? config.tls.clientCaPem);

@@ -49,6 +49,7 @@ async function systemObjects(env: Env): Promise<Record<string, Item[]>> {
   const c = env.client();
   const out: Record<string, Item[]> = {};
   for (const p of [
+    '/apis/apiregistration.k8s.io/v1/apiservices',
     '/api/v1/namespaces',
     '/apis/scheduling.k8s.io/v1/priorityclasses',
     '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations',
@@ -67,6 +68,7 @@ async function systemObjects(env: Env): Promise<Record<string, Item[]>> {
   }
   expect(out['/api/v1/namespaces'].map((n) => n.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   expect(out['/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas'].length).toBeGreaterThan(5);
+  expect(out['/apis/apiregistration.k8s.io/v1/apiservices'].map((a) => a.metadata.name)).toContain('v1.apps');
   return out;
 }
 
@@ -102,8 +104,8 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
       expect(roleUpdates()).toBeGreaterThan(0);
       // The FlowSchema conditions controller's first pass set each one's Dangling condition.
       expect(updatesOf('flowschemas')).toBeGreaterThan(0);
-      // Three parts: the namespaces, the system objects, the RBAC policy.
-      await vi.waitFor(() => expect(readdirSync(dir).filter((f) => f.startsWith('bootstrap-'))).toHaveLength(3), { timeout: 5000 });
+      // Four parts: the namespaces, the system objects, the local APIServices, the RBAC policy.
+      await vi.waitFor(() => expect(readdirSync(dir).filter((f) => f.startsWith('bootstrap-'))).toHaveLength(4), { timeout: 5000 });
       const made = await policy(first);
       const madeSystem = await systemObjects(first);
 
@@ -111,9 +113,10 @@ describe.each(BACKENDS)('bootstrap seed on %s storage', (storage) => {
       const second = await startEnv({ storage, serverThread: 'inline' });
       envs.push(second);
       // The four RBAC kinds came from the seed, the aggregated roles as the aggregation left them: it has nothing
-      // to do. So did the namespaces, the priority classes and the flow-control configuration; the `kubernetes`
-      // Service, which holds an allocated ClusterIP, was created.
+      // to do. So did the namespaces, the priority classes, the flow-control configuration and the local
+      // APIServices; the `kubernetes` Service, which holds an allocated ClusterIP, was created.
       expect(seeded.mock.contexts.map((store) => (store as Store).descriptor.resource).sort()).toEqual([
+        'apiservices',
         'clusterrolebindings',
         'clusterroles',
         'flowschemas',

@@ -44,11 +44,29 @@ function desiredAPIServices(router: ResourceRouter): Map<string, Desired> {
   return out;
 }
 
+/**
+ * Stores the APIServices a first pass over an empty store makes, from the server's bootstrap seed when it
+ * has them, else through the write path (bootstrap.ts).
+ */
+export type FirstCreate = (objects: KubeObject[]) => Promise<void>;
+
+function apiService(want: Desired): KubeObject {
+  return {
+    apiVersion: `${APISERVICE_GROUP}/v1`,
+    kind: 'APIService',
+    metadata: { name: want.name, labels: { [AUTOMANAGED_LABEL]: want.automanaged } },
+    spec: want.spec,
+  } as KubeObject;
+}
+
 export class APIServiceRegistration {
   private readonly reconciler: Reconciler;
   private firstSync = true;
 
-  constructor(private readonly router: ResourceRouter) {
+  constructor(
+    private readonly router: ResourceRouter,
+    private readonly firstCreate?: FirstCreate,
+  ) {
     this.reconciler = new Reconciler('APIService registration', () => this.sync());
   }
 
@@ -73,6 +91,12 @@ export class APIServiceRegistration {
     const desired = desiredAPIServices(this.router);
     const existing = new Map((await served.lister.list({ namespace: '' })).items.map((o) => [o.metadata?.name ?? '', o]));
     const firstSync = this.firstSync;
+    // The server's first pass over a store that has none: all of them at once, as the seed may hold them.
+    if (firstSync && this.firstCreate && existing.size === 0) {
+      await this.firstCreate([...desired.values()].map(apiService));
+      this.firstSync = false;
+      return;
+    }
     const work: Array<Promise<unknown>> = [];
     for (const want of desired.values()) {
       const cur = existing.get(want.name);
@@ -90,14 +114,8 @@ export class APIServiceRegistration {
   }
 
   private async create(served: ServedResource, want: Desired): Promise<void> {
-    const obj = {
-      apiVersion: `${APISERVICE_GROUP}/v1`,
-      kind: 'APIService',
-      metadata: { name: want.name, labels: { [AUTOMANAGED_LABEL]: want.automanaged } },
-      spec: want.spec,
-    } as KubeObject;
     try {
-      await served.store.create(SYSTEM_CTX(), obj);
+      await served.store.create(SYSTEM_CTX(), apiService(want));
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 409)) throw e;
     }

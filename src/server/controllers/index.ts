@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { OpenAPIRegistry } from '../endpoints/openapi/registry.js';
 import type { ResourceRouter } from '../endpoints/router.js';
-import { APIServiceRegistration } from './apiservices.js';
+import { APIServiceRegistration, type FirstCreate } from './apiservices.js';
 import { ControllerClock } from './clock.js';
 import { CronJobController } from './cronjob.js';
 import { DaemonSetController } from './daemonset.js';
@@ -55,6 +55,8 @@ export interface ControllerOptions {
   openapi?: OpenAPIRegistry;
   /** The opt-in controllers' leader election (kube-controller-manager's --leader-elect-*); false runs them unelected. */
   leaderElection?: false | LeaderElectionTiming;
+  /** How the first pass over an empty store stores the local APIServices (from the bootstrap seed when there is one). */
+  apiServicesFirstCreate?: FirstCreate;
 }
 
 const WORKLOADS: ControllerName[] = [
@@ -103,7 +105,7 @@ async function startOptional(router: ResourceRouter, opts: ControllerOptions): P
 
 /** Starts the controllers; resolves once each has reconciled the current state. */
 export async function startClusterControllers(router: ResourceRouter, opts: ControllerOptions = {}): Promise<ClusterControllers> {
-  const apiServices = new APIServiceRegistration(router);
+  const apiServices = new APIServiceRegistration(router, opts.apiServicesFirstCreate);
   const flowSchemas = new FlowSchemaConditions(router);
   const policyStatus = opts.openapi ? new ValidatingAdmissionPolicyStatus(router, opts.openapi) : undefined;
   await Promise.all([apiServices.start(), flowSchemas.start(), policyStatus?.start()]);
