@@ -103,6 +103,39 @@ const SYSTEM_CTX = (): RequestContext => ({
   fieldManager: { manager: 'clusterrole-aggregation-controller' },
 });
 
+/**
+ * What one pass over the roles computes once, not per aggregated role: the roles by name, each selector parsed,
+ * each rule's key. Kept per array and object (a list's items, a role's rules are not changed in place).
+ */
+const BY_NAME = new WeakMap<KubeObject[], KubeObject[]>();
+const SELECTORS = new WeakMap<object, ReturnType<typeof labelSelectorAsSelector> | null>();
+const RULE_KEYS = new WeakMap<object, string>();
+
+function selectorOf(sel: unknown): ReturnType<typeof labelSelectorAsSelector> | null {
+  if (!isPlainObject(sel)) return null;
+  let s = SELECTORS.get(sel);
+  if (s === undefined) {
+    try {
+      s = labelSelectorAsSelector(sel);
+    } catch {
+      s = null;
+    }
+    SELECTORS.set(sel, s);
+  }
+  return s;
+}
+
+/** ruleExists' identity: the same rule however its keys are written. */
+function ruleKey(r: unknown): string {
+  if (!isPlainObject(r)) return JSON.stringify(r);
+  let key = RULE_KEYS.get(r);
+  if (key === undefined) {
+    key = JSON.stringify(r, Object.keys(r).sort());
+    RULE_KEYS.set(r, key);
+  }
+  return key;
+}
+
 /** The rules an aggregated ClusterRole should hold, or undefined when it has no aggregationRule. */
 export function aggregatedRules(role: KubeObject, all: KubeObject[]): unknown[] | undefined {
   const rule = isPlainObject(role.aggregationRule) ? role.aggregationRule : undefined;
@@ -110,18 +143,19 @@ export function aggregatedRules(role: KubeObject, all: KubeObject[]): unknown[] 
   const out: unknown[] = [];
   // ruleExists: a rule already gathered is not added twice (keys sorted: the same rule however written).
   const seen = new Set<string>();
-  const byName = [...all].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+  let byName = BY_NAME.get(all);
+  if (!byName) {
+    byName = [...all].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+    BY_NAME.set(all, byName);
+  }
   for (const sel of Array.isArray(rule.clusterRoleSelectors) ? rule.clusterRoleSelectors : []) {
-    let selector: ReturnType<typeof labelSelectorAsSelector>;
-    try {
-      selector = labelSelectorAsSelector(sel);
-    } catch {
-      continue;
-    }
+    // A selector that does not parse selects nothing.
+    const selector = selectorOf(sel);
+    if (!selector) continue;
     for (const other of byName) {
       if (other.metadata?.name === role.metadata?.name || !selector.matches(other.metadata?.labels)) continue;
       for (const r of Array.isArray(other.rules) ? other.rules : []) {
-        const key = isPlainObject(r) ? JSON.stringify(r, Object.keys(r).sort()) : JSON.stringify(r);
+        const key = ruleKey(r);
         if (seen.has(key)) continue;
         seen.add(key);
         out.push(r);
@@ -170,7 +204,7 @@ export class ClusterRoleAggregation {
   private async sync(): Promise<void> {
     const served = this.clusterRoles();
     if (!served) return;
-    const all = (await served.lister.list({ namespace: '' })).items;
+    let all = (await served.lister.list({ namespace: '' })).items;
     // Aggregated roles aggregate each other (view into edit into admin): passes until nothing changes.
     for (let pass = 0; pass < 10; pass++) {
       let changed = false;
@@ -179,9 +213,11 @@ export class ClusterRoleAggregation {
         // Semantic equality: no rules and an empty list are the same.
         if (!want || deepEqual(want, Array.isArray(role.rules) ? role.rules : [])) continue;
         try {
-          all[i] = (
+          const updated = (
             await served.store.update(SYSTEM_CTX(), role.metadata?.name ?? '', (cur) => ({ ...structuredClone(cur!), rules: want }))
           ).object;
+          // A new array, not the same one changed: aggregatedRules keeps what it computes per array.
+          all = all.map((r, j) => (j === i ? updated : r));
           changed = true;
         } catch (e) {
           if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
