@@ -10,8 +10,9 @@
 //
 // A model is `[description | null, attributes, fields]`, attributes `[name, baseName, type, format][]`,
 // fields `{ <name>: [description | null, required (0|1)] }`. The file is one JSON array, laid out so that a
-// reader parses only the models it uses: its first line is the index, `[{ package, rows: { <class>:
-// [offset, length] } },`, each row one model, its offset counted from the start of the second line.
+// reader parses only the models it uses: its first line is the index, `[{ package, core, rows: { <class>:
+// [offset, length] } },` (`core`: the classes of the core API package), each row one model, its offset
+// counted from the start of the second line.
 // test/schema/builtin-models.test.ts regenerates it from the installed package and compares.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,45 @@ function parseModel(cls, js, dts) {
 /** JSON with every character beyond ASCII escaped: the file is read as one byte a character (src/server/api/generated-json.ts). */
 const asciiJSON = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/** The table as it is written: the index line, then the rows. */
+/** The core API's kinds (kube's pkg/apis/core). */
+const CORE_KINDS = [
+  'V1Pod',
+  'V1PodTemplate',
+  'V1ReplicationController',
+  'V1Service',
+  'V1Endpoints',
+  'V1Node',
+  'V1PersistentVolume',
+  'V1PersistentVolumeClaim',
+  'V1Namespace',
+  'V1ConfigMap',
+  'V1Secret',
+  'V1ServiceAccount',
+  'CoreV1Event',
+  'V1LimitRange',
+  'V1ResourceQuota',
+  'V1Binding',
+  'V1ComponentStatus',
+];
+
+/**
+ * The model classes of the core API package: everything the core kinds reach. Other groups embed them (a
+ * Deployment's PodTemplateSpec is `io.k8s.api.core.v1.PodTemplateSpec`), so the owning kind's group cannot name them.
+ */
+function coreClasses(models) {
+  const out = new Set();
+  const queue = [...CORE_KINDS];
+  while (queue.length) {
+    const c = queue.pop();
+    if (out.has(c)) continue;
+    out.add(c);
+    for (const [, , type] of models[c]?.[1] ?? [])
+      for (const t of type.match(/[A-Z][A-Za-z0-9]*V\d[A-Za-z0-9]*|V\d[A-Za-z0-9]+/g) ?? []) queue.push(t);
+  }
+  return [...out].sort();
+}
+
+/** The table as it is written: the index line (with the core classes), then the rows. */
 export function formatModels({ package: pkg, models }) {
   const rows = {};
   let text = '';
@@ -46,7 +85,7 @@ export function formatModels({ package: pkg, models }) {
     rows[cls] = [text.length, row.length];
     text += row + (i < classes.length - 1 ? ',\n' : ']\n');
   });
-  return `[${JSON.stringify({ package: pkg, rows })},\n${text}`;
+  return `[${JSON.stringify({ package: pkg, core: coreClasses(models), rows })},\n${text}`;
 }
 
 /** The table, read from the installed @kubernetes/client-node. */

@@ -99,45 +99,15 @@ function packageFor(group: string, prefix: string): string {
   return GROUP_PACKAGES[group] ?? `io.k8s.api.${group.split('.')[0]}`;
 }
 
-const CORE_KINDS = [
-  'V1Pod',
-  'V1PodTemplate',
-  'V1ReplicationController',
-  'V1Service',
-  'V1Endpoints',
-  'V1Node',
-  'V1PersistentVolume',
-  'V1PersistentVolumeClaim',
-  'V1Namespace',
-  'V1ConfigMap',
-  'V1Secret',
-  'V1ServiceAccount',
-  'CoreV1Event',
-  'V1LimitRange',
-  'V1ResourceQuota',
-  'V1Binding',
-  'V1ComponentStatus',
-];
-
 let coreClasses: Set<string> | undefined;
 
 /**
- * Model classes that belong to the core API package: everything the core
- * kinds reach. Other groups embed them (a Deployment's PodTemplateSpec is
+ * Model classes that belong to the core API package: everything the core kinds reach (the generator lists
+ * them in the table's index). Other groups embed them (a Deployment's PodTemplateSpec is
  * `io.k8s.api.core.v1.PodTemplateSpec`), so the owning kind's group cannot name them.
  */
 function isCoreClass(cls: string): boolean {
-  if (!coreClasses) {
-    coreClasses = new Set();
-    const queue = [...CORE_KINDS];
-    while (queue.length) {
-      const c = queue.pop()!;
-      if (coreClasses.has(c)) continue;
-      coreClasses.add(c);
-      for (const a of readAttributes(c))
-        for (const t of a.type.match(/[A-Z][A-Za-z0-9]*V\d[A-Za-z0-9]*|V\d[A-Za-z0-9]+/g) ?? []) queue.push(t);
-    }
-  }
+  coreClasses ??= new Set(modelsFile.header().core);
   return coreClasses.has(cls);
 }
 
@@ -170,7 +140,7 @@ export type ModelsJsonFile = typeof import('./models.json');
  * The models' text, read from the package by scripts/gen/models.mjs: one file read on first use, each
  * model parsed when it is first asked for (a start uses about a third of them).
  */
-const modelsFile = lazyIndexedTable<{ package: string; rows: Record<string, [number, number]> }, ModelRow>(
+const modelsFile = lazyIndexedTable<{ package: string; core: string[]; rows: Record<string, [number, number]> }, ModelRow>(
   import.meta.url,
   './models.json',
   '../server/schema/builtin/models.json',
@@ -190,10 +160,6 @@ function attributesOf(cls: string, row: ModelRow | undefined): Attribute[] {
     attributeCache.set(cls, attributes);
   }
   return attributes;
-}
-
-function readAttributes(cls: string): Attribute[] {
-  return attributeCache.get(cls) ?? attributesOf(cls, modelsFile.row(cls));
 }
 
 /** Reads one generated model; undefined when the package has no such class. Read-only: it is shared. */
