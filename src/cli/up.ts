@@ -175,21 +175,8 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     const w = env.webhooks;
     out.progress(`webhooks ${w.installed.join(', ')} call https://${w.host}:${w.port} (serve ${w.certFile} and ${w.keyFile})`);
   }
-  // The PEM files next to the state, for tools that want files rather than a kubeconfig.
   const dir = statePaths(flags.stateDir).dir;
   await mkdir(dir, { recursive: true });
-  await Promise.all([
-    writeFile(path.join(dir, 'ca.crt'), env.ca),
-    writeFile(path.join(dir, 'admin.crt'), env.clientCert),
-    writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
-    // What `kapi-env user add` signs client certificates with.
-    ...(env.clientCa
-      ? [
-          writeFile(path.join(dir, 'client-ca.crt'), env.clientCa.certPem),
-          writeFile(path.join(dir, 'client-ca.key'), env.clientCa.keyPem, { mode: 0o600 }),
-        ]
-      : []),
-  ]);
   // Listening before the ready line: a signal sent as soon as it is read stops the environment cleanly.
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const stopped = new Promise<void>((resolve) => {
@@ -199,8 +186,24 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     };
     for (const s of signals) process.on(s, stop);
   });
-  // `kapi-env reset`, `snapshot`, `restore` reach this environment through its control socket.
-  const control = env.storage === 'existing' ? undefined : await serveControl(flags.stateDir, env);
+  const [, control] = await Promise.all([
+    // The PEM files next to the state, for tools that want files rather than a kubeconfig.
+    Promise.all([
+      writeFile(path.join(dir, 'ca.crt'), env.ca),
+      writeFile(path.join(dir, 'admin.crt'), env.clientCert),
+      writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
+      // What `kapi-env user add` signs client certificates with.
+      ...(env.clientCa
+        ? [
+            writeFile(path.join(dir, 'client-ca.crt'), env.clientCa.certPem),
+            writeFile(path.join(dir, 'client-ca.key'), env.clientCa.keyPem, { mode: 0o600 }),
+          ]
+        : []),
+    ]),
+    // `kapi-env reset`, `snapshot`, `restore` reach this environment through its control socket.
+    env.storage === 'existing' ? undefined : serveControl(flags.stateDir, env),
+  ]);
+  // The state last: once it is there, everything it names is.
   await writeState(flags.stateDir, state);
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state));

@@ -485,7 +485,9 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       clientKeyPem: pki.admin.keyPem,
     });
     const kubeconfigPath = path.resolve(options.kubeconfigPath ?? path.join(tempDir, 'kubeconfig'));
-    await writeKubeconfig(kubeconfigPath, kubeconfig);
+    // Written while the fixtures and webhooks are installed; there before the start returns.
+    const kubeconfigWritten = writeKubeconfig(kubeconfigPath, kubeconfig);
+    kubeconfigWritten.catch(() => undefined);
     const creds = { server: url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
     if (fixtures.crds.length || fixtures.manifests.length) {
       const client = new RestClient(creds);
@@ -497,6 +499,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     }
     const hooks = await setupWebhooks(() => new RestClient(creds), await webhookServing, webhookConfigs);
     releaseWebhooks = hooks.release;
+    await kubeconfigWritten;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
     compileCacheReady();
