@@ -4,7 +4,8 @@
 // costs 100-500 ms. Keys come from WebCrypto, signatures from node:crypto, and
 // the certificates are encoded here (der.ts): no ASN.1 library to load.
 
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPair, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as der from './der.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -40,12 +41,17 @@ function pem(label: string, bytes: ArrayBuffer | Buffer): string {
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
+type KeyPair = { publicKey: KeyObject; privateKey: KeyObject };
+
+const generateEC = promisify(generateKeyPair);
+
 /**
- * A P-256 key pair, made on this thread: a fraction of a millisecond, where the asynchronous WebCrypto calls
- * each wait for the thread pool and then for the main thread, which a start keeps busy.
+ * A P-256 key pair, made on the thread pool. A PKI asks for all its pairs at once and signs with them on
+ * this thread, synchronously: one wait in all, where a wait for each step (WebCrypto's every call) found the
+ * main thread busy with the rest of a start each time.
  */
-function keyPair(): { publicKey: KeyObject; privateKey: KeyObject } {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+function keyPair(): Promise<KeyPair> {
+  return generateEC('ec', { namedCurve: 'P-256' });
 }
 
 function privatePem(key: KeyObject): string {
@@ -95,8 +101,7 @@ function spkiOf(key: KeyObject): Buffer {
   return key.export({ type: 'spki', format: 'der' });
 }
 
-async function createCA(): Promise<CertificateAuthority> {
-  const keys = keyPair();
+function createCA(keys: KeyPair): CertificateAuthority {
   const spki = spkiOf(keys.publicKey);
   const keyId = keyIdentifier(spki);
   const name = der.name([[der.OID.commonName, `kapi-env-ca-${serial().toString('hex').slice(0, 8)}`]]);
@@ -122,13 +127,13 @@ async function createCA(): Promise<CertificateAuthority> {
   };
 }
 
-async function issue(
+function issue(
   ca: CertificateAuthority,
+  keys: KeyPair,
   subject: Array<[string, string]>,
   usage: 'server' | 'client',
   hosts: string[] = [],
-): Promise<KeyPairPem> {
-  const keys = keyPair();
+): KeyPairPem {
   const extensions = [
     der.extension(der.OID.basicConstraints, true, der.sequence()),
     // digitalSignature (0), keyEncipherment (2)
@@ -148,9 +153,14 @@ async function issue(
 }
 
 /** A client certificate for any user: CN = user name, one O per group. */
-export function signClientCert(ca: CertificateAuthority, user: { user: string; groups?: string[] }): Promise<KeyPairPem> {
+export async function signClientCert(ca: CertificateAuthority, user: { user: string; groups?: string[] }): Promise<KeyPairPem> {
+  return clientCert(ca, await keyPair(), user);
+}
+
+function clientCert(ca: CertificateAuthority, keys: KeyPair, user: { user: string; groups?: string[] }): KeyPairPem {
   return issue(
     ca,
+    keys,
     [[der.OID.commonName, user.user], ...(user.groups ?? []).map((g): [string, string] => [der.OID.organizationName, g])],
     'client',
   );
@@ -171,13 +181,11 @@ export interface PkiWithCA extends Pki {
 }
 
 export async function createPki(opts: { hosts?: string[] } = {}): Promise<PkiWithCA> {
-  const ca = await createCA();
+  const [caKeys, servingKeys, adminKeys, sa] = await Promise.all([keyPair(), keyPair(), keyPair(), keyPair()]);
+  const ca = createCA(caKeys);
   const hosts = [...new Set(['127.0.0.1', '::1', 'localhost', ...(opts.hosts ?? []).filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
-  const [serving, admin, sa] = await Promise.all([
-    issue(ca, [[der.OID.commonName, 'kapi-env-apiserver']], 'server', hosts),
-    signClientCert(ca, { user: 'kapi-env-admin', groups: ['system:masters'] }),
-    keyPair(),
-  ]);
+  const serving = issue(ca, servingKeys, [[der.OID.commonName, 'kapi-env-apiserver']], 'server', hosts);
+  const admin = clientCert(ca, adminKeys, { user: 'kapi-env-admin', groups: ['system:masters'] });
   return {
     authority: ca,
     ca: { certPem: ca.certPem, keyPem: ca.keyPem },
@@ -195,7 +203,8 @@ export async function createPki(opts: { hosts?: string[] } = {}): Promise<PkiWit
  * `<service>.<namespace>.svc`...), as envtest's WebhookInstallOptions generates them.
  */
 export async function createServingPki(hosts: string[]): Promise<{ ca: KeyPairPem; serving: KeyPairPem }> {
-  const ca = await createCA();
-  const serving = await issue(ca, [[der.OID.commonName, hosts[0] ?? 'localhost']], 'server', hosts);
+  const [caKeys, servingKeys] = await Promise.all([keyPair(), keyPair()]);
+  const ca = createCA(caKeys);
+  const serving = issue(ca, servingKeys, [[der.OID.commonName, hosts[0] ?? 'localhost']], 'server', hosts);
   return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving };
 }
