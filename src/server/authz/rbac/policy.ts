@@ -80,10 +80,24 @@ function appliesTo(user: UserInfo, s: Subject, namespace: string): boolean {
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
 
+/**
+ * A role's rules as stored, converted when first evaluated: a cluster has hundreds of roles (the bootstrap
+ * policy alone about 70, a thousand rules), most never asked about in a test run.
+ */
+interface RoleRules {
+  raw: unknown;
+  rules?: PolicyRule[];
+}
+
+function rulesOf(r: RoleRules): PolicyRule[] {
+  r.rules ??= Array.isArray(r.raw) ? r.raw.map(policyRule) : [];
+  return r.rules;
+}
+
 export class RBACPolicy {
   /** name -> rules; namespace/name -> rules. */
-  private readonly clusterRoles = new Map<string, PolicyRule[]>();
-  private readonly roles = new Map<string, PolicyRule[]>();
+  private readonly clusterRoles = new Map<string, RoleRules>();
+  private readonly roles = new Map<string, RoleRules>();
   private readonly clusterRoleBindings = new Map<string, Binding>();
   /** namespace -> name -> binding. */
   private readonly roleBindings = new Map<string, Map<string, Binding>>();
@@ -107,13 +121,12 @@ export class RBACPolicy {
   private put(kind: RBACKind, o: KubeObject): void {
     const name = o.metadata?.name ?? '';
     const ns = o.metadata?.namespace ?? '';
-    const rules = (): PolicyRule[] => (Array.isArray(o.rules) ? o.rules.map(policyRule) : []);
     switch (kind) {
       case 'ClusterRole':
-        this.clusterRoles.set(name, rules());
+        this.clusterRoles.set(name, { raw: o.rules });
         break;
       case 'Role':
-        this.roles.set(key(ns, name), rules());
+        this.roles.set(key(ns, name), { raw: o.rules });
         break;
       case 'ClusterRoleBinding':
         this.clusterRoleBindings.set(name, bindingOf(kind, o));
@@ -162,12 +175,12 @@ export class RBACPolicy {
     if (ref.kind === 'Role') {
       const rules = this.roles.get(key(bindingNamespace, ref.name));
       if (!rules) throw new Error(`role.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
-      return rules;
+      return rulesOf(rules);
     }
     if (ref.kind === 'ClusterRole') {
       const rules = this.clusterRoles.get(ref.name);
       if (!rules) throw new Error(`clusterrole.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
-      return rules;
+      return rulesOf(rules);
     }
     throw new Error(`unsupported role reference kind: ${JSON.stringify(ref.kind)}`);
   }
