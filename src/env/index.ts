@@ -31,13 +31,7 @@ import { bootstrapSeed } from './start-seed.js';
 import { type StartedStorage, type StorageChoice, startStorage } from './storage.js';
 import { type UserHelpers, userHelpers } from './users.js';
 import { type WaitHelpers, waitHelpers } from './wait.js';
-import {
-  type EnvWebhooks,
-  prepareWebhookServing,
-  readWebhookConfigurations,
-  setupWebhooks,
-  type WebhookInstallOptions,
-} from './webhooks.js';
+import { type EnvWebhooks, readWebhookConfigurations, setupWebhooks, type WebhookInstallOptions, webhookServing } from './webhooks.js';
 
 export type Phase = 'storage' | 'certificates' | 'server' | 'crds' | 'manifests' | 'ready';
 
@@ -270,8 +264,12 @@ async function onExistingCluster(
   } finally {
     await client.close();
   }
-  const serving = await prepareWebhookServing(options.webhooks ?? {}, tmpdir());
-  const hooks = await setupWebhooks(() => new RestClient(cluster.creds), serving, webhookConfigs, false);
+  const hooks = await setupWebhooks(
+    () => new RestClient(cluster.creds),
+    webhookServing(options.webhooks ?? {}, tmpdir()),
+    webhookConfigs,
+    false,
+  );
   const elapsedMs = Math.round(performance.now() - started);
   progress('ready', `ready in ${elapsedMs} ms`);
   return {
@@ -360,14 +358,9 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
   let group: ServerGroup | undefined;
   const serverCount = checkServerCount(options.servers, flags.storageBackend === 'memory' ? 'memory' : options.storage);
   let releaseWebhooks: (() => void) | undefined;
-  // The webhook server's port and certificate, made while the API server starts.
-  const webhookServing = prepareWebhookServing(options.webhooks ?? {}, tempDir);
-  webhookServing.catch(() => undefined);
   const cleanup = async (): Promise<StopReport> => {
     const report: StopReport = { killed: [], removed: [] };
     releaseWebhooks?.();
-    // Its files written (or failed) before the temp dir goes: nothing written into it afterwards.
-    await webhookServing.catch(() => undefined);
     await (group ?? server)?.close().catch(() => undefined);
     if (storage) {
       const r = await storage.stop(stopTimeout);
@@ -497,13 +490,17 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
         await client.close();
       }
     }
-    const hooks = await setupWebhooks(() => new RestClient(creds), await webhookServing, webhookConfigs);
+    let stopped: Promise<StopReport> | undefined;
+    const hooks = await setupWebhooks(
+      () => new RestClient(creds),
+      webhookServing(options.webhooks ?? {}, tempDir, () => stopped === undefined),
+      webhookConfigs,
+    );
     releaseWebhooks = hooks.release;
     await kubeconfigWritten;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
     compileCacheReady();
-    let stopped: Promise<StopReport> | undefined;
     return {
       kubeconfigPath,
       kubeconfig,

@@ -7,10 +7,10 @@
 // webhook: the server calls it through the same AdmissionReview path.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServingPki } from '../pki/index.js';
-import { freePort } from '../process/index.js';
+import { freePortSync } from '../process/index.js';
 import type { RestClient } from './client.js';
 import { type FixtureDoc, FixtureError, readFixtures } from './fixtures.js';
 
@@ -196,11 +196,7 @@ async function install(client: RestClient, config: Record<string, unknown>): Pro
   }
 }
 
-/**
- * Sets up webhook testing for an environment: the serving certificate and port for the user's server,
- * the configurations installed, and the in-process handler registration.
- */
-/** Where the test's webhook server is to serve, with its certificate: made before the API server is up. */
+/** Where the test's webhook server is to serve, with its certificate. */
 export interface WebhookServing {
   host: string;
   port: number;
@@ -212,34 +208,46 @@ export interface WebhookServing {
 
 /**
  * The webhook server's address and certificate files (envtest's LocalServingHost, LocalServingPort,
- * LocalServingCertDir). Needs nothing of the API server: a start runs it beside its own.
+ * LocalServingCertDir), made when first asked for: a start whose test serves no webhook makes no
+ * certificate, picks no port and writes no file.
  */
-export async function prepareWebhookServing(o: WebhookInstallOptions, tempDir: string): Promise<WebhookServing> {
-  const host = o.localServingHost ?? '127.0.0.1';
-  const [port, pki] = await Promise.all([o.localServingPort || freePort(host), createServingPki([host, 'localhost', '127.0.0.1', '::1'])]);
-  const certDir = o.localServingCertDir ?? path.join(tempDir, 'webhook-certs');
-  await mkdir(certDir, { recursive: true });
-  const certFile = path.join(certDir, 'tls.crt');
-  const keyFile = path.join(certDir, 'tls.key');
-  await Promise.all([writeFile(certFile, pki.serving.certPem), writeFile(keyFile, pki.serving.keyPem, { mode: 0o600 })]);
-  return { host, port, certDir, certFile, keyFile, pki };
+export function webhookServing(o: WebhookInstallOptions, tempDir: string, running: () => boolean = () => true): () => WebhookServing {
+  let made: WebhookServing | undefined;
+  return () => {
+    if (made) return made;
+    // Its files go in the environment's temp dir, which a stopped environment has removed.
+    if (!running()) throw new Error('env.webhooks: the environment is stopped; read its serving address and certificate before stop()');
+    const host = o.localServingHost ?? '127.0.0.1';
+    const port = o.localServingPort || freePortSync();
+    const pki = createServingPki([host, 'localhost', '127.0.0.1', '::1']);
+    const certDir = o.localServingCertDir ?? path.join(tempDir, 'webhook-certs');
+    mkdirSync(certDir, { recursive: true });
+    const certFile = path.join(certDir, 'tls.crt');
+    const keyFile = path.join(certDir, 'tls.key');
+    writeFileSync(certFile, pki.serving.certPem);
+    writeFileSync(keyFile, pki.serving.keyPem, { mode: 0o600 });
+    made = { host, port, certDir, certFile, keyFile, pki };
+    return made;
+  };
 }
 
 /** Installs the webhook configurations against the serving address; the in-process webhooks' registration. */
 export async function setupWebhooks(
   client: () => RestClient,
-  serving: WebhookServing,
+  serving: () => WebhookServing,
   configs: Record<string, unknown>[],
   inProcess = true,
 ): Promise<{ webhooks: EnvWebhooks; release(): void }> {
-  const { host, port, certDir, certFile, keyFile, pki } = serving;
-  const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const c = client();
   const installed: string[] = [];
-  try {
-    for (const cfg of configs) installed.push(await install(c, rewriteClientConfigs(cfg, hostPort, pki.ca.certPem)));
-  } finally {
-    await c.close();
+  if (configs.length) {
+    const { host, port, pki } = serving();
+    const hostPort = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const c = client();
+    try {
+      for (const cfg of configs) installed.push(await install(c, rewriteClientConfigs(cfg, hostPort, pki.ca.certPem)));
+    } finally {
+      await c.close();
+    }
   }
 
   const { registerInProcessWebhook } = await import('../server/admission/webhook/client.js');
@@ -303,14 +311,31 @@ export async function setupWebhooks(
 
   return {
     webhooks: {
-      host,
-      port,
-      certDir,
-      certFile,
-      keyFile,
-      certPem: pki.serving.certPem,
-      keyPem: pki.serving.keyPem,
-      caPem: pki.ca.certPem,
+      // The serving address and certificate are made on first read (webhookServing).
+      get host() {
+        return serving().host;
+      },
+      get port() {
+        return serving().port;
+      },
+      get certDir() {
+        return serving().certDir;
+      },
+      get certFile() {
+        return serving().certFile;
+      },
+      get keyFile() {
+        return serving().keyFile;
+      },
+      get certPem() {
+        return serving().pki.serving.certPem;
+      },
+      get keyPem() {
+        return serving().pki.serving.keyPem;
+      },
+      get caPem() {
+        return serving().pki.ca.certPem;
+      },
       installed,
       validate: (w) => register(w, false),
       mutate: (w) => register(w, true),

@@ -4,7 +4,16 @@
 // costs 100-500 ms. Keys come from WebCrypto, signatures from node:crypto, and
 // the certificates are encoded here (der.ts): no ASN.1 library to load.
 
-import { createHash, createPrivateKey, generateKeyPair, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import * as der from './der.js';
 
@@ -202,9 +211,10 @@ export async function createPki(opts: { hosts?: string[] } = {}): Promise<PkiWit
  * A CA and a serving certificate for a webhook server (the hosts it answers as: 127.0.0.1, localhost,
  * `<service>.<namespace>.svc`...), as envtest's WebhookInstallOptions generates them.
  */
-export async function createServingPki(hosts: string[]): Promise<{ ca: KeyPairPem; serving: KeyPairPem }> {
-  const [caKeys, servingKeys] = await Promise.all([keyPair(), keyPair()]);
-  const ca = createCA(caKeys);
+export function createServingPki(hosts: string[]): { ca: KeyPairPem; serving: KeyPairPem } {
+  // Made when first asked for (env.webhooks), synchronously: two keys, a few milliseconds.
+  const ca = createCA(generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+  const servingKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serving = issue(ca, servingKeys, [[der.OID.commonName, hosts[0] ?? 'localhost']], 'server', hosts);
   return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, serving };
 }

@@ -75,6 +75,19 @@ export function makeTempDir(prefix: string): Promise<string> {
 }
 
 /** A free TCP port on the host (the caller retries if it is taken before binding). */
+/**
+ * A port free on every address, picked synchronously: a listen without a host binds at once (one with a
+ * host waits for a lookup), and a port no address holds is free on each. Closed again straight away.
+ */
+export function freePortSync(): number {
+  const srv = net.createServer();
+  srv.listen(0);
+  const address = srv.address();
+  srv.close();
+  if (!address || typeof address === 'string') throw new Error('no free port: the probe did not bind');
+  return address.port;
+}
+
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
