@@ -52,6 +52,29 @@ describe('generated models', () => {
     writeFileSync(file, JSON.stringify({ d: 'nµs — “quoted”' }));
     expect(isAscii(readFileSync(file))).toBe(false);
     expect(JSON.parse(readText(file))).toEqual({ d: 'nµs — “quoted”' });
+    // An indexed table read by its offsets: ASCII (bytes kept, rows decoded when asked for) or not (offsets in characters).
+    const table = (rows: Record<string, unknown>): string => {
+      const index: Record<string, [number, number]> = {};
+      let text = '';
+      Object.entries(rows).forEach(([k, v], i, all) => {
+        const row = JSON.stringify(v);
+        index[k] = [text.length, row.length];
+        text += row + (i < all.length - 1 ? ',\n' : ']\n');
+      });
+      return `[${JSON.stringify({ rows: index })},\n${text}`;
+    };
+    for (const rows of [
+      { a: ['plain'], b: { x: 1 } },
+      { a: ['nµs — “quoted”'], b: { x: '€' } },
+    ]) {
+      writeFileSync(path.join(tmp, 'table.json'), table(rows));
+      const t = lazyIndexedTable<{ rows: Record<string, [number, number]> }, unknown>(
+        pathToFileURL(`${tmp}/`).href,
+        './table.json',
+        './table.json',
+      );
+      expect([t.has('a'), t.has('c'), t.row('a'), t.row('b'), t.row('c')]).toEqual([true, false, rows.a, rows.b, undefined]);
+    }
     rmSync(tmp, { recursive: true, force: true });
   });
 
