@@ -48,9 +48,7 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
   file: string,
   bundlePath: string,
 ): IndexedTable<H, R> {
-  // The rows' text, `[start, end)` of the file: an ASCII file (as the generators write it) is kept as its bytes and
-  // each row decoded when asked for, not held as a one-megabyte string on the heap.
-  let slice: ((start: number, end: number) => string) | undefined;
+  let text: string | undefined;
   let head: H | undefined;
   let base = 0;
   // The file as another tool wrote it again (tsc re-emits the JSON files it copies): parsed whole, rows by position.
@@ -58,26 +56,17 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
   const load = (): H => {
     if (head === undefined) {
       const here = new URL(file, moduleUrl);
-      const bytes = readFileSync(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)));
-      let nl: number;
-      if (isAscii(bytes)) {
-        slice = (start, end) => bytes.toString('latin1', start, end);
-        nl = bytes.indexOf(10);
-      } else {
-        const text = bytes.toString('utf8');
-        slice = (start, end) => text.slice(start, end);
-        nl = text.indexOf('\n');
-      }
+      text = readText(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)));
+      const nl = text.indexOf('\n');
       try {
-        head = JSON.parse(slice(1, nl - 1)) as H;
+        head = JSON.parse(text.slice(1, nl - 1)) as H;
         base = nl + 1;
         const first = Object.values(head.rows)[0];
-        if (first) JSON.parse(slice(base + first[0], base + first[0] + first[1]));
+        if (first) JSON.parse(text.slice(base + first[0], base + first[0] + first[1]));
       } catch {
-        const [h, ...rows] = JSON.parse(slice(0, Number.MAX_SAFE_INTEGER)) as [H, ...R[]];
+        const [h, ...rows] = JSON.parse(text) as [H, ...R[]];
         head = h;
         whole = new Map(Object.keys(h.rows).map((k, i) => [k, rows[i]!]));
-        slice = undefined;
       }
     }
     return head;
@@ -89,7 +78,7 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
       const at = Object.hasOwn(load().rows, key) ? head!.rows[key] : undefined;
       if (!at) return undefined;
       if (whole) return structuredClone(whole.get(key));
-      return JSON.parse(slice!(base + at[0], base + at[0] + at[1])) as R;
+      return JSON.parse(text!.slice(base + at[0], base + at[0] + at[1])) as R;
     },
   };
 }
