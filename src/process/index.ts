@@ -74,7 +74,6 @@ export function makeTempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-/** A free TCP port on the host (the caller retries if it is taken before binding). */
 /**
  * A port free on every address, picked synchronously: a listen without a host binds at once (one with a
  * host waits for a lookup), and a port no address holds is free on each. Closed again straight away.
@@ -88,6 +87,7 @@ export function freePortSync(): number {
   return address.port;
 }
 
+/** A free TCP port on the host (the caller retries if it is taken before binding). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

@@ -16,6 +16,17 @@ const KINDS = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'];
 
 type Item = { metadata: Record<string, unknown> & { name: string; namespace?: string; managedFields?: Array<Record<string, unknown>> } };
 
+/**
+ * Metadata without what is each start's own: uid, creation time, resourceVersion, the entries' times. Entries are
+ * sorted by their times first (whether a controller's update fell in the creation's second decides its place):
+ * without times, they are compared by manager.
+ */
+function timeless(metadata: Item['metadata']): Item['metadata'] {
+  const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = metadata;
+  const entries = managedFields?.map(({ time: _t, ...e }) => e).sort((a, b) => String(a.manager).localeCompare(String(b.manager)));
+  return { ...m, managedFields: entries } as Item['metadata'];
+}
+
 /** Each kind's objects, sorted, without what is each start's own. */
 async function policy(env: Env): Promise<Record<string, Item[]>> {
   const c = env.client();
@@ -33,11 +44,7 @@ async function policy(env: Env): Promise<Record<string, Item[]>> {
     expect(list.status).toBe(200);
     out[kind] = list.body.items
       .map((o) => {
-        const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = o.metadata;
-        // Entries are sorted by their times first: whether the aggregation's update fell in the creation's second
-        // decides its place. Without times, they are compared by manager.
-        const entries = managedFields?.map(({ time: _t, ...e }) => e).sort((a, b) => String(a.manager).localeCompare(String(b.manager)));
-        return { ...o, metadata: { ...m, managedFields: entries } };
+        return { ...o, metadata: timeless(o.metadata) };
       })
       .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
@@ -60,9 +67,7 @@ async function systemObjects(env: Env): Promise<Record<string, Item[]>> {
     out[p] = list.body.items
       .map(({ status, ...o }) => {
         const conditions = status?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c);
-        const { uid: _u, creationTimestamp: _c, resourceVersion: _r, managedFields, ...m } = o.metadata;
-        const entries = managedFields?.map(({ time: _t, ...e }) => e).sort((a, b) => String(a.manager).localeCompare(String(b.manager)));
-        return { ...o, metadata: { ...m, managedFields: entries }, status: status && { ...status, conditions } };
+        return { ...o, metadata: timeless(o.metadata), status: status && { ...status, conditions } };
       })
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   }

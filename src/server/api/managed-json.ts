@@ -44,10 +44,14 @@ export function stringifyObject(value: unknown): string {
   } finally {
     m.managedFields = list;
   }
-  const at = s.indexOf(QUOTED);
   // Not there: the value was written some other way (a toJSON); then as JSON writes it.
-  if (at < 0) return JSON.stringify(value);
-  return `${s.slice(0, at)}${text}${s.slice(at + QUOTED.length)}`;
+  return spliced(s, text) ?? JSON.stringify(value);
+}
+
+/** `json` with the placeholder's one occurrence replaced by `text`; undefined when it is not there. */
+function spliced(json: string, text: string): string | undefined {
+  const at = json.indexOf(QUOTED);
+  return at < 0 ? undefined : `${json.slice(0, at)}${text}${json.slice(at + QUOTED.length)}`;
 }
 
 /** Entries' and FieldsV1 trees' JSON: a write's new list mostly holds the entries of the one before. */
@@ -83,7 +87,5 @@ function entryText(e: Record<string, unknown>): string {
     PART_TEXT.set(v, tree);
   }
   // The spread keeps fieldsV1 in its place among the keys.
-  const s = JSON.stringify({ ...e, fieldsV1: PLACEHOLDER });
-  const at = s.indexOf(QUOTED);
-  return at < 0 ? JSON.stringify(e) : `${s.slice(0, at)}${tree}${s.slice(at + QUOTED.length)}`;
+  return spliced(JSON.stringify({ ...e, fieldsV1: PLACEHOLDER }), tree) ?? JSON.stringify(e);
 }

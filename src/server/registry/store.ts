@@ -244,9 +244,9 @@ export class Store {
   /**
    * Stores objects this resource's write path made in an earlier start of the same server from the same
    * input (a bootstrap seed), with new uids and this instant as their creation, managedFields and condition
-   * transition times; an
-   * object already stored stays as it is. No strategy, admission or field manager runs: they ran when the
-   * objects were made. The objects are the seed's own (read for this start): they are stored as they are, not copied.
+   * transition times; an object already stored stays as it is. No strategy, admission or field manager runs:
+   * they ran when the objects were made. The objects are the seed's own (read for this start): they are stored
+   * as they are, not copied.
    */
   async seed(objects: readonly KubeObject[]): Promise<void> {
     const now = nowRFC3339();
