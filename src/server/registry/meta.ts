@@ -106,13 +106,16 @@ function copyJSON(v: unknown): unknown {
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return structuredClone(v);
-  const out: Record<string, unknown> = {};
-  for (const k in v as Record<string, unknown>) {
-    if (!Object.hasOwn(v, k)) continue;
-    const x = copyJSON((v as Record<string, unknown>)[k]);
-    // A `__proto__` key (JSON.parse makes it an own property) stays a property, never the prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-    else out[k] = x;
+  // A spread copies the source's shape (its hidden class) at once, and the nested values are then replaced
+  // in place. Adding the keys one by one instead, as a keyed store, leaves a map of more than about
+  // sixteen keys (a ConfigMap's data) as a slow dictionary object, which every later walk pays for.
+  // The spread defines a `__proto__` key (JSON.parse makes it an own property) as a property, as it must.
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  for (const k in out) {
+    const x = out[k];
+    if (x === null || typeof x !== 'object' || !Object.hasOwn(out, k)) continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copyJSON(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyJSON(x);
   }
   return out;
 }
