@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Env, type EnvOptions, startEnv } from '../env/index.js';
+import { type Env, type EnvCredentials, type EnvOptions, startEnvHere } from '../env/index.js';
+import type { ResetHelpers } from '../env/reset.js';
 import { checkServerCount } from '../env/servers.js';
 import { waitReady } from '../process/index.js';
 import { FlagError, parseDuration, parseServeFlags } from '../server/config.js';
@@ -135,48 +136,69 @@ export async function runUp(flags: UpFlags): Promise<number> {
   }
 }
 
+const PEM_FILES = ['ca.crt', 'admin.crt', 'admin.key', 'client-ca.crt', 'client-ca.key'];
+
+/**
+ * The PEM files next to the state, for tools that want files rather than a kubeconfig, and the control socket
+ * `kapi-env reset`, `snapshot` and `restore` reach the environment through (none on an existing cluster).
+ */
+async function writeFilesAndControl(
+  flags: UpFlags,
+  creds: EnvCredentials,
+  control: ResetHelpers | undefined,
+): Promise<{ close(): Promise<void> } | undefined> {
+  const dir = statePaths(flags.stateDir).dir;
+  await mkdir(dir, { recursive: true });
+  const [, served] = await Promise.all([
+    Promise.all([
+      writeFile(path.join(dir, 'ca.crt'), creds.ca),
+      writeFile(path.join(dir, 'admin.crt'), creds.clientCert),
+      writeFile(path.join(dir, 'admin.key'), creds.clientKey, { mode: 0o600 }),
+      // What `kapi-env user add` signs client certificates with.
+      ...(creds.clientCa
+        ? [
+            writeFile(path.join(dir, 'client-ca.crt'), creds.clientCa.certPem),
+            writeFile(path.join(dir, 'client-ca.key'), creds.clientCa.keyPem, { mode: 0o600 }),
+          ]
+        : []),
+    ]),
+    control && serveControl(flags.stateDir, control),
+  ]);
+  return served;
+}
+
 async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promise<number> {
   const out = printer(flags);
-  const env = await startEnv({
-    storage: flags.storage,
-    etcdBinary: flags.etcdBin,
-    etcdImage: flags.etcdImage,
-    crds: flags.crds,
-    manifests: flags.manifests,
-    ...fixtureOptions(flags),
-    ...(flags.webhooks?.length
-      ? {
-          webhooks: {
-            paths: flags.webhooks,
-            localServingPort: parsePort(flags.webhookPort),
-            localServingCertDir: path.join(statePaths(flags.stateDir).dir, 'webhook'),
-          },
-        }
-      : {}),
-    kubeVersion: flags.kubeVersion,
-    // This process is the environment's own: no test code shares its event loop.
-    serverThread: 'inline',
-    log: logOption(flags.log),
-    onWarning: (line) => {
-      if (!flags.quiet) process.stderr.write(`kapi-env: ${line}\n`);
-    },
-    kubeconfigPath: flags.kubeconfig,
-    port,
-    servers: serverCount(flags),
-    apiserverArgs: serverArgs(flags),
-    onProgress: (phase, msg) => {
-      // The automatic fallback to the embedded store is said in one line even off a terminal.
-      if (/embedded in-memory store/.test(msg) && !flags.quiet) process.stderr.write(`kapi-env: ${msg}\n`);
-      else if (phase !== 'ready') out.progress(msg);
-    },
+  const dir = statePaths(flags.stateDir).dir;
+  // The files and the control socket are made while the start waits for its store (a launched etcd's start);
+  // the socket's requests wait for the environment.
+  let started!: (env: Env) => void;
+  const envReady = new Promise<Env>((resolve) => {
+    started = resolve;
   });
+  const control: ResetHelpers = {
+    reset: async () => (await envReady).reset(),
+    snapshot: async () => (await envReady).snapshot(),
+    restore: async (id) => (await envReady).restore(id),
+  };
+  let tail: ReturnType<typeof writeFilesAndControl> | undefined;
+  const filesAndControl = (creds: EnvCredentials, existing: boolean) =>
+    (tail ??= writeFilesAndControl(flags, creds, existing ? undefined : control));
+  let env: Env;
+  try {
+    env = await startEnvHere(envOptions(flags, port, out), (creds) => filesAndControl(creds, false).then(() => undefined));
+  } catch (e) {
+    await (await tail?.catch(() => undefined))?.close();
+    await Promise.all(PEM_FILES.map((f) => rm(path.join(dir, f), { force: true })));
+    throw e;
+  }
+  started(env);
+  const served = await filesAndControl(env, env.storage === 'existing');
   const state = stateOf(env, flags);
   if (flags.webhooks?.length) {
     const w = env.webhooks;
     out.progress(`webhooks ${w.installed.join(', ')} call https://${w.host}:${w.port} (serve ${w.certFile} and ${w.keyFile})`);
   }
-  const dir = statePaths(flags.stateDir).dir;
-  await mkdir(dir, { recursive: true });
   // Listening before the ready line: a signal sent as soon as it is read stops the environment cleanly.
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const stopped = new Promise<void>((resolve) => {
@@ -186,33 +208,14 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     };
     for (const s of signals) process.on(s, stop);
   });
-  const [, control] = await Promise.all([
-    // The PEM files next to the state, for tools that want files rather than a kubeconfig.
-    Promise.all([
-      writeFile(path.join(dir, 'ca.crt'), env.ca),
-      writeFile(path.join(dir, 'admin.crt'), env.clientCert),
-      writeFile(path.join(dir, 'admin.key'), env.clientKey, { mode: 0o600 }),
-      // What `kapi-env user add` signs client certificates with.
-      ...(env.clientCa
-        ? [
-            writeFile(path.join(dir, 'client-ca.crt'), env.clientCa.certPem),
-            writeFile(path.join(dir, 'client-ca.key'), env.clientCa.keyPem, { mode: 0o600 }),
-          ]
-        : []),
-    ]),
-    // `kapi-env reset`, `snapshot`, `restore` reach this environment through its control socket.
-    env.storage === 'existing' ? undefined : serveControl(flags.stateDir, env),
-  ]);
   // The state last: once it is there, everything it names is.
   await writeState(flags.stateDir, state);
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state));
   await stopped;
-  await control?.close();
+  await served?.close();
   const report = await env.stop();
-  await Promise.all(
-    ['state.json', 'ca.crt', 'admin.crt', 'admin.key', 'client-ca.crt', 'client-ca.key'].map((f) => rm(path.join(dir, f), { force: true })),
-  );
+  await Promise.all(['state.json', ...PEM_FILES].map((f) => rm(path.join(dir, f), { force: true })));
   if (report.killed.length) out.progress(`had to kill: ${report.killed.join(', ')}`);
   return 0;
 }
@@ -271,4 +274,40 @@ async function startDetached(flags: UpFlags): Promise<number> {
   if (flags.json) out.line(JSON.stringify(state));
   else out.line(readyLine(state!));
   return 0;
+}
+
+function envOptions(flags: UpFlags, port: number | undefined, out: ReturnType<typeof printer>): EnvOptions {
+  return {
+    storage: flags.storage,
+    etcdBinary: flags.etcdBin,
+    etcdImage: flags.etcdImage,
+    crds: flags.crds,
+    manifests: flags.manifests,
+    ...fixtureOptions(flags),
+    ...(flags.webhooks?.length
+      ? {
+          webhooks: {
+            paths: flags.webhooks,
+            localServingPort: parsePort(flags.webhookPort),
+            localServingCertDir: path.join(statePaths(flags.stateDir).dir, 'webhook'),
+          },
+        }
+      : {}),
+    kubeVersion: flags.kubeVersion,
+    // This process is the environment's own: no test code shares its event loop.
+    serverThread: 'inline',
+    log: logOption(flags.log),
+    onWarning: (line) => {
+      if (!flags.quiet) process.stderr.write(`kapi-env: ${line}\n`);
+    },
+    kubeconfigPath: flags.kubeconfig,
+    port,
+    servers: serverCount(flags),
+    apiserverArgs: serverArgs(flags),
+    onProgress: (phase, msg) => {
+      // The automatic fallback to the embedded store is said in one line even off a terminal.
+      if (/embedded in-memory store/.test(msg) && !flags.quiet) process.stderr.write(`kapi-env: ${msg}\n`);
+      else if (phase !== 'ready') out.progress(msg);
+    },
+  };
 }

@@ -313,6 +313,18 @@ async function onExistingCluster(
   };
 }
 
+/** The credentials a start has made, before it is ready. */
+export type EnvCredentials = Pick<Env, 'ca' | 'clientCert' | 'clientKey' | 'clientCa'>;
+
+/**
+ * startEnv on this thread, with work of the caller's run while the start waits for its store (a launched
+ * etcd's election, the move to it): `kapi-env up` writes its files and opens its control socket then.
+ * `whileSettling` is not called on an existing cluster; the start is ready once it has finished.
+ */
+export function startEnvHere(options: EnvOptions, whileSettling: (creds: EnvCredentials) => Promise<void>): Promise<Env> {
+  return withDeadline(startTimeoutMs(options.startTimeoutMs), () => startEnvNow({ ...options, serverThread: 'inline' }, whileSettling));
+}
+
 export function startEnv(options: EnvOptions = {}): Promise<Env> {
   return withDeadline(startTimeoutMs(options.startTimeoutMs), async () => {
     const chosen = options.serverThread ?? (process.env.KAPI_ENV_SERVER_THREAD as EnvOptions['serverThread'] | undefined);
@@ -330,7 +342,7 @@ export function startEnv(options: EnvOptions = {}): Promise<Env> {
 
 let inlineNoted = false;
 
-async function startEnvNow(options: EnvOptions): Promise<Env> {
+async function startEnvNow(options: EnvOptions, whileSettling?: (creds: EnvCredentials) => Promise<void>): Promise<Env> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
   const flags = serverFlags(options);
@@ -452,10 +464,10 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       bootstrapSeed: storage.kind === 'memory' || storage.kind === 'etcd' ? bootstrapSeed() : undefined,
     });
     // Ready as /readyz is: the post-start hooks' objects (the RBAC bootstrap policy) are stored. Then, on an
-    // etcd we launched, the store moves to it.
+    // etcd we launched, the store moves to it (storage.settled, one server only); the kubeconfig and the
+    // webhooks are made meanwhile (their API calls wait for the move), and the ready line waits for it.
     await server.postStartHooksDone();
     startedServer();
-    await storage.settled;
     if (serverCount > 1)
       group = await startServerGroup({
         first: server,
@@ -482,6 +494,8 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     const kubeconfigWritten = writeKubeconfig(kubeconfigPath, kubeconfig);
     kubeconfigWritten.catch(() => undefined);
     const creds = { server: url, caPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem };
+    const callerWork = whileSettling?.({ ca: caPem, clientCert: pki.admin.certPem, clientKey: pki.admin.keyPem, clientCa: pki.ca });
+    callerWork?.catch(() => undefined);
     if (fixtures.crds.length || fixtures.manifests.length) {
       const client = new RestClient(creds);
       try {
@@ -498,6 +512,12 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
     );
     releaseWebhooks = hooks.release;
     await kubeconfigWritten;
+    await callerWork;
+    // The baseline env.reset() returns to. On an etcd we launched it is taken once the keys are there, from
+    // the state the move left (no read of the store), while the watches relist; the ready line waits for both.
+    await storage.keysMoved;
+    const resets = await resetHelpers(storage.storage);
+    await storage.settled;
     const elapsedMs = Math.round(performance.now() - started);
     progress('ready', `ready in ${elapsedMs} ms`);
     compileCacheReady();
@@ -526,7 +546,7 @@ async function startEnvNow(options: EnvOptions): Promise<Env> {
       faults: server.faults,
       clock: server.clock,
       webhooks: hooks.webhooks,
-      ...(await resetHelpers(storage.storage)),
+      ...resets,
       ...waitHelpers(() => new RestClient(creds)),
       stop: () => (stopped ??= cleanup()),
     };

@@ -35,6 +35,8 @@ export interface StartedStorage {
   storage: Storage;
   /** With `handoff`: resolves once the storage is on etcd (endpoint and pid set), rejects if etcd fails to start. */
   settled?: Promise<void>;
+  /** With `handoff`: resolves once the keys are in etcd, before settled (the watches relisting from it). */
+  keysMoved?: Promise<void>;
   endpoint?: string;
   pid?: number;
   /** Stops what was started; past `timeoutMs` (envtest's StopTimeout) a process still running is killed. */
@@ -148,9 +150,10 @@ async function handoffToNativeEtcd(
     // It has just answered /health: no round trip of the client's own first.
     return { kind: 'etcd' as const, endpoints: [proc.endpoint], prefix: req.prefix, checkHealth: false };
   });
-  const { storage, settled } = createHandoffStorage(Promise.all([healthy, after]).then(([cfg]) => cfg));
+  const { storage, keysMoved, settled } = createHandoffStorage(Promise.all([healthy, after]).then(([cfg]) => cfg));
   started.storage = storage;
   started.settled = settled;
+  started.keysMoved = keysMoved;
   // etcd is spawned before the caller loads and starts the server (main-thread work it would otherwise wait for).
   await Promise.race([spawn, launching.catch(() => undefined)]);
   req.launched?.();

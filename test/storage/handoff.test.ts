@@ -78,6 +78,49 @@ describe('moving the keys', () => {
     await h.close();
   });
 
+  it('answers the relists the move sets off from the state it left, until the first write', async () => {
+    const { h, arrive } = pending();
+    await h.create('/cm/a', bytes('a'));
+    await h.create('/cm/b', bytes('b'));
+    await h.create('/other/x', bytes('x'));
+    const rev = (await h.get('/cm/a')).revision;
+    const ended: string[] = [];
+    for (const prefix of ['/cm/', '/other/']) h.watch(prefix, rev, { event: () => {}, error: () => ended.push(prefix), progress: () => {} });
+    const target = new MemoryBackend();
+    const ranges: string[] = [];
+    const list = target.list.bind(target);
+    target.list = (prefix, opts) => {
+      ranges.push(prefix);
+      return list(prefix, opts);
+    };
+    arrive(target);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ended).toEqual(['/cm/', '/other/']);
+    const cm = await h.list('/cm/');
+    const other = await h.list('/other/');
+    const none = await h.list('/nothing/');
+    // Not one range: the state is the one the move wrote (a store that cannot tell it is read once, by snapshot()).
+    expect(ranges).toEqual([]);
+    expect(cm.kvs.map((kv) => [kv.key, kv.value.toString()])).toEqual([
+      ['/cm/a', 'a'],
+      ['/cm/b', 'b'],
+    ]);
+    expect(other.kvs.map((kv) => kv.key)).toEqual(['/other/x']);
+    expect(none.kvs).toEqual([]);
+    const current = await target.currentRevision();
+    expect([cm.revision, other.revision, none.revision, cm.more]).toEqual([current, current, current, false]);
+    // A paged or past read is the store's own.
+    await h.list('/cm/', { limit: 1 });
+    expect(ranges).toEqual(['/cm/']);
+    // After a write the view is gone: the write is in the next list.
+    await h.create('/cm/c', bytes('c'));
+    expect((await h.list('/cm/')).kvs.map((kv) => kv.key)).toEqual(['/cm/a', '/cm/b', '/cm/c']);
+    expect(ranges).toEqual(['/cm/', '/cm/']);
+    for (const prefix of ['/cm/', '/other/']) h.watch(prefix, current, { event: () => {}, error: () => {}, progress: () => {} });
+    await h.settled;
+    await h.close();
+  });
+
   it('holds calls made while it moves, and a compare-and-swap that read before it fails and reads again', async () => {
     const { h, arrive } = pending();
     const rev = await h.create('/cm/a', bytes('one'));
@@ -163,6 +206,36 @@ describe.skipIf(!etcdBinary)('moving to etcd', () => {
     expect(listed.kvs[299].value.toString()).toBe('v299');
     await h.create('/cm/after', bytes('x'));
     expect((await direct.get('/cm/after')).kv?.value.toString()).toBe('x');
+    await direct.close();
+    await h.close();
+  });
+
+  it('answers the relists from the state the restore into etcd left: the revisions etcd gave the keys', async () => {
+    const prefix = `/handoff-view-${Date.now()}`;
+    const h = new HandoffBackend(
+      new Promise((r) => setTimeout(() => r(new EtcdBackend({ endpoints: [etcd.endpoint], prefix })), 50)),
+      { rewatchTimeoutMs: 2000 },
+    );
+    for (let i = 0; i < 200; i++) await h.create(`/cm/k${String(i).padStart(3, '0')}`, bytes(`v${i}`));
+    await h.create('/other/x', bytes('x'));
+    const rev = (await h.get('/other/x')).revision;
+    const relisted = new Promise<Awaited<ReturnType<Backend['list']>>>((resolve) => {
+      h.watch('/cm/', rev, { event: () => {}, error: () => resolve(h.list('/cm/')), progress: () => {} });
+    });
+    const fromView = await relisted;
+    const baseline = await h.snapshot();
+    const direct = new EtcdBackend({ endpoints: [etcd.endpoint], prefix });
+    const read = await direct.list('/cm/');
+    const plain = (kvs: readonly { key: string; value: Buffer; createRevision: number; modRevision: number }[]) =>
+      kvs.map((kv) => [kv.key, kv.value.toString(), kv.createRevision, kv.modRevision]);
+    expect(fromView.kvs).toHaveLength(200);
+    expect(plain(fromView.kvs)).toEqual(plain(read.kvs));
+    expect(fromView.revision).toBe(read.revision);
+    const all = await direct.snapshot();
+    expect(baseline.revision).toBe(all.revision);
+    expect(plain([...baseline.kvs.values()].sort((a, b) => (a.key < b.key ? -1 : 1)))).toEqual(plain([...all.kvs.values()]));
+    h.watch('/cm/', fromView.revision, { event: () => {}, error: () => {}, progress: () => {} });
+    await h.settled;
     await direct.close();
     await h.close();
   });

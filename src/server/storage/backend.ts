@@ -120,4 +120,9 @@ export interface Backend extends Revisioned {
    * holds a changed key (the others missed nothing); returns the revision.
    */
   restore(snapshot: BackendSnapshot): Promise<number>;
+  /**
+   * restore(), answering the state it leaves (every key and its version, at the revision it returns) where the
+   * driver can tell it from its writes, without reading the store again.
+   */
+  restoreState?(snapshot: BackendSnapshot): Promise<BackendSnapshot>;
 }

@@ -42,12 +42,16 @@ export async function createStorage(cfg: StorageConfig): Promise<Storage> {
  * An etcd storage for an etcd still starting, empty (handoff.ts): the server starts on an embedded store at
  * once and moves to etcd when `etcd` resolves (to the etcd just seen healthy). `settled` resolves once it has.
  */
-export function createHandoffStorage(etcd: Promise<EtcdConnectionConfig>): { storage: Storage; settled: Promise<void> } {
+export function createHandoffStorage(etcd: Promise<EtcdConnectionConfig>): {
+  storage: Storage;
+  keysMoved: Promise<void>;
+  settled: Promise<void>;
+} {
   const backend = new HandoffBackend(
     etcd.then(async (cfg) => {
       const { EtcdBackend } = await import('./etcd/index.js');
       return new EtcdBackend(cfg);
     }),
   );
-  return { storage: new ObjectStorage(backend), settled: backend.settled };
+  return { storage: new ObjectStorage(backend), keysMoved: backend.keysMoved, settled: backend.settled };
 }

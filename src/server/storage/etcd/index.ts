@@ -265,6 +265,10 @@ export class EtcdBackend implements Backend {
   }
 
   async restore(snap: BackendSnapshot): Promise<number> {
+    return (await this.restoreState(snap)).revision;
+  }
+
+  async restoreState(snap: BackendSnapshot): Promise<BackendSnapshot> {
     const cur = await this.list('/');
     const ops = [...restorePlan(cur.kvs, snap)];
     let revision = cur.revision;
@@ -286,11 +290,21 @@ export class EtcdBackend implements Backend {
         ),
       ),
     );
-    for (const res of results) revision = Math.max(revision, num(res.header?.revision));
+    // The state left: the keys the plan kept as they were, each written one at its transaction's revision
+    // (a key that existed keeps its create revision), the deleted ones gone.
+    const kvs = new Map(cur.kvs.map((kv) => [kv.key, kv]));
+    results.forEach((res, i) => {
+      const rev = num(res.header?.revision);
+      revision = Math.max(revision, rev);
+      for (const [key, value] of batches[i]) {
+        if (!value) kvs.delete(key);
+        else kvs.set(key, { key, value, createRevision: kvs.get(key)?.createRevision ?? rev, modRevision: rev });
+      }
+    });
     const changed = ops.map(([key]) => key).sort();
     const err = new StorageError('Compacted', '', 'the store was reset to a snapshot: relist', revision);
     for (const [fail, prefix] of [...this.running]) if (touches(changed, prefix)) fail(err);
-    return revision;
+    return { revision, size: kvs.size, kvs };
   }
 
   async currentRevision(): Promise<number> {
