@@ -85,7 +85,8 @@ describe('moving the keys', () => {
     await h.create('/other/x', bytes('x'));
     const rev = (await h.get('/cm/a')).revision;
     const ended: string[] = [];
-    for (const prefix of ['/cm/', '/other/']) h.watch(prefix, rev, { event: () => {}, error: () => ended.push(prefix), progress: () => {} });
+    for (const prefix of ['/cm/', '/other/'])
+      h.watch(prefix, rev, { event: () => {}, error: () => ended.push(prefix), progress: () => {} });
     const target = new MemoryBackend();
     const ranges: string[] = [];
     const list = target.list.bind(target);
@@ -212,10 +213,9 @@ describe.skipIf(!etcdBinary)('moving to etcd', () => {
 
   it('answers the relists from the state the restore into etcd left: the revisions etcd gave the keys', async () => {
     const prefix = `/handoff-view-${Date.now()}`;
-    const h = new HandoffBackend(
-      new Promise((r) => setTimeout(() => r(new EtcdBackend({ endpoints: [etcd.endpoint], prefix })), 50)),
-      { rewatchTimeoutMs: 2000 },
-    );
+    const h = new HandoffBackend(new Promise((r) => setTimeout(() => r(new EtcdBackend({ endpoints: [etcd.endpoint], prefix })), 50)), {
+      rewatchTimeoutMs: 2000,
+    });
     for (let i = 0; i < 200; i++) await h.create(`/cm/k${String(i).padStart(3, '0')}`, bytes(`v${i}`));
     await h.create('/other/x', bytes('x'));
     const rev = (await h.get('/other/x')).revision;
