@@ -386,9 +386,6 @@ async function startEnvNow(options: EnvOptions, whileSettling?: (creds: EnvCrede
   };
   try {
     const bindAddress = flags.bindAddress;
-    const pkiP = createPki({
-      hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])],
-    });
     // The server's modules load once etcd is spawned, while it starts (a cold start's largest overlap).
     let serverModule: Promise<typeof import('../server/index.js')> | undefined;
     const loadServer = (): Promise<typeof import('../server/index.js')> => (serverModule ??= import('../server/index.js'));
@@ -409,6 +406,11 @@ async function startEnvNow(options: EnvOptions, whileSettling?: (creds: EnvCrede
       launched: () => void loadServer(),
       // One server on an etcd we start: it starts while etcd does, and moves to it once both are up.
       handoff: serverCount === 1 ? { after: serverStarted } : undefined,
+    });
+    // After the storage: a launched etcd is spawned first (the certificates' keys come from the thread pool,
+    // their signing would come before it).
+    const pkiP = createPki({
+      hosts: [...(options.hosts ?? []), ...(bindAddress !== '127.0.0.1' && bindAddress !== '0.0.0.0' ? [bindAddress] : [])],
     });
     // `auto` may have fallen back to the memory store.
     checkServerCount(serverCount, storage.kind);
