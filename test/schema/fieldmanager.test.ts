@@ -406,6 +406,34 @@ describe('compare over maps', () => {
       '{"f:data":{"f:w":{}}}',
     ]);
   });
+
+  it('compares large maps with the same keys in the same order position by position, as it compares them by key', () => {
+    const T = struct({ data: mapOf(SCALAR), spec: mapOf(struct({ a: SCALAR, b: mapOf(SCALAR) })) });
+    const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    const data = (f: (i: number) => unknown) => Object.fromEntries(keys.map((k, i) => [k, f(i)]));
+    const before = {
+      data: data((i) => (i === 3 ? null : `v${i}`)),
+      spec: data((i) => ({ a: i, b: { p: `q${i}` } })),
+    };
+    const after = {
+      data: data((i) => (i === 3 ? null : i === 5 ? 'changed' : `v${i}`)),
+      spec: data((i) => ({ a: i === 7 ? 'seven' : i, b: { p: i === 9 ? 'r' : `q${i}` } })),
+    };
+    const reverse = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
+    const reordered = { spec: reverse(after.spec), data: reverse(after.data) };
+    const same = compare(before, after, T);
+    const other = compare(before, reordered, T);
+    for (const k of ['added', 'modified', 'removed'] as const) expect(fields(same[k])).toBe(fields(other[k]));
+    expect([fields(same.added), fields(same.modified), fields(same.removed)]).toEqual([
+      '{}',
+      '{"f:data":{"f:k5":{}},"f:spec":{"f:k7":{"f:a":{}},"f:k9":{"f:b":{"f:p":{}}}}}',
+      '{}',
+    ]);
+    // An undefined value among the same keys is an absent key, as the comparison by key has it.
+    const unset = { data: { ...after.data, k2: undefined }, spec: after.spec };
+    expect(fields(compare(before, unset, T).removed)).toBe('{"f:data":{"f:k2":{}}}');
+    expect(fields(compare(unset, before, T).added)).toBe('{"f:data":{"f:k2":{}}}');
+  });
 });
 
 describe('conflict Status', () => {

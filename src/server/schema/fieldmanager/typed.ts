@@ -211,6 +211,7 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
       compareLeaf(l, r, path, c);
       return;
     }
+    if (lm && rm && compareSameKeys(lm, rm, tl, path, c)) return;
     // Keys of `rm` found (own and defined) in `lm`: when they are all of rm's keys, none is new.
     let shared = 0;
     if (lm)
@@ -251,6 +252,36 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
   }
   if (l === undefined) c.added.insert(path);
   else if (r === undefined) c.removed.insert(path);
+}
+
+/**
+ * Two maps with the same keys in the same order (an update of a large map mostly changes values): compared
+ * position by position from their key and value lists, without a keyed lookup per member. False, having
+ * recorded nothing, when the keys differ or a value is undefined (the walk by key decides those).
+ */
+function compareSameKeys(
+  lm: Record<string, unknown>,
+  rm: Record<string, unknown>,
+  t: MapType,
+  path: PathElement[],
+  c: Comparison,
+): boolean {
+  const lk = Object.keys(lm);
+  const rk = Object.keys(rm);
+  const n = lk.length;
+  if (n !== rk.length || n < 8) return false;
+  for (let i = 0; i < n; i++) if (lk[i] !== rk[i]) return false;
+  const lv = Object.values(lm);
+  const rv = Object.values(rm);
+  for (let i = 0; i < n; i++) if (lv[i] === undefined || rv[i] === undefined) return false;
+  for (let i = 0; i < n; i++) {
+    const a = lv[i];
+    if (a === rv[i] && (a === null || typeof a !== 'object')) continue;
+    path.push(fieldElement(lk[i]));
+    compareNode(a, rv[i], fieldType(t, lk[i]), path, c);
+    path.pop();
+  }
+  return true;
 }
 
 function groupItems(
