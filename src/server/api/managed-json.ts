@@ -3,12 +3,13 @@
 // manager), and the same list is written for storage, for the answer and for every update
 // that moves no field between managers; an update that does keeps the other managers'
 // entries. The field manager seals each list it makes: the list and its entries are frozen
-// (their FieldsV1 trees are shared per field set and never edited either), so the texts of
-// the list and of each entry, made once, stay true.
+// (their FieldsV1 trees are shared per field set and never edited either), so the text of
+// each entry, made once, stays true. A list's text is its entries' texts joined, made when
+// written: kept, it stayed on the heap with every version the watch cache holds.
 
 import { randomBytes } from 'node:crypto';
 
-const TEXT = new WeakMap<readonly unknown[], string>();
+const SEALED = new WeakSet<readonly unknown[]>();
 
 /**
  * Stands for a sealed list while the rest of the object is written. Its nonce is this process's and
@@ -17,12 +18,12 @@ const TEXT = new WeakMap<readonly unknown[], string>();
 const PLACEHOLDER = `\u0000managedFields-${randomBytes(12).toString('hex')}`;
 const QUOTED = JSON.stringify(PLACEHOLDER);
 
-/** Marks a list the field manager made as final: frozen, its JSON kept once written. */
+/** Marks a list the field manager made as final: frozen, its entries' JSON kept once written. */
 export function sealManagedFields<T extends object>(list: T[]): T[] {
   // Entries kept from the list before are frozen already.
   for (const e of list) if (!Object.isFrozen(e)) Object.freeze(e);
   Object.freeze(list);
-  TEXT.set(list, '');
+  SEALED.add(list);
   return list;
 }
 
@@ -30,13 +31,8 @@ export function sealManagedFields<T extends object>(list: T[]): T[] {
 export function stringifyObject(value: unknown): string {
   const m = (value as { metadata?: unknown } | null)?.metadata as Record<string, unknown> | undefined;
   const list = m?.managedFields as unknown[] | undefined;
-  if (!Array.isArray(list) || typeof m !== 'object' || Object.isFrozen(m)) return JSON.stringify(value);
-  let text = TEXT.get(list);
-  if (text === undefined) return JSON.stringify(value);
-  if (text === '') {
-    text = listText(list);
-    TEXT.set(list, text);
-  }
+  if (!Array.isArray(list) || typeof m !== 'object' || Object.isFrozen(m) || !SEALED.has(list)) return JSON.stringify(value);
+  const text = listText(list);
   let s: string;
   m.managedFields = PLACEHOLDER;
   try {
