@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdProcess, startNativeEtcd } from '../../src/etcd/index.js';
 import type { KubeObject } from '../../src/server/api/types.js';
+import type { KeyValue } from '../../src/server/storage/backend.js';
+import { EtcdBackend } from '../../src/server/storage/etcd/index.js';
 import { createStorage } from '../../src/server/storage/factory.js';
 import { hasSnapshots, type Snapshots, type Storage, StorageError } from '../../src/server/storage/interface.js';
 import { etcdBinary } from '../helpers/backends.js';
@@ -105,4 +107,31 @@ describe.skipIf(!etcdBinary)('etcd', () => {
     await etcd?.stop();
   });
   suite('etcd', () => createStorage({ kind: 'etcd', endpoints: [etcd.endpoint], prefix: `/snap${++n}` }));
+
+  it('answers the state a restore leaves as a read of etcd would: kept, rewritten, recreated and deleted keys', async () => {
+    const b = new EtcdBackend({ endpoints: [etcd.endpoint], prefix: `/snap-state${++n}` });
+    const bytes = (v: string): Buffer => Buffer.from(v);
+    await b.create('/cm/kept', bytes('k'));
+    const changed = await b.create('/cm/changed', bytes('before'));
+    await b.create('/cm/removed', bytes('r'));
+    const snap = await b.snapshot();
+    await b.update('/cm/changed', bytes('after'), changed);
+    const removed = await b.get('/cm/removed');
+    await b.delete('/cm/removed', removed.kv!.modRevision);
+    await b.create('/cm/added', bytes('a'));
+    const state = await b.restoreState(snap);
+    const read = await b.snapshot();
+    const plain = (m: ReadonlyMap<string, KeyValue>) =>
+      [...m.values()].map((kv) => [kv.key, kv.value.toString(), kv.createRevision, kv.modRevision]).sort();
+    expect(plain(state.kvs)).toEqual(plain(read.kvs));
+    expect(state.revision).toBe(read.revision);
+    expect(state.size).toBe(3);
+    // The rewritten key keeps its create revision; the recreated one has a new one; the kept one is untouched.
+    const at = (k: string) => state.kvs.get(k)!;
+    expect(at('/cm/changed').createRevision).toBe(changed);
+    expect(at('/cm/changed').modRevision).toBeGreaterThan(changed);
+    expect(at('/cm/removed').createRevision).toBe(at('/cm/removed').modRevision);
+    expect(at('/cm/kept')).toEqual(snap.kvs.get('/cm/kept'));
+    await b.close();
+  });
 });
