@@ -181,19 +181,21 @@ async function serveUntilSignal(flags: UpFlags, port: number | undefined): Promi
     snapshot: async () => (await envReady).snapshot(),
     restore: async (id) => (await envReady).restore(id),
   };
-  let tail: ReturnType<typeof writeFilesAndControl> | undefined;
-  const filesAndControl = (creds: EnvCredentials, existing: boolean) =>
-    (tail ??= writeFilesAndControl(flags, creds, existing ? undefined : control));
+  // Made while the start waits; on an existing cluster (no store to wait for, nothing to reset) after it.
+  let early: ReturnType<typeof writeFilesAndControl> | undefined;
   let env: Env;
   try {
-    env = await startEnvHere(envOptions(flags, port, out), (creds) => filesAndControl(creds, false).then(() => undefined));
+    env = await startEnvHere(envOptions(flags, port, out), (creds: EnvCredentials) => {
+      early = writeFilesAndControl(flags, creds, control);
+      return early.then(() => undefined);
+    });
   } catch (e) {
-    await (await tail?.catch(() => undefined))?.close();
+    await (await early?.catch(() => undefined))?.close();
     await Promise.all(PEM_FILES.map((f) => rm(path.join(dir, f), { force: true })));
     throw e;
   }
   started(env);
-  const served = await filesAndControl(env, env.storage === 'existing');
+  const served = await (early ?? writeFilesAndControl(flags, env, undefined));
   const state = stateOf(env, flags);
   if (flags.webhooks?.length) {
     const w = env.webhooks;

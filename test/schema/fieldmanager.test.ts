@@ -24,6 +24,7 @@ import {
   SCALAR,
   struct,
   TypedValueError,
+  type TypeNode,
   toFieldSet,
   typeFromOpenAPI,
   update,
@@ -371,6 +372,13 @@ describe('toFieldSet and compare', () => {
 describe('compare over maps', () => {
   const CM = struct({ data: mapOf(SCALAR) });
   const fields = (s: FieldSet): string => encodeFieldsV1(s);
+  /** The comparison of `before` with `after`, checked to be the one with `reordered` (the same content, keys in another order, compared by key). */
+  const addedModifiedRemoved = (before: unknown, after: unknown, reordered: unknown, T: TypeNode): string[] => {
+    const same = compare(before, after, T);
+    const other = compare(before, reordered, T);
+    for (const k of ['added', 'modified', 'removed'] as const) expect(fields(same[k])).toBe(fields(other[k]));
+    return [fields(same.added), fields(same.modified), fields(same.removed)];
+  };
 
   it('records only the changed entry of a large map', () => {
     const data = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, `v${i}`]));
@@ -397,10 +405,7 @@ describe('compare over maps', () => {
     const after = { data: { x: '2', y: 'now', z: null, w: undefined }, spec: { a: 1, b: { p: 'r' } } } as Record<string, unknown>;
     // The same content with its keys in another order takes the key-by-key comparison.
     const reordered = { spec: { b: { p: 'r' }, a: 1 }, data: { w: undefined, z: null, y: 'now', x: '2' } } as Record<string, unknown>;
-    const same = compare(before, after, T);
-    const other = compare(before, reordered, T);
-    for (const k of ['added', 'modified', 'removed'] as const) expect(fields(same[k])).toBe(fields(other[k]));
-    expect([fields(same.added), fields(same.modified), fields(same.removed)]).toEqual([
+    expect(addedModifiedRemoved(before, after, reordered, T)).toEqual([
       '{"f:data":{"f:y":{}}}',
       '{"f:data":{"f:x":{}},"f:spec":{"f:b":{"f:p":{}}}}',
       '{"f:data":{"f:w":{}}}',
@@ -421,10 +426,7 @@ describe('compare over maps', () => {
     };
     const reverse = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).reverse());
     const reordered = { spec: reverse(after.spec), data: reverse(after.data) };
-    const same = compare(before, after, T);
-    const other = compare(before, reordered, T);
-    for (const k of ['added', 'modified', 'removed'] as const) expect(fields(same[k])).toBe(fields(other[k]));
-    expect([fields(same.added), fields(same.modified), fields(same.removed)]).toEqual([
+    expect(addedModifiedRemoved(before, after, reordered, T)).toEqual([
       '{}',
       '{"f:data":{"f:k5":{}},"f:spec":{"f:k7":{"f:a":{}},"f:k9":{"f:b":{"f:p":{}}}}}',
       '{}',

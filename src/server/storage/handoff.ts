@@ -66,11 +66,12 @@ export class HandoffBackend implements Backend {
   ) {
     this.target = this.memory;
     let markMoved!: () => void;
-    this.keysMoved = new Promise((resolve) => {
+    const moved = new Promise<void>((resolve) => {
       markMoved = resolve;
     });
     this.settled = next.then((etcd) => this.moveTo(etcd, markMoved));
-    this.keysMoved = Promise.race([this.keysMoved, this.settled]);
+    // With settled too: a move that ends before the keys are moved (closed first, failed) never marks it.
+    this.keysMoved = Promise.race([moved, this.settled]);
     this.keysMoved.catch(() => undefined);
     // Awaited by the harness once the server is up; a start that fails first must not leave it unhandled.
     this.settled.catch(() => undefined);
@@ -90,10 +91,10 @@ export class HandoffBackend implements Backend {
       const snap: BackendSnapshot = await this.memory.snapshot();
       const state = etcd.restoreState ? await etcd.restoreState(snap) : await etcd.restore(snap).then(() => etcd.snapshot());
       const revision = state.revision;
-      this.view = {
-        snapshot: state,
-        sorted: [...state.kvs.values()].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))),
-      };
+      // In key order as etcd sorts keys (by their bytes), each key's bytes made once.
+      const byBytes = [...state.kvs.values()].map((kv) => ({ kv, bytes: Buffer.from(kv.key) }));
+      byBytes.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+      this.view = { snapshot: state, sorted: byBytes.map((x) => x.kv) };
       this.target = etcd;
       this.moved = true;
       const err = new StorageError('Compacted', '', 'the store moved to etcd: relist', revision);

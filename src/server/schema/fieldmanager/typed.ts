@@ -257,7 +257,8 @@ function compareNode(l: unknown, r: unknown, type: TypeNode | undefined, path: P
 /**
  * Two maps with the same keys in the same order (an update of a large map mostly changes values): compared
  * position by position from their key and value lists, without a keyed lookup per member. False, having
- * recorded nothing, when the keys differ or a value is undefined (the walk by key decides those).
+ * recorded nothing, when the keys differ or a value is undefined (the walk by key decides those), and for
+ * maps of fewer than eight keys, where the lists cost more than the lookups they save.
  */
 function compareSameKeys(
   lm: Record<string, unknown>,
