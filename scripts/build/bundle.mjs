@@ -23,33 +23,46 @@ const BUNDLED = ['commander', 'signal-exit'];
 
 const ENTRIES = { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' };
 
+/**
+ * What bin/kapi-env.js requires before the CLI, as CommonJS: the loader that runs a bundle with its code cache,
+ * and the etcd prelaunch of `up`. A start that loads no ES module does not start Node's ES module loader.
+ */
+const LAUNCHER_MODULES = { loader: 'dist/env/compile-cache.js', prelaunch: 'dist/env/prelaunch.js' };
+
+/** esbuild's options for CommonJS files run from outdir (the bundles and the launcher's modules). */
+const commonjs = (outdir) => ({
+  absWorkingDir: root,
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // import.meta.url is the bundle's own URL, as it was each module's in the same directory.
+  define: { 'import.meta.url': '__kapi_env_bundle_url' },
+  banner: { js: 'const __kapi_env_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  // Class and function names as written (error names in messages, stack traces).
+  keepNames: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
 /** Bundles the CLI, the reaper and the worker host into `outdir` (a directory directly under dist/). */
 export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) {
   if (path.dirname(path.resolve(outdir)) !== path.join(root, 'dist'))
     throw new Error(`${outdir}: the bundle must sit directly under dist/`);
   rmSync(outdir, { recursive: true, force: true });
   await build({
-    absWorkingDir: root,
+    ...commonjs(outdir),
     entryPoints: ENTRIES,
-    outdir,
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
     // commander, the CLI's own parser (small, no dependencies), is compiled in with the CLI: one less
     // package to resolve and compile on every command, and under the code cache.
     external: Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies)
       .filter((d) => !BUNDLED.includes(d))
       .flatMap((d) => [d, `${d}/*`]),
-    // import.meta.url is the bundle's own URL, as it was each module's in the same directory.
-    define: { 'import.meta.url': '__kapi_env_bundle_url' },
-    banner: { js: 'const __kapi_env_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-    // Class and function names as written (error names in messages, stack traces).
-    keepNames: true,
-    sourcemap: true,
-    logLevel: 'warning',
   });
+  // The loader's import() of a package (its bundles' __kapi_env_import) stays an import().
+  await build({ ...commonjs(outdir), entryPoints: LAUNCHER_MODULES, supported: { 'dynamic-import': true } });
   // tsc re-emits the JSON files it copies; the models table is read by its offsets (scripts/gen/models.mjs).
   copyFileSync(path.join(root, 'src/server/schema/builtin/models.json'), path.join(root, 'dist/server/schema/builtin/models.json'));
   for (const name of Object.keys(ENTRIES)) {

@@ -22,7 +22,26 @@ export interface Reaper {
 
 const script = fileURLToPath(new URL('./reaper-main.js', import.meta.url));
 
+/** A reaper the launcher started for this process (env/prelaunch.ts), until a start takes it. */
+const KEPT = Symbol.for('kapi-env.prelaunched-reaper');
+const slot = globalThis as { [KEPT]?: Reaper };
+
+/** Keeps `reaper` for the start that asks for one. */
+export function keepReaper(reaper: Reaper): void {
+  slot[KEPT] = reaper;
+}
+
+/** The reaper the launcher started for this process, else a new one. */
 export function startReaper(): Reaper {
+  const kept = slot[KEPT];
+  if (kept) {
+    delete slot[KEPT];
+    return kept;
+  }
+  return spawnReaper();
+}
+
+function spawnReaper(): Reaper {
   const child: ChildProcess = spawn(process.execPath, [script, String(process.pid)], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,

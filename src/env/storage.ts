@@ -1,6 +1,7 @@
 // Choosing and starting the storage behind an environment.
 
 import type { EtcdProcess } from '../etcd/index.js';
+import { dropPrelaunched } from '../etcd/spawn.js';
 import { signal } from '../process/index.js';
 import { createHandoffStorage, createStorage, type EtcdTls } from '../server/storage/factory.js';
 import type { Storage } from '../server/storage/interface.js';
@@ -162,6 +163,7 @@ async function handoffToNativeEtcd(
 
 export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
   if (req.etcdServers?.length) {
+    dropPrelaunched();
     req.progress(`using etcd at ${req.etcdServers.join(',')}`);
     req.launched?.();
     return overEtcd('external', undefined, req.etcdServers, req, req.etcdTls);
@@ -177,6 +179,8 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       req.progress('no etcd binary and no Docker engine found: using the embedded in-memory store');
     }
   }
+  // An etcd the launcher spawned for a native start this is not (env/prelaunch.ts).
+  if (choice !== 'etcd') dropPrelaunched();
   if (choice === 'memory') {
     req.launched?.();
     const storage = await createStorage({ kind: 'memory' });

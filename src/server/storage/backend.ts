@@ -122,7 +122,8 @@ export interface Backend extends Revisioned {
   restore(snapshot: BackendSnapshot): Promise<number>;
   /**
    * restore(), answering the state it leaves (every key and its version, at the revision it returns) where the
-   * driver can tell it from its writes, without reading the store again.
+   * driver can tell it from its writes, without reading the store again. `empty`: the store is known to hold
+   * nothing yet (an etcd just launched on an empty data dir), so it is not read first either.
    */
-  restoreState?(snapshot: BackendSnapshot): Promise<BackendSnapshot>;
+  restoreState?(snapshot: BackendSnapshot, opts?: { empty?: boolean }): Promise<BackendSnapshot>;
 }

@@ -89,7 +89,9 @@ export class HandoffBackend implements Backend {
     try {
       if (this.inflight > 0) await new Promise<void>((r) => (this.drained = r));
       const snap: BackendSnapshot = await this.memory.snapshot();
-      const state = etcd.restoreState ? await etcd.restoreState(snap) : await etcd.restore(snap).then(() => etcd.snapshot());
+      const state = etcd.restoreState
+        ? await etcd.restoreState(snap, { empty: true })
+        : await etcd.restore(snap).then(() => etcd.snapshot());
       const revision = state.revision;
       // In key order as etcd sorts keys (by their bytes), each key's bytes made once.
       const byBytes = [...state.kvs.values()].map((kv) => ({ kv, bytes: Buffer.from(kv.key) }));

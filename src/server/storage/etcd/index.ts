@@ -268,8 +268,9 @@ export class EtcdBackend implements Backend {
     return (await this.restoreState(snap)).revision;
   }
 
-  async restoreState(snap: BackendSnapshot): Promise<BackendSnapshot> {
-    const cur = await this.list('/');
+  async restoreState(snap: BackendSnapshot, opts: { empty?: boolean } = {}): Promise<BackendSnapshot> {
+    // A fresh etcd's first write is revision 2.
+    const cur: RangeResult = opts.empty ? { kvs: [], revision: 1, more: false } : await this.list('/');
     const ops = [...restorePlan(cur.kvs, snap)];
     let revision = cur.revision;
     // In transactions of at most etcd's default --max-txn-ops, each one revision, sent together (each key is
