@@ -1,7 +1,39 @@
 // Shared benchmark helpers: statistics, an HTTP/2 client, the server child process.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
+import { startNativeEtcd, waitHealthy } from '../../dist/etcd/index.js';
+import { freePort, makeTempDir, stopProcess } from '../../dist/process/index.js';
+
+/**
+ * Milliseconds from spawning etcd as etcd starts by default (given only a data dir and loopback URLs) to its
+ * /health answering; then it is stopped. This is the bare etcd start the figures are compared with: kapi-env starts
+ * its etcd tuned for a cluster of one (etcd/spawn.ts, SINGLE_MEMBER_RAFT), which `tuned` measures instead.
+ */
+export async function etcdStart(etcdBin, { tuned = false } = {}) {
+  const t0 = performance.now();
+  if (tuned) {
+    const e = await startNativeEtcd({ binary: etcdBin });
+    const ms = performance.now() - t0;
+    await e.stop();
+    return ms;
+  }
+  const [dir, client, peer] = await Promise.all([makeTempDir('kapi-env-bench-etcd-'), freePort(), freePort()]);
+  const c = `http://127.0.0.1:${client}`;
+  const p = `http://127.0.0.1:${peer}`;
+  const args = [`--data-dir=${dir}`, `--listen-client-urls=${c}`, `--advertise-client-urls=${c}`, `--listen-peer-urls=${p}`];
+  args.push(`--initial-advertise-peer-urls=${p}`, `--initial-cluster=default=${p}`, '--log-level=error');
+  const child = spawn(etcdBin, args, { detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await waitHealthy(c, 15_000);
+    return performance.now() - t0;
+  } finally {
+    await stopProcess(child.pid, { exited });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);

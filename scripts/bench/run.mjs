@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { parseAllDocuments } from 'yaml';
-import { findEtcdBinary, startNativeEtcd } from '../../dist/etcd/index.js';
+import { findEtcdBinary } from '../../dist/etcd/index.js';
 import { startEnv } from '../../dist/index.js';
 import { createPki } from '../../dist/pki/index.js';
 import { coldstart } from './coldstart.mjs';
 import { controllersBench } from './controllers.mjs';
-import { h2, repeat, startServer, stats, throughput } from './lib.mjs';
+import { etcdStart, h2, repeat, startServer, stats, throughput } from './lib.mjs';
 import { metricsAuditBench } from './metrics-audit.mjs';
 import { resetBench } from './reset.mjs';
 import { webhooksBench } from './webhooks.mjs';
@@ -66,18 +66,10 @@ async function bareTlsFirstRequest() {
   return ms;
 }
 
-async function bareEtcdStart() {
-  const t0 = performance.now();
-  const e = await startNativeEtcd({ binary: etcdBin });
-  const ms = performance.now() - t0;
-  await e.stop();
-  return ms;
-}
-
 async function startup() {
   log('startup');
   const runs = smoke ? 1 : 5;
-  const floor = stats(await repeat(runs, smoke ? 0 : 1, storage === 'etcd' ? bareEtcdStart : bareTlsFirstRequest)).median;
+  const floor = stats(await repeat(runs, smoke ? 0 : 1, storage === 'etcd' ? () => etcdStart(etcdBin) : bareTlsFirstRequest)).median;
   const floorName = storage === 'etcd' ? 'bare etcd to healthy ms' : 'bare TLS server first request ms';
   for (const serverThread of ['worker', 'inline']) {
     const inproc = stats(

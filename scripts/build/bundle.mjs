@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 // it with V8's code cache: a cold `kapi-env up` otherwise spends about a third of its time
 // resolving, compiling and linking modules. Beside each bundle an ES module of the same name loads it
 // (main.js exports `main`), so bin/kapi-env.js, the worker and the reaper start from plain files.
-// Packages stay external but commander and signal-exit (on the path of every start of a CLI or of an etcd): they
-// load from node_modules as before, and only when used. Library entry
+// Packages stay external but commander, signal-exit and protobufjs (on the path of every start of a CLI, of an
+// etcd, and of the etcd client: protobufjs's modules took about 60 ms to load from node_modules in an etcd `up`);
+// the others load from node_modules as before, and only when used. Library entry
 // points (kapi-env, kapi-env/vitest, kapi-env/jest) and their types stay tsc's output.
 //
 // The bundles sit next to each other, one directory below dist/, as dist/cli/*.js do: paths the
@@ -19,7 +20,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Packages compiled into the bundles; every other dependency loads from node_modules, when used. */
-const BUNDLED = ['commander', 'signal-exit'];
+const BUNDLED = ['commander', 'signal-exit', 'protobufjs'];
 
 const ENTRIES = { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' };
 

@@ -2,6 +2,7 @@
 
 import type { StartedTestContainer } from 'testcontainers';
 import { waitHealthy } from './health.js';
+import { SINGLE_MEMBER_RAFT } from './spawn.js';
 import { EtcdError, type EtcdProcess } from './types.js';
 
 /** A local image built by .ci/docker-etcd-image.sh; falls back to the official image name. */
@@ -39,6 +40,7 @@ export async function startContainerEtcd(opts: { image?: string } = {}): Promise
         '--listen-peer-urls=http://127.0.0.1:2380',
         '--initial-advertise-peer-urls=http://127.0.0.1:2380',
         '--initial-cluster=kapi-env=http://127.0.0.1:2380',
+        ...SINGLE_MEMBER_RAFT,
       ])
       .withExposedPorts(2379)
       // A FROM-scratch image has no shell for port probes: wait for etcd's own log line, then its health endpoint.

@@ -5,8 +5,11 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
+import type { Backend } from '../../src/server/storage/backend.js';
+import { HandoffBackend, PRE_MOVE_REVISION } from '../../src/server/storage/handoff.js';
 import { StorageError, type WatchHandler } from '../../src/server/storage/interface.js';
-import { MemoryStorage } from '../../src/server/storage/memory/index.js';
+import { MemoryBackend, MemoryStorage } from '../../src/server/storage/memory/index.js';
+import { ObjectStorage } from '../../src/server/storage/objects.js';
 import {
   createWatchSource,
   defaultBookmarkObject,
@@ -423,5 +426,40 @@ describe('WatchCache progress', () => {
     storage.handlers.at(-1)!.error(new StorageError('Unreachable', P, 'etcd unreachable'));
     const r = await c.list({ resourceVersion: 0 });
     expect(r.items.map((o) => o.metadata?.name)).toEqual(['kept']);
+  });
+});
+
+describe('WatchCache over a store whose revisions start again (the move to a launched etcd)', () => {
+  it('refuses a watch from before the move with 410 at once, answers a list not older than it now, and waits for a later revision', async () => {
+    let arrive!: (b: Backend) => void;
+    const handoff = new HandoffBackend(new Promise<Backend>((resolve) => (arrive = resolve)), { rewatchTimeoutMs: 2000 });
+    const storage = new ObjectStorage(handoff);
+    await storage.create(key('a'), cm('a'));
+    await storage.create(key('b'), cm('b'));
+    // A wait for a revision would outlast the test.
+    const c = await cached(storage as unknown as MemoryStorage, { freshnessTimeoutMs: 60_000 });
+    const before = c.currentRevision;
+    expect(before).toBeGreaterThan(PRE_MOVE_REVISION);
+    arrive(new MemoryBackend());
+    await handoff.settled;
+    await c.list({ resourceVersion: 0 });
+    const now = c.currentRevision;
+    expect(now).toBeLessThan(PRE_MOVE_REVISION);
+    const old = recorder();
+    await c.watch({ fromRevision: before }, old);
+    expect(old.events.map((e) => e.object)).toEqual([
+      expect.objectContaining({ code: 410, reason: 'Expired', message: `too old resource version: ${before} (${now})` }),
+    ]);
+    expect(old.closed).toBe(true);
+    const list = await c.list({ resourceVersion: before, resourceVersionMatch: 'NotOlderThan' });
+    expect(list.items.map((i) => i.metadata!.name)).toEqual(['a', 'b']);
+    expect(list.revision).toBe(now);
+    // A revision past the cache's in the new store's own history is waited for, not refused.
+    const next = recorder();
+    const watching = c.watch({ fromRevision: now + 1 }, next);
+    await storage.create(key('c'), cm('c'));
+    await storage.create(key('d'), cm('d'));
+    await watching;
+    expect(next.summary()).toEqual([`ADDED d@${now + 2}`]);
   });
 });

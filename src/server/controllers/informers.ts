@@ -135,7 +135,7 @@ export class ClusterInformer {
             else w.objects.set(uid, ev.object);
             this.emit({ type: ev.type, object: ev.object, resource: w.resource });
           },
-          close: () => this.timers.later(() => this.run(w), 100),
+          close: () => this.timers.rewatch(w, () => this.run(w), 100),
         },
       );
       if (this.stopped || w.stopped) handle.stop();

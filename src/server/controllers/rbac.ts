@@ -12,6 +12,7 @@ import { deepEqual, isPlainObject, type KubeObject } from '../api/types.js';
 import type { ResourceRouter, ServedResource } from '../endpoints/router.js';
 import type { RequestContext } from '../registry/strategy.js';
 import { Reconciler } from './reconciler.js';
+import { Timers } from './timers.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
@@ -34,7 +35,7 @@ const RESOURCES: Array<[RBACKind, string]> = [
 export class RBACInformer {
   private stopped = false;
   private readonly handles = new Set<{ stop(): void }>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
 
   constructor(
     private readonly router: ResourceRouter,
@@ -67,30 +68,20 @@ export class RBACInformer {
           },
           close: () => {
             if (handle) this.handles.delete(handle);
-            this.later(() => this.run(kind, served));
+            this.timers.rewatch(kind, () => this.run(kind, served), 1000);
           },
         },
       );
       if (this.stopped) handle.stop();
       else this.handles.add(handle);
     } catch {
-      this.later(() => this.run(kind, served));
+      this.timers.later(() => this.run(kind, served), 1000);
     }
-  }
-
-  private later(fn: () => unknown): void {
-    if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void fn();
-    }, 1000);
-    t.unref();
-    this.timers.add(t);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    this.timers.stop();
     for (const h of this.handles) h.stop();
   }
 }

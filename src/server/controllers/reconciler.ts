@@ -52,7 +52,7 @@ export class Reconciler {
             event: (ev) => {
               if (ev.type !== 'BOOKMARK') void this.trigger();
             },
-            close: () => this.timers.later(start, 1000),
+            close: () => this.timers.rewatch(lister, start, 1000),
           },
         );
         if (this.stopped) handle.stop();

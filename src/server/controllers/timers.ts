@@ -3,6 +3,7 @@
 /** Unreferenced timeouts (they never keep the process alive), all cleared by stop(); none are set after it. */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly rewatched = new Map<unknown, number>();
   private stopped = false;
 
   later(fn: () => unknown, ms: number): void {
@@ -13,6 +14,18 @@ export class Timers {
     }, ms);
     t.unref();
     this.pending.add(t);
+  }
+
+  /**
+   * Runs `fn` to watch again after the watch `key` ended: at once (the server ends a watch to make its client
+   * relist: the store's move to etcd, a reset, an expired revision), or after `backoffMs` when the same watch
+   * was started again less than `backoffMs` ago (one that keeps ending is not retried in a loop).
+   */
+  rewatch(key: unknown, fn: () => unknown, backoffMs: number): void {
+    const now = performance.now();
+    const last = this.rewatched.get(key);
+    this.rewatched.set(key, now);
+    this.later(fn, last !== undefined && now - last < backoffMs ? backoffMs : 0);
   }
 
   stop(): void {

@@ -59,6 +59,16 @@ export class WatchCache implements WatchSource {
   /** The revision of the last list; with nothing evicted since, resumes from it are still complete. */
   private listRevision = 0;
   private evicted = false;
+  /** The revision of the first list since the store's revisions last went back (see `retired`). */
+  private firstRevision = 0;
+  /**
+   * The revisions the store had before a relist found it at a lower one than the cache's (a server that started
+   * on an embedded store, whose revisions count from 10^12, and moved to etcd): from the first list then to the
+   * last revision seen. One of them above the cache's own names a history that is gone: a watch resuming from it
+   * is told it is too old (410, so its client relists), and a list not older than it is answered now (its state
+   * is newer), where waiting for the store to reach it would wait for a revision it may never reach.
+   */
+  private retired = { from: 0, to: 0 };
   private upstream?: StorageWatch;
   private readonly watchers = new Set<Watcher>();
   private waiters: Array<{ rev: number; resolve: () => void }> = [];
@@ -110,6 +120,11 @@ export class WatchCache implements WatchSource {
     this.keys.reset([...state.keys()].sort());
     this.ring.clear();
     this.evicted = false;
+    if (list.revision < this.revision) {
+      this.retired = { from: this.firstRevision, to: this.revision };
+      this.firstRevision = 0;
+    }
+    this.firstRevision ||= list.revision;
     this.revision = this.listRevision = list.revision;
     this.listed = true;
     const upstream: StorageWatch = this.storage.watch(
@@ -216,7 +231,7 @@ export class WatchCache implements WatchSource {
    */
   async waitFresh(rev: number, stale = false): Promise<void> {
     if (!(stale && this.listed && rev <= this.revision)) await this.ready;
-    if (rev <= this.revision) return;
+    if (rev <= this.revision || this.isRetired(rev)) return;
     this.upstream?.requestProgress?.();
     if (rev <= this.revision) return;
     await new Promise<void>((resolve, reject) => {
@@ -258,6 +273,11 @@ export class WatchCache implements WatchSource {
     return { items: this.snapshot(opts.keyPrefix, opts.predicate), revision: this.revision };
   }
 
+  /** A revision above the cache's from a history before the store's revisions went back (see `retired`). */
+  private isRetired(rev: number): boolean {
+    return rev > this.revision && rev >= this.retired.from && rev <= this.retired.to;
+  }
+
   /** Whether storage has reached `rev` (false when it cannot be asked). */
   private async storeReached(rev: number): Promise<boolean> {
     return rev <= (await this.storage.currentRevision().catch(() => 0));
@@ -284,7 +304,8 @@ export class WatchCache implements WatchSource {
     const initial = !!(opts.sendInitialEvents || opts.initialEvents);
     const resume = !initial && opts.fromRevision > 0;
     await this.waitFresh(resume ? 0 : (opts.minRevision ?? 0));
-    if (resume && opts.fromRevision > this.revision) await this.waitResumable(opts.fromRevision);
+    const retired = resume && this.isRetired(opts.fromRevision);
+    if (resume && !retired && opts.fromRevision > this.revision) await this.waitResumable(opts.fromRevision);
     // From here to registration nothing awaits: no event can slip between the snapshot/replay and the live stream.
     const make = opts.bookmarkObject ?? this.opts.bookmarkObject;
     const w = new Watcher(sink, {
@@ -305,8 +326,8 @@ export class WatchCache implements WatchSource {
       // watchCache.getAllEventsSinceLocked: complete since the list unless events were evicted.
       const oldest =
         this.listRevision > 0 && !this.evicted ? this.listRevision + 1 : this.ring.size ? this.ring.at(0).revision : this.revision + 1;
-      if (opts.fromRevision < oldest - 1) {
-        w.fail(tooOldStatus(opts.fromRevision, oldest - 1));
+      if (retired || opts.fromRevision < oldest - 1) {
+        w.fail(tooOldStatus(opts.fromRevision, retired ? this.revision : oldest - 1));
         return w;
       }
       for (let i = this.ring.firstAfter(opts.fromRevision); i < this.ring.size && !w.closed; i++) w.deliver(this.ring.at(i));

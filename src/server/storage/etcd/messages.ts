@@ -3,8 +3,7 @@
 // .proto parser). Field names are the .proto's (snake_case). int64 fields are written from numbers
 // and read back as numbers or Longs (num() in index.ts); bytes are read as Buffers.
 
-import { createRequire } from 'node:module';
-import type protobuf from 'protobufjs/light.js';
+import protobuf from 'protobufjs/light.js';
 import type { MessageType } from './grpc.js';
 import descriptor from './rpc.json' with { type: 'json' };
 
@@ -113,8 +112,7 @@ let loaded: Messages | undefined;
 /** The message types, built with the first call. */
 export function messages(): Messages {
   if (loaded) return loaded;
-  const lib = createRequire(import.meta.url)('protobufjs/light.js') as typeof protobuf;
-  const root = lib.Root.fromJSON(descriptor as protobuf.INamespace);
+  const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
   const type = <T>(name: string): MessageType<T> => root.lookupType(`etcdserverpb.${name}`) as unknown as MessageType<T>;
   loaded = {
     RangeRequest: type('RangeRequest'),
