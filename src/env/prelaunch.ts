@@ -1,7 +1,7 @@
-// `kapi-env up` on a native etcd: the launcher (bin/kapi-env.js) starts the reaper and spawns etcd before
-// it loads the CLI, so that etcd's own start (most of it its first election, 100 to 1,000 ms) runs while
-// the CLI's two megabytes are compiled and run, not after. The start then takes both: startReaper()
-// returns this reaper and startNativeEtcd() supervises this etcd when it asks for the same binary.
+// `kapi-env up` on a native etcd: the launcher (bin/kapi-env.js) spawns etcd, then starts the reaper, before
+// it loads the CLI, so that etcd's own start (its first election, the files it makes) runs while the CLI's two
+// megabytes are compiled and run, not after. The start then takes both: startReaper() returns this reaper and
+// startNativeEtcd() supervises this etcd when it asks for the same binary.
 //
 // The arguments are read here only to guess; the CLI decides as always. A guess that is wrong costs an
 // etcd spawned for nothing: the start stops one it does not take (etcd/spawn.ts), and this process's
