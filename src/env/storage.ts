@@ -161,9 +161,13 @@ async function handoffToNativeEtcd(
   return started;
 }
 
-export async function startStorage(req: StorageRequest): Promise<StartedStorage> {
+/** Starts the storage; an etcd the launcher spawned that this start did not take is stopped (env/prelaunch.ts). */
+export function startStorage(req: StorageRequest): Promise<StartedStorage> {
+  return launchStorage(req).finally(dropPrelaunched);
+}
+
+async function launchStorage(req: StorageRequest): Promise<StartedStorage> {
   if (req.etcdServers?.length) {
-    dropPrelaunched();
     req.progress(`using etcd at ${req.etcdServers.join(',')}`);
     req.launched?.();
     return overEtcd('external', undefined, req.etcdServers, req, req.etcdTls);
@@ -179,8 +183,6 @@ export async function startStorage(req: StorageRequest): Promise<StartedStorage>
       req.progress('no etcd binary and no Docker engine found: using the embedded in-memory store');
     }
   }
-  // An etcd the launcher spawned for a native start this is not (env/prelaunch.ts).
-  if (choice !== 'etcd') dropPrelaunched();
   if (choice === 'memory') {
     req.launched?.();
     const storage = await createStorage({ kind: 'memory' });

@@ -235,5 +235,5 @@ function hold(etcd: SpawnedEtcd, on: boolean): void {
 
 function discard(etcd: SpawnedEtcd): void {
   if (etcd.child.pid) signal(etcd.child.pid, 'SIGKILL');
-  void etcd.exit.then(() => rm(etcd.dataDir, { recursive: true, force: true }));
+  void etcd.exit.then(() => rm(etcd.dataDir, { recursive: true, force: true })).catch(() => undefined);
 }

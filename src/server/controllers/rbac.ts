@@ -68,7 +68,7 @@ export class RBACInformer {
           },
           close: () => {
             if (handle) this.handles.delete(handle);
-            this.timers.rewatch(kind, () => this.run(kind, served), 1000);
+            this.timers.rewatch(served, () => this.run(kind, served), 1000);
           },
         },
       );

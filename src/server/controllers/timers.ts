@@ -3,7 +3,8 @@
 /** Unreferenced timeouts (they never keep the process alive), all cleared by stop(); none are set after it. */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
-  private readonly rewatched = new Map<unknown, number>();
+  /** When each watch was last started again, by its owner's object for it. */
+  private readonly rewatched = new WeakMap<object, number>();
   private stopped = false;
 
   later(fn: () => unknown, ms: number): void {
@@ -21,7 +22,7 @@ export class Timers {
    * relist: the store's move to etcd, a reset, an expired revision), or after `backoffMs` when the same watch
    * was started again less than `backoffMs` ago (one that keeps ending is not retried in a loop).
    */
-  rewatch(key: unknown, fn: () => unknown, backoffMs: number): void {
+  rewatch(key: object, fn: () => unknown, backoffMs: number): void {
     const now = performance.now();
     const last = this.rewatched.get(key);
     this.rewatched.set(key, now);
