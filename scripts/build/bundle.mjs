@@ -2,12 +2,12 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The CLI as one CommonJS file (main.cjs), and the two other programs the CLI and startEnv() start:
-// the worker thread the environment runs in (thread-host.cjs) and the reaper (reaper-main.cjs), built
+// The CLI as one CommonJS file (main.cjs), and the worker thread startEnv() runs the environment in
+// (thread-host.cjs), built
 // from the compiled dist/ after tsc. Each is run through dist/env/compile-cache.js, which compiles
 // it with V8's code cache: a cold `kapi-env up` otherwise spends about a third of its time
 // resolving, compiling and linking modules. Beside each bundle an ES module of the same name loads it
-// (main.js exports `main`), so bin/kapi-env.js, the worker and the reaper start from plain files.
+// (main.js exports `main`), so bin/kapi-env.js and the worker start from plain files.
 // Packages stay external but commander, signal-exit and protobufjs (on the path of every start of a CLI, of an
 // etcd, and of the etcd client: protobufjs's modules took about 60 ms to load from node_modules in an etcd `up`);
 // the others load from node_modules as before, and only when used. Library entry
@@ -22,7 +22,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Packages compiled into the bundles; every other dependency loads from node_modules, when used. */
 const BUNDLED = ['commander', 'signal-exit', 'protobufjs'];
 
-const ENTRIES = { main: 'dist/cli/main.js', 'reaper-main': 'dist/env/reaper-main.js', 'thread-host': 'dist/env/thread-host.js' };
+/** The generated indexed tables, under src/ and dist/. */
+const INDEXED_TABLES = ['models.json', 'field-docs.json', 'patch-meta.json'].map((f) => `server/schema/builtin/${f}`);
+
+const ENTRIES = { main: 'dist/cli/main.js', 'thread-host': 'dist/env/thread-host.js' };
 
 /**
  * What bin/kapi-env.js requires before the CLI, as CommonJS: the loader that runs a bundle with its code cache,
@@ -48,7 +51,7 @@ const commonjs = (outdir) => ({
   logLevel: 'warning',
 });
 
-/** Bundles the CLI, the reaper and the worker host into `outdir` (a directory directly under dist/). */
+/** Bundles the CLI and the worker host into `outdir` (a directory directly under dist/). */
 export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) {
   if (path.dirname(path.resolve(outdir)) !== path.join(root, 'dist'))
     throw new Error(`${outdir}: the bundle must sit directly under dist/`);
@@ -64,8 +67,8 @@ export async function bundleCli(outdir = path.join(root, 'dist', 'cli-bundle')) 
   });
   // The loader's import() of a package (its bundles' __kapi_env_import) stays an import().
   await build({ ...commonjs(outdir), entryPoints: LAUNCHER_MODULES, supported: { 'dynamic-import': true } });
-  // tsc re-emits the JSON files it copies; the models table is read by its offsets (scripts/gen/models.mjs).
-  copyFileSync(path.join(root, 'src/server/schema/builtin/models.json'), path.join(root, 'dist/server/schema/builtin/models.json'));
+  // tsc re-emits the JSON files it copies; the indexed tables are read by their offsets (scripts/gen/lib.mjs).
+  for (const table of INDEXED_TABLES) copyFileSync(path.join(root, 'src', table), path.join(root, 'dist', table));
   for (const name of Object.keys(ENTRIES)) {
     // A package's dynamic import goes through the loader's import() (see dist/env/compile-cache.js).
     const file = path.join(outdir, `${name}.cjs`);

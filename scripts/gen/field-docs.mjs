@@ -15,14 +15,15 @@
 //   ends with kube-openapi's "Possible enum values" paragraph, one line per constant
 //   (` - \`"Recreate"\` Kill all existing pods...`, its doc comment less its leading name, sorted).
 // Keyed by OpenAPI definition name (`io.k8s.api.apps.v1.DeploymentStrategy`), then JSON field name:
-// a string (description) or `{ description, enum }`.
-// Beside them, `options`: the query parameters kube-apiserver's installer publishes for the options
+// a string (description) or `{ description, enum }`: one row of an indexed table a definition, so that a
+// server reads the rows of the definitions it builds, not the whole file.
+// In the table's header, `options`: the query parameters kube-apiserver's installer publishes for the options
 // kinds of connect and get-with-options subresources (pods/exec, pods/log, services/proxy...), one
 // per JSON field of simple type, by name: `{ type, description }` (slices typed by their element).
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addImport, definitionPrefix, goPackageDirs, kubeSourceArgs } from './lib.mjs';
+import { addImport, definitionPrefix, formatIndexedTable, goPackageDirs, kubeSourceArgs } from './lib.mjs';
 
 /** A Go interpreted string literal's value (the swagger doc maps hold `\"`, `\\`, `\n`, `\t`). */
 const goString = (lit) => JSON.parse(lit.replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1'));
@@ -257,20 +258,8 @@ function main() {
     options[`${definitionPrefix(core.importPath)}.${kind}`] = Object.fromEntries(params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
   const sorted = Object.fromEntries(Object.entries(definitions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const doc = {
-    source: { 'k8s.io/api': args.apiVersion, 'k8s.io/apimachinery': args.machineryVersion, generator: 'scripts/gen/field-docs.mjs' },
-    definitions: sorted,
-    options,
-  };
-  // As Biome formats JSON: expanded objects, short string arrays on one line.
-  const text = JSON.stringify(doc, null, 2).replace(
-    /^( *"[^"\n]*": )\[\n\s+("[^\n]*"(?:,\n\s+"[^\n]*")*)\n\s*\](,?)$/gm,
-    (all, key, items, comma) => {
-      const one = `${key}[${items.split(/,\n\s+/).join(', ')}]${comma}`;
-      return one.length <= 140 ? one : all;
-    },
-  );
-  writeFileSync(args.out, `${text}\n`);
+  const source = { 'k8s.io/api': args.apiVersion, 'k8s.io/apimachinery': args.machineryVersion, generator: 'scripts/gen/field-docs.mjs' };
+  writeFileSync(args.out, formatIndexedTable({ source, options }, sorted));
   console.log(
     `${Object.keys(sorted).length} definitions: ${described} referenced-type descriptions, ${enumFields} enum fields -> ${path.relative(process.cwd(), args.out)}`,
   );

@@ -46,6 +46,26 @@ export function writeFormattedJSON(out, value) {
   formatWithBiome(out);
 }
 
+/** JSON with every character beyond ASCII escaped: the file is read as one byte a character (src/server/api/generated-json.ts). */
+export const asciiJSON = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * An indexed table (src/server/api/generated-json.ts lazyIndexedTable reads it): one JSON array whose first line is
+ * `header` with `rows: { <key>: [offset, length] }`, then one row a line, at offsets counted from the second line. A
+ * reader parses the header and the rows it asks for, not the whole file.
+ */
+export function formatIndexedTable(header, rows) {
+  const index = {};
+  let text = '';
+  const keys = Object.keys(rows);
+  keys.forEach((key, i) => {
+    const row = asciiJSON(rows[key]);
+    index[key] = [text.length, row.length];
+    text += row + (i < keys.length - 1 ? ',\n' : ']\n');
+  });
+  return `[${asciiJSON({ ...header, rows: index })},\n${text}`;
+}
+
 /** Formats a written file with the repository's Biome, when it is installed. */
 export function formatWithBiome(out) {
   const biome = path.join(root, 'node_modules/.bin/biome');

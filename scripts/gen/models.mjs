@@ -19,7 +19,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine, root } from './lib.mjs';
+import { formatIndexedTable, parseCommandLine, root } from './lib.mjs';
 
 /** The generated `.d.ts` doc comments are JS-string escaped (`\"Recreate\"`, `pod\'s`): one level is removed. */
 const unescapeQuotes = (s) => s.replace(/\\(.)/g, '$1').trim();
@@ -33,9 +33,6 @@ function parseModel(cls, js, dts) {
   for (let m = prop.exec(dts); m; m = prop.exec(dts)) fields[m[2]] = [m[1] ? unescapeQuotes(m[1]) : null, m[3] ? 0 : 1];
   return [doc ? unescapeQuotes(doc[1]) : null, attributes, fields];
 }
-
-/** JSON with every character beyond ASCII escaped: the file is read as one byte a character (src/server/api/generated-json.ts). */
-const asciiJSON = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** The core API's kinds (kube's pkg/apis/core). */
 const CORE_KINDS = [
@@ -77,15 +74,7 @@ function coreClasses(models) {
 
 /** The table as it is written: the index line (with the core classes), then the rows. */
 export function formatModels({ package: pkg, models }) {
-  const rows = {};
-  let text = '';
-  const classes = Object.keys(models);
-  classes.forEach((cls, i) => {
-    const row = asciiJSON(models[cls]);
-    rows[cls] = [text.length, row.length];
-    text += row + (i < classes.length - 1 ? ',\n' : ']\n');
-  });
-  return `[${JSON.stringify({ package: pkg, core: coreClasses(models), rows })},\n${text}`;
+  return formatIndexedTable({ package: pkg, core: coreClasses(models) }, models);
 }
 
 /** The table, read from the installed @kubernetes/client-node. */

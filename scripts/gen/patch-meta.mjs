@@ -20,7 +20,7 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addImport, definitionPrefix, formatWithBiome, goPackageDirs, kubeSourceArgs } from './lib.mjs';
+import { addImport, definitionPrefix, formatIndexedTable, goPackageDirs, kubeSourceArgs } from './lib.mjs';
 
 /** Go source files of one package that declare API types (no tests, no generated code). */
 function packageFiles(dir) {
@@ -129,44 +129,6 @@ function elementOf(expr) {
 }
 
 const packageOf = (def) => def.slice(0, def.lastIndexOf('.'));
-
-/**
- * JSON as Biome formats it, one field per line: definitions and their field tables expanded,
- * each field's entry kept on its line.
- */
-function serialize(doc) {
-  const flat = (v) => {
-    if (Array.isArray(v)) return `[${v.map(flat).join(', ')}]`;
-    if (v && typeof v === 'object')
-      return `{ ${Object.entries(v)
-        .map(([k, x]) => `${JSON.stringify(k)}: ${flat(x)}`)
-        .join(', ')} }`;
-    return JSON.stringify(v);
-  };
-  const lines = ['{', `  "source": ${flat(doc.source)},`, '  "definitions": {'];
-  const names = Object.keys(doc.definitions);
-  names.forEach((name, i) => {
-    const d = doc.definitions[name];
-    const parts = [];
-    if (d.fields) {
-      const entries = Object.entries(d.fields).map(([f, e]) => {
-        const line = `        ${JSON.stringify(f)}: ${flat(e)}`;
-        if (line.length <= 140) return line;
-        const keys = Object.entries(e).map(([k, v]) => `          ${JSON.stringify(k)}: ${flat(v)}`);
-        return `        ${JSON.stringify(f)}: {\n${keys.join(',\n')}\n        }`;
-      });
-      parts.push(`      "fields": {\n${entries.join(',\n')}\n      }`);
-    }
-    for (const [k, v] of Object.entries(d)) if (k !== 'fields') parts.push(`      ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-    lines.push(`    ${JSON.stringify(name)}: {\n${parts.join(',\n')}\n    }${i < names.length - 1 ? ',' : ''}`);
-  });
-  lines.push('  },', '  "zero": {');
-  const kinds = Object.keys(doc.zero);
-  for (const [i, name] of kinds.entries())
-    lines.push(`    ${JSON.stringify(name)}: ${flat(doc.zero[name])}${i < kinds.length - 1 ? ',' : ''}`);
-  lines.push('  }', '}', '');
-  return lines.join('\n');
-}
 
 function main() {
   const args = kubeSourceArgs('patch-meta.mjs', 'src/server/schema/builtin/patch-meta.json');
@@ -362,13 +324,9 @@ function main() {
     if (names.has('apiVersion') && names.has('kind') && names.has('metadata') && !name.endsWith('List')) zero[name] = zeroOf(pkg, decl);
   }
 
-  const doc = {
-    source: { 'k8s.io/api': args.apiVersion, 'k8s.io/apimachinery': args.machineryVersion, generator: 'scripts/gen/patch-meta.mjs' },
-    definitions,
-    zero,
-  };
-  writeFileSync(args.out, serialize(doc));
-  formatWithBiome(args.out);
+  const source = { 'k8s.io/api': args.apiVersion, 'k8s.io/apimachinery': args.machineryVersion, generator: 'scripts/gen/patch-meta.mjs' };
+  // An indexed table: a definition a row (read when first looked up), the kinds' zero values in the header.
+  writeFileSync(args.out, formatIndexedTable({ source, zero }, definitions));
   console.log(`${Object.keys(definitions).length} definitions of ${defs.size} structs -> ${path.relative(process.cwd(), args.out)}`);
   if (differences.length) console.log(`struct tags and comment markers differ on:\n  ${differences.join('\n  ')}`);
 }

@@ -1,9 +1,9 @@
 // The harness's processes, in one place: start in an own process group, wait
 // until healthy, stop with a timeout (SIGTERM, then SIGKILL), pick free ports,
 // make the temp directories they work in. Used by native etcd, `kapi-env up`
-// and `down`, the state-dir lock and the reaper, as envtest's
+// and `down` and the state-dir lock, as envtest's
 // internal/testing/process serves its etcd and kube-apiserver.
-// Depends on nothing but Node, so the reaper that imports it starts fast.
+// Depends on nothing but Node.
 
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';

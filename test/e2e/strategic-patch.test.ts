@@ -129,7 +129,9 @@ describe.each(BACKENDS)('strategic merge patch on %s storage', (storage) => {
     // Our definition names line up with the generated metadata's: every struct edge it walks
     // points where the published schema's property does.
     let edges = 0;
-    for (const [name, d] of Object.entries(builtinPatchMeta().definitions)) {
+    const meta = builtinPatchMeta();
+    for (const name of meta.names()) {
+      const d = meta.definition(name)!;
       if (!v2[name]) continue;
       for (const [field, f] of Object.entries(d.fields ?? {})) {
         const prop = v2[name].properties?.[field];

@@ -90,7 +90,7 @@ describe('the bundled CLI', () => {
     const { bundleCli } = (await import(path.join(root, 'scripts/build/bundle.mjs'))) as { bundleCli(outdir: string): Promise<void> };
     try {
       await bundleCli(outdir);
-      expect(existsSync(path.join(outdir, 'reaper-main.js'))).toBe(true);
+      expect(existsSync(path.join(outdir, 'thread-host.js'))).toBe(true);
       const run = (args: string[]): ReturnType<typeof spawn> =>
         spawn(
           process.execPath,

@@ -1,6 +1,7 @@
 // `kapi-env up` on a native etcd: the launcher spawns etcd before the CLI loads (env/prelaunch.ts) and
 // the start takes it. What the arguments are guessed to need, the hand-over, and that an etcd spawned
-// for a start that does not take it (or never gets that far) is stopped and its data removed.
+// for a start that does not take it (or never gets that far) is stopped and its data removed; and that the
+// reaper cleans up after a start killed on memory storage too.
 
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,23 @@ describe('what `kapi-env <args>` is guessed to launch', () => {
     [['up'], { ...withEtcd, KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT: 'true' }],
   ])('%j with %j launches none', (args, env) => {
     expect(prelaunchBinary(args, env)).toBeUndefined();
+  });
+});
+
+describe('`kapi-env up --storage memory` killed', () => {
+  it('leaves no temp dir: the reaper removes it', async () => {
+    const tmp = mkdtempSync(path.join(work, 'tmp-'));
+    const dir = path.join(work, 'memory-killed');
+    const child = spawn(process.execPath, [BIN, 'up', '--storage', 'memory', '--state-dir', dir, '--kubeconfig', path.join(dir, 'kc')], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await until(() => out.includes('kapi-env ready'), 30_000);
+    expect(readdirSync(tmp).filter((d) => d.startsWith('kapi-env-'))).toHaveLength(1);
+    child.kill('SIGKILL');
+    await until(() => readdirSync(tmp).length === 0);
   });
 });
 

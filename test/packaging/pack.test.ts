@@ -299,16 +299,16 @@ describe('the packed package, installed as users install it', () => {
     for (const entry of Object.values(repoPackage.exports ?? {})) {
       for (const target of typeof entry === 'string' ? [entry] : Object.values(entry)) targets.add(target);
     }
-    // bin/kapi-env.js (CommonJS by bin/package.json) runs the bundle through the loader, after the prelaunch; the reaper
-    // is spawned by path.
+    // bin/kapi-env.js (CommonJS by bin/package.json) runs the bundle through the loader, after the prelaunch; the
+    // worker host is started by path.
     for (const t of [
       'bin/package.json',
       'dist/cli-bundle/main.cjs',
       'dist/cli-bundle/loader.cjs',
       'dist/cli-bundle/prelaunch.cjs',
       'dist/cli-bundle/main.js',
-      'dist/cli-bundle/reaper-main.js',
-      'dist/env/reaper-main.js',
+      'dist/cli-bundle/thread-host.js',
+      'dist/env/thread-host.js',
     ])
       targets.add(t);
     const missing = [...targets].map((t) => t.replace(/^\.\//, '')).filter((t) => !files.includes(t));

@@ -111,7 +111,7 @@ describe('FieldManager.update', () => {
   });
 
   it('compares a create with the Go zero value; never gives a main-resource writer its reset fields', () => {
-    const zero = builtinPatchMeta().zero?.['io.k8s.api.apps.v1.Deployment'];
+    const zero = builtinPatchMeta().zero('io.k8s.api.apps.v1.Deployment');
     expect(zero).toEqual({
       metadata: { creationTimestamp: null },
       spec: { selector: null, template: { metadata: { creationTimestamp: null }, spec: { containers: null } }, strategy: {} },

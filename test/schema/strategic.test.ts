@@ -42,30 +42,30 @@ const deployment = (podSpec: Obj, spec: Obj = {}): Obj => ({
 describe('patch metadata generated from the Go types', () => {
   it('carries the struct tags and markers of k8s.io/api and apimachinery 1.32', () => {
     expect(builtinPatchMeta().source['k8s.io/api']).toBe('v0.32.0');
-    const defs = builtinPatchMeta().definitions;
-    expect(defs['io.k8s.api.core.v1.PodSpec'].fields?.containers).toMatchObject({
+    const def = (name: string) => builtinPatchMeta().definition(name)!;
+    expect(def('io.k8s.api.core.v1.PodSpec').fields?.containers).toMatchObject({
       ref: 'Container',
       patchStrategy: 'merge',
       patchMergeKey: 'name',
       listType: 'map',
       listMapKeys: ['name'],
     });
-    expect(defs['io.k8s.api.core.v1.Container'].fields?.ports).toMatchObject({
+    expect(def('io.k8s.api.core.v1.Container').fields?.ports).toMatchObject({
       patchMergeKey: 'containerPort',
       listMapKeys: ['containerPort', 'protocol'],
     });
-    expect(defs['io.k8s.api.core.v1.Container'].fields?.volumeMounts).toMatchObject({ patchMergeKey: 'mountPath' });
-    expect(defs['io.k8s.api.core.v1.PodSpec'].fields?.volumes).toMatchObject({ patchStrategy: 'merge,retainKeys', patchMergeKey: 'name' });
-    expect(defs['io.k8s.api.apps.v1.DeploymentSpec'].fields?.strategy).toMatchObject({ patchStrategy: 'retainKeys' });
-    expect(defs['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'].fields).toMatchObject({
+    expect(def('io.k8s.api.core.v1.Container').fields?.volumeMounts).toMatchObject({ patchMergeKey: 'mountPath' });
+    expect(def('io.k8s.api.core.v1.PodSpec').fields?.volumes).toMatchObject({ patchStrategy: 'merge,retainKeys', patchMergeKey: 'name' });
+    expect(def('io.k8s.api.apps.v1.DeploymentSpec').fields?.strategy).toMatchObject({ patchStrategy: 'retainKeys' });
+    expect(def('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta').fields).toMatchObject({
       finalizers: { patchStrategy: 'merge', listType: 'set' },
       ownerReferences: { patchStrategy: 'merge', patchMergeKey: 'uid', listType: 'map', listMapKeys: ['uid'] },
     });
-    expect(defs['io.k8s.api.core.v1.ServiceAccount'].fields?.secrets).toMatchObject({ patchStrategy: 'merge', patchMergeKey: 'name' });
+    expect(def('io.k8s.api.core.v1.ServiceAccount').fields?.secrets).toMatchObject({ patchStrategy: 'merge', patchMergeKey: 'name' });
     // ServiceAccount.imagePullSecrets has no patch strategy: it is replaced.
-    expect(defs['io.k8s.api.core.v1.ServiceAccount'].fields?.imagePullSecrets?.patchStrategy).toBeUndefined();
-    expect(defs['io.k8s.api.policy.v1.PodDisruptionBudgetSpec'].fields?.selector).toMatchObject({ patchStrategy: 'replace' });
-    expect(defs['io.k8s.api.core.v1.LocalObjectReference'].mapType).toBe('atomic');
+    expect(def('io.k8s.api.core.v1.ServiceAccount').fields?.imagePullSecrets?.patchStrategy).toBeUndefined();
+    expect(def('io.k8s.api.policy.v1.PodDisruptionBudgetSpec').fields?.selector).toMatchObject({ patchStrategy: 'replace' });
+    expect(def('io.k8s.api.core.v1.LocalObjectReference').mapType).toBe('atomic');
   });
 
   it('gives the OpenAPI extensions kube-openapi publishes', () => {

@@ -48,23 +48,28 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
   file: string,
   bundlePath: string,
 ): IndexedTable<H, R> {
+  // The file's bytes when ASCII (as the generators write it: a row's text is its bytes, decoded alone), else its text.
+  let bytes: Buffer | undefined;
   let text: string | undefined;
   let head: H | undefined;
   let base = 0;
   // The file as another tool wrote it again (tsc re-emits the JSON files it copies): parsed whole, rows by position.
   let whole: Map<string, R> | undefined;
+  const slice = (from: number, to: number): string => (bytes ? bytes.toString('latin1', from, to) : text!.slice(from, to));
   const load = (): H => {
     if (head === undefined) {
       const here = new URL(file, moduleUrl);
-      text = readText(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)));
-      const nl = text.indexOf('\n');
+      const read = readFileSync(fileURLToPath(existsSync(here) ? here : new URL(bundlePath, moduleUrl)));
+      if (isAscii(read)) bytes = read;
+      else text = read.toString('utf8');
+      const nl = bytes ? bytes.indexOf(10) : text!.indexOf('\n');
       try {
-        head = JSON.parse(text.slice(1, nl - 1)) as H;
+        head = JSON.parse(slice(1, nl - 1)) as H;
         base = nl + 1;
         const first = Object.values(head.rows)[0];
-        if (first) JSON.parse(text.slice(base + first[0], base + first[0] + first[1]));
+        if (first) JSON.parse(slice(base + first[0], base + first[0] + first[1]));
       } catch {
-        const [h, ...rows] = JSON.parse(text) as [H, ...R[]];
+        const [h, ...rows] = JSON.parse(bytes ? bytes.toString('latin1') : text!) as [H, ...R[]];
         head = h;
         whole = new Map(Object.keys(h.rows).map((k, i) => [k, rows[i]!]));
       }
@@ -78,7 +83,7 @@ export function lazyIndexedTable<H extends { rows: Record<string, [number, numbe
       const at = Object.hasOwn(load().rows, key) ? head!.rows[key] : undefined;
       if (!at) return undefined;
       if (whole) return structuredClone(whole.get(key));
-      return JSON.parse(text!.slice(base + at[0], base + at[0] + at[1])) as R;
+      return JSON.parse(slice(base + at[0], base + at[0] + at[1])) as R;
     },
   };
 }

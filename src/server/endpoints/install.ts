@@ -90,13 +90,9 @@ const NOTHING_STORED: ComputedResource = {
  * The served version's type for server-side apply: a built-in's published definitions, or a custom
  * resource's schema with ObjectMeta for `metadata` (what kube's type converter builds from /openapi).
  */
-function applyType(
-  ctx: InstallContext,
-  r: ResourceInstall,
-  builtin: () => { name: string; definitions: Record<string, Schema> },
-): TypeNode {
+function applyType(ctx: InstallContext, r: ResourceInstall): TypeNode {
+  const models: ModelCatalog = ctx.openapi.models;
   if (r.custom) {
-    const models: ModelCatalog = ctx.openapi.models;
     const metaName = models.load('V1ObjectMeta', '');
     const defs = models.closure(metaName);
     const resolve = (ref: string): Schema | undefined => defs[ref];
@@ -104,13 +100,14 @@ function applyType(
       rootFields: { apiVersion: SCALAR, kind: SCALAR, metadata: typeFromOpenAPI(defs[metaName], { resolve }) },
     });
   }
-  const { name, definitions } = builtin();
-  return typeFromOpenAPI(definitions[name], { resolve: (ref) => definitions[ref] });
+  // A loaded model's definitions are all in the catalog (it reads what a model references as it reads the model): the
+  // type resolves its references there, as it walks them, without gathering the kind's whole closure first.
+  const name = models.load(r.model, r.descriptor.group);
+  return typeFromOpenAPI(models.definitions[name], { resolve: (ref) => models.definitions[ref] });
 }
 
 export async function installResource(ctx: InstallContext, r: ResourceInstall): Promise<InstalledResource> {
   const d = r.descriptor;
-  let builtinSchema: { name: string; definitions: Record<string, Schema> } | undefined;
   const cfg: StoreConfig = {
     ...r.conversion,
     descriptor: d,
@@ -132,8 +129,8 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
       kind: d.kind,
       hasStatusSubresource: r.strategy.hasStatusSubresource,
       resetFields: r.strategy.resetFields,
-      type: () => applyType(ctx, r, () => builtinSchema!),
-      zero: () => (builtinSchema ? builtinPatchMeta().zero?.[builtinSchema.name] : undefined),
+      type: () => applyType(ctx, r),
+      zero: () => (r.model ? builtinPatchMeta().zero(ctx.openapi.models.nameOf(r.model, d.group)) : undefined),
     });
   }
   const store = computed ? new ComputedStore(cfg, computed) : new Store(cfg);
@@ -154,7 +151,6 @@ export async function installResource(ctx: InstallContext, r: ResourceInstall): 
     };
   } else {
     const k = ctx.openapi.addBuiltin(d, r.model);
-    builtinSchema = k;
     served = {
       descriptor: d,
       store,

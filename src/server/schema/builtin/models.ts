@@ -4,7 +4,7 @@
 // scripts/gen/models.mjs reads them from the package's files into models.json.
 // Definitions are built lazily: only those reachable from served kinds.
 
-import { lazyIndexedTable, lazyJSON } from '../../api/generated-json.js';
+import { lazyIndexedTable } from '../../api/generated-json.js';
 import { openAPIExtensions } from './strategic-meta.js';
 
 export type Schema = Record<string, unknown>;
@@ -189,33 +189,35 @@ export interface OptionParameter {
   description: string;
 }
 
-interface FieldDocsTable {
+/** field-docs.json's header: where it was generated from, and the options kinds' query parameters. */
+interface FieldDocsHeader {
   source: Record<string, string>;
-  definitions: Record<string, Record<string, FieldDoc>>;
   options: Record<string, Record<string, OptionParameter>>;
+  rows: Record<string, [number, number]>;
 }
 
 // Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
-type FieldDocsJson = typeof import('./field-docs.json');
+export type FieldDocsJsonFile = typeof import('./field-docs.json');
 
 /**
  * The field documentation kube publishes and the models lack (scripts/gen/field-docs.mjs, from the
- * Go types' swagger docs and `+enum` markers): read on the first definition built, not at startup.
+ * Go types' swagger docs and `+enum` markers), by definition: an indexed table, of which a definition's
+ * first build reads its row.
  */
-const fieldDocsFile = lazyJSON<FieldDocsJson & FieldDocsTable>(
+const fieldDocsFile = lazyIndexedTable<FieldDocsHeader, Record<string, FieldDoc>>(
   import.meta.url,
   './field-docs.json',
   '../server/schema/builtin/field-docs.json',
 );
 
-const fieldDocs = (definition: string): Record<string, FieldDoc> | undefined => fieldDocsFile().definitions[definition];
+const fieldDocs = (definition: string): Record<string, FieldDoc> | undefined => fieldDocsFile.row(definition);
 
 /**
  * The query parameters kube publishes for a core options kind (`PodExecOptions`: command, container,
  * stderr...), by name, sorted; empty for a kind without options.
  */
 export function optionParameters(kind: string): Record<string, OptionParameter> {
-  return fieldDocsFile().options[`io.k8s.api.core.v1.${kind}`] ?? {};
+  return fieldDocsFile.header().options[`io.k8s.api.core.v1.${kind}`] ?? {};
 }
 
 const INTEGER_FORMATS = new Set(['int32', 'int64']);

@@ -8,10 +8,10 @@
 // - the published OpenAPI carries it as `x-kubernetes-*` extensions, as
 //   kube-openapi emits them from the comment markers (openAPIExtensions).
 
-import { lazyJSON } from '../../api/generated-json.js';
+import { lazyIndexedTable } from '../../api/generated-json.js';
 
 // Only named here so that tsc keeps the file in its program and copies it to dist/ beside this module.
-type PatchMetaJson = typeof import('./patch-meta.json');
+export type PatchMetaJsonFile = typeof import('./patch-meta.json');
 
 export interface PatchFieldMeta {
   /** The field's element type when a struct leading to more metadata (bare name: same package). */
@@ -36,17 +36,47 @@ export interface PatchDefinitionMeta {
 
 export interface PatchMetaTable {
   source: Record<string, string>;
-  definitions: Record<string, PatchDefinitionMeta>;
-  /** Each kind's zero value as Go writes it (`creationTimestamp: null`, struct fields as `{}`, nil slices as null). */
-  zero?: Record<string, Record<string, unknown>>;
+  /** A definition's metadata; undefined for one without any. */
+  definition(name: string): PatchDefinitionMeta | undefined;
+  /** The definitions with metadata. */
+  names(): string[];
+  /** A kind's zero value as Go writes it (`creationTimestamp: null`, struct fields as `{}`, nil slices as null). */
+  zero(name: string): Record<string, unknown> | undefined;
 }
 
-/** The generated table, read on first use. */
-export const builtinPatchMeta: () => PatchMetaTable = lazyJSON<PatchMetaJson & PatchMetaTable>(
+interface PatchMetaHeader {
+  source: Record<string, string>;
+  zero: Record<string, Record<string, unknown>>;
+  rows: Record<string, [number, number]>;
+}
+
+/**
+ * The generated table (patch-meta.json, an indexed table: a definition a row, the kinds' zero values in its header),
+ * of which each definition's row is read when first looked up.
+ */
+const patchMetaFile = lazyIndexedTable<PatchMetaHeader, PatchDefinitionMeta>(
   import.meta.url,
   './patch-meta.json',
   '../server/schema/builtin/patch-meta.json',
 );
+const definitionCache = new Map<string, PatchDefinitionMeta | undefined>();
+const BUILTIN: PatchMetaTable = {
+  get source() {
+    return patchMetaFile.header().source;
+  },
+  definition(name) {
+    if (!definitionCache.has(name)) definitionCache.set(name, patchMetaFile.row(name));
+    return definitionCache.get(name);
+  },
+  names: () => Object.keys(patchMetaFile.header().rows),
+  zero: (name) => {
+    const zero = patchMetaFile.header().zero;
+    return Object.hasOwn(zero, name) ? zero[name] : undefined;
+  },
+};
+
+/** The generated table, read on first use. */
+export const builtinPatchMeta = (): PatchMetaTable => BUILTIN;
 
 /** What strategic merge patch knows of one field (kube's PatchMeta plus the element's schema). */
 export interface PatchFieldLookup {
@@ -76,10 +106,11 @@ const packageOf = (def: string): string => def.slice(0, def.lastIndexOf('.'));
 export function patchMetaFor(definition: string | undefined, meta: PatchMetaTable = builtinPatchMeta()): PatchMetaLookup {
   const cache = new Map<string, PatchMetaLookup>();
   const forDefinition = (name: string | undefined): PatchMetaLookup => {
-    if (name === undefined || !Object.hasOwn(meta.definitions, name)) return NONE;
+    const d = name === undefined ? undefined : meta.definition(name);
+    if (name === undefined || !d) return NONE;
     let l = cache.get(name);
     if (l) return l;
-    const fields = meta.definitions[name].fields ?? {};
+    const fields = d.fields ?? {};
     l = {
       name: 'struct',
       lookup(key) {
@@ -116,8 +147,8 @@ export function openAPIExtensions(
   definition: string,
   meta: PatchMetaTable = builtinPatchMeta(),
 ): { definition: Record<string, unknown>; properties: Record<string, Record<string, unknown>> } | undefined {
-  if (!Object.hasOwn(meta.definitions, definition)) return undefined;
-  const d = meta.definitions[definition];
+  const d = meta.definition(definition);
+  if (!d) return undefined;
   const own: Record<string, unknown> = {};
   if (d.mapType) own[X.mapType] = d.mapType;
   if (d.listType) own[X.listType] = d.listType;
