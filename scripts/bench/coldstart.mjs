@@ -61,26 +61,25 @@ const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
  *
  * A fresh etcd's start is mostly its first election: with etcd's defaults, a random wait of 1 to 10 heartbeats of
  * 100 ms, drawn anew by each start. The median of seven draws moves by about 170 ms from one run to the next, so
- * the bare etcd is started three times as often and compared by its mean (for a uniform wait, the mean of n draws
+ * with etcd there are three times as many rounds (each times every command), and the bare etcd is compared by its mean (for a uniform wait, the mean of n draws
  * varies by 260/sqrt(n) ms, the median by 450/sqrt(n)); the figure's standard error is printed beside it. kapi-env
  * starts etcd tuned for a cluster of one (SINGLE_MEMBER_RAFT: a 10 ms heartbeat); that start is recorded beside.
  */
 export async function coldstart({ runs, warmup, etcdBin, record, log }) {
   log('coldstart');
   const s = { node: [], version: [], memory: [], etcd: [], tuned: [], upEtcd: [] };
-  const etcdRuns = runs * 3;
-  // Untimed rounds first: the page cache holds node, the sources and etcd afterwards.
-  for (let i = 0; i < warmup + Math.max(runs, etcdBin ? etcdRuns : 0); i++) {
+  const rounds = etcdBin ? runs * 3 : runs;
+  // Untimed rounds first: the page cache holds node, the sources and etcd afterwards. Each round times each
+  // command once, so every figure has as many runs as `node -e 0`, taken in the same stretches of the run.
+  for (let i = 0; i < warmup + rounds; i++) {
     const keep = i >= warmup;
     const node = await timeExit(['-e', '0']);
-    if (keep) s.node.push(node);
-    if (i < warmup + runs) {
-      const version = await timeExit([BIN, '--version']);
-      const memory = await timeUp('memory');
-      if (keep) {
-        s.version.push(version);
-        s.memory.push(memory);
-      }
+    const version = await timeExit([BIN, '--version']);
+    const memory = await timeUp('memory');
+    if (keep) {
+      s.node.push(node);
+      s.version.push(version);
+      s.memory.push(memory);
     }
     if (etcdBin) {
       const etcd = await etcdStart(etcdBin);
@@ -94,11 +93,11 @@ export async function coldstart({ runs, warmup, etcdBin, record, log }) {
     }
   }
   const m = (k) => stats(s[k]).median;
-  record('coldstart', 'node -e 0 (baseline), median', m('node'), 'ms');
-  record('coldstart', '`kapi-env --version`, median', m('version'), 'ms', m('node'), 'node -e 0 ms');
-  record('coldstart', '`kapi-env up --storage memory` to ready line', m('memory'), 'ms', m('node'), 'node -e 0 ms');
+  const n = s.node.length;
+  record('coldstart', `node -e 0 (baseline), median of ${n}`, m('node'), 'ms');
+  record('coldstart', `\`kapi-env --version\`, median of ${n}`, m('version'), 'ms', m('node'), 'node -e 0 ms');
+  record('coldstart', `\`kapi-env up --storage memory\` to ready line, median of ${n}`, m('memory'), 'ms', m('node'), 'node -e 0 ms');
   if (etcdBin) {
-    const n = s.etcd.length;
     const ceiling = mean(s.etcd) + m('node');
     record('coldstart', `bare etcd start to /health ok (etcd's defaults), mean of ${n}`, mean(s.etcd), 'ms');
     record('coldstart', `etcd as kapi-env starts it (a 10 ms heartbeat), mean of ${n}`, mean(s.tuned), 'ms');
