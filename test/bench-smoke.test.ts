@@ -27,7 +27,10 @@ it('npm run bench -- --smoke --json produces every scenario with ceilings', asyn
   }
   // Cold start figures are measured against `node -e 0` in the same run.
   const coldstart = report.results.filter((r) => r.scenario === 'coldstart' && r.ratio !== undefined);
-  expect(coldstart.map((r) => r.metric)).toEqual(['`kapi-env --version`, median of 1', '`kapi-env up --storage memory` to ready line, median of 1']);
+  expect(coldstart.map((r) => r.metric)).toEqual([
+    '`kapi-env --version`, median of 1',
+    '`kapi-env up --storage memory` to ready line, median of 1',
+  ]);
   for (const r of coldstart) expect(r.ratio, r.metric).toBeGreaterThan(0);
   const crud = report.results.filter((r) => r.scenario === 'crud' && r.unit === 'ops/s');
   expect(crud).toHaveLength(12);
