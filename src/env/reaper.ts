@@ -101,6 +101,8 @@ export function printfWord(s: string): string {
   return out;
 }
 
+let warnedNoShell = false;
+
 /** A reaper the launcher started for this process (env/prelaunch.ts), until a start takes it. */
 const KEPT = Symbol.for('kapi-env.prelaunched-reaper');
 const slot = globalThis as { [KEPT]?: Reaper };
@@ -120,16 +122,23 @@ export function startReaper(): Reaper {
   return spawnReaper();
 }
 
-/** A reaper for the process `parent` (this one unless a test says otherwise). */
-export function spawnReaper(parent = process.pid): Reaper {
+/** A reaper for the process `parent` (this one unless a test says otherwise), run by `shell`. */
+export function spawnReaper(parent = process.pid, shell = '/bin/sh'): Reaper {
   // The script comes in the environment, so that `ps` shows one line: sh -c eval... kapi-env-reaper <pid>.
-  const child: ChildProcess = spawn('/bin/sh', ['-c', 'eval "$KAPI_ENV_REAPER_SCRIPT"', 'kapi-env-reaper', String(parent)], {
+  const child: ChildProcess = spawn(shell, ['-c', 'eval "$KAPI_ENV_REAPER_SCRIPT"', 'kapi-env-reaper', String(parent)], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
     env: { ...process.env, KAPI_ENV_REAPER_SCRIPT: SCRIPT },
   });
   child.unref();
-  child.on('error', () => {});
+  // Without a shell (a distroless image) the environment still stops on every exit but a SIGKILL: said once.
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    if (warnedNoShell) return;
+    warnedNoShell = true;
+    process.stderr.write(
+      `kapi-env: no reaper (${shell}: ${e.code ?? e.message}): if this process is killed, what it started is left running\n`,
+    );
+  });
   const stdin = child.stdin!;
   (stdin as unknown as { unref?: () => void }).unref?.();
   stdin.on('error', () => {});

@@ -5,7 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { printfWord, spawnReaper } from '../../src/env/reaper.js';
 import { isAlive } from '../../src/process/index.js';
 
@@ -107,6 +107,29 @@ setInterval(() => {}, 1000);`;
       expect(isAlive(charge.pid)).toBe(true);
     } finally {
       for (const p of [charge, fake]) if (isAlive(p.pid)) process.kill(p.pid!, 'SIGKILL');
+    }
+  });
+
+  it('without a shell, says so once and takes its charges without failing', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = spawnReaper(process.pid, path.join(work, 'no-such-shell'));
+        r.addDir(work);
+        r.addPid(123456);
+        r.release();
+      }
+      await until(() => written.some((w) => w.includes('no reaper')));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(written.filter((w) => w.includes('no reaper'))).toEqual([
+        `kapi-env: no reaper (${path.join(work, 'no-such-shell')}: ENOENT): if this process is killed, what it started is left running\n`,
+      ]);
+    } finally {
+      spy.mockRestore();
     }
   });
 
