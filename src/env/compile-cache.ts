@@ -1,5 +1,5 @@
 // Loading the build's bundles (dist/cli-bundle/*.cjs: the CLI, the worker thread startEnv() runs the
-// environment in, the reaper) with V8's code cache. Compiling the two megabytes of a bundle, and then
+// environment in) with V8's code cache. Compiling the two megabytes of a bundle, and then
 // each function it runs on first call, is about a third of a cold `kapi-env up`; a code cache made
 // after a start holds all of it compiled. Node 22 has module.enableCompileCache() for this; Node 20
 // has only vm.Script's cachedData, which serves every supported version alike.
@@ -7,7 +7,8 @@
 // The cache lives in `$KAPI_ENV_COMPILE_CACHE` (a directory; `0` turns it off), by default
 // `~/.cache/kapi-env/compile-cache` (`$XDG_CACHE_HOME`), one file per bundle, keyed by the bundle's path, size and mtime and
 // by V8's cache version tag (V8 version and flags). A missing, rejected or unwritable cache only costs
-// the compile: the bundle runs as it would without one. The cache is written once, when the process
+// the compile: the bundle runs as it would without one. The caches of the KEPT_BUNDLES bundles last written
+// are kept; older ones (a bundle moved, a package installed elsewhere) go when a new one is written. The cache is written once, when the process
 // that made it reaches its ready point (`compileCacheReady()`: an environment started, a server
 // serving), so that it holds the functions a start runs; a command that has no such point (`--version`,
 // `down`) reads the cache but does not write it.
@@ -120,6 +121,33 @@ export function loadBundle(url: URL): Record<string, unknown> {
   return module.exports;
 }
 
+/** How many bundles' caches (and bootstrap seeds) a cache directory keeps. */
+export const KEPT_BUNDLES = 8;
+
+/**
+ * Removes from `dir` the files of all but the `keep` groups written last: a file's group is what `groupOf` names
+ * (a bundle's path, digested), undefined for a file that is not one of these. A group's time is its newest file's.
+ */
+export function pruneCaches(dir: string, groupOf: (name: string) => string | undefined, keep = KEPT_BUNDLES): void {
+  const groups = new Map<string, { files: string[]; newest: number }>();
+  for (const name of readdirSync(dir)) {
+    const group = groupOf(name);
+    if (group === undefined) continue;
+    let mtime: number;
+    try {
+      mtime = statSync(path.join(dir, name)).mtimeMs;
+    } catch {
+      continue;
+    }
+    const g = groups.get(group) ?? { files: [], newest: 0 };
+    g.files.push(name);
+    g.newest = Math.max(g.newest, mtime);
+    groups.set(group, g);
+  }
+  for (const g of [...groups.values()].sort((a, b) => b.newest - a.newest).slice(keep))
+    for (const f of g.files) rmSync(path.join(dir, f), { force: true });
+}
+
 /** Writes the caches this process has to write (each once; a temporary file renamed, as others may write the same). */
 function writePending(): void {
   for (const { script, cacheFile } of pending.splice(0)) {
@@ -129,6 +157,7 @@ function writePending(): void {
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, cacheFile);
       removeOlder(cacheFile);
+      pruneCaches(path.dirname(cacheFile), (name) => /^(.+\.cjs-[0-9a-f]{16})-.*\.bin$/.exec(name)?.[1]);
     } catch {
       try {
         unlinkSync(tmp);

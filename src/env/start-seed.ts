@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BootstrapRecord, BootstrapSeed } from '../server/config.js';
-import { compileCacheDir, digest, runningBundle } from './compile-cache.js';
+import { compileCacheDir, digest, pruneCaches, runningBundle } from './compile-cache.js';
 
 /** The seed kept for this bundle, or undefined off a bundle or with the caches off. */
 export function bootstrapSeed(
@@ -44,6 +44,8 @@ export function bootstrapSeed(
           for (const other of readdirSync(dir))
             if (other.startsWith(`${prefix(name)}-`) && other.endsWith('.json') && other !== path.basename(target))
               rmSync(path.join(dir, other), { force: true });
+          // The seeds of the bundles written last (a bundle's parts go together).
+          pruneCaches(dir, (file) => /^(bootstrap-[0-9a-f]{16})-.*\.json$/.exec(file)?.[1]);
         } catch {
           // Not kept: the next start makes it again.
           try {

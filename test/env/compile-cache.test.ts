@@ -3,7 +3,7 @@
 // import works from a script compiled from the cache; KAPI_ENV_COMPILE_CACHE=0 writes nothing.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,8 +66,28 @@ describe('the code cache of the bundles', () => {
     expect(readdirSync(dir)).toHaveLength(2);
   });
 
+  it('keeps the caches of the bundles written last: a new one removes those past KEPT_BUNDLES', async () => {
+    const { KEPT_BUNDLES } = (await import(loader)) as { KEPT_BUNDLES: number };
+    const dir = path.join(work, 'many');
+    mkdirSync(dir);
+    // Caches of other bundles (other paths), written before, the oldest first; a file of something else.
+    const others = Array.from({ length: KEPT_BUNDLES + 2 }, (_, i) => `main.cjs-${String(i).padStart(16, '0')}-123-${'f'.repeat(16)}.bin`);
+    others.forEach((f, i) => {
+      writeFileSync(path.join(dir, f), 'x');
+      const t = new Date(Date.now() - (others.length - i) * 60_000);
+      utimesSync(path.join(dir, f), t, t);
+    });
+    writeFileSync(path.join(dir, 'notes.txt'), 'kept');
+    expect(run(dir, true).from).toBe('source');
+    const left = readdirSync(dir);
+    // The new cache and the KEPT_BUNDLES - 1 most recent of the others.
+    expect(left.filter((f) => f.startsWith('app.cjs-'))).toHaveLength(1);
+    expect(left.filter((f) => f.startsWith('main.cjs-')).sort()).toEqual(others.slice(-(KEPT_BUNDLES - 1)).sort());
+    expect(left).toContain('notes.txt');
+  });
+
   it('KAPI_ENV_COMPILE_CACHE=0 turns it off', () => {
     expect(run('0', true)).toMatchObject({ answer: 42, from: 'source' });
-    expect(readdirSync(work).filter((f) => f !== 'cache' && f !== 'app.cjs')).toEqual([]);
+    expect(readdirSync(work).filter((f) => f !== 'cache' && f !== 'many' && f !== 'app.cjs')).toEqual([]);
   });
 });

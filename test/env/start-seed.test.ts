@@ -2,10 +2,11 @@
 // path and the ClusterRole aggregation made it, and the next start stores that instead of making it again. The objects the two starts serve
 // are the same but for what is each start's own: uids, times, resourceVersions.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { digest, KEPT_BUNDLES } from '../../src/env/compile-cache.js';
 import { type Env, startEnv } from '../../src/env/index.js';
 import { bootstrapSeed } from '../../src/env/start-seed.js';
 import { Store } from '../../src/server/registry/store.js';
@@ -213,5 +214,31 @@ describe('bootstrapSeed', () => {
     await vi.waitFor(async () => expect(await b.load('part', 'inputs')).toEqual({ 'g/r': [] }));
     await vi.waitFor(async () => expect(await a.load('part', 'inputs')).toBeUndefined());
     expect(existsSync(dir)).toBe(true);
+  });
+
+  it("keeps the seeds of the KEPT_BUNDLES bundles written last, a bundle's parts together", async () => {
+    const many = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-seed-prune-'));
+    try {
+      // The seeds of other bundles, written before (two parts each), the oldest first.
+      const bundles = Array.from({ length: KEPT_BUNDLES + 1 }, (_, i) => String(i).padStart(16, '0'));
+      bundles.forEach((b, i) => {
+        for (const part of ['aaaaaaaa', 'bbbbbbbb']) {
+          const f = path.join(many, `bootstrap-${b}-${part}-${'c'.repeat(16)}.json`);
+          writeFileSync(f, '{}');
+          const t = new Date(Date.now() - (bundles.length - i) * 60_000);
+          utimesSync(f, t, t);
+        }
+      });
+      const seed = bootstrapSeed(many, '/new.cjs\u00001\u00002')!;
+      seed.save('part', 'inputs', { 'g/r': [] });
+      await vi.waitFor(async () => expect(await seed.load('part', 'inputs')).toEqual({ 'g/r': [] }));
+      const left = readdirSync(many);
+      const kept = bundles.slice(-(KEPT_BUNDLES - 1));
+      expect(left.filter((f) => !f.includes(digest('/new.cjs'))).sort()).toEqual(
+        kept.flatMap((b) => ['aaaaaaaa', 'bbbbbbbb'].map((part) => `bootstrap-${b}-${part}-${'c'.repeat(16)}.json`)).sort(),
+      );
+    } finally {
+      rmSync(many, { recursive: true, force: true });
+    }
   });
 });
