@@ -8,17 +8,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { printfWord, spawnReaper } from '../../src/env/reaper.js';
 import { isAlive } from '../../src/process/index.js';
+import { until } from '../helpers/until.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-reaper-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A process standing in for a parent, or a charge: it sleeps until killed. */
 function sleeper(detached = false): ChildProcess {

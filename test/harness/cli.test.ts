@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/process/index.js';
 import { etcdBinary } from '../helpers/backends.js';
 import { kubectl } from '../helpers/env.js';
+import { until } from '../helpers/until.js';
 
 const BIN = path.resolve(__dirname, '../../bin/kapi-env.js');
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
@@ -22,14 +23,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A private TMPDIR per test, so what an environment leaves behind is seen exactly. */

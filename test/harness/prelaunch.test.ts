@@ -13,18 +13,11 @@ import { startNativeEtcd } from '../../src/etcd/index.js';
 import { dropPrelaunched, keepPrelaunched, spawnEtcd, takePrelaunched } from '../../src/etcd/spawn.js';
 import { isAlive, makeTempDir } from '../../src/process/index.js';
 import { etcdBinary } from '../helpers/backends.js';
+import { until } from '../helpers/until.js';
 
 const BIN = path.resolve(__dirname, '../../bin/kapi-env.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'kapi-env-prelaunch-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The pids of the etcd processes whose parent is `pid`. */
 function etcdChildren(pid: number): Promise<number[]> {

@@ -9,6 +9,7 @@ import type { RestClient } from '../../src/env/client.js';
 import { type Env, startEnv } from '../../src/env/index.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { kubectl } from '../helpers/env.js';
+import { until } from '../helpers/until.js';
 import { watchH1 } from '../helpers/watch.js';
 
 const KB = path.resolve(__dirname, '../../fixtures/kubebuilder/config');
@@ -30,14 +31,6 @@ async function names(c: RestClient, p: string): Promise<string[]> {
   const r = await c.get<List>(p);
   expect(r.status, r.text).toBe(200);
   return r.body.items.map((i) => i.metadata.name).sort();
-}
-
-async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe.each(BACKENDS)('reset and snapshot (%s)', (storage) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/server/api/types.js';
 import type { Backend, BackendEvent } from '../../src/server/storage/backend.js';
 import { isStorageError, type Storage, type WatchEvent } from '../../src/server/storage/interface.js';
+import { until } from '../helpers/until.js';
 
 const cm = (name: string, data: Record<string, string> = {}, ns = 'default'): KubeObject => ({
   apiVersion: 'v1',
@@ -20,14 +21,6 @@ function collect(storage: Storage, prefix: string, fromRevision: number): { even
   const errors: string[] = [];
   const w = storage.watch(prefix, { fromRevision, prevObject: true }, { event: (e) => events.push(e), error: (e) => errors.push(e.code) });
   return { events, errors, stop: () => w.stop() };
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export function runStorageConformance(name: string, make: () => Promise<Storage>): void {

@@ -11,6 +11,7 @@ import { EtcdBackend } from '../../src/server/storage/etcd/index.js';
 import { createStorage } from '../../src/server/storage/factory.js';
 import { hasSnapshots, type Snapshots, type Storage, StorageError } from '../../src/server/storage/interface.js';
 import { etcdBinary } from '../helpers/backends.js';
+import { until } from '../helpers/until.js';
 
 const cm = (name: string, v: string): KubeObject => ({
   apiVersion: 'v1',
@@ -19,14 +20,6 @@ const cm = (name: string, v: string): KubeObject => ({
   data: { v },
 });
 const rv = (o: KubeObject | null): number => Number(o?.metadata?.resourceVersion);
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function suite(name: string, make: () => Promise<Storage>): void {
   describe(`snapshot and restore: ${name}`, () => {
