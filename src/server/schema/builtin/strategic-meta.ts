@@ -59,14 +59,19 @@ const patchMetaFile = lazyIndexedTable<PatchMetaHeader, PatchDefinitionMeta>(
   './patch-meta.json',
   '../server/schema/builtin/patch-meta.json',
 );
-const definitionCache = new Map<string, PatchDefinitionMeta | undefined>();
+/** The rows parsed so far (at most the table's: a name without a row is answered from the index, not kept). */
+const definitionCache = new Map<string, PatchDefinitionMeta>();
 const BUILTIN: PatchMetaTable = {
   get source() {
     return patchMetaFile.header().source;
   },
   definition(name) {
-    if (!definitionCache.has(name)) definitionCache.set(name, patchMetaFile.row(name));
-    return definitionCache.get(name);
+    let d = definitionCache.get(name);
+    if (d === undefined) {
+      d = patchMetaFile.row(name);
+      if (d !== undefined) definitionCache.set(name, d);
+    }
+    return d;
   },
   names: () => Object.keys(patchMetaFile.header().rows),
   zero: (name) => {
