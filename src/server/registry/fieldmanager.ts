@@ -8,7 +8,7 @@
 // fields never owned and the fields a strategy resets.
 
 import { badRequest, StatusError } from '../api/errors.js';
-import { sealManagedFields } from '../api/managed-json.js';
+import { sealManagedFields, withTime } from '../api/managed-json.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import {
   ApplyConflicts,
@@ -24,6 +24,7 @@ import {
   type ManagedFields,
   type ManagedFieldsEntry,
   managerIdentifier,
+  retimedEntries,
   STRIPPED_FIELDS,
   TypedValueError,
   type TypeNode,
@@ -90,12 +91,11 @@ export class FieldManager {
   private readonly apiVersion: string;
   private readonly mainIgnored: FieldSet;
   private readonly subresourceIgnored = pathSet([['spec']]);
-  /** What encode() wrote into an object, until the Store reports it stored (see committed). */
-  private readonly pending = new WeakMap<KubeObject, DecodedManagedFields>();
   /**
-   * The decoded entries of each object's last write, by uid, with the resourceVersion they were stored at.
-   * Two generations (the current one retired whole when full) keep the recently written without a
-   * per-write eviction. Callers copy before changing.
+   * The decoded entries of each object's last write, by uid, with the resourceVersion they were stored at: for a
+   * stored object read back from its text (etcd's watch events), whose list is not the one this manager made.
+   * Two generations (the current one retired whole when full) keep the recently written without a per-write
+   * eviction. Callers copy before changing.
    */
   private decoded = new Map<string, CommittedFields>();
   private decodedBefore = new Map<string, CommittedFields>();
@@ -167,11 +167,20 @@ export class FieldManager {
       // the entries are the live object's, the very list this manager wrote (lists are never edited in place).
       if (kept && r.managed === managed.fields && (now === undefined || managed.times.get(id) === now)) {
         nm.managedFields = kept as unknown as typeof nm.managedFields;
-        this.pending.set(next, managed);
         return;
       }
       const times = new Map(managed.times);
       if (now !== undefined) times.set(id, now);
+      // Nobody's fields moved, but the writer wrote in a new second (most writes of a controller): its entry
+      // again with the new time, the others the live object's.
+      if (kept && r.managed === managed.fields && now !== undefined) {
+        const vs = managed.fields.get(id);
+        const list = vs && retimedEntries(kept, id, vs, now, withTime);
+        if (list) {
+          nm.managedFields = sealed(list, { fields: managed.fields, times }) as unknown as typeof nm.managedFields;
+          return;
+        }
+      }
       this.encode(next, { fields: capUpdateManagers(r.managed, times), times });
     } catch {
       // UpdateNoErrors: a value the schema cannot type leaves the object without managedFields.
@@ -260,10 +269,8 @@ export class FieldManager {
   private encode(obj: KubeObject, managed: DecodedManagedFields): void {
     const entries = encodeManagedFields(managed);
     const m = meta(obj);
-    if (entries.length) {
-      m.managedFields = sealManagedFields(entries) as unknown as typeof m.managedFields;
-      this.pending.set(obj, managed);
-    } else delete m.managedFields;
+    if (entries.length) m.managedFields = sealed(entries, managed) as unknown as typeof m.managedFields;
+    else delete m.managedFields;
   }
 
   /**
@@ -272,7 +279,7 @@ export class FieldManager {
    * the next write of the object does not decode them again.
    */
   committed(written: KubeObject, stored: KubeObject): void {
-    const d = this.pending.get(written);
+    const d = decodedOf(written.metadata?.managedFields);
     const uid = stored.metadata?.uid;
     const rv = stored.metadata?.resourceVersion;
     if (!d || !uid || !rv) return;
@@ -289,14 +296,32 @@ export class FieldManager {
     return this.keptFor(live) ?? decodeEntries(live, strict);
   }
 
-  /** The decoded entries kept from the write that stored `live` (its uid at its resourceVersion), if any. */
+  /** The decoded entries of `live`'s list: kept on it when this manager made it, else from the write that stored it (its uid at its resourceVersion), if any. */
   private keptFor(live: KubeObject | null): DecodedManagedFields | undefined {
     const m = live?.metadata;
     if (!m || !(m.managedFields as unknown[] | undefined)?.length) return undefined;
+    const own = decodedOf(m.managedFields);
+    if (own) return own;
     const uid = m.uid ?? '';
     const hit = this.decoded.get(uid) ?? this.decodedBefore.get(uid);
     return hit && hit.rv === m.resourceVersion ? hit.managed : undefined;
   }
+}
+
+/**
+ * The decoded form of a list a field manager made, on the list itself: it travels with every copy of the object
+ * that shares the list (the watch cache's, the next write's starting point), which the list's being frozen keeps
+ * true. Not enumerable, so neither JSON nor a copy of the list sees it.
+ */
+const DECODED = Symbol('decoded managedFields');
+
+function sealed(entries: ManagedFieldsEntry[], managed: DecodedManagedFields): ManagedFieldsEntry[] {
+  Object.defineProperty(entries, DECODED, { value: managed });
+  return sealManagedFields(entries);
+}
+
+function decodedOf(list: unknown): DecodedManagedFields | undefined {
+  return Array.isArray(list) && Object.isFrozen(list) ? (list as { [DECODED]?: DecodedManagedFields })[DECODED] : undefined;
 }
 
 /** The decoded entries of an object's last write and the resourceVersion it was stored at. */

@@ -79,12 +79,12 @@ function read(obj: Record<string, unknown>): { children?: FieldSet; isMember: bo
     const sub = read(v);
     if (sub.isMember) {
       children ??= new FieldSet();
-      children.members.set(pe.id, pe);
+      children.addMember(pe);
     }
     if (sub.children) {
       children ??= new FieldSet();
       const existing = children.children.get(pe.id);
-      children.children.set(pe.id, { pe, set: existing ? existing.set.union(sub.children) : sub.children });
+      children.setChild(pe, existing ? existing.set.union(sub.children) : sub.children);
     }
   }
   return { children, isMember: isMember || children === undefined };

@@ -16,6 +16,7 @@ export {
   type ManagedFields,
   type ManagedFieldsEntry,
   managerIdentifier,
+  retimedEntries,
   STRIPPED_FIELDS,
   type UpdateResult,
   update,

@@ -154,16 +154,55 @@ export function encodeManagedFields(managed: DecodedManagedFields): ManagedField
     ENTRIES.set(vs.set, { id, time: t, applied: vs.applied, apiVersion: vs.apiVersion, e });
     out.push({ e, s: seconds(e.time) });
   }
-  if (out.length > 1)
-    out.sort(
-      ({ e: p, s: ps }, { e: q, s: qs }) =>
-        compareText(p.operation, q.operation) ||
-        ps - qs ||
-        compareText(p.manager, q.manager) ||
-        compareText(p.apiVersion, q.apiVersion) ||
-        compareText(p.subresource, q.subresource),
-    );
+  if (out.length > 1) out.sort(({ e: p, s: ps }, { e: q, s: qs }) => compareEntries(p, ps, q, qs));
   return out.map((x) => x.e);
+}
+
+/** kube's managed fields order: operation, time (whole seconds), manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, ps: number, q: ManagedFieldsEntry, qs: number): number {
+  return (
+    compareText(p.operation, q.operation) ||
+    ps - qs ||
+    compareText(p.manager, q.manager) ||
+    compareText(p.apiVersion, q.apiVersion) ||
+    compareText(p.subresource, q.subresource)
+  );
+}
+
+/**
+ * What encodeManagedFields gives for `list` (entries it made) when only the Update manager `id` (whose fields are
+ * `vs`) wrote, at `time`: the same entries, that manager's made again with the new time (`retime` makes it), in
+ * kube's order. Undefined when the list has no entry of that manager with a time.
+ */
+export function retimedEntries(
+  list: readonly ManagedFieldsEntry[],
+  id: string,
+  vs: VersionedSet,
+  time: string,
+  retime: (e: ManagedFieldsEntry, time: string) => ManagedFieldsEntry,
+): ManagedFieldsEntry[] | undefined {
+  const who = identity(id);
+  let at = -1;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (
+      e.operation === 'Update' &&
+      e.manager === who.manager &&
+      e.apiVersion === vs.apiVersion &&
+      e.subresource === who.subresource &&
+      e.time !== undefined
+    ) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0 || vs.applied) return undefined;
+  const e = retime(list[at], time);
+  ENTRIES.set(vs.set, { id, time, applied: false, apiVersion: vs.apiVersion, e });
+  const out = list.slice();
+  out[at] = e;
+  if (out.length > 1) out.sort((p, q) => compareEntries(p, seconds(p.time), q, seconds(q.time)));
+  return out;
 }
 
 const META_STRIPPED = [

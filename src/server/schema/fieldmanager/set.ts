@@ -12,10 +12,20 @@ interface Child {
 const byElement = (a: PathElement, b: PathElement): number => compareElements(a, b);
 
 export class FieldSet {
+  // Made on first use: most sets a write makes (a comparison's added and removed fields, a level with members
+  // only) lack one or both, and an empty Map is three allocations.
+  private m?: Map<string, PathElement>;
+  private c?: Map<string, Child>;
+
   /** Members at this level, by element id. */
-  readonly members = new Map<string, PathElement>();
+  get members(): ReadonlyMap<string, PathElement> {
+    return this.m ?? NONE;
+  }
+
   /** Sub-sets by element id. */
-  readonly children = new Map<string, Child>();
+  get children(): ReadonlyMap<string, Child> {
+    return this.c ?? NONE;
+  }
 
   static of(...paths: Path[]): FieldSet {
     const s = new FieldSet();
@@ -23,83 +33,124 @@ export class FieldSet {
     return s;
   }
 
+  // The four methods that change a set are for building one (a comparison, a value's fields, a decoded
+  // FieldsV1). A set is never changed once built: the operations below share the sub-sets of their operands
+  // and answer with an operand itself when the result is that operand, instead of copying.
+
   /** Adds a path. The empty path (the whole object) is not tracked, as in fieldpath.Set.Insert. */
   insert(p: Path): void {
     if (p.length === 0) return;
     let s: FieldSet = this;
     for (let i = 0; i < p.length - 1; i++) s = s.child(p[i]);
-    s.members.set(p[p.length - 1].id, p[p.length - 1]);
+    s.addMember(p[p.length - 1]);
   }
 
   /** The sub-set under `pe`, created when missing. */
   child(pe: PathElement): FieldSet {
-    let c = this.children.get(pe.id);
+    const children = (this.c ??= new Map());
+    let c = children.get(pe.id);
     if (!c) {
       c = { pe, set: new FieldSet() };
-      this.children.set(pe.id, c);
+      children.set(pe.id, c);
     }
     return c.set;
+  }
+
+  addMember(pe: PathElement): void {
+    (this.m ??= new Map()).set(pe.id, pe);
+  }
+
+  setChild(pe: PathElement, set: FieldSet): void {
+    (this.c ??= new Map()).set(pe.id, { pe, set });
+  }
+
+  deleteChild(id: string): void {
+    this.c?.delete(id);
   }
 
   has(p: Path): boolean {
     if (p.length === 0) return false;
     let s: FieldSet | undefined = this;
-    for (let i = 0; i < p.length - 1 && s; i++) s = s.children.get(p[i].id)?.set;
-    return s?.members.has(p[p.length - 1].id) === true;
+    for (let i = 0; i < p.length - 1 && s; i++) s = s.c?.get(p[i].id)?.set;
+    return s?.m?.has(p[p.length - 1].id) === true;
   }
 
   /** fieldpath.Set.WithPrefix: the paths under `pe`, relative to it (empty when none). */
   withPrefix(pe: PathElement): FieldSet {
-    return this.children.get(pe.id)?.set ?? EMPTY;
+    return this.c?.get(pe.id)?.set ?? EMPTY;
   }
 
   empty(): boolean {
-    if (this.members.size > 0) return false;
-    for (const c of this.children.values()) if (!c.set.empty()) return false;
+    if (this.m?.size) return false;
+    if (this.c) for (const c of this.c.values()) if (!c.set.empty()) return false;
     return true;
   }
 
   /** The number of member paths. */
   size(): number {
-    let n = this.members.size;
-    for (const c of this.children.values()) n += c.set.size();
+    let n = this.m?.size ?? 0;
+    if (this.c) for (const c of this.c.values()) n += c.set.size();
     return n;
   }
 
   union(o: FieldSet): FieldSet {
+    if (o === this || o.bare()) return this;
+    if (this.bare()) return o;
     const out = new FieldSet();
-    for (const [id, pe] of this.members) out.members.set(id, pe);
-    for (const [id, pe] of o.members) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const d = o.children.get(id);
-      out.children.set(id, { pe: c.pe, set: d ? c.set.union(d.set) : c.set.clone() });
+    if (this.m?.size || o.m?.size) {
+      const m = new Map(this.m);
+      if (o.m) for (const [id, pe] of o.m) m.set(id, pe);
+      out.m = m;
     }
-    for (const [id, d] of o.children) if (!this.children.has(id)) out.children.set(id, { pe: d.pe, set: d.set.clone() });
+    if (this.c?.size || o.c?.size) {
+      const c = new Map(this.c);
+      if (o.c)
+        for (const [id, d] of o.c) {
+          const mine = c.get(id);
+          c.set(id, mine ? { pe: mine.pe, set: mine.set.union(d.set) } : d);
+        }
+      out.c = c;
+    }
     return out;
   }
 
   /** Walks the smaller side at each level: a manager's large set against a write's few changed fields costs the few. */
   intersection(o: FieldSet): FieldSet {
     const out = new FieldSet();
-    const [few, many] = this.members.size <= o.members.size ? [this, o] : [o, this];
-    for (const [id, pe] of few.members) if (many.members.has(id)) out.members.set(id, pe);
-    const [fewer, more] = this.children.size <= o.children.size ? [this, o] : [o, this];
-    for (const [id, c] of fewer.children) {
-      const d = more.children.get(id);
+    const mine = this.members;
+    const theirs = o.members;
+    const few = mine.size <= theirs.size ? mine : theirs;
+    const many = few === mine ? theirs : mine;
+    for (const [id, pe] of few) if (many.has(id)) out.addMember(pe);
+    const kids = this.children;
+    const others = o.children;
+    const fewer = kids.size <= others.size ? kids : others;
+    const more = fewer === kids ? others : kids;
+    for (const [id, c] of fewer) {
+      const d = more.get(id);
       if (!d) continue;
       const s = c.set.intersection(d.set);
-      if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
+      if (!s.empty()) out.setChild(c.pe, s);
     }
     return out;
   }
 
   /** !intersection(o).empty(), without building it. */
   intersects(o: FieldSet): boolean {
-    const [few, many] = this.members.size <= o.members.size ? [this, o] : [o, this];
-    for (const id of few.members.keys()) if (many.members.has(id)) return true;
-    const [fewer, more] = this.children.size <= o.children.size ? [this, o] : [o, this];
-    for (const [id, c] of fewer.children) {
-      const d = more.children.get(id);
+    const mine = this.m;
+    const theirs = o.m;
+    if (mine && theirs) {
+      const few = mine.size <= theirs.size ? mine : theirs;
+      const many = few === mine ? theirs : mine;
+      for (const id of few.keys()) if (many.has(id)) return true;
+    }
+    const kids = this.c;
+    const others = o.c;
+    if (!kids || !others) return false;
+    const fewer = kids.size <= others.size ? kids : others;
+    const more = fewer === kids ? others : kids;
+    for (const [id, c] of fewer) {
+      const d = more.get(id);
       if (d && c.set.intersects(d.set)) return true;
     }
     return false;
@@ -107,23 +158,17 @@ export class FieldSet {
 
   /** difference(o).empty(), without building it. */
   isSubsetOf(o: FieldSet): boolean {
-    for (const id of this.members.keys()) if (!o.members.has(id)) return false;
-    for (const [id, c] of this.children) {
-      const d = o.children.get(id);
-      if (d ? !c.set.isSubsetOf(d.set) : !c.set.empty()) return false;
-    }
+    if (this.m) for (const id of this.m.keys()) if (!o.m?.has(id)) return false;
+    if (this.c)
+      for (const [id, c] of this.c) {
+        const d = o.c?.get(id);
+        if (d ? !c.set.isSubsetOf(d.set) : !c.set.empty()) return false;
+      }
     return true;
   }
 
   difference(o: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const d = o.children.get(id);
-      const s = d ? c.set.difference(d.set) : c.set.clone();
-      if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
-    }
-    return out;
+    return this.without(o, false);
   }
 
   /**
@@ -131,15 +176,44 @@ export class FieldSet {
    * everything under it (a reset field such as `status` takes its whole subtree).
    */
   recursiveDifference(o: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      if (o.members.has(id)) continue;
-      const d = o.children.get(id);
-      const s = d ? c.set.recursiveDifference(d.set) : c.set.clone();
-      if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
+    return this.without(o, true);
+  }
+
+  /** difference, or recursiveDifference when `recursive`: this set itself when `o` takes nothing from it. */
+  private without(o: FieldSet, recursive: boolean): FieldSet {
+    if (o.bare() || this.bare()) return this;
+    let m = this.m;
+    if (m && o.m) {
+      for (const id of m.keys())
+        if (o.m.has(id)) {
+          m = new Map();
+          for (const [k, pe] of this.m!) if (!o.m.has(k)) m.set(k, pe);
+          break;
+        }
     }
+    let c = this.c;
+    if (c) {
+      for (const [id, x] of this.c!) {
+        const gone = recursive && o.m?.has(id) === true;
+        const d = gone ? undefined : o.c?.get(id);
+        if (!gone && !d) continue;
+        const s = d ? x.set.without(d.set, recursive) : undefined;
+        if (s === x.set) continue;
+        if (c === this.c) c = new Map(this.c);
+        if (!s || s.empty()) c.delete(id);
+        else c.set(id, { pe: x.pe, set: s });
+      }
+    }
+    if (m === this.m && c === this.c) return this;
+    const out = new FieldSet();
+    if (m?.size) out.m = m;
+    if (c?.size) out.c = c;
     return out;
+  }
+
+  /** No members and no sub-sets at this level (an empty set may still hold empty sub-sets). */
+  private bare(): boolean {
+    return !this.m?.size && !this.c?.size;
   }
 
   equals(o: FieldSet): boolean {
@@ -158,18 +232,11 @@ export class FieldSet {
   /** fieldpath.Set.Leaves: the members that are not also prefixes of other members. */
   leaves(): FieldSet {
     const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!this.children.has(id) || this.children.get(id)!.set.empty()) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
+    for (const [id, pe] of this.members) if (!this.children.get(id) || this.children.get(id)!.set.empty()) out.addMember(pe);
+    for (const c of this.children.values()) {
       const s = c.set.leaves();
-      if (!s.empty()) out.children.set(id, { pe: c.pe, set: s });
+      if (!s.empty()) out.setChild(c.pe, s);
     }
-    return out;
-  }
-
-  clone(): FieldSet {
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) out.members.set(id, pe);
-    for (const [id, c] of this.children) out.children.set(id, { pe: c.pe, set: c.set.clone() });
     return out;
   }
 
@@ -190,3 +257,4 @@ export class FieldSet {
 }
 
 const EMPTY = new FieldSet();
+const NONE: ReadonlyMap<string, never> = new Map<string, never>();

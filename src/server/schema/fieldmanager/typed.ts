@@ -88,7 +88,7 @@ function descend(v: unknown, type: TypeNode | undefined, parent: FieldSet, pe: P
       path.push(pe);
       mapItems(v, t, child, path);
       path.pop();
-      if (child.members.size === 0 && child.children.size === 0) parent.children.delete(pe.id);
+      if (child.members.size === 0 && child.children.size === 0) parent.deleteChild(pe.id);
       return;
     }
   } else if (t?.kind === 'list' && t.listType !== 'atomic') {
@@ -97,12 +97,12 @@ function descend(v: unknown, type: TypeNode | undefined, parent: FieldSet, pe: P
       path.push(pe);
       listItems(v, t, child, path);
       path.pop();
-      if (child.members.size === 0 && child.children.size === 0) parent.children.delete(pe.id);
+      if (child.members.size === 0 && child.children.size === 0) parent.deleteChild(pe.id);
       return;
     }
   }
   // Scalars, atomic lists and maps, values of no known type and values not of their type are leaves.
-  parent.members.set(pe.id, pe);
+  parent.addMember(pe);
 }
 
 function mapItems(m: Record<string, unknown>, t: MapType, set: FieldSet, path: PathElement[]): void {
@@ -114,7 +114,7 @@ function mapItems(m: Record<string, unknown>, t: MapType, set: FieldSet, path: P
     const declared = t.field(key);
     descend(v, declared ?? t.elem, set, pe, path);
     // A map's keys, nulls and empty objects are owned themselves; a struct's fields only through their contents.
-    if (v === null || !declared || (isPlainObject(v) && isEmptyObject(v))) set.members.set(pe.id, pe);
+    if (v === null || !declared || (isPlainObject(v) && isEmptyObject(v))) set.addMember(pe);
   }
 }
 
@@ -125,7 +125,7 @@ function listItems(l: unknown[], t: ListType, set: FieldSet, path: PathElement[]
   for (const pe of pes) {
     if (seen.has(pe.id)) {
       // Duplicated items are owned as a whole, not per field.
-      if (!dup.has(pe.id)) set.members.set(pe.id, pe);
+      if (!dup.has(pe.id)) set.addMember(pe);
       dup.add(pe.id);
     } else seen.add(pe.id);
   }
@@ -133,7 +133,7 @@ function listItems(l: unknown[], t: ListType, set: FieldSet, path: PathElement[]
     const pe = pes[i];
     if (dup.has(pe.id)) continue;
     descend(l[i], t.elem, set, pe, path);
-    set.members.set(pe.id, pe);
+    set.addMember(pe);
   }
 }
 
@@ -482,16 +482,16 @@ function removeNode(v: unknown, set: FieldSet, type: TypeNode | undefined): unkn
  */
 export function ensureNamedFieldsAreMembers(set: FieldSet, type: TypeNode | undefined): FieldSet {
   const out = new FieldSet();
-  for (const [id, pe] of set.members) out.members.set(id, pe);
+  for (const pe of set.members.values()) out.addMember(pe);
   const t = type && type.kind !== 'deduced' ? type : undefined;
-  for (const [id, c] of set.children) {
+  for (const c of set.children.values()) {
     let childType: TypeNode | undefined;
     if (c.pe.kind === 'f' && t?.kind === 'map') {
       const declared = t.field(c.pe.name);
-      if (declared) out.members.set(id, c.pe);
+      if (declared) out.addMember(c.pe);
       childType = declared ?? t.elem;
     } else if (c.pe.kind === 'k' && t?.kind === 'list') childType = t.elem;
-    out.children.set(id, { pe: c.pe, set: ensureNamedFieldsAreMembers(c.set, childType) });
+    out.setChild(c.pe, ensureNamedFieldsAreMembers(c.set, childType));
   }
   return out;
 }
