@@ -64,7 +64,9 @@ export function withTime<T extends { time?: string }>(entry: T, time: string): T
   // an unescaped quote. RFC 3339 times need no escaping.
   const from = entry.time === undefined ? undefined : `"time":${JSON.stringify(entry.time)}`;
   const at = t === undefined || from === undefined ? -1 : t.indexOf(from);
-  const text = at < 0 ? entryText(out) : `${t!.slice(0, at)}"time":${JSON.stringify(time)}${t!.slice(at + from!.length)}`;
+  // Joined, not concatenated: one flat string, where a concatenation keeps its parts (what a write keeps a while
+  // is what the collector copies, and each part is one more object).
+  const text = at < 0 ? entryText(out) : [t!.slice(0, at), '"time":', JSON.stringify(time), t!.slice(at + from!.length)].join('');
   return withText(out, text);
 }
 
@@ -88,7 +90,7 @@ export function stringifyObject(value: unknown): string {
 /** `json` with the placeholder's one occurrence replaced by `text`; undefined when it is not there. */
 function spliced(json: string, text: string): string | undefined {
   const at = json.indexOf(QUOTED);
-  return at < 0 ? undefined : `${json.slice(0, at)}${text}${json.slice(at + QUOTED.length)}`;
+  return at < 0 ? undefined : [json.slice(0, at), text, json.slice(at + QUOTED.length)].join('');
 }
 
 /** FieldsV1 trees' JSON: a tree is shared by every entry made for the same field set, across writes. */

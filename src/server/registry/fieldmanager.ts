@@ -28,13 +28,14 @@ import {
   STRIPPED_FIELDS,
   TypedValueError,
   type TypeNode,
+  timesOf,
   toFieldSet,
   updateOperation,
 } from '../schema/fieldmanager/index.js';
 import { clone, meta, nowRFC3339 } from './meta.js';
 
-/** Objects whose decoded managedFields a field manager (a served resource version) keeps, two generations together. */
-const DECODED_MAX = 4096;
+/** Objects whose last list a field manager (a served resource version) keeps by uid. */
+const COMMITTED_MAX = 4096;
 /** kube's DefaultMaxUpdateManagers: older update entries are merged into `ancient-changes` per version. */
 const MAX_UPDATE_MANAGERS = 10;
 const ANCIENT_CHANGES = 'ancient-changes';
@@ -70,10 +71,26 @@ export interface FieldManagerRequest {
 
 const pathSet = (paths: readonly (readonly string[])[]): FieldSet => FieldSet.of(...paths.map((p) => p.map((f) => fieldElement(f))));
 
+/** Managers named after user agents, by user agent: a client sends the same one with every request. */
+const AGENT_MANAGERS = new Map<string, string>();
+const MAX_AGENT_MANAGERS = 1024;
+
 /** kube's managerOrUserAgent: the fieldManager parameter, else the user agent up to its first `/`, printable, 128 bytes at most. */
 export function managerOrUserAgent(fieldManager: string | null | undefined, userAgent: string | undefined): string {
   if (fieldManager) return fieldManager;
-  const prefix = (userAgent ?? '').split('/')[0];
+  const agent = userAgent ?? '';
+  let name = AGENT_MANAGERS.get(agent);
+  if (name === undefined) {
+    // User agents come from requests: the table is dropped rather than grown without bound.
+    if (AGENT_MANAGERS.size >= MAX_AGENT_MANAGERS) AGENT_MANAGERS.clear();
+    name = agentManager(agent);
+    AGENT_MANAGERS.set(agent, name);
+  }
+  return name;
+}
+
+function agentManager(userAgent: string): string {
+  const prefix = userAgent.split('/')[0];
   let out = '';
   let bytes = 0;
   for (const ch of prefix) {
@@ -92,15 +109,15 @@ export class FieldManager {
   private readonly mainIgnored: FieldSet;
   private readonly subresourceIgnored = pathSet([['spec']]);
   /**
-   * The decoded entries of each object's last write, by uid, with the resourceVersion they were stored at: for a
-   * stored object read back from its text (etcd's watch events), whose list is not the one this manager made.
-   * Two generations (the current one retired whole when full) keep the recently written without a per-write
-   * eviction. Callers copy before changing.
+   * The list of each object's last write, by uid, with the resourceVersion it was stored at: for a stored object
+   * read back from its text (etcd's watch events), whose list is an equal one parsed, not the one this manager
+   * made. Two maps, not a record per write (what a write keeps a while is what the collector copies). Cleared
+   * whole when full.
    */
-  private decoded = new Map<string, CommittedFields>();
-  private decodedBefore = new Map<string, CommittedFields>();
-  /** Manager identifiers by operation, subresource and name. */
-  private readonly identifiers = new Map<string, string>();
+  private readonly committedLists = new Map<string, readonly ManagedFieldsEntry[]>();
+  private readonly committedRvs = new Map<string, string>();
+  /** Manager identifiers by operation and subresource, then name. */
+  private readonly identifiers = new Map<string, Map<string, string>>();
 
   constructor(private readonly cfg: FieldManagerConfig) {
     this.apiVersion = cfg.group ? `${cfg.group}/${cfg.version}` : cfg.version;
@@ -118,13 +135,18 @@ export class FieldManager {
   }
 
   private identifier(req: FieldManagerRequest, operation: 'Apply' | 'Update'): string {
-    const key = `${operation}\0${req.subresource ?? ''}\0${req.manager}`;
-    let id = this.identifiers.get(key);
+    const kind = req.subresource ? `${operation}/${req.subresource}` : operation;
+    let byName = this.identifiers.get(kind);
+    if (!byName) {
+      byName = new Map();
+      this.identifiers.set(kind, byName);
+    }
+    let id = byName.get(req.manager);
     if (id === undefined) {
       // Manager names come from requests: the table is dropped rather than grown without bound.
-      if (this.identifiers.size >= MAX_IDENTIFIERS) this.identifiers.clear();
+      if (byName.size >= MAX_IDENTIFIERS) byName.clear();
       id = managerIdentifier({ manager: req.manager, operation, apiVersion: this.apiVersion, subresource: req.subresource });
-      this.identifiers.set(key, id);
+      byName.set(req.manager, id);
     }
     return id;
   }
@@ -138,12 +160,11 @@ export class FieldManager {
     const nm = meta(next);
     const sent = nm.managedFields as ManagedFieldsEntry[] | undefined;
     let managed: DecodedManagedFields;
-    /** The live object's entries as this manager wrote them (kept from its write), when `managed` is them. */
-    let kept: ManagedFieldsEntry[] | undefined;
+    /** The live object's entries as this manager wrote them, when `managed` is them. */
+    let kept: readonly ManagedFieldsEntry[] | undefined;
     const fromLive = (): DecodedManagedFields => {
-      const hit = this.keptFor(live);
-      kept = hit && (live!.metadata!.managedFields as ManagedFieldsEntry[]);
-      return hit ?? decodeEntries(live, false);
+      kept = this.keptFor(live);
+      return kept ? sealedFields(kept) : decodeEntries(live, false);
     };
     if (req.subresource) managed = fromLive();
     else if (isReset(sent)) managed = { fields: new Map(), times: new Map() };
@@ -163,24 +184,22 @@ export class FieldManager {
         stripped: STRIPPED_FIELDS,
       });
       const now = r.took ? nowRFC3339() : undefined;
-      // Nobody's fields moved and the writer's time stands (it took nothing, or wrote in the same second):
-      // the entries are the live object's, the very list this manager wrote (lists are never edited in place).
-      if (kept && r.managed === managed.fields && (now === undefined || managed.times.get(id) === now)) {
-        nm.managedFields = kept as unknown as typeof nm.managedFields;
-        return;
-      }
-      const times = new Map(managed.times);
-      if (now !== undefined) times.set(id, now);
-      // Nobody's fields moved, but the writer wrote in a new second (most writes of a controller): its entry
-      // again with the new time, the others the live object's.
-      if (kept && r.managed === managed.fields && now !== undefined) {
-        const vs = managed.fields.get(id);
-        const list = vs && retimedEntries(kept, id, vs, now, withTime);
+      // Nobody's fields moved (most writes of a controller): the live object's entries, the very list this
+      // manager wrote (lists are never edited in place), when the writer took nothing or wrote in the same
+      // second; else the same with the writer's entry made again at the new time.
+      if (kept && r.managed === managed.fields) {
+        const set = managed.fields.get(id)?.set;
+        const list =
+          now === undefined ? kept : set && retimedEntries(kept, { ...req, id, apiVersion: this.apiVersion, set }, now, withTime);
         if (list) {
-          nm.managedFields = sealed(list, { fields: managed.fields, times }) as unknown as typeof nm.managedFields;
+          nm.managedFields = (list === kept
+            ? kept
+            : sealed(list as ManagedFieldsEntry[], managed.fields)) as unknown as typeof nm.managedFields;
           return;
         }
       }
+      const times = new Map(managed.times);
+      if (now !== undefined) times.set(id, now);
       this.encode(next, { fields: capUpdateManagers(r.managed, times), times });
     } catch {
       // UpdateNoErrors: a value the schema cannot type leaves the object without managedFields.
@@ -269,7 +288,7 @@ export class FieldManager {
   private encode(obj: KubeObject, managed: DecodedManagedFields): void {
     const entries = encodeManagedFields(managed);
     const m = meta(obj);
-    if (entries.length) m.managedFields = sealed(entries, managed) as unknown as typeof m.managedFields;
+    if (entries.length) m.managedFields = sealed(entries, managed.fields) as unknown as typeof m.managedFields;
     else delete m.managedFields;
   }
 
@@ -279,55 +298,78 @@ export class FieldManager {
    * the next write of the object does not decode them again.
    */
   committed(written: KubeObject, stored: KubeObject): void {
-    const d = decodedOf(written.metadata?.managedFields);
+    const list = written.metadata?.managedFields;
     const uid = stored.metadata?.uid;
     const rv = stored.metadata?.resourceVersion;
-    if (!d || !uid || !rv) return;
-    // One entry per object: its earlier versions are not written over again.
-    if (this.decoded.size >= DECODED_MAX / 2 && !this.decoded.has(uid)) {
-      this.decodedBefore = this.decoded;
-      this.decoded = new Map();
+    if (!uid || !rv) return;
+    if (this.committedLists.get(uid) === list) {
+      // A write that kept the object's list (nothing moved, in the same second): the list stands at this version too.
+      this.committedRvs.set(uid, rv);
+      return;
     }
-    this.decoded.set(uid, { rv, managed: d });
+    if (!fieldsOf(list)) return;
+    if (this.committedLists.size >= COMMITTED_MAX && !this.committedLists.has(uid)) {
+      this.committedLists.clear();
+      this.committedRvs.clear();
+    }
+    this.committedLists.set(uid, list as readonly ManagedFieldsEntry[]);
+    this.committedRvs.set(uid, rv);
   }
 
   /** The stored object's decoded entries (kept from its write, else decoded now). */
   private decodeLive(live: KubeObject | null, strict: boolean): DecodedManagedFields {
-    return this.keptFor(live) ?? decodeEntries(live, strict);
+    const kept = this.keptFor(live);
+    return kept ? sealedFields(kept) : decodeEntries(live, strict);
   }
 
-  /** The decoded entries of `live`'s list: kept on it when this manager made it, else from the write that stored it (its uid at its resourceVersion), if any. */
-  private keptFor(live: KubeObject | null): DecodedManagedFields | undefined {
+  /**
+   * The list a field manager made that `live` holds: its own, or the one this manager wrote when it stored
+   * `live` (its uid at its resourceVersion), if any.
+   */
+  private keptFor(live: KubeObject | null): readonly ManagedFieldsEntry[] | undefined {
     const m = live?.metadata;
-    if (!m || !(m.managedFields as unknown[] | undefined)?.length) return undefined;
-    const own = decodedOf(m.managedFields);
-    if (own) return own;
+    const list = m?.managedFields as unknown;
+    if (!m || !Array.isArray(list) || !list.length) return undefined;
+    if (fieldsOf(list)) return list;
     const uid = m.uid ?? '';
-    const hit = this.decoded.get(uid) ?? this.decodedBefore.get(uid);
-    return hit && hit.rv === m.resourceVersion ? hit.managed : undefined;
+    return this.committedRvs.get(uid) === m.resourceVersion ? this.committedLists.get(uid) : undefined;
   }
 }
 
 /**
- * The decoded form of a list a field manager made, on the list itself: it travels with every copy of the object
- * that shares the list (the watch cache's, the next write's starting point), which the list's being frozen keeps
- * true. Not enumerable, so neither JSON nor a copy of the list sees it.
+ * The decoded form of a list a field manager made, on the list itself: its managers' fields (a Map shared by
+ * the lists of writes that moved no field). It travels with every copy of the object that shares the list (the
+ * watch cache's, the next write's starting point), which the list's being frozen keeps true. Not enumerable, so
+ * neither JSON nor a copy of the list sees it.
  */
 const DECODED = Symbol('decoded managedFields');
 
-function sealed(entries: ManagedFieldsEntry[], managed: DecodedManagedFields): ManagedFieldsEntry[] {
-  Object.defineProperty(entries, DECODED, { value: managed });
+function sealed(entries: ManagedFieldsEntry[], fields: ManagedFields): ManagedFieldsEntry[] {
+  Object.defineProperty(entries, DECODED, { value: fields });
   return sealManagedFields(entries);
 }
 
-function decodedOf(list: unknown): DecodedManagedFields | undefined {
-  return Array.isArray(list) && Object.isFrozen(list) ? (list as { [DECODED]?: DecodedManagedFields })[DECODED] : undefined;
+function fieldsOf(list: unknown): ManagedFields | undefined {
+  return Array.isArray(list) && Object.isFrozen(list) ? (list as { [DECODED]?: ManagedFields })[DECODED] : undefined;
 }
 
-/** The decoded entries of an object's last write and the resourceVersion it was stored at. */
-interface CommittedFields {
-  rv: string;
-  managed: DecodedManagedFields;
+/** A sealed list decoded: its fields, and its managers' times read from its entries when asked for. */
+class SealedFields implements DecodedManagedFields {
+  private t?: Map<string, string | undefined>;
+
+  constructor(
+    readonly fields: ManagedFields,
+    private readonly list: readonly ManagedFieldsEntry[],
+  ) {}
+
+  get times(): Map<string, string | undefined> {
+    this.t ??= timesOf(this.list);
+    return this.t;
+  }
+}
+
+function sealedFields(list: readonly ManagedFieldsEntry[]): DecodedManagedFields {
+  return new SealedFields(fieldsOf(list)!, list);
 }
 
 /** The stored object's entries decoded (none when it has none). */

@@ -18,6 +18,7 @@ export {
   managerIdentifier,
   retimedEntries,
   STRIPPED_FIELDS,
+  timesOf,
   type UpdateResult,
   update,
   updateOperation,

@@ -130,12 +130,50 @@ const ENTRIES = new WeakMap<
   { id: string; time: string | undefined; applied: boolean; apiVersion: string; e: ManagedFieldsEntry }
 >();
 
-/** encodeManagedFields: sets to metadata.managedFields, sorted as kube sorts them (operation, time, manager, apiVersion, subresource). */
+/** Each manager's time in `list` (valid entries, as encodeManagedFields makes them), by identifier, as decodeManagedFields reads them. */
+export function timesOf(list: readonly ManagedFieldsEntry[]): Map<string, string | undefined> {
+  const times = new Map<string, string | undefined>();
+  for (const e of list) times.set(managerIdentifier(e), e.time);
+  return times;
+}
+
+/**
+ * Field sets by their FieldsV1 text: one set (and FieldsV1 tree, and entry) for every object whose manager owns
+ * the same fields. Objects written by the same controllers mostly are, and a write then reads sets and entries
+ * that the writes of the other objects keep in the processor's caches, instead of its object's own, written
+ * seconds ago. Dropped whole when full.
+ */
+const INTERNED = new Map<string, FieldSet>();
+const MAX_INTERNED = 4096;
+
+/** The set with `vs`'s fields that other objects' entries share, made the one when none does. */
+function interned(vs: VersionedSet): FieldSet {
+  const key = JSON.stringify(fieldsV1Object(vs.set));
+  const set = INTERNED.get(key);
+  if (set) return set;
+  if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
+  INTERNED.set(key, vs.set);
+  return vs.set;
+}
+
+/**
+ * encodeManagedFields: sets to metadata.managedFields, sorted as kube sorts them (operation, time, manager,
+ * apiVersion, subresource). A set equal to one another object's entry holds is replaced, in `managed.fields`,
+ * by that one (the same fields: a decoded list's sets may be shared, and stay what they were).
+ */
 export function encodeManagedFields(managed: DecodedManagedFields): ManagedFieldsEntry[] {
   const out: Array<{ e: ManagedFieldsEntry; s: number }> = [];
-  for (const [id, vs] of managed.fields) {
+  for (let [id, vs] of managed.fields) {
     const t = managed.times.get(id);
-    const last = ENTRIES.get(vs.set);
+    let last = ENTRIES.get(vs.set);
+    if (!last) {
+      const set = interned(vs);
+      if (set !== vs.set) {
+        vs = { ...vs, set };
+        managed.fields.set(id, vs);
+        last = ENTRIES.get(set);
+      }
+    }
     if (last && last.id === id && last.time === t && last.applied === vs.applied && last.apiVersion === vs.apiVersion) {
       out.push({ e: last.e, s: seconds(t) });
       continue;
@@ -170,38 +208,54 @@ function compareEntries(p: ManagedFieldsEntry, ps: number, q: ManagedFieldsEntry
 }
 
 /**
- * What encodeManagedFields gives for `list` (entries it made) when only the Update manager `id` (whose fields are
- * `vs`) wrote, at `time`: the same entries, that manager's made again with the new time (`retime` makes it), in
- * kube's order. Undefined when the list has no entry of that manager with a time.
+ * What encodeManagedFields gives for `list` (entries it made, in its order) when only the Update manager `writer`
+ * (its identity's fields) wrote, at `time`, without moving any field: `list` itself when that manager's entry has that time already; else the
+ * same entries in a new array, that manager's made again with the new time (`retime` makes it), in kube's order.
+ * Undefined when the list has no entry of that manager with a time.
  */
 export function retimedEntries(
   list: readonly ManagedFieldsEntry[],
-  id: string,
-  vs: VersionedSet,
+  writer: { id: string; manager: string; apiVersion: string; subresource?: string; set: FieldSet },
   time: string,
   retime: (e: ManagedFieldsEntry, time: string) => ManagedFieldsEntry,
-): ManagedFieldsEntry[] | undefined {
-  const who = identity(id);
+): readonly ManagedFieldsEntry[] | undefined {
+  // As encodeManagedFields writes them: no empty manager or subresource.
+  const manager = writer.manager || undefined;
+  const subresource = writer.subresource || undefined;
   let at = -1;
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
-    if (
-      e.operation === 'Update' &&
-      e.manager === who.manager &&
-      e.apiVersion === vs.apiVersion &&
-      e.subresource === who.subresource &&
-      e.time !== undefined
-    ) {
+    if (e.operation === 'Update' && e.manager === manager && e.apiVersion === writer.apiVersion && e.subresource === subresource) {
       at = i;
       break;
     }
   }
-  if (at < 0 || vs.applied) return undefined;
-  const e = retime(list[at], time);
-  ENTRIES.set(vs.set, { id, time, applied: false, apiVersion: vs.apiVersion, e });
+  if (at < 0) return undefined;
+  const old = list[at];
+  if (old.time === undefined) return undefined;
+  if (old.time === time) return list;
   const out = list.slice();
+  // The entry made last for these fields, when it is this manager's at this time (objects written by the same
+  // manager in the same second share it), else a new one.
+  const last = ENTRIES.get(writer.set);
+  let e: ManagedFieldsEntry;
+  if (last && last.id === writer.id && last.time === time && !last.applied && last.apiVersion === writer.apiVersion) e = last.e;
+  else {
+    e = retime(old, time);
+    ENTRIES.set(writer.set, { id: writer.id, time, applied: false, apiVersion: writer.apiVersion, e });
+  }
+  // The list was in order and only this entry's time moved: it moves past its neighbours that now sort
+  // before (later) or after (earlier) it.
+  const s = seconds(time);
+  while (at + 1 < out.length && compareEntries(out[at + 1], seconds(out[at + 1].time), e, s) < 0) {
+    out[at] = out[at + 1];
+    at++;
+  }
+  while (at > 0 && compareEntries(e, s, out[at - 1], seconds(out[at - 1].time)) < 0) {
+    out[at] = out[at - 1];
+    at--;
+  }
   out[at] = e;
-  if (out.length > 1) out.sort((p, q) => compareEntries(p, seconds(p.time), q, seconds(q.time)));
   return out;
 }
 
