@@ -70,6 +70,11 @@ export function withTime<T extends { time?: string }>(entry: T, time: string): T
   return withText(out, text);
 }
 
+/** A sealed list's JSON (undefined for any other value). */
+export function sealedText(list: unknown): string | undefined {
+  return Array.isArray(list) ? textOf(list) : undefined;
+}
+
 /** JSON.stringify(value), with a sealed metadata.managedFields list written from its text. */
 export function stringifyObject(value: unknown): string {
   const m = (value as { metadata?: unknown } | null)?.metadata as Record<string, unknown> | undefined;

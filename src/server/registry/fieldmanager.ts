@@ -8,7 +8,7 @@
 // fields never owned and the fields a strategy resets.
 
 import { badRequest, StatusError } from '../api/errors.js';
-import { sealManagedFields, withTime } from '../api/managed-json.js';
+import { sealedText, sealManagedFields, withTime } from '../api/managed-json.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import {
   ApplyConflicts,
@@ -36,6 +36,10 @@ import { clone, meta, nowRFC3339 } from './meta.js';
 
 /** Objects whose last list a field manager (a served resource version) keeps by uid. */
 const COMMITTED_MAX = 4096;
+/** Lists a field manager remembers the retimed list of; lists shared across objects (see sealedList). */
+const RETIMES_MAX = 1024;
+const LISTS_MAX = 4096;
+const LISTS_MAX_CHARS = 8 << 20;
 /** kube's DefaultMaxUpdateManagers: older update entries are merged into `ancient-changes` per version. */
 const MAX_UPDATE_MANAGERS = 10;
 const ANCIENT_CHANGES = 'ancient-changes';
@@ -116,6 +120,12 @@ export class FieldManager {
    */
   private readonly committedLists = new Map<string, readonly ManagedFieldsEntry[]>();
   private readonly committedRvs = new Map<string, string>();
+  /**
+   * The list each recent list became when only its writer's time moved, and that time: the objects that share
+   * a list (see sealedList) and are written by the same manager in the same second share the next one too.
+   * Dropped whole when full.
+   */
+  private readonly retimes = new Map<readonly ManagedFieldsEntry[], { time: string; list: ManagedFieldsEntry[] }>();
   /** Manager identifiers by operation and subresource, then name. */
   private readonly identifiers = new Map<string, Map<string, string>>();
 
@@ -188,13 +198,9 @@ export class FieldManager {
       // manager wrote (lists are never edited in place), when the writer took nothing or wrote in the same
       // second; else the same with the writer's entry made again at the new time.
       if (kept && r.managed === managed.fields) {
-        const set = managed.fields.get(id)?.set;
-        const list =
-          now === undefined ? kept : set && retimedEntries(kept, { ...req, id, apiVersion: this.apiVersion, set }, now, withTime);
+        const list = now === undefined ? kept : this.retimed(kept, managed.fields, id, req, now);
         if (list) {
-          nm.managedFields = (list === kept
-            ? kept
-            : sealed(list as ManagedFieldsEntry[], managed.fields)) as unknown as typeof nm.managedFields;
+          nm.managedFields = list as unknown as typeof nm.managedFields;
           return;
         }
       }
@@ -288,8 +294,31 @@ export class FieldManager {
   private encode(obj: KubeObject, managed: DecodedManagedFields): void {
     const entries = encodeManagedFields(managed);
     const m = meta(obj);
-    if (entries.length) m.managedFields = sealed(entries, managed.fields) as unknown as typeof m.managedFields;
+    if (entries.length) m.managedFields = sealedList(entries, managed.fields) as unknown as typeof m.managedFields;
     else delete m.managedFields;
+  }
+
+  /**
+   * `kept` (a sealed list whose fields are `fields`) with the Update manager `id`'s time moved to `now` (see
+   * retimedEntries): `kept` itself when it has that time already, the list made for it in this second before
+   * when there is one. Undefined when the list has no entry of that manager.
+   */
+  private retimed(
+    kept: readonly ManagedFieldsEntry[],
+    fields: ManagedFields,
+    id: string,
+    req: FieldManagerRequest,
+    now: string,
+  ): readonly ManagedFieldsEntry[] | undefined {
+    const made = this.retimes.get(kept);
+    if (made?.time === now) return made.list;
+    const set = fields.get(id)?.set;
+    const list = set && retimedEntries(kept, { ...req, id, apiVersion: this.apiVersion, set }, now, withTime);
+    if (!list || list === kept) return list;
+    const out = sealed(list as ManagedFieldsEntry[], fields);
+    if (this.retimes.size >= RETIMES_MAX) this.retimes.clear();
+    this.retimes.set(kept, { time: now, list: out });
+    return out;
   }
 
   /**
@@ -347,6 +376,32 @@ const DECODED = Symbol('decoded managedFields');
 function sealed(entries: ManagedFieldsEntry[], fields: ManagedFields): ManagedFieldsEntry[] {
   Object.defineProperty(entries, DECODED, { value: fields });
   return sealManagedFields(entries);
+}
+
+/**
+ * Sealed lists by their text: one list for every object whose managedFields read the same (its managers own the
+ * same fields, and wrote at the same times). Objects written by the same controllers mostly do, and then a write
+ * reads a list, its fields and entries that the writes of other objects keep in the processor's caches, and its
+ * next list is theirs (see FieldManager.retimed). Dropped whole when full.
+ */
+const LISTS = new Map<string, ManagedFieldsEntry[]>();
+/** The characters of LISTS' keys: the lists they name are about as large. */
+let listsChars = 0;
+
+/** The sealed list of `entries`, the one another object holds when there is one. */
+function sealedList(entries: ManagedFieldsEntry[], fields: ManagedFields): ManagedFieldsEntry[] {
+  const list = sealed(entries, fields);
+  const key = sealedText(list);
+  if (key === undefined) return list;
+  const shared = LISTS.get(key);
+  if (shared) return shared;
+  if (LISTS.size >= LISTS_MAX || listsChars + key.length > LISTS_MAX_CHARS) {
+    LISTS.clear();
+    listsChars = 0;
+  }
+  LISTS.set(key, list);
+  listsChars += key.length;
+  return list;
 }
 
 function fieldsOf(list: unknown): ManagedFields | undefined {

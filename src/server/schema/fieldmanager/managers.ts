@@ -145,14 +145,21 @@ export function timesOf(list: readonly ManagedFieldsEntry[]): Map<string, string
  */
 const INTERNED = new Map<string, FieldSet>();
 const MAX_INTERNED = 4096;
+/** The characters of INTERNED's keys (a set is about as large as its text), bounded too. */
+let internedChars = 0;
+const MAX_INTERNED_CHARS = 8 << 20;
 
 /** The set with `vs`'s fields that other objects' entries share, made the one when none does. */
 function interned(vs: VersionedSet): FieldSet {
   const key = JSON.stringify(fieldsV1Object(vs.set));
   const set = INTERNED.get(key);
   if (set) return set;
-  if (INTERNED.size >= MAX_INTERNED) INTERNED.clear();
+  if (INTERNED.size >= MAX_INTERNED || internedChars + key.length > MAX_INTERNED_CHARS) {
+    INTERNED.clear();
+    internedChars = 0;
+  }
   INTERNED.set(key, vs.set);
+  internedChars += key.length;
   return vs.set;
 }
 
