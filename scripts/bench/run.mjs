@@ -227,10 +227,11 @@ async function applyScenario(info) {
     // lasts seconds weighs on both, where the ratio of the two medians can take them from different moments;
     // and the pair holds each set once in each place, so whatever the first (or second) half of a round pays
     // (a collection of the other half's garbage) weighs on both alike. A round's CPU moves by ±20% with the
-    // collections that land in it: 32 rounds of 200 updates.
+    // collections that land in it, and the median of 16 pairs moved by ±0.05 between runs: 64 rounds of 200
+    // updates (32 pairs).
     await throughput(total, conc, put('a', 'w'));
     await throughput(total, conc, put('b', 'w'));
-    const rounds = smoke ? 2 : 32;
+    const rounds = smoke ? 2 : 64;
     const per = smoke ? total : 200;
     const perRound = { a: { cpu: [], ms: [], fm: [] }, b: { cpu: [], ms: [], fm: [] } };
     for (let round = 0; round < rounds; round++) {

@@ -1,7 +1,7 @@
 // The JSON of objects carrying a sealed managedFields list: exactly JSON.stringify's, from kept texts.
 
 import { describe, expect, it } from 'vitest';
-import { sealManagedFields, stringifyObject } from '../../src/server/api/managed-json.js';
+import { sealManagedFields, stringifyObject, withTime } from '../../src/server/api/managed-json.js';
 
 const tree = { 'f:data': { '.': {}, 'f:a': {}, 'f:"q\\': {} } };
 const entries = () => [
@@ -44,6 +44,24 @@ describe('stringifyObject', () => {
     const withToJSON = { metadata: { managedFields: sealManagedFields(entries()), toJSON: () => ({ replaced: true }) } };
     expect(stringifyObject(withToJSON)).toBe(JSON.stringify(withToJSON));
     for (const v of [null, 1, 'x', [1, 2], { a: 1 }, { metadata: null }]) expect(stringifyObject(v)).toBe(JSON.stringify(v));
+  });
+
+  it('remakes an entry at another time with its text, and keeps texts out of sight', () => {
+    const list = sealManagedFields(entries());
+    const later = withTime(list[1], '2026-12-02T00:09:00Z');
+    expect(later).toEqual({ ...entries()[1], time: '2026-12-02T00:09:00Z' });
+    expect(Object.isFrozen(later)).toBe(true);
+    const next = sealManagedFields([list[0], later]);
+    const obj = { metadata: { name: 'a', managedFields: next } };
+    expect(stringifyObject(obj)).toBe(JSON.stringify(obj));
+    // An entry without a time gets one, in the place JSON gives it.
+    const untimed = sealManagedFields([{ manager: 'm', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: tree }]);
+    const timed = sealManagedFields([withTime(untimed[0] as { time?: string }, '2026-12-02T00:00:00Z')]);
+    expect(stringifyObject({ metadata: { managedFields: timed } })).toBe(JSON.stringify({ metadata: { managedFields: timed } }));
+    // The kept texts are no members: keys, copies and comparisons see the entries alone.
+    expect(Object.keys(next)).toEqual(['0', '1']);
+    expect(Object.getOwnPropertySymbols({ ...later })).toEqual([]);
+    expect([...next]).toEqual([entries()[0], { ...entries()[1], time: '2026-12-02T00:09:00Z' }]);
   });
 
   it('seals: the list and its entries are frozen', () => {

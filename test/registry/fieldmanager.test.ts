@@ -2,7 +2,8 @@
 // manager names, times, the cap on update managers, untracked objects and the first apply, resets,
 // kubectl's last-applied annotation, reset fields, and the typed-configuration errors.
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { stringifyObject } from '../../src/server/api/managed-json.js';
 import type { KubeObject } from '../../src/server/api/types.js';
 import { FieldManager, LAST_APPLIED, managerOrUserAgent } from '../../src/server/registry/fieldmanager.js';
 import { ModelCatalog } from '../../src/server/schema/builtin/models.js';
@@ -190,5 +191,81 @@ describe('FieldSet.recursiveDifference', () => {
     const r = s.recursiveDifference(status);
     expect(r.has([fieldElement('status'), fieldElement('phase')])).toBe(false);
     expect(r.has([fieldElement('spec'), fieldElement('x')])).toBe(true);
+  });
+});
+
+describe('managedFields of repeated writes', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const at = (second: number): void => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(Date.UTC(2026, 0, 1, 0, 0, second)));
+  };
+  const time = (second: number): string => `2026-01-01T00:00:${String(second).padStart(2, '0')}Z`;
+  const summary = (o: KubeObject): string[] => entries(o).map((e) => `${e.manager}/${e.operation}@${e.time?.slice(17, 19)}`);
+  const three = (): KubeObject => {
+    const o = cm({ x: '1', y: '1', z: '1' }, { uid: 'u3', resourceVersion: '7' });
+    o.metadata!.managedFields = [
+      { manager: 'a', operation: 'Apply', apiVersion: 'v1', time: time(1), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:x': {} } } },
+      { manager: 'b', operation: 'Update', apiVersion: 'v1', time: time(2), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:y': {} } } },
+      { manager: 'c', operation: 'Update', apiVersion: 'v1', time: time(3), fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:z': {} } } },
+    ] as never;
+    return o;
+  };
+  const write = (fm: FieldManager, live: KubeObject, key: string, value: string, manager: string, rv: number): KubeObject => {
+    const next = structuredClone({ ...live, metadata: { ...live.metadata, managedFields: undefined } }) as KubeObject;
+    delete next.metadata!.managedFields;
+    next.data = { ...next.data, [key]: value };
+    fm.update(live, next, { manager });
+    const out = { ...next, metadata: { ...next.metadata, resourceVersion: String(rv) } };
+    fm.committed(next, out);
+    return out;
+  };
+
+  it('moves only the writer’s entry to its new time, in kube’s order, as a full encoding gives it', () => {
+    const fm = configMaps();
+    at(4);
+    const one = write(fm, three(), 'y', '2', 'b', 8);
+    expect(summary(one)).toEqual(['a/Apply@01', 'c/Update@03', 'b/Update@04']);
+    // The next writes start from the list made above: only the writer's time moves.
+    at(5);
+    const two = write(fm, one, 'y', '3', 'b', 9);
+    expect(summary(two)).toEqual(['a/Apply@01', 'c/Update@03', 'b/Update@05']);
+    expect(entries(two)[0]).toBe(entries(one)[0]);
+    at(6);
+    const three_ = write(fm, two, 'z', '2', 'c', 10);
+    expect(summary(three_)).toEqual(['a/Apply@01', 'b/Update@05', 'c/Update@06']);
+    // The same writes from entries a client sent (decoded, encoded whole) give equal lists, and the kept texts are
+    // the lists' JSON.
+    const fresh = configMaps();
+    const parsed = JSON.parse(JSON.stringify(two)) as KubeObject;
+    const again = write(fresh, { ...parsed, metadata: { ...parsed.metadata, uid: 'other' } }, 'z', '2', 'c', 10);
+    expect(entries(again)).toEqual(entries(three_));
+    for (const o of [one, two, three_]) expect(stringifyObject(o)).toBe(JSON.stringify(o));
+    // A write in the same second that takes the same fields keeps the list itself.
+    const four = write(fm, three_, 'z', '3', 'c', 11);
+    expect(entries(four)).toBe(entries(three_));
+  });
+
+  it('gives objects whose managers wrote the same fields at the same times one list, and one next list', () => {
+    const fm = configMaps();
+    at(20);
+    const applied = ['o1', 'o2'].map((uid, i) => {
+      const o = fm.apply(null, cm({ k: 'v', l: 'w' }), { manager: 'op' }, false, 'c');
+      return { ...o, metadata: { ...o.metadata, uid, resourceVersion: String(1 + i) } } as KubeObject;
+    });
+    expect(entries(applied[0])).toBe(entries(applied[1]));
+    at(21);
+    const first = applied.map((o, i) => write(fm, o, 'k', 'changed', 'ctl', 10 + i));
+    expect(summary(first[0])).toEqual(['op/Apply@20', 'ctl/Update@21']);
+    expect(entries(first[0])).toBe(entries(first[1]));
+    at(22);
+    const second = first.map((o, i) => write(fm, o, 'k', 'again', 'ctl', 20 + i));
+    expect(summary(second[0])).toEqual(['op/Apply@20', 'ctl/Update@22']);
+    expect(entries(second[0])).toBe(entries(second[1]));
+    // Shared lists are frozen: no object's write changes another's.
+    expect(Object.isFrozen(entries(second[0]))).toBe(true);
+    expect(entries(first[0]).map((e) => e.time)).toEqual([time(20), time(21)]);
   });
 });

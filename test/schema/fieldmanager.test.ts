@@ -537,6 +537,29 @@ describe('sets without copies', () => {
   });
 });
 
+describe('sets shared, never changed', () => {
+  const p = (...names: string[]): Path => names.map((n) => fieldElement(n));
+  it('answers an operand itself when the result is that operand, and leaves the operands as they were', () => {
+    const a = FieldSet.of(p('data', 'a'), p('data', 'b'), p('spec', 'x'));
+    const text = encodeFieldsV1(a);
+    const empty = new FieldSet();
+    expect(a.union(empty)).toBe(a);
+    expect(empty.union(a)).toBe(a);
+    expect(a.difference(FieldSet.of(p('other')))).toBe(a);
+    expect(a.difference(FieldSet.of(p('data', 'c')))).toBe(a);
+    expect(a.recursiveDifference(FieldSet.of(p('status')))).toBe(a);
+    // A result that differs shares the sub-sets it does not change.
+    const d = a.difference(FieldSet.of(p('data', 'a')));
+    expect(encodeFieldsV1(d)).toBe('{"f:data":{"f:b":{}},"f:spec":{"f:x":{}}}');
+    expect(d.withPrefix(fieldElement('spec'))).toBe(a.withPrefix(fieldElement('spec')));
+    const u = a.union(FieldSet.of(p('data', 'c')));
+    expect(encodeFieldsV1(u)).toBe('{"f:data":{"f:a":{},"f:b":{},"f:c":{}},"f:spec":{"f:x":{}}}');
+    expect(u.withPrefix(fieldElement('spec'))).toBe(a.withPrefix(fieldElement('spec')));
+    expect(a.recursiveDifference(FieldSet.of(p('data'))).has(p('data', 'a'))).toBe(false);
+    expect(encodeFieldsV1(a)).toBe(text);
+  });
+});
+
 describe('an update that moves no field', () => {
   const type = struct({ data: mapOf(SCALAR), other: SCALAR });
   const W = managerIdentifier({ manager: 'writer', operation: 'Update', apiVersion: 'v1' });
