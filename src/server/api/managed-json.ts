@@ -5,8 +5,8 @@
 // entries. The field manager seals each list it makes: the list and its entries are frozen
 // (their FieldsV1 trees are shared per field set and never edited either), and each carries
 // its own text, made once, in a property JSON does not see. A list's text is its entries'
-// texts concatenated (a rope of them, not a copy), so every version the watch cache holds
-// costs a few words more.
+// texts concatenated (a rope of them, not a copy: a list remade for a new time costs a few
+// words more than its entry), and lists are shared across objects (registry/fieldmanager.ts).
 //
 // The texts are properties rather than entries of a weak table: a write makes a list and an
 // entry, and a weak table's entries cost the collector far more than properties (measured:

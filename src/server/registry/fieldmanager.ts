@@ -322,9 +322,9 @@ export class FieldManager {
   }
 
   /**
-   * The Store wrote `written` (an object this manager encoded) and storage answered `stored`: the
-   * decoded entries are kept by uid with the resourceVersion, which together name that stored content, so
-   * the next write of the object does not decode them again.
+   * The Store wrote `written` (an object this manager encoded) and storage answered `stored`: its list is
+   * kept by uid with the resourceVersion, which together name that stored content, so the next write of the
+   * object does not decode it again when it reads the object back from its text.
    */
   committed(written: KubeObject, stored: KubeObject): void {
     const list = written.metadata?.managedFields;

@@ -216,9 +216,9 @@ function compareEntries(p: ManagedFieldsEntry, ps: number, q: ManagedFieldsEntry
 
 /**
  * What encodeManagedFields gives for `list` (entries it made, in its order) when only the Update manager `writer`
- * (its identity's fields) wrote, at `time`, without moving any field: `list` itself when that manager's entry has that time already; else the
- * same entries in a new array, that manager's made again with the new time (`retime` makes it), in kube's order.
- * Undefined when the list has no entry of that manager with a time.
+ * (its identifier, identity's fields and set) wrote, at `time`, without moving any field: `list` itself when that
+ * manager's entry has that time already; else the same entries in a new array, that manager's made again with the
+ * new time (`retime` makes it), in kube's order. Undefined when the list has no entry of that manager with a time.
  */
 export function retimedEntries(
   list: readonly ManagedFieldsEntry[],
