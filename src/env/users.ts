@@ -72,7 +72,14 @@ export async function requestServiceAccountToken(
 export function userHelpers(ctx: UserHelpersContext): UserHelpers {
   const write = async (identity: string, yaml: string): Promise<string> => {
     const file = path.join(ctx.dir, fileName(identity));
-    await writeKubeconfig(file, yaml);
+    try {
+      // Into the environment's directory as it is: a write after (or while) the environment stops must not
+      // make its removed temp dir again.
+      await writeKubeconfig(file, yaml, { createDir: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new Error(`kubeconfig for ${identity}: the environment is stopped (its directory ${ctx.dir} is gone)`);
+    }
     return file;
   };
   const admin = (): RestClient => new RestClient(ctx.admin);

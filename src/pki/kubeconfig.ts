@@ -59,8 +59,8 @@ export function buildKubeconfig(i: KubeconfigInput): string {
   ].join('\n');
 }
 
-export async function writeKubeconfig(file: string, yaml: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+export async function writeKubeconfig(file: string, yaml: string, opts: { createDir?: boolean } = {}): Promise<void> {
+  if (opts.createDir !== false) await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, yaml, { mode: 0o600 });
   await chmod(file, 0o600);
 }
