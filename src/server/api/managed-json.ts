@@ -101,6 +101,16 @@ function spliced(json: string, text: string): string | undefined {
 /** FieldsV1 trees' JSON: a tree is shared by every entry made for the same field set, across writes. */
 const TREE_TEXT = new WeakMap<object, string>();
 
+/** JSON.stringify(tree) of a FieldsV1 tree (never changed once made), made once per tree. */
+export function treeText(tree: object): string {
+  let text = TREE_TEXT.get(tree);
+  if (text === undefined) {
+    text = JSON.stringify(tree);
+    TREE_TEXT.set(tree, text);
+  }
+  return text;
+}
+
 /**
  * JSON.stringify(entry), its FieldsV1 tree's text kept per tree: the entry written once with a placeholder for
  * the tree, which is spliced in. One JSON.stringify call, where writing the entry member by member takes one per
@@ -110,11 +120,6 @@ function entryText(e: Record<string, unknown>): string {
   if (typeof e !== 'object' || e === null) return JSON.stringify(e);
   const v = e.fieldsV1;
   if (typeof v !== 'object' || v === null || typeof e.toJSON === 'function') return JSON.stringify(e);
-  let tree = TREE_TEXT.get(v);
-  if (tree === undefined) {
-    tree = JSON.stringify(v);
-    TREE_TEXT.set(v, tree);
-  }
   // The spread keeps fieldsV1 in its place among the keys.
-  return spliced(JSON.stringify({ ...e, fieldsV1: PLACEHOLDER }), tree) ?? JSON.stringify(e);
+  return spliced(JSON.stringify({ ...e, fieldsV1: PLACEHOLDER }), treeText(v)) ?? JSON.stringify(e);
 }

@@ -78,11 +78,14 @@ const pathSet = (paths: readonly (readonly string[])[]): FieldSet => FieldSet.of
 /** Managers named after user agents, by user agent: a client sends the same one with every request. */
 const AGENT_MANAGERS = new Map<string, string>();
 const MAX_AGENT_MANAGERS = 1024;
+const MAX_AGENT_LENGTH = 256;
 
 /** kube's managerOrUserAgent: the fieldManager parameter, else the user agent up to its first `/`, printable, 128 bytes at most. */
 export function managerOrUserAgent(fieldManager: string | null | undefined, userAgent: string | undefined): string {
   if (fieldManager) return fieldManager;
   const agent = userAgent ?? '';
+  // Only agents of a usual length are kept: the table's size stays bounded by what it holds, not by the headers sent.
+  if (agent.length > MAX_AGENT_LENGTH) return agentManager(agent);
   let name = AGENT_MANAGERS.get(agent);
   if (name === undefined) {
     // User agents come from requests: the table is dropped rather than grown without bound.

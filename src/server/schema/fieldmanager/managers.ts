@@ -2,6 +2,7 @@
 // k8s.io/apimachinery managedfields' identifiers): who owns which fields, how an apply
 // merges and claims them, and how an update moves ownership to the writer.
 
+import { treeText } from '../../api/managed-json.js';
 import { isPlainObject } from '../../api/types.js';
 import { decodeFieldsV1, fieldsV1Object } from './fieldsv1.js';
 import type { Path } from './path.js';
@@ -151,7 +152,8 @@ const MAX_INTERNED_CHARS = 8 << 20;
 
 /** The set with `vs`'s fields that other objects' entries share, made the one when none does. */
 function interned(vs: VersionedSet): FieldSet {
-  const key = JSON.stringify(fieldsV1Object(vs.set));
+  // The text the entry's JSON is written with (kept per tree), not another serialisation of the set.
+  const key = treeText(fieldsV1Object(vs.set));
   const set = INTERNED.get(key);
   if (set) return set;
   if (INTERNED.size >= MAX_INTERNED || internedChars + key.length > MAX_INTERNED_CHARS) {
